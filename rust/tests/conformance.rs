@@ -1,0 +1,70 @@
+//! Every case recorded from XState 5.33.3 (tests/conformance): the initial step and every event
+//! must give XState's value, status and actions. No exceptions list.
+
+use serde_json::Value;
+use statekeep_core::{compile, initial, transition, Machine, StepOutput};
+use std::path::PathBuf;
+
+fn corpus(name: &str) -> Vec<Value> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("case is JSON")).collect()
+}
+
+fn guards(machine: &Machine, table: &Value) -> Vec<Option<bool>> {
+    let pairs = table.as_object().map(|o| o.iter().map(|(k, v)| (k.as_str(), v.as_bool().expect("bool"))).collect::<Vec<_>>());
+    machine.guard_table(pairs.unwrap_or_default())
+}
+
+fn action_names(machine: &Machine, step: &StepOutput) -> Vec<String> {
+    step.actions.iter().map(|&a| machine.action(a).kind.clone()).collect()
+}
+
+fn check(step: &StepOutput, machine: &Machine, expected: &Value, what: &str) -> Result<(), String> {
+    let value = statekeep_core::value::state_value(machine, &step.snapshot);
+    if value != expected["value"] {
+        return Err(format!("{what}: value {value} != expected {}", expected["value"]));
+    }
+    if step.snapshot.status.as_str() != expected["status"].as_str().unwrap() {
+        return Err(format!("{what}: status {} != expected {}", step.snapshot.status.as_str(), expected["status"]));
+    }
+    let actions = action_names(machine, step);
+    let want: Vec<String> = expected["actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
+    if actions != want {
+        return Err(format!("{what}: actions {actions:?} != expected {want:?}"));
+    }
+    Ok(())
+}
+
+fn run_case(case: &Value) -> Result<(), String> {
+    let machine = compile(&case["machine"], true).map_err(|e| format!("compile: {e}"))?;
+    let init = &case["initial"];
+    let mut step = initial(&machine, &guards(&machine, &init["guards"])).map_err(|e| e.to_string())?;
+    check(&step, &machine, init, "initial")?;
+    for (i, expected) in case["steps"].as_array().unwrap().iter().enumerate() {
+        let event = expected["event"]["type"].as_str().unwrap();
+        step = transition(&machine, &step.snapshot, event, &guards(&machine, &expected["guards"])).map_err(|e| e.to_string())?;
+        check(&step, &machine, expected, &format!("step {i} ({event})"))?;
+    }
+    Ok(())
+}
+
+fn run_file(name: &str) {
+    let cases = corpus(name);
+    assert!(!cases.is_empty());
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| run_case(case).err().map(|e| format!("{}: {e}", case["id"].as_str().unwrap())))
+        .collect();
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.iter().take(15).cloned().collect::<Vec<_>>().join("\n"));
+}
+
+#[test]
+fn handwritten_cases_match_xstate() {
+    run_file("xstate-handwritten.jsonl");
+}
+
+#[test]
+fn public_cases_match_xstate() {
+    run_file("xstate-public.jsonl");
+}
