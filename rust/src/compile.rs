@@ -243,6 +243,7 @@ impl<'a> Builder<'a> {
                         let node = self.path_from(parent, &text).map_err(|m| DefinitionError::new(text_path, m))?;
                         resolved.push(node);
                     }
+                    self.check_compatible_targets(&resolved, &format!("{path}.target"))?;
                     HistoryDefault::Targets(resolved)
                 }
             };
@@ -606,7 +607,41 @@ impl<'a> Builder<'a> {
             let node = self.resolve_target(source, &text).map_err(|m| DefinitionError::new(text_path, m))?;
             resolved.push(node);
         }
+        self.check_compatible_targets(&resolved, path)?;
         Ok(Some(resolved))
+    }
+
+    /// Several targets must be able to be active together: each pair must sit in different
+    /// regions of a parallel state. XState would silently enter two children of one compound
+    /// state, a configuration no machine can be in.
+    fn check_compatible_targets(&self, targets: &[NodeIx], path: &str) -> Result<(), DefinitionError> {
+        for (i, &a) in targets.iter().enumerate() {
+            for &b in &targets[i + 1..] {
+                let m = &self.machine;
+                let mut common = m.node(a).parent;
+                while let Some(c) = common {
+                    if m.is_descendant(b, c) {
+                        break;
+                    }
+                    common = m.node(c).parent;
+                }
+                let compatible = a != b
+                    && !m.is_descendant(a, b)
+                    && !m.is_descendant(b, a)
+                    && common.is_some_and(|c| m.node(c).kind == NodeKind::Parallel);
+                if !compatible {
+                    return Err(DefinitionError::new(
+                        path,
+                        format!(
+                            "targets #{} and #{} cannot be active together; several targets must lie in different regions of one parallel state",
+                            m.node(a).id,
+                            m.node(b).id
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn resolve_target(&self, source: NodeIx, target: &str) -> Result<NodeIx, String> {

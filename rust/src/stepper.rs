@@ -45,7 +45,8 @@ pub fn initial(machine: &Machine, guards: &GuardTable) -> Result<StepOutput, Ste
     let mut run = Run::new(machine, guards, start);
     run.microstep(&[machine.initial_transition], true);
     run.settle("xstate.init")?;
-    Ok(run.finish(true))
+    // Starting is not an event: nothing is handled, nothing enters a history.
+    Ok(run.finish(false))
 }
 
 /// Send one event. A machine that is no longer active ignores every event.
@@ -357,6 +358,11 @@ impl<'m> Run<'m> {
             return false;
         }
         let filtered = self.remove_conflicts(selected.to_vec());
+        // One domain per transition for both exit and entry. XState recomputes it for the entry
+        // set after exiting, when history may have just been recorded; the two can disagree (a
+        // re-entering transition to a history state whose default is a parallel root), and the
+        // entry side then leaves the root inactive: a state no snapshot can be in.
+        let domains: Vec<Option<NodeIx>> = filtered.iter().map(|&t| self.domain(self.m.transition(t))).collect();
         let mut history_changed = false;
         let mut exited: Vec<NodeIx> = Vec::new();
         if !is_initial {
@@ -365,7 +371,7 @@ impl<'m> Run<'m> {
         for &t in &filtered {
             self.actions.extend_from_slice(&self.m.transition(t).actions);
         }
-        let entered_new = self.enter_states(&filtered, is_initial);
+        let entered_new = self.enter_states(&filtered, &domains, is_initial);
         if self.snapshot.status == Status::Done {
             let mut all = self.snapshot.config.clone();
             all.sort_unstable_by(|a, b| b.cmp(a));
@@ -433,11 +439,11 @@ impl<'m> Run<'m> {
     }
 
     /// XState's `enterStates`. Returns the states that were not active before.
-    fn enter_states(&mut self, filtered: &[TransIx], is_initial: bool) -> Vec<NodeIx> {
+    fn enter_states(&mut self, filtered: &[TransIx], domains: &[Option<NodeIx>], is_initial: bool) -> Vec<NodeIx> {
         self.to_enter.clear();
         self.default_entry.clear();
-        for &t in filtered {
-            self.compute_entry_set(self.m.transition(t));
+        for (&t, &domain) in filtered.iter().zip(domains) {
+            self.compute_entry_set(self.m.transition(t), domain);
         }
         if is_initial {
             self.default_entry.insert(ROOT);
@@ -504,9 +510,8 @@ impl<'m> Run<'m> {
         }
     }
 
-    /// XState's `computeEntrySet` for one transition.
-    fn compute_entry_set(&mut self, t: &Transition) {
-        let domain = self.domain(t);
+    /// XState's `computeEntrySet` for one transition, with its domain.
+    fn compute_entry_set(&mut self, t: &Transition, domain: Option<NodeIx>) {
         let Some(targets) = &t.targets else { return };
         for &s in targets {
             if !self.m.node(s).kind.is_history() && (t.source != s || domain != Some(t.source) || t.reenter) {

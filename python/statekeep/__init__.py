@@ -1,0 +1,31 @@
+"""statekeep: a self-hosted statechart host.
+
+Deploy XState-compatible JSON definitions, step them in Rust, and (in the layers built on this
+core) keep every actor durable, encrypted and migratable by its history.
+"""
+
+from statekeep._core import (
+    Machine,
+    Replay,
+    Snapshot,
+    Step,
+    fingerprint,
+    fingerprint_chain,
+    fingerprint_extend,
+)
+from statekeep._core import __version__ as __version__
+from statekeep.errors import DefinitionError, Error, SnapshotError, StepError
+
+__all__ = [
+    "DefinitionError",
+    "Error",
+    "Machine",
+    "Replay",
+    "Snapshot",
+    "SnapshotError",
+    "Step",
+    "StepError",
+    "fingerprint",
+    "fingerprint_chain",
+    "fingerprint_extend",
+]
