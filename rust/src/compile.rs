@@ -615,9 +615,12 @@ impl<'a> Builder<'a> {
     /// regions of a parallel state. XState would silently enter two children of one compound
     /// state, a configuration no machine can be in.
     fn check_compatible_targets(&self, targets: &[NodeIx], path: &str) -> Result<(), DefinitionError> {
-        for (i, &a) in targets.iter().enumerate() {
-            for &b in &targets[i + 1..] {
-                let m = &self.machine;
+        let m = &self.machine;
+        // A history state restores its parent's children, so it stands for its parent here.
+        let place = |n: NodeIx| if m.node(n).kind.is_history() { m.node(n).parent.unwrap_or(n) } else { n };
+        for (i, &target_a) in targets.iter().enumerate() {
+            for &target_b in &targets[i + 1..] {
+                let (a, b) = (place(target_a), place(target_b));
                 let mut common = m.node(a).parent;
                 while let Some(c) = common {
                     if m.is_descendant(b, c) {
@@ -634,8 +637,8 @@ impl<'a> Builder<'a> {
                         path,
                         format!(
                             "targets #{} and #{} cannot be active together; several targets must lie in different regions of one parallel state",
-                            m.node(a).id,
-                            m.node(b).id
+                            m.node(target_a).id,
+                            m.node(target_b).id
                         ),
                     ));
                 }

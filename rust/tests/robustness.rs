@@ -94,8 +94,11 @@ struct Built {
 
 impl Built {
     /// Two targets can be active together when they lie in different regions of a parallel state.
-    fn compatible(&self, a: &[String], b: &[String]) -> bool {
-        let common = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    fn compatible(&self, a: &(Vec<String>, bool), b: &(Vec<String>, bool)) -> bool {
+        // A history state restores its parent's children: it stands for its parent.
+        let place = |(path, history): &(Vec<String>, bool)| if *history { path[..path.len() - 1].to_vec() } else { path.clone() };
+        let (a, b) = (place(a), place(b));
+        let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
         common < a.len() && common < b.len() && self.parallel.iter().any(|p| p.as_slice() == &a[..common])
     }
 }
@@ -170,16 +173,16 @@ fn valid_machine(shape: Shape, specs: Vec<Spec>) -> Value {
     let real: Vec<&Vec<String>> = built.paths.iter().filter(|(_, history)| !history).map(|(p, _)| p).collect();
     for (n, spec) in specs.iter().enumerate() {
         let source = real[spec.source % real.len()].clone();
-        let mut chosen: Vec<&Vec<String>> = Vec::new();
+        let mut chosen: Vec<&(Vec<String>, bool)> = Vec::new();
         for &t in &spec.targets {
-            let (path, _) = &built.paths[t % built.paths.len()];
-            if chosen.iter().all(|c| built.compatible(c, path)) {
-                chosen.push(path);
+            let target = &built.paths[t % built.paths.len()];
+            if chosen.iter().all(|c| built.compatible(c, target)) {
+                chosen.push(target);
             }
         }
         let targets: Vec<Value> = chosen
             .iter()
-            .map(|path| Value::from(if path.is_empty() { "#m".to_string() } else { format!("#m.{}", path.join(".")) }))
+            .map(|(path, _)| Value::from(if path.is_empty() { "#m".to_string() } else { format!("#m.{}", path.join(".")) }))
             .collect();
         let mut transition = Map::new();
         if !targets.is_empty() {
