@@ -20,7 +20,7 @@ pub use compile::{compile, compile_str};
 pub use error::{DefinitionError, SnapshotError, StepError};
 pub use model::Machine;
 pub use snapshot::{Snapshot, Status};
-pub use stepper::{initial, transition, Effect, GuardTable, StepOutput};
+pub use stepper::{initial, transition, Effect, GuardTable, Placed, StepOutput};
 
 impl Machine {
     /// A guard table from `(name, outcome)` pairs; names the machine does not use are ignored.

@@ -4,7 +4,7 @@
 
 use crate::model::Machine;
 use crate::snapshot::{Snapshot, Status};
-use crate::stepper::{self, Effect, StepOutput};
+use crate::stepper::{self, Effect, Placed, StepOutput};
 use crate::fingerprint::{self as fp, fnv1a};
 use crate::{compile, compile_str, replay, value};
 use pyo3::exceptions::PyTypeError;
@@ -253,7 +253,7 @@ pub struct Step {
     #[pyo3(get)]
     handled: bool,
     actions: Vec<u32>,
-    effects: Vec<Effect>,
+    effects: Vec<Placed>,
 }
 
 impl Step {
@@ -306,7 +306,9 @@ impl Step {
     }
 
     /// Timers and invocations to carry out, in order: `schedule`/`cancel` with the delayed
-    /// `event` (and its `delay`), `start`/`stop` with the invocation's `id` (and `src`, `input`).
+    /// `event` (and its `delay`), `start`/`stop` with the invocation's `id` (and `src`, `input`);
+    /// each names the `state` it belongs to and its place `at` among the actions (how many ran
+    /// before it).
     #[getter]
     fn effects<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
@@ -362,8 +364,9 @@ impl Replay {
     }
 }
 
-fn effect_dict<'py>(py: Python<'py>, machine: &Machine, effect: &Effect) -> PyResult<Bound<'py, PyDict>> {
+fn effect_dict<'py>(py: Python<'py>, machine: &Machine, placed: &Placed) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
+    let effect = &placed.effect;
     match *effect {
         Effect::Schedule { node, delay } | Effect::Cancel { node, delay } => {
             let d = &machine.node(node).delays[delay as usize];
@@ -389,6 +392,7 @@ fn effect_dict<'py>(py: Python<'py>, machine: &Machine, effect: &Effect) -> PyRe
         }
     }
     dict.set_item("state", machine.node(node_of(effect)).id.as_str())?;
+    dict.set_item("at", placed.at)?;
     Ok(dict)
 }
 

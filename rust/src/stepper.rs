@@ -26,12 +26,19 @@ pub enum Effect {
     Stop { node: NodeIx, invoke: u32 },
 }
 
+/// An effect and its place among the step's actions: `at` actions ran before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placed {
+    pub at: u32,
+    pub effect: Effect,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepOutput {
     pub snapshot: Snapshot,
     /// The actions XState would run, in its order.
     pub actions: Vec<ActionIx>,
-    pub effects: Vec<Effect>,
+    pub effects: Vec<Placed>,
     /// Whether the event selected at least one transition (the routing law's "handled").
     pub handled: bool,
 }
@@ -117,7 +124,7 @@ struct Run<'m> {
     /// Membership of `snapshot.config`.
     active: Vec<bool>,
     actions: Vec<ActionIx>,
-    effects: Vec<Effect>,
+    effects: Vec<Placed>,
     queue: VecDeque<EventIx>,
     to_enter: NodeSet,
     default_entry: NodeSet,
@@ -144,6 +151,10 @@ impl<'m> Run<'m> {
 
     fn finish(self, handled: bool) -> StepOutput {
         StepOutput { snapshot: self.snapshot, actions: self.actions, effects: self.effects, handled }
+    }
+
+    fn effect(&mut self, effect: Effect) {
+        self.effects.push(Placed { at: self.actions.len() as u32, effect });
     }
 
     #[inline]
@@ -429,11 +440,11 @@ impl<'m> Run<'m> {
         let node = self.m.node(n);
         self.actions.extend_from_slice(&node.exit);
         for d in 0..node.delays.len() {
-            self.effects.push(Effect::Cancel { node: n, delay: d as u32 });
+            self.effect(Effect::Cancel { node: n, delay: d as u32 });
         }
         if stop_invocations {
             for i in 0..node.invokes.len() {
-                self.effects.push(Effect::Stop { node: n, invoke: i as u32 });
+                self.effect(Effect::Stop { node: n, invoke: i as u32 });
             }
         }
     }
@@ -461,10 +472,10 @@ impl<'m> Run<'m> {
             let node = self.m.node(s);
             self.actions.extend_from_slice(&node.entry);
             for d in 0..node.delays.len() {
-                self.effects.push(Effect::Schedule { node: s, delay: d as u32 });
+                self.effect(Effect::Schedule { node: s, delay: d as u32 });
             }
             for i in 0..node.invokes.len() {
-                self.effects.push(Effect::Start { node: s, invoke: i as u32 });
+                self.effect(Effect::Start { node: s, invoke: i as u32 });
             }
             if self.default_entry.contains(s) {
                 self.actions.extend_from_slice(&node.initial_actions);
@@ -663,9 +674,10 @@ impl<'m> Run<'m> {
 
     /// XState's `stopChildren`: every running invocation stops when the machine stops.
     fn stop_children(&mut self) {
-        for &n in &self.snapshot.config {
-            for i in 0..self.m.node(n).invokes.len() {
-                self.effects.push(Effect::Stop { node: n, invoke: i as u32 });
+        let m = self.m;
+        for n in self.snapshot.config.clone() {
+            for i in 0..m.node(n).invokes.len() {
+                self.effect(Effect::Stop { node: n, invoke: i as u32 });
             }
         }
     }
