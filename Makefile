@@ -1,0 +1,35 @@
+# Developer entry points. `make test` is what CI runs (.ci/run); it needs only python3, cargo
+# and a C toolchain on the machine, and builds everything else into .venv.
+
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+export VIRTUAL_ENV := $(abspath $(VENV))
+export PATH := $(VIRTUAL_ENV)/bin:$(PATH)
+
+.PHONY: develop test test-rust test-python bench clean
+
+$(VENV)/bin/maturin:
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet "maturin>=1.7,<2"
+
+# A debug build of the extension, installed into the venv with the test extras.
+develop: $(VENV)/bin/maturin
+	maturin develop --quiet --extras test
+
+test-rust:
+	cargo test --workspace
+
+test-python: develop
+	$(PY) -m mypy.stubtest statekeep._core
+	$(PY) -m mypy
+	$(PY) -m pytest
+
+test: test-rust test-python
+
+# Release builds and the side-by-side comparison with XState (see benches/README.md).
+bench: $(VENV)/bin/maturin
+	bash benches/run.sh
+
+clean:
+	rm -rf $(VENV) target
