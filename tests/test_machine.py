@@ -121,12 +121,13 @@ def test_after_schedules_on_entry_cancels_on_exit_and_takes_the_delayed_event() 
     start = m.initial()
     # JavaScript orders integer-like keys numerically: 500 before 1000.
     assert start.effects == [
-        {"type": "schedule", "event": "xstate.after.500.m.wait", "delay": 500, "state": "m.wait"},
-        {"type": "schedule", "event": "xstate.after.1000.m.wait", "delay": 1000, "state": "m.wait"},
+        {"type": "schedule", "event": "xstate.after.500.m.wait", "delay": 500, "state": "m.wait", "at": 0},
+        {"type": "schedule", "event": "xstate.after.1000.m.wait", "delay": 1000, "state": "m.wait", "at": 0},
     ]
     fired = m.transition(start.snapshot, "xstate.after.500.m.wait")
     assert (fired.value, types(fired)) == ("soon", ["tick"])
-    assert [e["type"] for e in fired.effects] == ["cancel", "cancel"]
+    # Cancels come with the exit, before the transition's own action.
+    assert [(e["type"], e["at"]) for e in fired.effects] == [("cancel", 0), ("cancel", 0)]
     left = m.transition(start.snapshot, "GO")
     assert {e["event"] for e in left.effects} == {"xstate.after.500.m.wait", "xstate.after.1000.m.wait"}
 
@@ -140,10 +141,10 @@ def test_invoke_reports_start_and_stop_and_takes_done_and_error_events() -> None
         },
     })
     start = m.initial()
-    assert start.effects == [{"type": "start", "id": "0.m.loading", "src": "fetchScore", "input": {"bureau": "x"}, "state": "m.loading"}]
+    assert start.effects == [{"type": "start", "id": "0.m.loading", "src": "fetchScore", "input": {"bureau": "x"}, "state": "m.loading", "at": 0}]
     done = m.transition(start.snapshot, "xstate.done.actor.0.m.loading")
     assert done.value == "scored"
-    assert done.effects == [{"type": "stop", "id": "0.m.loading", "state": "m.loading"}]
+    assert done.effects == [{"type": "stop", "id": "0.m.loading", "state": "m.loading", "at": 0}]
     assert m.transition(start.snapshot, "xstate.error.actor.0.m.loading").value == "failed"
 
 
@@ -151,7 +152,7 @@ def test_an_actor_error_nobody_handles_puts_the_machine_in_error() -> None:
     m = Machine({"id": "m", "initial": "a", "states": {"a": {"invoke": {"id": "job", "src": "work"}}}})
     step = m.transition(m.initial().snapshot, "xstate.error.actor.other")
     assert step.status == "error"
-    assert step.effects == [{"type": "stop", "id": "job", "state": "m.a"}]
+    assert step.effects == [{"type": "stop", "id": "job", "state": "m.a", "at": 0}]
     assert m.transition(step.snapshot, "anything").handled is False
 
 
