@@ -456,6 +456,7 @@ impl<'m> Run<'m> {
         for (&t, &domain) in filtered.iter().zip(domains) {
             self.compute_entry_set(self.m.transition(t), domain);
         }
+        self.close_entry_set();
         if is_initial {
             self.default_entry.insert(ROOT);
         }
@@ -507,6 +508,31 @@ impl<'m> Run<'m> {
             }
         }
         entered_new
+    }
+
+    /// Enter every parent that an entered state would otherwise be missing. XState's entry set
+    /// can leave one out when two transitions of a microstep do not conflict by their exit sets
+    /// but one exits a state the other's entry assumes stays active (an eventless self-target
+    /// through history beside a transition that exits the history's parent). In every other case
+    /// the set is already closed and this adds nothing.
+    fn close_entry_set(&mut self) {
+        let mut i = 0;
+        while i < self.to_enter.items.len() {
+            let s = self.to_enter.items[i];
+            let mut missing = Vec::new();
+            let mut cursor = self.m.node(s).parent;
+            while let Some(p) = cursor {
+                if self.active[p as usize] || self.to_enter.contains(p) {
+                    break;
+                }
+                missing.push(p);
+                cursor = self.m.node(p).parent;
+            }
+            if !missing.is_empty() {
+                self.add_ancestors(&missing, None);
+            }
+            i += 1;
+        }
     }
 
     /// XState's `isInFinalState` over the current configuration.

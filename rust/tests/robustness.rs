@@ -293,3 +293,25 @@ fn deeply_nested_definitions_are_rejected_or_compiled_without_overflow() {
     let step = initial(&machine, &[]).unwrap();
     assert_eq!(step.snapshot.config.len(), 201);
 }
+
+#[test]
+fn an_entry_set_never_leaves_a_parent_out() {
+    // Found by `valid_machines_compile_and_keep_valid_configurations`. Once `h` has recorded `a`,
+    // GO selects `a -> h` (a self-target through history: empty exit set) and `s1 -> #m` (exits
+    // everything) in one microstep; they do not conflict, and XState's entry set for them leaves
+    // `s0` out while entering `a`.
+    let machine = compile_str(
+        r##"{"id":"m","type":"parallel","states":{
+            "s0":{"type":"parallel","states":{"a":{"on":{"GO":"#m.s0.h"}},"h":{"type":"history"}}},
+            "s1":{"on":{"GO":"#m","RESET":"#m"}}}}"##,
+        true,
+    )
+    .unwrap();
+    let mut step = initial(&machine, &[]).unwrap();
+    for event in ["RESET", "GO"] {
+        step = transition(&machine, &step.snapshot, event, &[]).unwrap();
+        assert!(step.handled);
+        assert!(step.snapshot.validate(&machine).is_ok(), "after {event}: {:?}", step.snapshot);
+    }
+    assert_eq!(statekeep_core::value::state_value(&machine, &step.snapshot), serde_json::json!({"s0": {"a": {}}, "s1": {}}));
+}
