@@ -18,6 +18,7 @@ develop: $(VENV)/bin/maturin
 	maturin develop --quiet --extras test
 
 test-rust:
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
 	cargo test --workspace
 
 test-python: develop

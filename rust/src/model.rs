@@ -182,16 +182,4 @@ impl Machine {
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
-
-    /// The dotted path of keys from the root (`""` for the root), for messages and state maps.
-    pub fn path_of(&self, ix: NodeIx) -> String {
-        let mut keys = Vec::new();
-        let mut cursor = ix;
-        while let Some(parent) = self.node(cursor).parent {
-            keys.push(self.node(cursor).key.as_str());
-            cursor = parent;
-        }
-        keys.reverse();
-        keys.join(".")
-    }
 }

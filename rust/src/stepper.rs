@@ -309,7 +309,7 @@ impl<'m> Run<'m> {
 
     /// XState's `computeExitSet` for one transition, unordered.
     fn exit_set(&self, t: &Transition, out: &mut Vec<NodeIx>) {
-        if !t.targets.as_ref().is_some_and(|v| !v.is_empty()) {
+        if t.targets.as_ref().is_none_or(|v| v.is_empty()) {
             return;
         }
         let domain = self.domain(t);

@@ -2,7 +2,7 @@
 //! must give XState's value, status and actions. No exceptions list.
 
 use serde_json::Value;
-use statekeep_core::{compile, initial, transition, Machine, StepOutput};
+use statekeep_core::{compile, initial, transition, Effect, Machine, StepOutput};
 use std::path::PathBuf;
 
 fn corpus(name: &str) -> Vec<Value> {
@@ -67,4 +67,103 @@ fn handwritten_cases_match_xstate() {
 #[test]
 fn public_cases_match_xstate() {
     run_file("xstate-public.jsonl");
+}
+
+/// The effects of a step in the recorded form: `{type, event, delay}` for timers,
+/// `{type, id, src, input}` for invocations, each with `at`, its place among the actions.
+fn effects(machine: &Machine, step: &StepOutput) -> Vec<Value> {
+    step.effects
+        .iter()
+        .map(|placed| {
+            let mut e = serde_json::Map::new();
+            match placed.effect {
+                Effect::Schedule { node, delay } | Effect::Cancel { node, delay } => {
+                    let d = &machine.node(node).delays[delay as usize];
+                    let schedule = matches!(placed.effect, Effect::Schedule { .. });
+                    e.insert("type".into(), Value::from(if schedule { "schedule" } else { "cancel" }));
+                    e.insert("event".into(), Value::from(machine.event_name(d.event)));
+                    if schedule {
+                        e.insert("delay".into(), d.delay.clone());
+                    }
+                }
+                Effect::Start { node, invoke } | Effect::Stop { node, invoke } => {
+                    let inv = &machine.node(node).invokes[invoke as usize];
+                    let start = matches!(placed.effect, Effect::Start { .. });
+                    e.insert("type".into(), Value::from(if start { "start" } else { "stop" }));
+                    e.insert("id".into(), Value::from(inv.id.as_str()));
+                    if start {
+                        e.insert("src".into(), Value::from(inv.src.as_str()));
+                        if let Some(input) = &inv.input {
+                            e.insert("input".into(), input.clone());
+                        }
+                    }
+                }
+            }
+            e.insert("at".into(), Value::from(placed.at));
+            Value::Object(e)
+        })
+        .collect()
+}
+
+fn actions_with_params(machine: &Machine, step: &StepOutput) -> Vec<Value> {
+    step.actions
+        .iter()
+        .map(|&a| {
+            let action = machine.action(a);
+            let mut o = serde_json::Map::new();
+            o.insert("type".into(), Value::from(action.kind.as_str()));
+            if let Some(p) = &action.params {
+                o.insert("params".into(), p.clone());
+            }
+            Value::Object(o)
+        })
+        .collect()
+}
+
+fn check_feature(step: &StepOutput, machine: &Machine, expected: &Value, what: &str) -> Result<(), String> {
+    let value = statekeep_core::value::state_value(machine, &step.snapshot);
+    let got = (value, step.snapshot.status.as_str(), actions_with_params(machine, step), effects(machine, step));
+    let want = (
+        expected["value"].clone(),
+        expected["status"].as_str().unwrap(),
+        expected["actions"].as_array().unwrap().clone(),
+        expected["effects"].as_array().unwrap().clone(),
+    );
+    if got != want {
+        return Err(format!("{what}: got {got:?}, expected {want:?}"));
+    }
+    if let Some(handled) = expected.get("handled") {
+        if Some(step.handled) != handled.as_bool() {
+            return Err(format!("{what}: handled {} != {handled}", step.handled));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn recorded_feature_cases_match_xstate() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/features/xstate-features.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        count += 1;
+        let case: Value = serde_json::from_str(line).unwrap();
+        let run = || -> Result<(), String> {
+            let machine = compile(&case["machine"], true).map_err(|e| e.to_string())?;
+            let mut step = initial(&machine, &guards(&machine, &case["initial"]["guards"])).map_err(|e| e.to_string())?;
+            check_feature(&step, &machine, &case["initial"], "initial")?;
+            for (i, expected) in case["steps"].as_array().unwrap().iter().enumerate() {
+                let event = expected["event"]["type"].as_str().unwrap();
+                step = transition(&machine, &step.snapshot, event, &guards(&machine, &expected["guards"])).map_err(|e| e.to_string())?;
+                check_feature(&step, &machine, expected, &format!("step {i} ({event})"))?;
+            }
+            Ok(())
+        };
+        if let Err(e) = run() {
+            failures.push(format!("{}: {e}", case["id"]));
+        }
+    }
+    assert_eq!(count, 44);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

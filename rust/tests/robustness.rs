@@ -197,7 +197,7 @@ fn valid_machine(shape: Shape, specs: Vec<Spec>) -> Value {
         let state = state_at(&mut root, &source);
         let is_composite = state.contains_key("states");
         let (slot, key) = match spec.place {
-            0 | 1 | 2 => ("on", DESCRIPTORS[spec.event % DESCRIPTORS.len()].to_string()),
+            0..=2 => ("on", DESCRIPTORS[spec.event % DESCRIPTORS.len()].to_string()),
             3 => ("always", String::new()),
             4 if is_composite => ("onDone", String::new()),
             _ => ("after", "100".to_string()),
