@@ -225,3 +225,22 @@ def test_replay_equals_stepping_and_reports_compliance() -> None:
     assert m.replay(["SUBMIT_INFO", "PAY_FEE"]).compliant
     with pytest.raises(TypeError, match="one per event"):
         m.replay(events, guards=[None])
+
+
+def test_resolve_value_gives_the_snapshot_of_a_state_value() -> None:
+    m = Machine({
+        "id": "m", "initial": "a",
+        "states": {
+            "a": {"initial": "x", "states": {"x": {}, "y": {}}},
+            "p": {"type": "parallel", "states": {"r1": {"initial": "i", "states": {"i": {}, "j": {}}}, "r2": {}}},
+            "end": {"type": "final"},
+        },
+    })
+    assert m.resolve_value("a") == m.initial().snapshot
+    assert m.resolve_value({"a": "y"}).value == {"a": "y"}
+    assert m.resolve_value("p").value == {"p": {"r1": "i", "r2": {}}}
+    assert m.resolve_value({"p": {"r1": "j"}}).value == {"p": {"r1": "j", "r2": {}}}
+    assert m.resolve_value("end").status == "done"
+    for bad in ("nowhere", {"a": "z"}, {"a": {"x": {}, "y": {}}}, 3):
+        with pytest.raises(SnapshotError):
+            m.resolve_value(bad)

@@ -118,6 +118,15 @@ impl PyMachine {
         Ok(PySnapshot { machine: self.inner.clone(), inner: snapshot })
     }
 
+    /// The snapshot a state value denotes (XState's `resolveState`): unnamed children of
+    /// compound states start in their initial state. Refuses names that do not exist and two
+    /// children of one compound state.
+    fn resolve_value(&self, value: &Bound<'_, PyAny>) -> PyResult<PySnapshot> {
+        let value = to_json(value).map_err(SnapshotError::new_err)?;
+        let snapshot = value::snapshot_from_value(&self.inner, &value).map_err(snapshot_error)?;
+        Ok(PySnapshot { machine: self.inner.clone(), inner: snapshot })
+    }
+
     /// Replay many events in one call, with the GIL released: from `snapshot`, or from the
     /// initial state entered with `initial_guards`. `guards` is one table per event (or `None`).
     /// With `stop_at_unhandled`, the replay ends at the first event that is not handled.
