@@ -9,6 +9,7 @@ pub mod error;
 pub mod fingerprint;
 pub mod model;
 pub mod replay;
+pub mod routing;
 pub mod snapshot;
 pub mod stepper;
 pub mod value;

@@ -1,0 +1,19 @@
+//! The routing law (shared/design/routing-law.md) as pure functions: which running actors a
+//! deployment moves, decided once per (actor, deployment), commit by commit.
+//!
+//! - [`registry`]: the committed versions, their rules and their commit order;
+//! - [`actor`]: what the law needs of an actor (version, history, chain, snapshot, mark);
+//! - [`decide`]: the four due moments, the ordering of deployments due together, the cascade
+//!   and the catch-up of an actor that missed commits;
+//! - [`landing`]: where a migrated actor lands (replay, or its state renamed);
+//! - [`scan`]: one deployment against many actors in packed form.
+
+pub mod actor;
+pub mod decide;
+pub mod landing;
+pub mod registry;
+pub mod scan;
+
+pub use actor::{Actor, HistoryEntry};
+pub use decide::{Decision, Kind, Reason};
+pub use registry::{Deploy, LandingMode, MatchMode, Registry, RegistryError, VersionIx};
