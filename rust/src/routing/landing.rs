@@ -2,7 +2,7 @@
 //! by keeping its state, renamed through the deployment's state map.
 
 use super::actor::Actor;
-use super::registry::{leaf_paths, LandingMode, Registry, VersionIx};
+use super::registry::{leaf_paths, LandingMode, Registry, StateMapping, VersionIx};
 use super::decide::Reason;
 use crate::replay::replay;
 use crate::snapshot::Snapshot;
@@ -51,7 +51,7 @@ fn by_replay(registry: &Registry, target: VersionIx, actor: &Actor) -> Result<Sn
 
 /// Rename a leaf path by the longest prefix that the state map names (the map is sorted
 /// longest first).
-fn rename(state_map: &[(Vec<String>, Vec<String>)], path: Vec<String>) -> Vec<String> {
+fn rename(state_map: &[StateMapping], path: Vec<String>) -> Vec<String> {
     for (old, new) in state_map {
         if path.len() >= old.len() && path[..old.len()] == old[..] {
             let mut renamed = new.clone();

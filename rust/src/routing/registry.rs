@@ -23,6 +23,9 @@ pub enum LandingMode {
     State,
 }
 
+/// Old state path -> new state path, as key segments.
+pub type StateMapping = (Vec<String>, Vec<String>);
+
 /// A deployment's rule over the actors on its parent.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -32,7 +35,7 @@ pub struct Rule {
     pub match_mode: MatchMode,
     pub landing: LandingMode,
     /// Old state path -> new state path, by dot-separated segments, longest prefix first.
-    pub state_map: Vec<(Vec<String>, Vec<String>)>,
+    pub state_map: Vec<StateMapping>,
 }
 
 #[derive(Debug)]
@@ -160,8 +163,8 @@ impl Registry {
         Ok(ix)
     }
 
-    fn validate_state_map(&self, deploy: &Deploy) -> Result<Vec<(Vec<String>, Vec<String>)>, RegistryError> {
-        let mut out = Vec::with_capacity(deploy.state_map.len());
+    fn validate_state_map(&self, deploy: &Deploy) -> Result<Vec<StateMapping>, RegistryError> {
+        let mut out: Vec<StateMapping> = Vec::with_capacity(deploy.state_map.len());
         for (old, new) in &deploy.state_map {
             if old.is_empty() || new.is_empty() {
                 return Err(RegistryError::Invalid(format!("state map entry '{old}' -> '{new}': both sides must name a state")));
@@ -169,7 +172,7 @@ impl Registry {
             out.push((old.split('.').map(str::to_string).collect(), new.split('.').map(str::to_string).collect()));
         }
         // Longest old path first, so the first match is the longest prefix.
-        out.sort_by(|a: &(Vec<String>, Vec<String>), b| b.0.len().cmp(&a.0.len()));
+        out.sort_by_key(|(old, _)| std::cmp::Reverse(old.len()));
         Ok(out)
     }
 
