@@ -241,6 +241,7 @@ def test_resolve_value_gives_the_snapshot_of_a_state_value() -> None:
     assert m.resolve_value("p").value == {"p": {"r1": "i", "r2": {}}}
     assert m.resolve_value({"p": {"r1": "j"}}).value == {"p": {"r1": "j", "r2": {}}}
     assert m.resolve_value("end").status == "done"
+    bad: object
     for bad in ("nowhere", {"a": "z"}, {"a": {"x": {}, "y": {}}}, 3):
         with pytest.raises(SnapshotError):
             m.resolve_value(bad)

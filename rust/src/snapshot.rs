@@ -38,6 +38,11 @@ pub struct Snapshot {
 const MAGIC: &[u8; 4] = b"SKS1";
 
 impl Snapshot {
+    /// XState's pre-initial snapshot: only the root, before the initial microstep.
+    pub fn pre_initial(machine: &Machine) -> Snapshot {
+        Snapshot { config: vec![ROOT], history: vec![None; machine.history_slots as usize], status: Status::Active }
+    }
+
     pub fn to_bytes(&self, machine: &Machine) -> Vec<u8> {
         let mut out = Vec::with_capacity(24 + 4 * self.config.len());
         out.extend_from_slice(MAGIC);

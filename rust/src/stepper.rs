@@ -48,10 +48,8 @@ pub type GuardTable = [Option<bool>];
 
 /// Start the machine: enter its initial configuration and settle.
 pub fn initial(machine: &Machine, guards: &GuardTable) -> Result<StepOutput, StepError> {
-    let start = Snapshot { config: vec![ROOT], history: vec![None; machine.history_slots as usize], status: Status::Active };
-    let mut run = Run::new(machine, guards, start);
-    run.microstep(&[machine.initial_transition], true);
-    run.settle("xstate.init")?;
+    let mut run = Run::new(machine, guards, Snapshot::pre_initial(machine));
+    run.start()?;
     // Starting is not an event: nothing is handled, nothing enters a history.
     Ok(run.finish(false))
 }
@@ -65,17 +63,8 @@ pub fn transition(machine: &Machine, snapshot: &Snapshot, event: &str, guards: &
         return Ok(StepOutput { snapshot: snapshot.clone(), actions: Vec::new(), effects: Vec::new(), handled: false });
     }
     let mut run = Run::new(machine, guards, snapshot.clone());
-    let ev = EventRef { ix: machine.event_index.get(event).copied(), name: event };
-    let selected = run.select(ev);
-    let handled = !selected.is_empty();
-    if !handled && event.starts_with("xstate.error.actor") {
-        // XState: an actor error that no state handles puts the machine in its error status.
-        run.snapshot.status = Status::Error;
-        run.stop_children();
-        return Ok(run.finish(false));
-    }
-    run.microstep(&selected, false);
-    run.settle(event)?;
+    let selected = run.select_event(event);
+    let handled = run.apply_event(event, selected)?;
     Ok(run.finish(handled))
 }
 
@@ -117,10 +106,12 @@ impl NodeSet {
     }
 }
 
-struct Run<'m> {
+/// A machine being stepped. One `Run` can take many events in place (a replay), reusing its
+/// buffers; `actions` and `effects` hold what the last step reported.
+pub(crate) struct Run<'m> {
     m: &'m Machine,
-    guards: &'m GuardTable,
-    snapshot: Snapshot,
+    pub(crate) guards: &'m GuardTable,
+    pub(crate) snapshot: Snapshot,
     /// Membership of `snapshot.config`.
     active: Vec<bool>,
     actions: Vec<ActionIx>,
@@ -128,10 +119,12 @@ struct Run<'m> {
     queue: VecDeque<EventIx>,
     to_enter: NodeSet,
     default_entry: NodeSet,
+    /// The states exited in the current microstep, deepest and last first.
+    exited: Vec<NodeIx>,
 }
 
 impl<'m> Run<'m> {
-    fn new(m: &'m Machine, guards: &'m GuardTable, snapshot: Snapshot) -> Self {
+    pub(crate) fn new(m: &'m Machine, guards: &'m GuardTable, snapshot: Snapshot) -> Self {
         let mut active = vec![false; m.len()];
         for &n in &snapshot.config {
             active[n as usize] = true;
@@ -146,11 +139,45 @@ impl<'m> Run<'m> {
             queue: VecDeque::new(),
             to_enter: NodeSet::new(m.len()),
             default_entry: NodeSet::new(m.len()),
+            exited: Vec::new(),
         }
     }
 
     fn finish(self, handled: bool) -> StepOutput {
         StepOutput { snapshot: self.snapshot, actions: self.actions, effects: self.effects, handled }
+    }
+
+    /// XState's initial microstep and macrostep, from the pre-initial snapshot.
+    pub(crate) fn start(&mut self) -> Result<(), StepError> {
+        self.microstep(vec![self.m.initial_transition], true);
+        self.settle("xstate.init")
+    }
+
+    /// The transitions an event selects in the current state (nothing changes yet).
+    pub(crate) fn select_event(&self, event: &str) -> Vec<TransIx> {
+        if self.snapshot.status != Status::Active {
+            return Vec::new();
+        }
+        self.select(EventRef { ix: self.m.event_index.get(event).copied(), name: event })
+    }
+
+    /// Take the selected transitions and settle; returns whether the event was handled.
+    pub(crate) fn apply_event(&mut self, event: &str, selected: Vec<TransIx>) -> Result<bool, StepError> {
+        self.actions.clear();
+        self.effects.clear();
+        if self.snapshot.status != Status::Active {
+            return Ok(false);
+        }
+        let handled = !selected.is_empty();
+        if !handled && event.starts_with("xstate.error.actor") {
+            // XState: an actor error that no state handles puts the machine in its error status.
+            self.snapshot.status = Status::Error;
+            self.stop_children();
+            return Ok(false);
+        }
+        self.microstep(selected, false);
+        self.settle(event)?;
+        Ok(handled)
     }
 
     fn effect(&mut self, effect: Effect) {
@@ -307,12 +334,11 @@ impl<'m> Run<'m> {
         }
     }
 
-    /// XState's `computeExitSet` for one transition, unordered.
-    fn exit_set(&self, t: &Transition, out: &mut Vec<NodeIx>) {
+    /// XState's `computeExitSet` for one transition with its domain, unordered.
+    fn exit_set(&self, t: &Transition, domain: Option<NodeIx>, out: &mut Vec<NodeIx>) {
         if t.targets.as_ref().is_none_or(|v| v.is_empty()) {
             return;
         }
-        let domain = self.domain(t);
         if t.reenter && domain == Some(t.source) {
             out.push(t.source);
         }
@@ -332,7 +358,8 @@ impl<'m> Run<'m> {
             .iter()
             .map(|&t| {
                 let mut set = Vec::new();
-                self.exit_set(self.m.transition(t), &mut set);
+                let transition = self.m.transition(t);
+                self.exit_set(transition, self.domain(transition), &mut set);
                 set
             })
             .collect();
@@ -364,25 +391,25 @@ impl<'m> Run<'m> {
 
     /// One microstep over the selected transitions; returns whether the snapshot changed (its
     /// set of active states or its history), which drives XState's eventless stop rule.
-    fn microstep(&mut self, selected: &[TransIx], is_initial: bool) -> bool {
+    fn microstep(&mut self, selected: Vec<TransIx>, is_initial: bool) -> bool {
         if selected.is_empty() {
             return false;
         }
-        let filtered = self.remove_conflicts(selected.to_vec());
+        let filtered = self.remove_conflicts(selected);
         // One domain per transition for both exit and entry. XState recomputes it for the entry
         // set after exiting, when history may have just been recorded; the two can disagree (a
         // re-entering transition to a history state whose default is a parallel root), and the
         // entry side then leaves the root inactive: a state no snapshot can be in.
         let domains: Vec<Option<NodeIx>> = filtered.iter().map(|&t| self.domain(self.m.transition(t))).collect();
         let mut history_changed = false;
-        let mut exited: Vec<NodeIx> = Vec::new();
+        self.exited.clear();
         if !is_initial {
-            history_changed = self.exit_states(&filtered, &mut exited);
+            history_changed = self.exit_states(&filtered, &domains);
         }
         for &t in &filtered {
             self.actions.extend_from_slice(&self.m.transition(t).actions);
         }
-        let entered_new = self.enter_states(&filtered, &domains, is_initial);
+        let (entered_new, all_reentered) = self.enter_states(&filtered, &domains, is_initial);
         if self.snapshot.status == Status::Done {
             let mut all = self.snapshot.config.clone();
             all.sort_unstable_by(|a, b| b.cmp(a));
@@ -390,15 +417,23 @@ impl<'m> Run<'m> {
                 self.run_exit(n, false);
             }
         }
-        let same_set = entered_new.len() == exited.len() && entered_new.iter().all(|n| exited.contains(n));
+        let same_set = all_reentered && entered_new == self.exited.len();
         history_changed || !same_set
     }
 
-    /// XState's `exitStates`. Returns whether any history was recorded; fills `exited`.
-    fn exit_states(&mut self, filtered: &[TransIx], exited: &mut Vec<NodeIx>) -> bool {
-        for &t in filtered {
-            self.exit_set(self.m.transition(t), exited);
+    /// XState's `exitStates`. Returns whether any history was recorded; fills `self.exited`.
+    fn exit_states(&mut self, filtered: &[TransIx], domains: &[Option<NodeIx>]) -> bool {
+        let mut exited = std::mem::take(&mut self.exited);
+        for (&t, &domain) in filtered.iter().zip(domains) {
+            self.exit_set(self.m.transition(t), domain, &mut exited);
         }
+        let recorded = self.exit_in_order(&mut exited);
+        self.exited = exited;
+        recorded
+    }
+
+    /// Record history for the exited states, then run their exits deepest and last first.
+    fn exit_in_order(&mut self, exited: &mut [NodeIx]) -> bool {
         if exited.is_empty() {
             return false;
         }
@@ -449,8 +484,9 @@ impl<'m> Run<'m> {
         }
     }
 
-    /// XState's `enterStates`. Returns the states that were not active before.
-    fn enter_states(&mut self, filtered: &[TransIx], domains: &[Option<NodeIx>], is_initial: bool) -> Vec<NodeIx> {
+    /// XState's `enterStates`. Returns how many states were not active before, and whether
+    /// each of them was exited in this microstep (then the set of active states is unchanged).
+    fn enter_states(&mut self, filtered: &[TransIx], domains: &[Option<NodeIx>], is_initial: bool) -> (usize, bool) {
         self.to_enter.clear();
         self.default_entry.clear();
         for (&t, &domain) in filtered.iter().zip(domains) {
@@ -460,15 +496,17 @@ impl<'m> Run<'m> {
         if is_initial {
             self.default_entry.insert(ROOT);
         }
-        let mut order = self.to_enter.items.clone();
-        order.sort_unstable();
-        let mut entered_new = Vec::new();
+        // Sorting in place keeps membership; the set is cleared at the next microstep.
+        self.to_enter.items.sort_unstable();
+        let (mut entered_new, mut all_reentered) = (0, true);
         let mut completed: Vec<NodeIx> = Vec::new();
-        for s in order {
+        for k in 0..self.to_enter.items.len() {
+            let s = self.to_enter.items[k];
             if !self.active[s as usize] {
                 self.active[s as usize] = true;
                 self.snapshot.config.push(s);
-                entered_new.push(s);
+                entered_new += 1;
+                all_reentered &= self.exited.contains(&s);
             }
             let node = self.m.node(s);
             self.actions.extend_from_slice(&node.entry);
@@ -507,7 +545,7 @@ impl<'m> Run<'m> {
                 self.snapshot.status = Status::Done;
             }
         }
-        entered_new
+        (entered_new, all_reentered)
     }
 
     /// Enter every parent that an entered state would otherwise be missing. XState's entry set
@@ -689,7 +727,7 @@ impl<'m> Run<'m> {
                 let ev = EventRef { ix: Some(next), name: self.m.event_name(next) };
                 enabled = self.select(ev);
             }
-            let changed = self.microstep(&enabled, false);
+            let changed = self.microstep(enabled, false);
             select_eventless = !from_eventless || changed;
         }
         if self.snapshot.status != Status::Active {
