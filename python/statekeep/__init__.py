@@ -5,7 +5,9 @@ core) keep every actor durable, encrypted and migratable by its history.
 """
 
 from statekeep._core import (
+    Actor,
     Machine,
+    Registry,
     Replay,
     Snapshot,
     Step,
@@ -14,12 +16,17 @@ from statekeep._core import (
     fingerprint_extend,
 )
 from statekeep._core import __version__ as __version__
-from statekeep.errors import DefinitionError, Error, SnapshotError, StepError
+from statekeep.errors import Conflict, DefinitionError, Error, NeedsRescue, NotFound, SnapshotError, StepError
 
 __all__ = [
+    "Actor",
+    "Conflict",
     "DefinitionError",
     "Error",
     "Machine",
+    "NeedsRescue",
+    "NotFound",
+    "Registry",
     "Replay",
     "Snapshot",
     "SnapshotError",

@@ -25,3 +25,24 @@ class SnapshotError(Error, ValueError):
 
 class StepError(Error, RuntimeError):
     """A step that cannot complete, such as eventless transitions that never settle."""
+
+
+class NotFound(Error, LookupError):
+    """A version, actor or record that does not exist."""
+
+
+class Conflict(Error):
+    """A request that contradicts the current state: a stale expected sequence number, an
+    idempotency key reused for a different request, releasing an actor that is not stranded."""
+
+
+class NeedsRescue(Conflict):
+    """An actor stranded by a deployment refuses events until it is moved or released.
+
+    ``reason`` says why it was stranded; ``deployment`` names the deployment that did it.
+    """
+
+    def __init__(self, message: str, deployment: str | None = None, reason: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.deployment = deployment
+        self.reason = reason

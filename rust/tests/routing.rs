@@ -41,7 +41,7 @@ fn deploy_with(
 fn send(registry: &Registry, actor: &mut Actor, event: &str) -> Vec<Decision> {
     let mut out = Vec::new();
     match decide::send(registry, actor, event, &[], &mut out).unwrap() {
-        Sent::Stepped(step) => assert!(step.handled, "{event} was not handled"),
+        Sent::Stepped { step, .. } => assert!(step.handled, "{event} was not handled"),
         Sent::Refused(s) => panic!("refused: {s:?}"),
     }
     out

@@ -1,6 +1,7 @@
 //! What the routing law needs to know of an actor, and its byte form.
 
-use super::registry::VersionIx;
+use super::decide::Reason;
+use super::registry::{Registry, VersionIx};
 use crate::snapshot::Snapshot;
 
 /// One handled event: its type and the guard outcomes used for it, so that a replay through
@@ -15,7 +16,7 @@ pub struct HistoryEntry {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stranding {
     pub deployment: VersionIx,
-    pub reason: super::decide::Reason,
+    pub reason: Reason,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -33,5 +34,114 @@ pub struct Actor {
 impl Actor {
     pub fn fingerprint(&self) -> u64 {
         *self.chain.last().expect("a chain has the empty history's fingerprint")
+    }
+}
+
+const MAGIC: &[u8; 4] = b"SKA1";
+
+impl Actor {
+    /// The actor's durable form. The snapshot inside is bound to its version's definition.
+    pub fn to_bytes(&self, registry: &Registry) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64 + 24 * self.history.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&self.version.to_le_bytes());
+        out.extend_from_slice(&self.watermark.to_le_bytes());
+        out.extend_from_slice(&(self.history.len() as u32).to_le_bytes());
+        for entry in &self.history {
+            put_str(&mut out, &entry.event);
+            out.extend_from_slice(&(entry.guards.len() as u32).to_le_bytes());
+            for (name, outcome) in &entry.guards {
+                put_str(&mut out, name);
+                out.push(u8::from(*outcome));
+            }
+        }
+        for fp in &self.chain {
+            out.extend_from_slice(&fp.to_le_bytes());
+        }
+        let snapshot = self.snapshot.to_bytes(&registry.version(self.version).machine);
+        out.extend_from_slice(&(snapshot.len() as u32).to_le_bytes());
+        out.extend_from_slice(&snapshot);
+        match &self.needs_rescue {
+            None => out.push(0),
+            Some(stranding) => {
+                out.push(1);
+                out.extend_from_slice(&stranding.deployment.to_le_bytes());
+                put_str(&mut out, &stranding.reason.to_json(registry).to_string());
+            }
+        }
+        out
+    }
+
+    pub fn from_bytes(registry: &Registry, data: &[u8]) -> Result<Actor, String> {
+        let mut r = Reader { data, at: 0 };
+        if r.take(4)? != MAGIC {
+            return Err("not a statekeep actor record (bad magic bytes)".into());
+        }
+        let version = r.u32()?;
+        if version as usize >= registry.len() {
+            return Err(format!("the actor is on version #{version}, which this registry does not have"));
+        }
+        let watermark = r.u64()?;
+        let count = r.u32()? as usize;
+        let mut history = Vec::with_capacity(count.min(data.len()));
+        for _ in 0..count {
+            let event = r.string()?;
+            let guard_count = r.u32()? as usize;
+            let mut guards = Vec::with_capacity(guard_count.min(data.len()));
+            for _ in 0..guard_count {
+                let name = r.string()?;
+                guards.push((name, r.take(1)?[0] != 0));
+            }
+            history.push(HistoryEntry { event, guards });
+        }
+        let chain = (0..=count).map(|_| r.u64()).collect::<Result<Vec<_>, _>>()?;
+        let snapshot_len = r.u32()? as usize;
+        let snapshot = Snapshot::from_bytes(&registry.version(version).machine, r.take(snapshot_len)?).map_err(|e| e.to_string())?;
+        let needs_rescue = match r.take(1)?[0] {
+            0 => None,
+            1 => {
+                let deployment = r.u32()?;
+                let text = r.string()?;
+                let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+                Some(Stranding { deployment, reason: Reason::from_json(&json, registry)? })
+            }
+            other => return Err(format!("unknown rescue flag {other}")),
+        };
+        if r.at != data.len() {
+            return Err(format!("{} trailing bytes", data.len() - r.at));
+        }
+        if watermark as usize > registry.len() {
+            return Err(format!("the actor has seen {watermark} commits, this registry has {}", registry.len()));
+        }
+        Ok(Actor { version, history, chain, snapshot, needs_rescue, watermark })
+    }
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+struct Reader<'a> {
+    data: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        let end = self.at.checked_add(n).filter(|&e| e <= self.data.len()).ok_or("truncated actor record")?;
+        let out = &self.data[self.at..end];
+        self.at = end;
+        Ok(out)
+    }
+    fn u32(&mut self) -> Result<u32, String> {
+        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")))
+    }
+    fn u64(&mut self) -> Result<u64, String> {
+        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
+    }
+    fn string(&mut self) -> Result<String, String> {
+        let len = self.u32()? as usize;
+        String::from_utf8(self.take(len)?.to_vec()).map_err(|e| e.to_string())
     }
 }

@@ -50,6 +50,22 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// The reason from its JSON form (the stored mark of a stranded actor).
+    pub fn from_json(value: &Value, registry: &Registry) -> Result<Reason, String> {
+        let index = || value["index"].as_u64().map(|i| i as u32).ok_or("a reason without its index");
+        let text = |key: &str| value[key].as_str().map(str::to_string).ok_or(format!("a reason without its {key}"));
+        Ok(match value["code"].as_str() {
+            Some("matched") => Reason::Matched,
+            Some("differs") => Reason::Differs { index: index()? },
+            Some("longer_than_path") => Reason::LongerThanPath,
+            Some("non_compliant") => Reason::NonCompliant { index: index()?, event: text("event")?, state: value["state"].clone() },
+            Some("invalid_landing") => Reason::InvalidLanding { message: text("message")? },
+            Some("superseded") => Reason::SupersededBy { by: registry.lookup(&text("by")?).map_err(|e| e.to_string())? },
+            Some("released") => Reason::Released,
+            other => return Err(format!("unknown reason code {other:?}")),
+        })
+    }
+
     pub fn to_json(&self, registry: &Registry) -> Value {
         match self {
             Reason::Matched => json!({"code": "matched"}),
@@ -241,8 +257,9 @@ pub fn spawn(registry: &Registry, version: VersionIx, out: &mut Vec<Decision>) -
 /// The outcome of sending an event to an actor.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Sent {
-    /// The event was stepped on the actor's version (after catching it up).
-    Stepped(StepOutput),
+    /// The event was stepped on version `on` (the actor's, once caught up); decisions it
+    /// caused may have moved the actor on since.
+    Stepped { step: StepOutput, on: VersionIx },
     /// The actor needs rescue: the event was not applied.
     Refused(Stranding),
 }
@@ -260,7 +277,8 @@ pub fn send(
     if let Some(stranding) = &actor.needs_rescue {
         return Ok(Sent::Refused(stranding.clone()));
     }
-    let machine = &registry.version(actor.version).machine;
+    let on = actor.version;
+    let machine = &registry.version(on).machine;
     let table = machine.guard_table(guards.iter().map(|(n, o)| (n.as_str(), *o)));
     let step = transition(machine, &actor.snapshot, event, &table)?;
     actor.snapshot = step.snapshot.clone();
@@ -270,7 +288,7 @@ pub fn send(
         actor.chain.push(fp);
         after_event(registry, actor, out);
     }
-    Ok(Sent::Stepped(step))
+    Ok(Sent::Stepped { step, on })
 }
 
 /// An operator releases a stranded actor: the mark is cleared and recorded. `None` when the

@@ -1,6 +1,4 @@
-//! `statekeep._core`: the Python face of the core. Thin by design: conversion at the boundary,
-//! every decision in the pure modules. The exception classes live in `statekeep.errors` so that
-//! Python code can catch them under the package's own hierarchy.
+//! The engine's classes: `Machine`, `Snapshot`, `Step`, `Replay`, and the fingerprint functions.
 
 use crate::model::Machine;
 use crate::snapshot::{Snapshot, Status};
@@ -9,26 +7,16 @@ use crate::fingerprint::{self as fp, fnv1a};
 use crate::{compile, compile_str, replay, value};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
-use serde_json::{Map, Value};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString};
 use std::sync::Arc;
 
-pyo3::import_exception!(statekeep.errors, DefinitionError);
-pyo3::import_exception!(statekeep.errors, SnapshotError);
-pyo3::import_exception!(statekeep.errors, StepError);
-
-fn step_error(e: crate::StepError) -> PyErr {
-    StepError::new_err(e.to_string())
-}
-
-fn snapshot_error(e: crate::SnapshotError) -> PyErr {
-    SnapshotError::new_err(e.to_string())
-}
+use super::convert::{optional_to_py, to_json, to_py};
+use super::errors::{snapshot_error, step_error, DefinitionError, SnapshotError};
 
 /// A compiled machine definition.
 #[pyclass(module = "statekeep._core", name = "Machine", frozen, subclass)]
 pub struct PyMachine {
-    inner: Arc<Machine>,
+    pub(crate) inner: Arc<Machine>,
 }
 
 #[pymethods]
@@ -211,8 +199,8 @@ impl PyMachine {
 /// An opaque machine state. `to_bytes()` gives its durable form; `Machine.load_snapshot` reads it.
 #[pyclass(module = "statekeep._core", name = "Snapshot", frozen)]
 pub struct PySnapshot {
-    machine: Arc<Machine>,
-    inner: Snapshot,
+    pub(crate) machine: Arc<Machine>,
+    pub(crate) inner: Snapshot,
 }
 
 #[pymethods]
@@ -266,7 +254,7 @@ pub struct Step {
 }
 
 impl Step {
-    fn new(py: Python<'_>, machine: &Arc<Machine>, out: StepOutput) -> PyResult<Step> {
+    pub(crate) fn new(py: Python<'_>, machine: &Arc<Machine>, out: StepOutput) -> PyResult<Step> {
         Ok(Step {
             machine: machine.clone(),
             snapshot: Py::new(py, PySnapshot { machine: machine.clone(), inner: out.snapshot })?,
@@ -411,7 +399,7 @@ fn node_of(effect: &Effect) -> u32 {
     }
 }
 
-fn event_type(event: &Bound<'_, PyAny>) -> PyResult<String> {
+pub(crate) fn event_type(event: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(s) = event.downcast::<PyString>() {
         return Ok(s.to_str()?.to_owned());
     }
@@ -430,7 +418,7 @@ fn event_type(event: &Bound<'_, PyAny>) -> PyResult<String> {
     )))
 }
 
-fn guard_table(machine: &Machine, guards: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<Option<bool>>> {
+pub(crate) fn guard_table(machine: &Machine, guards: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<Option<bool>>> {
     let mut table = vec![None; machine.guard_names.len()];
     if let Some(guards) = guards {
         for (name, outcome) in guards.iter() {
@@ -446,98 +434,9 @@ fn guard_table(machine: &Machine, guards: Option<&Bound<'_, PyDict>>) -> PyResul
     Ok(table)
 }
 
-fn optional_to_py(py: Python<'_>, value: Option<&Value>) -> PyResult<PyObject> {
-    match value {
-        Some(v) => to_py(py, v),
-        None => Ok(py.None()),
-    }
-}
-
-/// JSON to Python: objects to dicts (key order kept), arrays to lists.
-pub fn to_py(py: Python<'_>, value: &Value) -> PyResult<PyObject> {
-    Ok(match value {
-        Value::Null => py.None(),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any().unbind(),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                i.into_pyobject(py)?.into_any().unbind()
-            } else if let Some(u) = n.as_u64() {
-                u.into_pyobject(py)?.into_any().unbind()
-            } else {
-                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any().unbind()
-            }
-        }
-        Value::String(s) => PyString::new(py, s).into_any().unbind(),
-        Value::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(to_py(py, item)?)?;
-            }
-            list.into_any().unbind()
-        }
-        Value::Object(map) => {
-            let dict = PyDict::new(py);
-            for (k, v) in map {
-                dict.set_item(k, to_py(py, v)?)?;
-            }
-            dict.into_any().unbind()
-        }
-    })
-}
-
-/// Python to JSON, for definitions given as dicts. Refuses what JSON cannot hold.
-pub fn to_json(obj: &Bound<'_, PyAny>) -> Result<Value, String> {
-    to_json_at(obj, 0)
-}
-
-fn to_json_at(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, String> {
-    // Far deeper than any real definition, far shallower than the native stack.
-    if depth > 256 {
-        return Err("the definition is nested more than 256 levels deep".into());
-    }
-    if obj.is_none() {
-        return Ok(Value::Null);
-    }
-    if let Ok(b) = obj.downcast::<PyBool>() {
-        return Ok(Value::Bool(b.is_true()));
-    }
-    if obj.is_instance_of::<PyInt>() {
-        if let Ok(i) = obj.extract::<i64>() {
-            return Ok(Value::from(i));
-        }
-        if let Ok(u) = obj.extract::<u64>() {
-            return Ok(Value::from(u));
-        }
-        return Err("an integer does not fit in 64 bits".into());
-    }
-    if let Ok(f) = obj.downcast::<PyFloat>() {
-        return serde_json::Number::from_f64(f.value()).map(Value::Number).ok_or_else(|| "NaN and infinity are not JSON".into());
-    }
-    if let Ok(s) = obj.downcast::<PyString>() {
-        return Ok(Value::String(s.to_str().map_err(|e| e.to_string())?.to_owned()));
-    }
-    if let Ok(d) = obj.downcast::<PyDict>() {
-        let mut map = Map::new();
-        for (k, v) in d.iter() {
-            let key = k.downcast::<PyString>().map_err(|_| "object keys must be strings".to_string())?;
-            map.insert(key.to_str().map_err(|e| e.to_string())?.to_owned(), to_json_at(&v, depth + 1)?);
-        }
-        return Ok(Value::Object(map));
-    }
-    if obj.downcast::<PyList>().is_ok() || obj.downcast::<PyTuple>().is_ok() {
-        let mut items = Vec::new();
-        for item in obj.try_iter().map_err(|e| e.to_string())? {
-            items.push(to_json_at(&item.map_err(|e| e.to_string())?, depth + 1)?);
-        }
-        return Ok(Value::Array(items));
-    }
-    let name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
-    Err(format!("a value of type {name} is not JSON"))
-}
-
 /// `fingerprint(event_types) -> int`: the routing law's FNV-1a fingerprint of a history.
 #[pyfunction]
-fn fingerprint(event_types: &Bound<'_, PyAny>) -> PyResult<u64> {
+pub(crate) fn fingerprint(event_types: &Bound<'_, PyAny>) -> PyResult<u64> {
     let mut fp = fp::OFFSET_BASIS;
     for t in event_types.try_iter()? {
         let t = t?;
@@ -548,7 +447,7 @@ fn fingerprint(event_types: &Bound<'_, PyAny>) -> PyResult<u64> {
 
 /// `fingerprint_chain(event_types) -> list[int]`: the fingerprint at every depth, `n + 1` values.
 #[pyfunction]
-fn fingerprint_chain(event_types: &Bound<'_, PyAny>) -> PyResult<Vec<u64>> {
+pub(crate) fn fingerprint_chain(event_types: &Bound<'_, PyAny>) -> PyResult<Vec<u64>> {
     let mut fp = fp::OFFSET_BASIS;
     let mut out = vec![fp];
     for t in event_types.try_iter()? {
@@ -561,21 +460,7 @@ fn fingerprint_chain(event_types: &Bound<'_, PyAny>) -> PyResult<Vec<u64>> {
 
 /// `fingerprint_extend(fingerprint, event_type) -> int`: one more event on a known fingerprint.
 #[pyfunction]
-fn fingerprint_extend(fingerprint: u64, event_type: &str) -> u64 {
+pub(crate) fn fingerprint_extend(fingerprint: u64, event_type: &str) -> u64 {
     fp::extend(fingerprint, event_type)
 }
 
-#[pymodule]
-fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<PyMachine>()?;
-    m.add_class::<PySnapshot>()?;
-    m.add_class::<Step>()?;
-    m.add_class::<Replay>()?;
-    m.add_function(wrap_pyfunction!(fingerprint, m)?)?;
-    m.add_function(wrap_pyfunction!(fingerprint_chain, m)?)?;
-    m.add_function(wrap_pyfunction!(fingerprint_extend, m)?)?;
-    m.add("FINGERPRINT_OFFSET_BASIS", fp::OFFSET_BASIS)?;
-    m.add("MICROSTEP_LIMIT", stepper::MICROSTEP_LIMIT)?;
-    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    Ok(())
-}

@@ -1,0 +1,397 @@
+//! The routing law's classes: `Registry` (committed versions) and `Actor`, with the batch
+//! entry points a scan and a preview use (bytes in, bytes out, the GIL released).
+
+use super::convert::to_py;
+use super::engine::{event_type, PyMachine, Step};
+use super::errors::{step_error, Conflict, NotFound};
+use crate::routing::decide::{self, Decision, Sent};
+use crate::routing::scan::{self, Histories};
+use crate::routing::{Actor, Deploy, LandingMode, MatchMode, Registry, RegistryError};
+use crate::value::state_value;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString};
+use std::sync::{Arc, Mutex};
+
+fn registry_error(e: RegistryError) -> PyErr {
+    match e {
+        RegistryError::DuplicateId(_) => Conflict::new_err(e.to_string()),
+        RegistryError::UnknownVersion(_) => NotFound::new_err(e.to_string()),
+        RegistryError::Invalid(_) => PyValueError::new_err(e.to_string()),
+    }
+}
+
+/// The committed versions. Every call works on a consistent view: a deploy publishes a new
+/// registry, and calls already running keep the one they started with.
+#[pyclass(module = "statekeep._core", name = "Registry", frozen, sequence)]
+pub struct PyRegistry {
+    current: Mutex<Arc<Registry>>,
+}
+
+impl PyRegistry {
+    fn view(&self) -> Arc<Registry> {
+        self.current.lock().expect("registry lock").clone()
+    }
+
+    fn decisions<'py>(py: Python<'py>, registry: &Registry, decisions: &[Decision]) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for d in decisions {
+            list.append(to_py(py, &d.to_json(registry))?)?;
+        }
+        Ok(list)
+    }
+
+    fn actor(registry: &Arc<Registry>, actor: Actor) -> PyActor {
+        PyActor { registry: registry.clone(), inner: actor }
+    }
+}
+
+#[pymethods]
+impl PyRegistry {
+    #[new]
+    fn new() -> Self {
+        PyRegistry { current: Mutex::new(Arc::new(Registry::new())) }
+    }
+
+    /// Commit a version (a deployment when it names a parent); returns its commit sequence number.
+    #[pyo3(
+        signature = (id, machine, *, parent = None, path = None, r#match = "prefix", landing = "replay", state_map = None),
+        text_signature = "(self, /, id, machine, *, parent=None, path=None, match='prefix', landing='replay', state_map=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn deploy(
+        &self,
+        id: String,
+        machine: &Bound<'_, PyMachine>,
+        parent: Option<String>,
+        path: Option<Vec<String>>,
+        r#match: &str,
+        landing: &str,
+        state_map: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<u32> {
+        let match_mode = match r#match {
+            "prefix" => MatchMode::Prefix,
+            "exact" => MatchMode::Exact,
+            other => return Err(PyValueError::new_err(format!("match must be \"prefix\" or \"exact\", not {other:?}"))),
+        };
+        let landing = match landing {
+            "replay" => LandingMode::Replay,
+            "state" => LandingMode::State,
+            other => return Err(PyValueError::new_err(format!("landing must be \"replay\" or \"state\", not {other:?}"))),
+        };
+        let mut mappings = Vec::new();
+        if let Some(map) = state_map {
+            for (old, new) in map.iter() {
+                mappings.push((old.extract::<String>()?, new.extract::<String>()?));
+            }
+        }
+        let deploy = Deploy {
+            id,
+            machine: machine.get().inner.clone(),
+            parent,
+            path: path.unwrap_or_default(),
+            match_mode,
+            landing,
+            state_map: mappings,
+        };
+        let mut current = self.current.lock().expect("registry lock");
+        let mut next = Registry::clone(&current);
+        let ix = next.commit(deploy).map_err(registry_error)?;
+        *current = Arc::new(next);
+        Ok(ix)
+    }
+
+    fn __len__(&self) -> usize {
+        self.view().len()
+    }
+
+    /// The version ids in commit order.
+    fn versions(&self) -> Vec<String> {
+        let registry = self.view();
+        (0..registry.len() as u32).map(|v| registry.version(v).id.clone()).collect()
+    }
+
+    /// A version's definition, parent, path, path fingerprint, match and landing modes.
+    fn version<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyDict>> {
+        let registry = self.view();
+        let ix = registry.lookup(id).map_err(registry_error)?;
+        let version = registry.version(ix);
+        let dict = PyDict::new(py);
+        dict.set_item("id", &version.id)?;
+        dict.set_item("seq", ix)?;
+        dict.set_item("machine", Py::new(py, PyMachine { inner: version.machine.clone() })?)?;
+        match &version.rule {
+            None => dict.set_item("parent", py.None())?,
+            Some(rule) => {
+                dict.set_item("parent", &registry.version(rule.parent).id)?;
+                dict.set_item("path", &rule.path)?;
+                dict.set_item("path_fingerprint", rule.path_fp)?;
+                dict.set_item("match", if rule.match_mode == MatchMode::Exact { "exact" } else { "prefix" })?;
+                dict.set_item("landing", if rule.landing == LandingMode::State { "state" } else { "replay" })?;
+            }
+        }
+        Ok(dict)
+    }
+
+    /// Start an actor on a version: its first step, and the deployments it meets at once.
+    fn spawn(&self, py: Python<'_>, version: &str) -> PyResult<Spawned> {
+        let registry = self.view();
+        let v = registry.lookup(version).map_err(registry_error)?;
+        let mut decisions = Vec::new();
+        let (actor, step) = decide::spawn(&registry, v, &mut decisions).map_err(step_error)?;
+        let machine = registry.version(v).machine.clone();
+        Ok(Spawned {
+            step: Py::new(py, Step::new(py, &machine, step)?)?,
+            decisions: Self::decisions(py, &registry, &decisions)?.unbind(),
+            actor: Py::new(py, Self::actor(&registry, actor))?,
+        })
+    }
+
+    /// Send an event: the actor is caught up first; an actor that needs rescue refuses it.
+    #[pyo3(signature = (actor, event, guards = None))]
+    fn send(&self, py: Python<'_>, actor: &Bound<'_, PyActor>, event: &Bound<'_, PyAny>, guards: Option<&Bound<'_, PyDict>>) -> PyResult<SendOutcome> {
+        let registry = self.view();
+        let mut state = actor.get().rebase(&registry)?;
+        let event = event_type(event)?;
+        let mut outcomes = Vec::new();
+        if let Some(guards) = guards {
+            for (name, outcome) in guards.iter() {
+                let name = name.downcast::<PyString>().map_err(|_| PyTypeError::new_err("guard names must be strings"))?;
+                let outcome = outcome.downcast::<PyBool>().map_err(|_| PyTypeError::new_err("guard outcomes must be True or False"))?;
+                outcomes.push((name.to_str()?.to_owned(), outcome.is_true()));
+            }
+        }
+        let mut decisions = Vec::new();
+        let sent = decide::send(&registry, &mut state, &event, &outcomes, &mut decisions).map_err(step_error)?;
+        let (step, refused) = match sent {
+            Sent::Stepped { step, on } => {
+                let machine = registry.version(on).machine.clone();
+                (Some(Py::new(py, Step::new(py, &machine, step)?)?), None)
+            }
+            Sent::Refused(stranding) => {
+                let reason = stranding.reason.to_json(&registry);
+                let refusal = serde_json::json!({"deployment": registry.version(stranding.deployment).id, "reason": reason});
+                (None, Some(to_py(py, &refusal)?))
+            }
+        };
+        Ok(SendOutcome {
+            step,
+            refused,
+            decisions: Self::decisions(py, &registry, &decisions)?.unbind(),
+            actor: Py::new(py, Self::actor(&registry, state))?,
+        })
+    }
+
+    /// Apply every commit the actor has not seen, one at a time in commit order.
+    fn catch_up<'py>(&self, py: Python<'py>, actor: &Bound<'_, PyActor>) -> PyResult<(PyActor, Bound<'py, PyList>)> {
+        let registry = self.view();
+        let mut state = actor.get().rebase(&registry)?;
+        let mut decisions = Vec::new();
+        decide::catch_up(&registry, &mut state, &mut decisions);
+        Ok((Self::actor(&registry, state), Self::decisions(py, &registry, &decisions)?))
+    }
+
+    /// Clear a stranded actor's mark; the record names the deployment that stranded it.
+    fn release(&self, py: Python<'_>, actor: &Bound<'_, PyActor>) -> PyResult<(PyActor, PyObject)> {
+        let registry = self.view();
+        let mut state = actor.get().rebase(&registry)?;
+        let mut caught = Vec::new();
+        decide::catch_up(&registry, &mut state, &mut caught);
+        let record = decide::release(&registry, &mut state)
+            .ok_or_else(|| Conflict::new_err("the actor is not stranded: there is nothing to release"))?;
+        Ok((Self::actor(&registry, state), to_py(py, &record.to_json(&registry))?))
+    }
+
+    /// An actor from the bytes of `Actor.to_bytes()`.
+    fn load_actor(&self, data: &[u8]) -> PyResult<PyActor> {
+        let registry = self.view();
+        let actor = Actor::from_bytes(&registry, data).map_err(PyValueError::new_err)?;
+        Ok(Self::actor(&registry, actor))
+    }
+
+    /// Catch up many actors in one call with the GIL released. Input: for each actor a `u32`
+    /// little-endian length and its bytes. Output: for each actor its new bytes and the JSON
+    /// array of its decisions, each preceded by a `u32` length.
+    fn catch_up_packed<'py>(&self, py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+        let registry = self.view();
+        let out = py
+            .allow_threads(|| {
+                let mut out = Vec::with_capacity(data.len() * 2);
+                let mut at = 0;
+                let mut decisions = Vec::new();
+                while at < data.len() {
+                    let len = data.get(at..at + 4).ok_or("truncated length")?;
+                    let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
+                    let record = data.get(at + 4..at + 4 + len).ok_or("truncated actor record")?;
+                    at += 4 + len;
+                    let mut actor = Actor::from_bytes(&registry, record)?;
+                    decisions.clear();
+                    decide::catch_up(&registry, &mut actor, &mut decisions);
+                    let bytes = actor.to_bytes(&registry);
+                    let json = serde_json::Value::Array(decisions.iter().map(|d| d.to_json(&registry)).collect()).to_string();
+                    for part in [bytes.as_slice(), json.as_bytes()] {
+                        out.extend_from_slice(&(part.len() as u32).to_le_bytes());
+                        out.extend_from_slice(part);
+                    }
+                }
+                Ok::<_, String>(out)
+            })
+            .map_err(PyValueError::new_err)?;
+        Ok(PyBytes::new(py, &out))
+    }
+
+    /// Match one deployment's path against many packed histories (event types interned to
+    /// `u32` by the caller): `path` and `events` are `u32` arrays, `offsets` has one more entry
+    /// than there are actors, `prefix_fps` holds each actor's chain fingerprint at the path's
+    /// depth as `u64`, all little-endian. Returns `(codes, indices)`: a `u8` per actor (0
+    /// pending, 1 matched, 2 differs, 3 longer than path) and a `u32` first differing index.
+    fn match_packed<'py>(
+        &self,
+        py: Python<'py>,
+        deployment: &str,
+        path: &[u8],
+        offsets: &[u8],
+        events: &[u8],
+        prefix_fps: &[u8],
+    ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+        let registry = self.view();
+        let d = registry.lookup(deployment).map_err(registry_error)?;
+        let rule = registry.version(d).rule.clone().ok_or_else(|| PyValueError::new_err(format!("'{deployment}' is a root version: it has no path")))?;
+        let words = |b: &[u8], what: &str| -> PyResult<Vec<u32>> {
+            if b.len() % 4 != 0 {
+                return Err(PyValueError::new_err(format!("{what} must be a whole number of u32 values")));
+            }
+            Ok(b.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))).collect())
+        };
+        let (path, offsets, events) = (words(path, "path")?, words(offsets, "offsets")?, words(events, "events")?);
+        if path.len() != rule.path.len() {
+            return Err(PyValueError::new_err(format!("the path has {} events, the deployment's has {}", path.len(), rule.path.len())));
+        }
+        if prefix_fps.len() % 8 != 0 {
+            return Err(PyValueError::new_err("prefix_fps must be a whole number of u64 values"));
+        }
+        let fps: Vec<u64> = prefix_fps.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))).collect();
+        let histories = Histories { offsets: &offsets, events: &events, prefix_fps: &fps };
+        histories.check().map_err(PyValueError::new_err)?;
+        let (codes, indices) = py.allow_threads(|| {
+            let (mut codes, mut indices) = (Vec::new(), Vec::new());
+            scan::match_many(&path, rule.path_fp, rule.match_mode, &histories, &mut codes, &mut indices);
+            (codes, indices)
+        });
+        let index_bytes: Vec<u8> = indices.iter().flat_map(|i| i.to_le_bytes()).collect();
+        Ok((PyBytes::new(py, &codes), PyBytes::new(py, &index_bytes)))
+    }
+}
+
+/// An actor as the routing law sees it: version, history, chain, state and mark.
+#[pyclass(module = "statekeep._core", name = "Actor", frozen)]
+pub struct PyActor {
+    registry: Arc<Registry>,
+    inner: Actor,
+}
+
+impl PyActor {
+    /// The actor in a newer view of the registry (versions are never removed, so it fits).
+    fn rebase(&self, registry: &Arc<Registry>) -> PyResult<Actor> {
+        if (self.inner.version as usize) < registry.len() && registry.version(self.inner.version).id == self.registry.version(self.inner.version).id {
+            Ok(self.inner.clone())
+        } else {
+            Err(PyValueError::new_err("this actor belongs to another registry"))
+        }
+    }
+}
+
+#[pymethods]
+impl PyActor {
+    #[getter]
+    fn version(&self) -> &str {
+        &self.registry.version(self.inner.version).id
+    }
+
+    #[getter]
+    fn value(&self, py: Python<'_>) -> PyResult<PyObject> {
+        to_py(py, &state_value(&self.registry.version(self.inner.version).machine, &self.inner.snapshot))
+    }
+
+    #[getter]
+    fn status(&self) -> &'static str {
+        self.inner.snapshot.status.as_str()
+    }
+
+    /// The handled event types, oldest first.
+    #[getter]
+    fn history(&self) -> Vec<String> {
+        self.inner.history.iter().map(|e| e.event.clone()).collect()
+    }
+
+    /// The guard outcomes recorded with each handled event.
+    #[getter]
+    fn guards<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for entry in &self.inner.history {
+            let dict = PyDict::new(py);
+            for (name, outcome) in &entry.guards {
+                dict.set_item(name, *outcome)?;
+            }
+            list.append(dict)?;
+        }
+        Ok(list)
+    }
+
+    #[getter]
+    fn chain(&self) -> Vec<u64> {
+        self.inner.chain.clone()
+    }
+
+    #[getter]
+    fn fingerprint(&self) -> u64 {
+        self.inner.fingerprint()
+    }
+
+    /// `{"deployment": ..., "reason": {...}}` while the actor is stranded, else `None`.
+    #[getter]
+    fn needs_rescue(&self, py: Python<'_>) -> PyResult<PyObject> {
+        match &self.inner.needs_rescue {
+            None => Ok(py.None()),
+            Some(s) => to_py(py, &serde_json::json!({"deployment": self.registry.version(s.deployment).id, "reason": s.reason.to_json(&self.registry)})),
+        }
+    }
+
+    /// How many commits the actor has seen.
+    #[getter]
+    fn watermark(&self) -> u64 {
+        self.inner.watermark
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.to_bytes(&self.registry))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Actor(version={:?}, history={:?})", self.version(), self.history())
+    }
+}
+
+/// The result of `Registry.spawn`.
+#[pyclass(module = "statekeep._core", name = "Spawned", frozen)]
+pub struct Spawned {
+    #[pyo3(get)]
+    actor: Py<PyActor>,
+    #[pyo3(get)]
+    step: Py<Step>,
+    #[pyo3(get)]
+    decisions: Py<PyList>,
+}
+
+/// The result of `Registry.send`: `step` is `None` and `refused` says why when the actor needs rescue.
+#[pyclass(module = "statekeep._core", name = "Sent", frozen)]
+pub struct SendOutcome {
+    #[pyo3(get)]
+    actor: Py<PyActor>,
+    #[pyo3(get)]
+    step: Option<Py<Step>>,
+    #[pyo3(get)]
+    refused: Option<PyObject>,
+    #[pyo3(get)]
+    decisions: Py<PyList>,
+}

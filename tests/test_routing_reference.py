@@ -1,0 +1,211 @@
+"""The Rust routing core against the plain reference model of the law (tests/reference).
+
+The reference lives in the serial world: at each commit it decides every actor on the parent.
+The core is driven the way a durable keep drives it: actors are caught up only when touched
+(a send, a release, a scan reaching them in batches, a read), and they cross the boundary as
+bytes between touches. Every actor's version, state, mark and decision records must agree.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import statekeep
+from reference.routing_model import NeedsRescue, SerialWorld
+
+EVENTS = ["A", "B", "C"]
+STATES = ["s0", "s1", "s2"]
+
+
+def definition(table: list[list[int | None]], guarded: list[bool]) -> dict[str, Any]:
+    """A three-state machine: `table[s][e]` is where event `e` goes from state `s`, if anywhere.
+    A guarded cell (guard `g`) falls back to staying put when the guard is false."""
+    states: dict[str, Any] = {}
+    for s, row in enumerate(table):
+        on: dict[str, Any] = {}
+        for e, target in enumerate(row):
+            if target is None:
+                continue
+            if guarded[e]:
+                on[EVENTS[e]] = [{"target": STATES[target], "guard": "g"}, {"actions": "held"}]
+            else:
+                on[EVENTS[e]] = STATES[target]
+        states[STATES[s]] = {"on": on}
+    return {"id": "m", "initial": "s0", "states": states}
+
+
+tables = st.lists(st.lists(st.none() | st.integers(0, 2), min_size=3, max_size=3), min_size=3, max_size=3)
+
+
+@dataclass
+class Deploy:
+    parent: int
+    table: list[list[int | None]]
+    guarded: list[bool]
+    path: list[str]
+    match: str
+    landing: str
+    state_map: dict[str, str]
+
+
+@dataclass
+class Spawn:
+    version: int
+
+
+@dataclass
+class Send:
+    actor: int
+    event: str
+    guards: dict[str, bool] | None
+
+
+@dataclass
+class Release:
+    actor: int
+
+
+@dataclass
+class Scan:
+    """The background scan of the newest deployment reaches some actors, in batches."""
+
+    actors: list[int] = field(default_factory=list)
+
+
+ops = st.one_of(
+    st.builds(Deploy, st.integers(0, 50), tables, st.lists(st.booleans(), min_size=3, max_size=3),
+              st.lists(st.sampled_from(EVENTS[:2]), max_size=3), st.sampled_from(["prefix", "exact"]),
+              st.sampled_from(["replay", "replay", "state"]),
+              st.sampled_from([{}, {"s1": "s2"}, {"s2": "s0", "s0": "s2"}, {"s1": "nowhere"}, {"s0": "x", "s1": "x", "s2": "x"}])),
+    st.builds(Spawn, st.integers(0, 50)),
+    st.builds(Send, st.integers(0, 50), st.sampled_from(EVENTS), st.none() | st.fixed_dictionaries({"g": st.booleans()})),
+    st.builds(Send, st.integers(0, 50), st.sampled_from(EVENTS), st.none()),
+    st.builds(Send, st.integers(0, 3), st.sampled_from(EVENTS), st.none()),
+    st.builds(Send, st.integers(0, 3), st.sampled_from(EVENTS), st.none()),
+    st.builds(Release, st.integers(0, 50)),
+    st.builds(Scan, st.lists(st.integers(0, 50), max_size=4)),
+)
+
+
+def reason_essence(reason: dict[str, Any]) -> dict[str, Any]:
+    # Messages are prose; the code and everything else must agree.
+    return {"code": "invalid_landing"} if reason["code"] == "invalid_landing" else reason
+
+
+def without_fingerprints(record: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in record.items() if k != "actor"}
+    out["reason"] = reason_essence(out["reason"])
+    return out
+
+
+class Core:
+    """The Rust core, with actors stored as bytes between touches (as a keep would)."""
+
+    def __init__(self) -> None:
+        self.registry = statekeep.Registry()
+        self.stored: list[bytes] = []
+        self.records: list[list[dict[str, Any]]] = []
+
+    def load(self, i: int) -> statekeep.Actor:
+        return self.registry.load_actor(self.stored[i])
+
+    def keep(self, i: int, actor: statekeep.Actor, decisions: list[dict[str, Any]]) -> None:
+        self.stored[i] = actor.to_bytes()
+        self.records[i].extend(decisions)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(ops, min_size=10, max_size=60))
+def test_the_core_decides_like_the_reference_model(script: list[Any]) -> None:
+    world = SerialWorld()
+    core = Core()
+    root = definition([[1, 2, None], [0, None, 2], [None, 0, 1]], [False, False, False])
+    world.deploy("v0", root)
+    core.registry.deploy("v0", statekeep.Machine(root))
+    versions = ["v0"]
+    actor_ids: list[str] = []
+
+    for op in script:
+        if isinstance(op, Deploy):
+            version = f"v{len(versions)}"
+            parent = versions[op.parent % len(versions)]
+            body = definition(op.table, op.guarded)
+            world.deploy(version, body, parent=parent, path=op.path, match=op.match, landing=op.landing, state_map=op.state_map)
+            core.registry.deploy(version, statekeep.Machine(body), parent=parent, path=op.path, match=op.match,
+                                 landing=op.landing, state_map=op.state_map)
+            versions.append(version)
+        elif isinstance(op, Spawn):
+            version = versions[op.version % len(versions)]
+            actor_id = f"a{len(actor_ids)}"
+            world.spawn(actor_id, version)
+            spawned = core.registry.spawn(version)
+            core.stored.append(spawned.actor.to_bytes())
+            core.records.append(list(spawned.decisions))
+            actor_ids.append(actor_id)
+        elif isinstance(op, Send) and actor_ids:
+            i = op.actor % len(actor_ids)
+            try:
+                handled, _ = world.send(actor_ids[i], op.event, op.guards)
+                refused = False
+            except NeedsRescue:
+                refused = True
+            sent = core.registry.send(core.load(i), op.event, op.guards)
+            core.keep(i, sent.actor, sent.decisions)
+            assert (sent.refused is not None) == refused
+            if not refused:
+                assert sent.step is not None and sent.step.handled == handled
+        elif isinstance(op, Release) and actor_ids:
+            i = op.actor % len(actor_ids)
+            try:
+                world.release(actor_ids[i])
+                expected = True
+            except ValueError:
+                expected = False
+            try:
+                actor, record = core.registry.release(core.load(i))
+            except statekeep.Conflict:
+                actor, _ = core.registry.catch_up(core.load(i))
+                assert not expected
+                assert actor.needs_rescue is None
+            else:
+                assert expected
+                # The release caught the actor up first; keep those records too.
+                caught_up = [d for d in core.registry.catch_up(core.load(i))[1]]
+                core.keep(i, actor, caught_up + [record])
+        elif isinstance(op, Scan) and actor_ids:
+            # A scan reaches each actor once per batch.
+            batch = list(dict.fromkeys(op_i % len(actor_ids) for op_i in op.actors))
+            packed = b"".join(len(core.stored[i]).to_bytes(4, "little") + core.stored[i] for i in batch)
+            out = core.registry.catch_up_packed(packed)
+            at = 0
+            for i in batch:
+                parts = []
+                for _ in range(2):
+                    n = int.from_bytes(out[at:at + 4], "little")
+                    parts.append(out[at + 4:at + 4 + n])
+                    at += 4 + n
+                core.stored[i] = parts[0]
+                core.records[i].extend(json.loads(parts[1]))
+            assert at == len(out)
+
+    for i, actor_id in enumerate(actor_ids):
+        actor, decisions = core.registry.catch_up(core.load(i))
+        core.records[i].extend(decisions)
+        model = world.actor(actor_id)
+        assert (actor.version, actor.value, actor.history) == (model["version"], model["value"], model["history"]), actor_id
+        if model["needs_rescue"] is None:
+            assert actor.needs_rescue is None, actor_id
+        else:
+            assert actor.needs_rescue is not None, actor_id
+            assert reason_essence(actor.needs_rescue["reason"]) == reason_essence(model["needs_rescue"]), actor_id
+        assert actor.fingerprint == statekeep.fingerprint(model["history"])
+        want = [without_fingerprints(dict(r)) for r in world.decisions(actor_id)]
+        got = [without_fingerprints(r) for r in core.records[i]]
+        assert got == want, actor_id
+        for r, w in zip(core.records[i], world.decisions(actor_id)):
+            assert (r["actor_fingerprint"], r["path_fingerprint"]) == (w["actor_fingerprint"], w["path_fingerprint"])
