@@ -209,3 +209,39 @@ def test_the_core_decides_like_the_reference_model(script: list[Any]) -> None:
         assert got == want, actor_id
         for r, w in zip(core.records[i], world.decisions(actor_id)):
             assert (r["actor_fingerprint"], r["path_fingerprint"]) == (w["actor_fingerprint"], w["path_fingerprint"])
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ops, min_size=10, max_size=40), st.builds(Deploy, st.integers(0, 50), tables,
+       st.lists(st.booleans(), min_size=3, max_size=3), st.lists(st.sampled_from(EVENTS[:2]), max_size=3),
+       st.sampled_from(["prefix", "exact"]), st.sampled_from(["replay", "state"]), st.just({})))
+def test_a_preview_in_a_fork_shows_the_decisions_the_commit_makes(script: list[Any], candidate: Deploy) -> None:
+    """Guarantee 6: an actor unchanged between the preview and the commit gets the decision
+    the preview showed; and the preview leaves the registry it was taken from as it was."""
+    registry = statekeep.Registry()
+    root = definition([[1, 2, None], [0, None, 2], [None, 0, 1]], [False, False, False])
+    registry.deploy("v0", statekeep.Machine(root))
+    versions, actors = ["v0"], []
+    for op in script:
+        if isinstance(op, Deploy):
+            registry.deploy(f"v{len(versions)}", statekeep.Machine(definition(op.table, op.guarded)), parent=versions[op.parent % len(versions)],
+                            path=op.path, match=op.match, landing=op.landing)
+            versions.append(f"v{len(versions)}")
+        elif isinstance(op, Spawn):
+            actors.append(registry.spawn(versions[op.version % len(versions)]).actor)
+        elif isinstance(op, Send) and actors:
+            i = op.actor % len(actors)
+            actors[i] = registry.send(actors[i], op.event, op.guards).actor
+    # Bring every actor up to date, as the keep does before it previews.
+    actors = [registry.catch_up(a)[0] for a in actors]
+    parent = versions[candidate.parent % len(versions)]
+    machine = statekeep.Machine(definition(candidate.table, candidate.guarded))
+    preview = registry.fork()
+    preview.deploy("candidate", machine, parent=parent, path=candidate.path, match=candidate.match, landing=candidate.landing)
+    shown = [preview.catch_up(preview.load_actor(a.to_bytes())) for a in actors]
+    assert registry.versions() == versions
+    registry.deploy("candidate", machine, parent=parent, path=candidate.path, match=candidate.match, landing=candidate.landing)
+    for actor, (previewed, previewed_decisions) in zip(actors, shown):
+        committed, decisions = registry.catch_up(actor)
+        assert decisions == previewed_decisions
+        assert (committed.version, committed.value) == (previewed.version, previewed.value)

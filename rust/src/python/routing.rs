@@ -105,6 +105,12 @@ impl PyRegistry {
         self.view().len()
     }
 
+    /// An independent copy of the committed versions, cheap to make: a preview deploys the
+    /// candidate into a fork and decides there by the same functions, leaving this one as it is.
+    fn fork(&self) -> Self {
+        PyRegistry { current: Mutex::new(self.view()) }
+    }
+
     /// The version ids in commit order.
     fn versions(&self) -> Vec<String> {
         let registry = self.view();
