@@ -1,12 +1,13 @@
-# Developer entry points. `make test` is what CI runs (.ci/run); it needs only python3, cargo
-# and a C toolchain on the machine, and builds everything else into .venv.
+# Developer entry points. `make test` is what CI runs (.ci/run); it needs python3, cargo, a C
+# toolchain, and spin and coq (Debian: apt-get install -y spin coq); it builds everything else
+# into .venv.
 
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(VIRTUAL_ENV)/bin:$(PATH)
 
-.PHONY: develop test test-rust test-python bench clean
+.PHONY: develop test test-rust test-python proofs bench clean
 
 $(VENV)/bin/maturin:
 	python3 -m venv $(VENV)
@@ -26,7 +27,12 @@ test-python: develop
 	$(PY) -m mypy
 	$(PY) -m pytest
 
-test: test-rust test-python
+# The routing law's proofs, checked by machine: spin exhaustively, then Coq.
+proofs:
+	bash proofs/check.sh
+	bash proofs/coq/check.sh
+
+test: test-rust proofs test-python
 
 # Release builds and the side-by-side comparison with XState (see benches/README.md).
 bench: $(VENV)/bin/maturin
