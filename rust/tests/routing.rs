@@ -501,3 +501,19 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_cascade_through_a_deep_chain_of_deployments_ends() {
+    let mut registry = Registry::new();
+    deploy(&mut registry, "v0", loan_v1(), None, &[]);
+    for i in 1..=200 {
+        deploy(&mut registry, &format!("v{i}"), loan_v1(), Some(&format!("v{}", i - 1)), &[]);
+    }
+    let mut out = Vec::new();
+    let (actor, _) = decide::spawn(&registry, 0, &mut out).unwrap();
+    // Every arrival is a moment of its own: 200 wildcard deployments, 200 migrations, each
+    // from a parent to its child.
+    assert_eq!(actor.version, 200);
+    assert_eq!(out.len(), 200);
+    assert!(out.iter().enumerate().all(|(i, d)| d.kind == Kind::Migrated && d.from == i as u32 && d.to == i as u32 + 1));
+}
