@@ -46,3 +46,9 @@ class NeedsRescue(Conflict):
         super().__init__(message)
         self.deployment = deployment
         self.reason = reason
+
+
+class EncryptionError(Error):
+    """A value that cannot be sealed or opened: no key, the wrong key, a key that is not 32
+    bytes in an accepted form, or a stored value that was tampered with or moved to another
+    record. The message says what to do."""

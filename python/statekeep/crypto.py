@@ -1,0 +1,287 @@
+"""Encryption at rest: every actor context and event payload is sealed with AES-256-GCM.
+
+Sealed format (37 bytes of overhead)::
+
+    version (1 byte, = 1) | key id (8 bytes) | nonce (12 bytes, random) | ciphertext || tag (16 bytes)
+
+The key id is ``key_id(key)`` (16 hex characters) stored as its 8 raw bytes, so a store can hold
+several keys and a value says which one opens it; values sealed under an old key still open
+while a rotation re-encrypts them under the current one.
+
+Associated data binds each value to where it is stored::
+
+    for field in (b"statekeep/1", table name as UTF-8, record key):
+        4-byte big-endian length of field || field
+
+so a value copied to another record or another table (LMDB database) fails to open, and the
+length prefixes keep ``("ab", b"c")`` and ``("a", b"bc")`` apart.
+
+Keys are 32 bytes, given raw or as base64 (standard or urlsafe, padded or not) or hex text; see
+``resolve_key`` for where they come from. Random 96-bit nonces are safe for about 2**32 seals
+under one key; rotate well before that.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+import re
+import struct
+from collections.abc import Mapping
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from statekeep.errors import EncryptionError
+
+__all__ = [
+    "KEY_BYTES",
+    "Sealer",
+    "default_key_path",
+    "key_check",
+    "key_id",
+    "parse_key",
+    "resolve_key",
+    "verify_key_check",
+]
+
+KEY_BYTES = 32
+VERSION = 1
+_KEY_ID_BYTES = 8
+_NONCE_BYTES = 12
+_TAG_BYTES = 16
+_HEADER_BYTES = 1 + _KEY_ID_BYTES + _NONCE_BYTES
+_AAD_DOMAIN = b"statekeep/1"
+_KEY_CHECK_PLAINTEXT = b"statekeep key check v1"
+_HEX_KEY = re.compile(r"[0-9A-Fa-f]{64}")
+_B64_KEY = re.compile(r"[A-Za-z0-9+/_-]{43}=?")
+_URLSAFE = str.maketrans("-_", "+/")
+_STORE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+_HOW_TO_SUPPLY = (
+    "pass key= when opening the store, set STATEKEEP_KEY to the key, or set STATEKEEP_KEY_FILE to a file holding it"
+)
+
+
+def parse_key(value: bytes | str) -> bytes:
+    """A 32-byte key from raw bytes, or from base64 or hex text (surrounding whitespace ignored)."""
+    if isinstance(value, bytes):
+        if len(value) == KEY_BYTES:
+            return value
+        try:
+            text = value.decode("ascii")
+        except UnicodeDecodeError:
+            raise EncryptionError(
+                f"a key must be {KEY_BYTES} raw bytes or base64/hex text; got {len(value)} bytes that are neither"
+            ) from None
+    elif isinstance(value, str):
+        text = value
+    else:
+        raise EncryptionError(f"a key must be bytes or str, not {type(value).__name__}")
+    text = text.strip()
+    # Never echo the text: it may be a mistyped real key.
+    if _HEX_KEY.fullmatch(text):
+        return bytes.fromhex(text)
+    if _B64_KEY.fullmatch(text):
+        try:
+            key = base64.b64decode(text.rstrip("=").translate(_URLSAFE) + "=", validate=True)
+        except binascii.Error:
+            key = b""
+        if len(key) == KEY_BYTES:
+            return key
+    raise EncryptionError(
+        f"a key must be {KEY_BYTES} bytes: raw, 64 hex characters, or 43-44 base64 characters; "
+        f"got {len(text)} characters of text that are not one of these"
+    )
+
+
+def key_id(key: bytes) -> str:
+    """A short stable id for ``key`` that does not reveal it."""
+    _check_key(key)
+    return hashlib.sha256(b"statekeep key id\x00" + key).hexdigest()[: 2 * _KEY_ID_BYTES]
+
+
+def default_key_path(store_id: str) -> Path:
+    """Where a generated key for ``store_id`` is kept: $STATEKEEP_KEY_DIR, else the XDG config dir."""
+    if not _STORE_ID.fullmatch(store_id):
+        raise ValueError(f"store id {store_id!r} is not a safe file name (letters, digits, '.', '_', '-')")
+    name = f"{store_id}.key"
+    if key_dir := os.environ.get("STATEKEEP_KEY_DIR"):
+        return Path(key_dir).expanduser() / name
+    config = os.environ.get("XDG_CONFIG_HOME", "")
+    # The XDG spec says a relative XDG_CONFIG_HOME is invalid and must be ignored.
+    base = Path(config) if os.path.isabs(config) else Path.home() / ".config"
+    return base / "statekeep" / "keys" / name
+
+
+def resolve_key(
+    explicit: bytes | str | None, *, store_id: str, data_dir: Path, new_store: bool
+) -> tuple[bytes, Path | None]:
+    """The store's key: ``key=``, then STATEKEEP_KEY, then STATEKEEP_KEY_FILE, then the default
+    key file. A new store with none of these gets a generated key, written to the default key
+    file (never inside ``data_dir``); its path is returned so the caller can say where it is."""
+    if explicit is not None:
+        return _parse_from(explicit, "key="), None
+    if (env := os.environ.get("STATEKEEP_KEY")) is not None:
+        return _parse_from(env, "STATEKEEP_KEY"), None
+    if (file := os.environ.get("STATEKEEP_KEY_FILE")) is not None:
+        return _read_key_file(Path(file).expanduser(), "STATEKEEP_KEY_FILE"), None
+    path = default_key_path(store_id)
+    if path.exists():
+        return _read_key_file(path, "the default key file"), None
+    if not new_store:
+        raise EncryptionError(
+            f"store {store_id!r} is encrypted and no key was supplied. Supply its key (base64 or hex "
+            f"text) one of three ways: {_HOW_TO_SUPPLY}. The default key file {path} does not exist."
+        )
+    if path.resolve().is_relative_to(Path(data_dir).resolve()):
+        raise EncryptionError(
+            f"refusing to keep the generated key at {path}, inside the data directory {data_dir}: "
+            "a key stored beside the data protects nothing. Set STATEKEEP_KEY_DIR to a directory "
+            f"outside it, or supply a key: {_HOW_TO_SUPPLY}."
+        )
+    key = os.urandom(KEY_BYTES)
+    if _write_new_key_file(path, key):
+        return key, path
+    return _read_key_file(path, "the default key file"), None  # another process won the race
+
+
+def _parse_from(value: bytes | str, source: str) -> bytes:
+    try:
+        return parse_key(value)
+    except EncryptionError as e:
+        raise EncryptionError(f"{source}: {e}") from None
+
+
+def _read_key_file(path: Path, source: str) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise EncryptionError(f"{source}: cannot read the key file {path}: {e.strerror or e}") from None
+    return _parse_from(data, f"{source} {path}")
+
+
+def _write_new_key_file(path: Path, key: bytes) -> bool:
+    """Write ``key`` as base64 to a new 0600 file at ``path``; False if ``path`` already exists."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Write a temporary file, then hard-link it into place: the key file appears whole or not
+    # at all, and an existing key is never overwritten.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        try:
+            os.fchmod(fd, 0o600)  # whatever the umask
+            os.write(fd, base64.b64encode(key) + b"\n")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+    finally:
+        tmp.unlink(missing_ok=True)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return True
+
+
+def _check_key(key: bytes) -> None:
+    if not isinstance(key, bytes) or len(key) != KEY_BYTES:
+        raise EncryptionError(f"a key must be {KEY_BYTES} raw bytes here; use parse_key for text")
+
+
+def _associated_data(table: str, record: bytes) -> bytes:
+    return b"".join(struct.pack(">I", len(f)) + f for f in (_AAD_DOMAIN, table.encode("utf-8"), bytes(record)))
+
+
+def _describe(table: str, record: bytes) -> str:
+    shown = record if len(record) <= 64 else record[:64] + b"..."
+    return f"table {table!r} record {shown!r}"
+
+
+class Sealer:
+    """Seals and opens values with AES-256-GCM under a set of keys held by key id."""
+
+    def __init__(self, keys: Mapping[str, bytes], current: str) -> None:
+        for kid, key in keys.items():
+            if key_id(key) != kid:
+                raise EncryptionError(f"key filed under id {kid!r} has id {key_id(key)!r}")
+        if current not in keys:
+            raise EncryptionError(f"the current key id {current!r} is not among the keys held")
+        self._keys = dict(keys)
+        self._ciphers = {kid: AESGCM(key) for kid, key in keys.items()}
+        self._current = current
+
+    def __repr__(self) -> str:
+        return f"Sealer(key_ids={sorted(self._keys)}, current={self._current!r})"
+
+    @property
+    def current(self) -> str:
+        """The id of the key that seals new values."""
+        return self._current
+
+    @property
+    def key_ids(self) -> frozenset[str]:
+        return frozenset(self._keys)
+
+    def seal(self, plaintext: bytes, *, table: str, record: bytes) -> bytes:
+        nonce = os.urandom(_NONCE_BYTES)
+        header = bytes([VERSION]) + bytes.fromhex(self._current) + nonce
+        return header + self._ciphers[self._current].encrypt(nonce, plaintext, _associated_data(table, record))
+
+    def open(self, sealed: bytes, *, table: str, record: bytes) -> bytes:
+        kid = self.key_id_of(sealed)
+        cipher = self._ciphers.get(kid)
+        if cipher is None:
+            raise EncryptionError(
+                f"{_describe(table, record)} was sealed under key id {kid}, which this store was not "
+                f"given (it holds {', '.join(sorted(self._keys))}); supply that key as well"
+            )
+        nonce = sealed[1 + _KEY_ID_BYTES : _HEADER_BYTES]
+        try:
+            return cipher.decrypt(nonce, sealed[_HEADER_BYTES:], _associated_data(table, record))
+        except InvalidTag:
+            raise EncryptionError(
+                f"authentication failed for {_describe(table, record)}: the stored value was altered "
+                "or moved here from another record; restore it from a backup"
+            ) from None
+
+    @staticmethod
+    def key_id_of(sealed: bytes) -> str:
+        """The id of the key that sealed ``sealed``."""
+        if len(sealed) < _HEADER_BYTES + _TAG_BYTES:
+            raise EncryptionError(f"a sealed value is at least {_HEADER_BYTES + _TAG_BYTES} bytes; got {len(sealed)}")
+        if sealed[0] != VERSION:
+            raise EncryptionError(f"unknown sealed format version {sealed[0]} (this statekeep reads version {VERSION})")
+        return sealed[1 : 1 + _KEY_ID_BYTES].hex()
+
+    def with_key(self, key: bytes, *, make_current: bool) -> Sealer:
+        """A new Sealer that also holds ``key``, sealing with it if ``make_current``."""
+        kid = key_id(key)
+        return Sealer({**self._keys, kid: key}, kid if make_current else self._current)
+
+
+def key_check(sealer: Sealer) -> bytes:
+    """A known value sealed under the current key, stored so that opening the store with the
+    wrong key fails at once rather than at the first actor read."""
+    return sealer.seal(_KEY_CHECK_PLAINTEXT, table="meta", record=b"key-check")
+
+
+def verify_key_check(sealer: Sealer, sealed: bytes) -> None:
+    try:
+        kid = Sealer.key_id_of(sealed)
+        if kid not in sealer.key_ids:
+            raise EncryptionError(
+                f"the store's key has id {kid} but the key supplied has id {sealer.current}; "
+                f"supply the store's key: {_HOW_TO_SUPPLY}"
+            )
+        if sealer.open(sealed, table="meta", record=b"key-check") != _KEY_CHECK_PLAINTEXT:
+            raise EncryptionError("the key-check record holds an unexpected value")
+    except EncryptionError as e:
+        raise EncryptionError(f"the key does not open this store: {e}") from None
