@@ -24,7 +24,7 @@ LOAN_V2["states"]["fee"]["on"]["PAY_FEE"] = "income_verification"
 LOAN_V2["states"]["income_verification"] = {"on": {"VERIFIED": "underwriting"}}
 
 
-def applicant(registry: statekeep.Registry, *events: str) -> statekeep.Actor:
+def applicant(registry: statekeep.Registry, *events: str) -> statekeep._core.Actor:
     actor = registry.spawn("loan-v1").actor
     for event in events:
         actor = registry.send(actor, event).actor

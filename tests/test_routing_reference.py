@@ -111,10 +111,10 @@ class Core:
         self.stored: list[bytes] = []
         self.records: list[list[dict[str, Any]]] = []
 
-    def load(self, i: int) -> statekeep.Actor:
+    def load(self, i: int) -> statekeep._core.Actor:
         return self.registry.load_actor(self.stored[i])
 
-    def keep(self, i: int, actor: statekeep.Actor, decisions: list[dict[str, Any]]) -> None:
+    def keep(self, i: int, actor: statekeep._core.Actor, decisions: list[dict[str, Any]]) -> None:
         self.stored[i] = actor.to_bytes()
         self.records[i].extend(decisions)
 

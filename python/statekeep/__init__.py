@@ -1,11 +1,10 @@
 """statekeep: a self-hosted statechart host.
 
-Deploy XState-compatible JSON definitions, step them in Rust, and (in the layers built on this
-core) keep every actor durable, encrypted and migratable by its history.
+Deploy XState-compatible JSON definitions, step them in Rust, and keep every actor durable,
+encrypted and migratable by its history: ``keep = statekeep.open("./data")``.
 """
 
 from statekeep._core import (
-    Actor,
     Machine,
     Registry,
     Replay,
@@ -16,23 +15,40 @@ from statekeep._core import (
     fingerprint_extend,
 )
 from statekeep._core import __version__ as __version__
-from statekeep.errors import Conflict, DefinitionError, Error, NeedsRescue, NotFound, SnapshotError, StepError
+from statekeep.keep import Keep, open
+from statekeep.results import Actor, Deployment, Preview, StepResult
+from statekeep.errors import (
+    Conflict,
+    DefinitionError,
+    EncryptionError,
+    Error,
+    NeedsRescue,
+    NotFound,
+    SnapshotError,
+    StepError,
+)
 
 __all__ = [
     "Actor",
     "Conflict",
     "DefinitionError",
+    "Deployment",
+    "EncryptionError",
     "Error",
+    "fingerprint",
+    "fingerprint_chain",
+    "fingerprint_extend",
+    "Keep",
     "Machine",
     "NeedsRescue",
     "NotFound",
+    "open",
+    "Preview",
     "Registry",
     "Replay",
     "Snapshot",
     "SnapshotError",
     "Step",
     "StepError",
-    "fingerprint",
-    "fingerprint_chain",
-    "fingerprint_extend",
+    "StepResult",
 ]

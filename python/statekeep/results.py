@@ -1,0 +1,69 @@
+"""What the keep's calls return: plain, immutable values (the same over HTTP, as JSON)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str
+    version: str
+    value: Any
+    status: str
+    context: Any
+    #: The number of handled events, which is also the history's length.
+    seq: int
+    history_length: int
+    fingerprint: int
+    needs_rescue: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class StepResult:
+    actor_id: str
+    value: Any
+    status: str
+    version: str
+    seq: int
+    actions: list[dict[str, Any]]
+    effects: list[dict[str, Any]]
+    handled: bool
+    #: The decisions taken at this moment (catching up on commits, then the event's own).
+    decisions: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Deployment:
+    id: str
+    parent: str | None
+    path: list[str]
+    match: str
+    landing: str
+    state_map: dict[str, str]
+    guard_default: bool
+    seq: int
+    #: Actors the background scan has visited, of the `total` on the parent at the commit; an
+    #: actor decided on first touch and gone from the parent before the scan came is not visited.
+    scanned: int
+    total: int
+    done: bool
+    #: Decision records written so far, by kind.
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Preview:
+    would_migrate: list[str]
+    would_stay: list[str]
+    would_strand: list[str]
+    #: Actors on the parent whose history is still shorter than the path.
+    pending: list[str]
+    counts: dict[str, int]
+    #: ``{"from": value, "to": value, "count": n}``: where the migrating actors go.
+    flows: list[dict[str, Any]]
+    #: Why each stranded actor would be stranded, by actor id.
+    reasons: dict[str, dict[str, Any]]
+    #: Pass to ``deploy(..., expect=digest)`` to deploy exactly what was reviewed.
+    digest: str

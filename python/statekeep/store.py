@@ -1,0 +1,210 @@
+"""The LMDB layout of a store, and the encoding of its records. No decisions are made here.
+
+One LMDB environment per store directory, opened with ``sync=True`` so that a commit returns
+only once it is on disk. Named databases (keys are bytes; ``u32``/``u64`` are big-endian so
+that keys sort numerically):
+
+``meta``
+    ``format`` (b"1"), ``store_id`` (a UUID), ``key_ids`` (JSON: the key ids, current last),
+    ``key_check`` (a sealed known value that proves the key), ``commits`` (``u32``: versions).
+``versions``       ``u32`` commit seq -> JSON: id, definition, parent, path, match, landing,
+                   state map, guard default, body digest, commit time.
+``version_ids``    version id -> ``u32`` seq.
+``actors``         actor id -> actor record (see :func:`pack_actor`): the core's actor bytes
+                   (version, handled event types with their guard outcomes, the fingerprint
+                   chain, the snapshot, the rescue mark, the commit watermark), ``seq`` (handled
+                   events), creation time and the sealed context.
+``events``         actor id, 0, ``u32`` index -> event record: type, sealed payload, time.
+``decisions``      actor id, 0, ``u32`` n -> JSON decision record.
+``by_deployment``  ``u32`` deployment seq, actor id -> ``u32`` n: a deployment's records.
+``by_version``     ``u32`` version seq, actor id -> b"": the actors materialised on a version,
+                   so a deployment's scan touches only the actors on its parent.
+``counts``         ``u32`` version seq -> ``u64`` actors on it;
+                   ``u32`` deployment seq, kind -> ``u64`` decisions of that kind.
+``scans``          ``u32`` deployment seq -> JSON: total, scanned, cursor, done.
+``idempotency``    key -> JSON: request digest and the first result.
+
+Which deployments an event makes due is not an index here: the registry in the core holds
+each version's deployments by path length, in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import lmdb
+
+MAP_SIZE = 1 << 40
+DATABASES = ("meta", "versions", "version_ids", "actors", "events", "decisions", "by_deployment",
+             "by_version", "counts", "scans", "idempotency")
+FORMAT = b"1"
+
+_U32 = struct.Struct(">I")
+_U64 = struct.Struct(">Q")
+_ACTOR_HEADER = struct.Struct(">IQQI")  # core length, seq, created ns, sealed context length
+_EVENT_HEADER = struct.Struct(">IQI")   # type length, time ns, sealed payload length
+
+
+def u32(n: int) -> bytes:
+    return _U32.pack(n)
+
+
+def read_u32(b: bytes) -> int:
+    return int(_U32.unpack(b)[0])
+
+
+def u64(n: int) -> bytes:
+    return _U64.pack(n)
+
+
+def read_u64(b: bytes) -> int:
+    return int(_U64.unpack(b)[0])
+
+
+def actor_key(actor_id: str) -> bytes:
+    return actor_id.encode("utf-8")
+
+
+def child_key(actor_id: str, n: int) -> bytes:
+    """An actor's n-th event or decision: the id, a zero byte (never in an id), then ``u32``."""
+    return actor_key(actor_id) + b"\x00" + u32(n)
+
+
+def child_prefix(actor_id: str) -> bytes:
+    return actor_key(actor_id) + b"\x00"
+
+
+def version_member(version: int, actor_id: str) -> bytes:
+    return u32(version) + actor_key(actor_id)
+
+
+def kind_count_key(deployment: int, kind: str) -> bytes:
+    return u32(deployment) + kind.encode("ascii")
+
+
+def dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def loads(data: bytes) -> Any:
+    return json.loads(data)
+
+
+@dataclass(frozen=True)
+class ActorRecord:
+    core: bytes
+    seq: int
+    created_ns: int
+    sealed_context: bytes
+
+
+def pack_actor(record: ActorRecord) -> bytes:
+    return (_ACTOR_HEADER.pack(len(record.core), record.seq, record.created_ns, len(record.sealed_context))
+            + record.core + record.sealed_context)
+
+
+def unpack_actor(data: bytes) -> ActorRecord:
+    core_len, seq, created, context_len = _ACTOR_HEADER.unpack_from(data)
+    at = _ACTOR_HEADER.size
+    core = bytes(data[at:at + core_len])
+    context = bytes(data[at + core_len:at + core_len + context_len])
+    if len(core) != core_len or len(context) != context_len:
+        raise ValueError("a torn actor record")
+    return ActorRecord(core, seq, created, context)
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    type: str
+    at_ns: int
+    sealed_payload: bytes
+
+
+def pack_event(record: EventRecord) -> bytes:
+    kind = record.type.encode("utf-8")
+    return _EVENT_HEADER.pack(len(kind), record.at_ns, len(record.sealed_payload)) + kind + record.sealed_payload
+
+
+def unpack_event(data: bytes) -> EventRecord:
+    type_len, at_ns, payload_len = _EVENT_HEADER.unpack_from(data)
+    at = _EVENT_HEADER.size
+    kind = bytes(data[at:at + type_len]).decode("utf-8")
+    payload = bytes(data[at + type_len:at + type_len + payload_len])
+    return EventRecord(kind, at_ns, payload)
+
+
+class Txn:
+    """One LMDB transaction over the named databases, with bytes in and bytes out."""
+
+    def __init__(self, txn: lmdb.Transaction, dbs: dict[str, Any]) -> None:
+        self._txn = txn
+        self._dbs = dbs
+
+    def get(self, db: str, key: bytes) -> bytes | None:
+        value = self._txn.get(key, db=self._dbs[db])
+        return None if value is None else bytes(value)
+
+    def put(self, db: str, key: bytes, value: bytes) -> None:
+        self._txn.put(key, value, db=self._dbs[db])
+
+    def delete(self, db: str, key: bytes) -> None:
+        self._txn.delete(key, db=self._dbs[db])
+
+    def items(self, db: str, prefix: bytes = b"", start: bytes | None = None) -> Iterator[tuple[bytes, bytes]]:
+        """The records whose key starts with ``prefix``, in key order, from ``start`` on."""
+        cursor = self._txn.cursor(db=self._dbs[db])
+        if not cursor.set_range(start if start is not None else prefix):
+            return
+        for key, value in cursor:
+            if not bytes(key).startswith(prefix):
+                return
+            yield bytes(key), bytes(value)
+
+    def last_key(self, db: str, prefix: bytes) -> bytes | None:
+        """The greatest key that starts with ``prefix``: step back from the first key past them."""
+        cursor = self._txn.cursor(db=self._dbs[db])
+        past = _successor(prefix)
+        found = cursor.last() if past is None or not cursor.set_range(past) else cursor.prev()
+        key = bytes(cursor.key()) if found else b""
+        return key if found and key.startswith(prefix) else None
+
+
+def _successor(prefix: bytes) -> bytes | None:
+    """The least byte string greater than every string that starts with ``prefix``."""
+    stripped = prefix.rstrip(b"\xff")
+    return stripped[:-1] + bytes([stripped[-1] + 1]) if stripped else None
+
+
+class Store:
+    """A store directory: one LMDB environment, synced on every commit."""
+
+    Error = lmdb.Error
+
+    def __init__(self, path: Path) -> None:
+        self._env = lmdb.open(str(path), map_size=MAP_SIZE, max_dbs=len(DATABASES), sync=True, metasync=True,
+                              max_readers=512, readahead=False)
+        self._dbs = {name: self._env.open_db(name.encode()) for name in DATABASES}
+
+    @contextmanager
+    def read(self) -> Iterator[Txn]:
+        with self._env.begin() as txn:
+            yield Txn(txn, self._dbs)
+
+    @contextmanager
+    def write(self) -> Iterator[Txn]:
+        """A write transaction: committed (and synced) when the block ends, aborted on an error."""
+        with self._env.begin(write=True) as txn:
+            yield Txn(txn, self._dbs)
+
+    def copy(self, dest: Path) -> None:
+        """A consistent, compacted copy of the environment as of one moment."""
+        self._env.copy(str(dest), compact=True)
+
+    def close(self) -> None:
+        self._env.close()

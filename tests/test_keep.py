@@ -1,0 +1,310 @@
+"""The durable keep: statekeep.open and what it promises."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import lmdb
+import pytest
+
+import statekeep
+
+LOAN_V1: dict[str, Any] = {
+    "id": "loan", "initial": "review", "context": {"limit": 1000},
+    "states": {
+        "review": {"on": {"SUBMIT_INFO": "fee", "NOTE": {"actions": "note"}}},
+        "fee": {"on": {"PAY_FEE": "underwriting", "WAIVE_FEE": "underwriting"}},
+        "underwriting": {"on": {"APPROVE": "approved", "NOTE": {"actions": "note"}}},
+        "approved": {"type": "final"},
+    },
+}
+LOAN_V2 = copy.deepcopy(LOAN_V1)
+LOAN_V2["states"]["fee"]["on"]["PAY_FEE"] = "income_verification"
+LOAN_V2["states"]["income_verification"] = {"on": {"VERIFIED": "underwriting"}}
+PATH = ["SUBMIT_INFO", "PAY_FEE"]
+
+
+@pytest.fixture(autouse=True)
+def key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Generated keys go to a directory of the test's own, never to the user's config."""
+    keys = tmp_path / "keys"
+    monkeypatch.setenv("STATEKEEP_KEY_DIR", str(keys))
+    monkeypatch.delenv("STATEKEEP_KEY", raising=False)
+    monkeypatch.delenv("STATEKEEP_KEY_FILE", raising=False)
+    return keys
+
+
+def settle(keep: statekeep.Keep) -> None:
+    while keep.scan_step():
+        pass
+
+
+def test_the_loan_story_end_to_end(tmp_path: Path) -> None:
+    with statekeep.Keep(tmp_path / "data", scan=False) as keep:
+        keep.deploy("loan-v1", LOAN_V1)
+        for name, events in [("alice", ["SUBMIT_INFO", "PAY_FEE"]), ("bob", ["SUBMIT_INFO", "WAIVE_FEE"]),
+                             ("carol", ["SUBMIT_INFO"])]:
+            actor = keep.spawn("loan-v1", {"name": name}, actor_id=name)
+            assert (actor.value, actor.context, actor.seq) == ("review", {"name": name}, 0)
+            for event in events:
+                keep.send(name, {"type": event, "by": name})
+
+        preview = keep.preview("loan-v2", LOAN_V2, parent="loan-v1", history_path=PATH)
+        assert (preview.would_migrate, preview.would_stay, preview.pending) == (["alice"], ["bob"], ["carol"])
+        assert preview.counts == {"would_migrate": 1, "would_stay": 1, "would_strand": 0, "pending": 1}
+        assert preview.flows == [{"from": "underwriting", "to": "income_verification", "count": 1}]
+
+        deployed = keep.deploy("loan-v2", LOAN_V2, parent="loan-v1", history_path=PATH, expect=preview.digest)
+        assert (deployed.total, deployed.scanned, deployed.done) == (3, 0, False)
+        # Nothing is materialised yet, and every read already sees the decisions.
+        assert keep.get("alice").version == "loan-v2" and keep.get("alice").value == "income_verification"
+        assert keep.get("bob").version == "loan-v1"
+        assert [d["kind"] for d in keep.decisions("alice")] == ["migrated"]
+        assert {d["kind"] for d in keep.decisions(deployment="loan-v2")} == {"migrated", "stayed"}
+        assert [a.id for a in keep.actors(definition_id="loan-v2")] == ["alice"]
+
+        # Carol is decided by the event that makes her history as long as the path.
+        result = keep.send("carol", "PAY_FEE")
+        assert (result.version, result.value) == ("loan-v2", "income_verification")
+        assert [d["kind"] for d in result.decisions] == ["migrated"]
+
+        settle(keep)
+        progress = keep.deployment("loan-v2")
+        # Carol left the parent by her own event before the scan came: it visited two.
+        assert (progress.scanned, progress.done) == (2, True)
+        assert progress.counts == {"migrated": 2, "stayed": 1}
+        assert [d["kind"] for d in keep.decisions("alice")] == ["migrated"], "written once, read the same"
+        history = keep.history("alice")
+        assert [(h["type"], h["payload"]) for h in history] == [("SUBMIT_INFO", {"by": "alice"}), ("PAY_FEE", {"by": "alice"})]
+
+    with statekeep.open(tmp_path / "data") as keep:
+        alice = keep.get("alice")
+        assert (alice.version, alice.value, alice.seq, alice.fingerprint) == (
+            "loan-v2", "income_verification", 2, statekeep.fingerprint(PATH))
+        assert [d["id"] for d in keep.definitions()] == ["loan-v1", "loan-v2"]
+
+
+def test_deploy_is_idempotent_and_refuses_a_changed_body_or_preview(tmp_path: Path) -> None:
+    with statekeep.Keep(tmp_path / "data", scan=False) as keep:
+        first = keep.deploy("loan-v1", LOAN_V1)
+        assert keep.deploy("loan-v1", json.dumps(LOAN_V1)) == first
+        with pytest.raises(statekeep.Conflict, match="different definition"):
+            keep.deploy("loan-v1", LOAN_V2)
+        with pytest.raises(statekeep.NotFound):
+            keep.deploy("loan-v3", LOAN_V2, parent="nowhere")
+        with pytest.raises(statekeep.DefinitionError):
+            keep.deploy("broken", {"initial": "x", "states": {}})
+        preview = keep.preview("loan-v2", LOAN_V2, parent="loan-v1", history_path=PATH)
+        keep.spawn("loan-v1", actor_id="late")
+        keep.send("late", "SUBMIT_INFO")
+        keep.send("late", "PAY_FEE")
+        with pytest.raises(statekeep.Conflict, match="preview again"):
+            keep.deploy("loan-v2", LOAN_V2, parent="loan-v1", history_path=PATH, expect=preview.digest)
+        assert [d["id"] for d in keep.definitions()] == ["loan-v1"]
+
+
+def test_expected_seq_and_idempotency_keys(tmp_path: Path) -> None:
+    with statekeep.Keep(tmp_path / "data", scan=False) as keep:
+        keep.deploy("loan-v1", LOAN_V1)
+        keep.spawn("loan-v1", actor_id="a")
+        first = keep.send("a", "SUBMIT_INFO", expected_seq=0, idempotency_key="k1")
+        assert first.seq == 1
+        assert keep.send("a", "SUBMIT_INFO", expected_seq=0, idempotency_key="k1") == first
+        with pytest.raises(statekeep.Conflict, match="different request"):
+            keep.send("a", "PAY_FEE", idempotency_key="k1")
+        with pytest.raises(statekeep.Conflict, match="seq 1, not 0"):
+            keep.send("a", "PAY_FEE", expected_seq=0)
+        assert keep.get("a").seq == 1
+        spawned = keep.spawn("loan-v1", {"x": 1}, idempotency_key="s1")
+        assert keep.spawn("loan-v1", {"x": 1}, idempotency_key="s1") == spawned
+        assert len(keep.actors()) == 2
+
+
+def test_a_stranded_actor_refuses_events_until_released(tmp_path: Path) -> None:
+    with statekeep.Keep(tmp_path / "data", scan=False) as keep:
+        keep.deploy("loan-v1", LOAN_V1)
+        keep.spawn("loan-v1", actor_id="dave")
+        keep.send("dave", "SUBMIT_INFO")
+        keep.send("dave", "WAIVE_FEE")
+        no_waiver = copy.deepcopy(LOAN_V1)
+        del no_waiver["states"]["fee"]["on"]["WAIVE_FEE"]
+        keep.deploy("loan-v2b", no_waiver, parent="loan-v1", history_path=["SUBMIT_INFO"])
+        with pytest.raises(statekeep.NeedsRescue) as refused:
+            keep.send("dave", "APPROVE")
+        assert refused.value.deployment == "loan-v2b"
+        assert refused.value.reason == {"code": "non_compliant", "index": 1, "event": "WAIVE_FEE", "state": "fee"}
+        assert "WAIVE_FEE" in str(refused.value) and isinstance(refused.value, statekeep.Conflict)
+        assert keep.get("dave").needs_rescue is not None
+        record = keep.release("dave")
+        assert (record["kind"], record["deployment"]) == ("released", "loan-v2b")
+        assert keep.send("dave", "APPROVE").value == "approved"
+        with pytest.raises(statekeep.Conflict, match="not stranded"):
+            keep.release("dave")
+        assert [d["kind"] for d in keep.decisions("dave")] == ["stranded", "released"]
+
+
+def data_files(path: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in path.rglob("*") if p.is_file())
+
+
+def test_context_and_payloads_are_sealed_at_rest(tmp_path: Path, key_dir: Path) -> None:
+    marker = "MARKER-7f3a9c-do-not-leak"
+    with statekeep.open(tmp_path / "data") as keep:
+        keep.deploy("loan-v1", LOAN_V1)
+        keep.spawn("loan-v1", {"secret": marker}, actor_id="x")
+        keep.send("x", {"type": "SUBMIT_INFO", "note": marker})
+        assert keep.get("x").context == {"secret": marker}
+        assert keep.history("x")[0]["payload"] == {"note": marker}
+    assert marker.encode() not in data_files(tmp_path / "data")
+    assert "SUBMIT_INFO".encode() in data_files(tmp_path / "data"), "the search itself can find what is there"
+    [key_file] = list(key_dir.iterdir())
+    assert not key_file.resolve().is_relative_to((tmp_path / "data").resolve())
+
+    # Without its key the store refuses to open; with another key too.
+    key_file.rename(tmp_path / "moved.key")
+    with pytest.raises(statekeep.EncryptionError):
+        statekeep.open(tmp_path / "data")
+    with pytest.raises(statekeep.EncryptionError):
+        statekeep.open(tmp_path / "data", key=os.urandom(32))
+    key = (tmp_path / "moved.key").read_text().strip()
+    with statekeep.open(tmp_path / "data", key=key) as keep:
+        assert keep.get("x").context == {"secret": marker}
+
+    # A sealed value moved to another record does not open.
+    env = lmdb.open(str(tmp_path / "data"), max_dbs=16)
+    actors = env.open_db(b"actors")
+    with env.begin(write=True, db=actors) as txn:
+        raw = txn.get(b"x")
+        assert raw is not None
+        txn.put(b"y", raw)
+    env.close()
+    with statekeep.open(tmp_path / "data", key=key) as keep:
+        with pytest.raises(statekeep.EncryptionError):
+            keep.get("y")
+
+
+WRITER = """
+import sys, statekeep
+keep = statekeep.Keep(sys.argv[1], scan=False)
+n = 0
+while True:
+    for actor in ("a", "b"):
+        keep.send(actor, {"type": "NOTE", "n": n})
+        print(actor, n, flush=True)
+        n += 1
+"""
+
+
+def test_a_killed_writer_loses_no_acknowledged_event_and_tears_no_actor(tmp_path: Path) -> None:
+    with statekeep.open(tmp_path / "data") as keep:
+        keep.deploy("loan-v1", LOAN_V1)
+        keep.spawn("loan-v1", actor_id="a")
+        keep.spawn("loan-v1", actor_id="b")
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path / "data")], stdout=subprocess.PIPE,
+                              env=os.environ.copy(), text=True)
+    assert writer.stdout is not None
+    acknowledged: dict[str, list[int]] = {"a": [], "b": []}
+    deadline = time.monotonic() + 60
+    while sum(map(len, acknowledged.values())) < 300 and time.monotonic() < deadline:
+        name, n = writer.stdout.readline().split()
+        acknowledged[name].append(int(n))
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    assert sum(map(len, acknowledged.values())) >= 300
+    with statekeep.open(tmp_path / "data") as keep:
+        for actor_id, numbers in acknowledged.items():
+            actor = keep.get(actor_id)
+            history = keep.history(actor_id)
+            stored = [h["payload"]["n"] for h in history]
+            assert stored[:len(numbers)] == numbers, "every acknowledged event is there, in order"
+            assert len(stored) - len(numbers) <= 1, "at most the one in flight beyond the last acknowledgement"
+            assert actor.seq == actor.history_length == len(history)
+            assert actor.fingerprint == statekeep.fingerprint([h["type"] for h in history])
+
+
+SENDER = """
+import sys, statekeep
+keep = statekeep.Keep(sys.argv[1], scan=False)
+for i in range(int(sys.argv[3])):
+    keep.send("shared", {"type": "NOTE", "from": sys.argv[2], "i": i})
+keep.close()
+"""
+
+
+def test_concurrent_sends_from_threads_and_processes_all_apply(tmp_path: Path) -> None:
+    with statekeep.open(tmp_path / "data") as keep:
+        keep.deploy("loan-v1", LOAN_V1)
+        keep.spawn("loan-v1", actor_id="shared")
+        processes = [subprocess.Popen([sys.executable, "-c", SENDER, str(tmp_path / "data"), f"p{p}", "40"],
+                                      env=os.environ.copy()) for p in range(2)]
+
+        def send(name: str) -> None:
+            for i in range(40):
+                keep.send("shared", {"type": "NOTE", "from": name, "i": i})
+
+        threads = [threading.Thread(target=send, args=(f"t{t}",)) for t in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for p in processes:
+            assert p.wait(timeout=120) == 0
+        actor = keep.get("shared")
+        history = keep.history("shared")
+        assert actor.seq == len(history) == 6 * 40
+        sent = sorted((h["payload"]["from"], h["payload"]["i"]) for h in history)
+        assert sent == sorted((name, i) for name in ["t0", "t1", "t2", "t3", "p0", "p1"] for i in range(40))
+        for name in ["t0", "p1"]:
+            own = [h["payload"]["i"] for h in history if h["payload"]["from"] == name]
+            assert own == list(range(40)), "each sender's events apply in its order"
+
+
+def test_a_deploy_from_another_process_is_seen_at_once(tmp_path: Path) -> None:
+    with statekeep.Keep(tmp_path / "data", scan=False) as keep:
+        keep.deploy("loan-v1", LOAN_V1)
+        keep.spawn("loan-v1", actor_id="a")
+        keep.send("a", "SUBMIT_INFO")
+        keep.send("a", "PAY_FEE")
+        script = (f"import statekeep, json, sys; k = statekeep.Keep(sys.argv[1], scan=False); "
+                  f"k.deploy('loan-v2', json.loads(sys.argv[2]), parent='loan-v1', history_path={PATH!r}); k.close()")
+        subprocess.run([sys.executable, "-c", script, str(tmp_path / "data"), json.dumps(LOAN_V2)], check=True,
+                       env=os.environ.copy())
+        assert keep.get("a").version == "loan-v2"
+
+
+def test_a_backup_taken_while_writing_opens_as_a_consistent_store(tmp_path: Path) -> None:
+    with statekeep.open(tmp_path / "data") as keep:
+        keep.deploy("loan-v1", LOAN_V1)
+        ids = [a.id for a in keep.spawn_many("loan-v1", [{"i": i} for i in range(20)])]
+        stop = threading.Event()
+
+        def write() -> None:
+            n = 0
+            while not stop.is_set():
+                keep.send(ids[n % len(ids)], {"type": "NOTE", "n": n})
+                n += 1
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        time.sleep(0.2)
+        keep.backup(tmp_path / "copy")
+        stop.set()
+        writer.join()
+        total = sum(keep.get(i).seq for i in ids)
+    with statekeep.open(tmp_path / "copy") as copy_keep:
+        actors = copy_keep.actors()
+        assert sorted(a.id for a in actors) == sorted(ids)
+        for actor in actors:
+            history = copy_keep.history(actor.id)
+            assert actor.seq == len(history) == actor.history_length
+            assert actor.fingerprint == statekeep.fingerprint([h["type"] for h in history])
+        assert sum(a.seq for a in actors) <= total
