@@ -308,3 +308,55 @@ def test_a_backup_taken_while_writing_opens_as_a_consistent_store(tmp_path: Path
             assert actor.seq == len(history) == actor.history_length
             assert actor.fingerprint == statekeep.fingerprint([h["type"] for h in history])
         assert sum(a.seq for a in actors) <= total
+
+
+def test_rotate_key_re_encrypts_while_writes_go_on_and_resumes_after_an_interruption(tmp_path: Path, key_dir: Path) -> None:
+    marker = "ROTATE-MARKER-51c2"
+    with statekeep.open(tmp_path / "data") as keep:
+        keep.deploy("loan-v1", LOAN_V1)
+        ids = [a.id for a in keep.spawn_many("loan-v1", [{"m": marker, "i": i} for i in range(30)])]
+        for i, actor_id in enumerate(ids):
+            keep.send(actor_id, {"type": "NOTE", "m": marker, "i": i})
+        old_key = next(key_dir.iterdir()).read_text().strip()
+        new_key = os.urandom(32)
+        stop = threading.Event()
+
+        def write() -> None:
+            n = 0
+            while not stop.is_set():
+                keep.send(ids[n % len(ids)], {"type": "NOTE", "during": n})
+                n += 1
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        keep.rotate_key(new_key, batch=7)
+        stop.set()
+        writer.join()
+        assert keep.get(ids[3]).context == {"m": marker, "i": 3}
+    assert marker.encode() not in data_files(tmp_path / "data")
+    with pytest.raises(statekeep.EncryptionError):
+        statekeep.open(tmp_path / "data", key=old_key)
+    with statekeep.open(tmp_path / "data", key=new_key) as keep:
+        assert [keep.get(i).context["i"] for i in ids] == list(range(30))
+        assert all(h["payload"] for i in ids for h in keep.history(i) if h["type"] == "NOTE")
+
+        # Interrupted: only the first batch re-sealed under a third key; the store opens with
+        # the third key alone, and the rotation resumes.
+        third = os.urandom(32)
+        original = keep._reseal_batch
+        calls = {"n": 0}
+
+        def interrupted(*args: Any) -> Any:
+            calls["n"] += 1
+            if calls["n"] > 1:
+                raise KeyboardInterrupt
+            return original(*args)
+
+        keep._reseal_batch = interrupted  # type: ignore[method-assign, assignment]
+        with pytest.raises(KeyboardInterrupt):
+            keep.rotate_key(third, batch=5)
+    with statekeep.open(tmp_path / "data", key=third) as keep:
+        assert keep.get(ids[20]).context == {"m": marker, "i": 20}
+        keep.rotate_key(third)
+    with statekeep.open(tmp_path / "data", key=third) as keep:
+        assert keep.history(ids[5])[0]["payload"] == {"m": marker, "i": 5}

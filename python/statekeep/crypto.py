@@ -261,6 +261,20 @@ class Sealer:
             raise EncryptionError(f"unknown sealed format version {sealed[0]} (this statekeep reads version {VERSION})")
         return sealed[1 : 1 + _KEY_ID_BYTES].hex()
 
+    def wrapped_keys(self) -> dict[str, bytes]:
+        """Every key but the current one, sealed under the current one (the record is its key
+        id). A store keeps these while a rotation is under way, so it opens with the new key
+        alone and the rotation can resume."""
+        return {kid: self.seal(key, table="meta", record=kid.encode())
+                for kid, key in self._keys.items() if kid != self._current}
+
+    def with_wrapped(self, wrapped: Mapping[str, bytes]) -> Sealer:
+        """A new Sealer that also holds the keys of ``wrapped_keys()``."""
+        keys = dict(self._keys)
+        for kid, sealed in wrapped.items():
+            keys[kid] = self.open(sealed, table="meta", record=kid.encode())
+        return Sealer(keys, self._current)
+
     def with_key(self, key: bytes, *, make_current: bool) -> Sealer:
         """A new Sealer that also holds ``key``, sealing with it if ``make_current``."""
         kid = key_id(key)

@@ -92,16 +92,12 @@ class Keep:
                     print(f"statekeep: a new encryption key for {self.path} was written to {written}; "
                           "keep it safe: the store cannot be read without it", file=sys.stderr)
                 return sealer
-            # Older keys (during or after a rotation) are kept wrapped under the current one.
-            for key_id_, wrapped in s.loads(txn.get("meta", b"wrapped_keys") or b"{}").items():
-                try:
-                    keys[key_id_] = crypto.Sealer({current: secret}, current).open(
-                        bytes.fromhex(wrapped), table="meta", record=key_id_.encode())
-                except Exception:
-                    pass
             sealer = crypto.Sealer(keys, current)
             crypto.verify_key_check(sealer, txn.get("meta", b"key_check") or b"")
-            return sealer
+            # During a rotation the older keys are kept wrapped under the new one, so that the
+            # store opens, and the rotation resumes, with the new key alone.
+            wrapped = s.loads(txn.get("meta", b"wrapped_keys") or b"{}")
+            return sealer.with_wrapped({kid: bytes.fromhex(w) for kid, w in wrapped.items()})
 
     # ----- the registry of versions -----------------------------------------------------------
 
@@ -444,6 +440,52 @@ class Keep:
                           state_map=v["state_map"], guard_default=v["guard_default"], seq=seq,
                           scanned=scan["scanned"], total=scan["total"], done=scan["done"], counts=counts)
 
+    def rotate_key(self, new_key: bytes | str, *, batch: int = 1_000) -> None:
+        """Re-encrypt every sealed value under ``new_key``, in bounded transactions while the
+        store stays in use; afterwards the store opens with the new key only. If interrupted,
+        open the store with the new key and call this again: it resumes."""
+        secret = crypto.parse_key(new_key)
+        new_id = crypto.key_id(secret)
+        with self._store.write() as txn:
+            sealer = self._sealer.with_key(secret, make_current=True)
+            if self._sealer.current != new_id:
+                txn.put("meta", b"wrapped_keys", s.dumps({k: v.hex() for k, v in sealer.wrapped_keys().items()}))
+                txn.put("meta", b"key_check", crypto.key_check(sealer))
+                txn.put("meta", b"key_ids", s.dumps(sorted(sealer.key_ids - {new_id}) + [new_id]))
+            self._sealer = sealer
+        for table in ("actors", "events"):
+            after: bytes | None = None
+            while True:
+                with self._store.write() as txn:
+                    after = self._reseal_batch(txn, table, after, batch, new_id)
+                if after is None:
+                    break
+        with self._store.write() as txn:
+            txn.put("meta", b"wrapped_keys", s.dumps({}))
+            txn.put("meta", b"key_ids", s.dumps([new_id]))
+
+    def _reseal_batch(self, txn: s.Txn, table: str, after: bytes | None, batch: int, new_id: str) -> bytes | None:
+        """Re-seal up to ``batch`` values of ``table`` not yet under ``new_id``; returns the last
+        key visited, or None at the end."""
+        last = None
+        for n, (key, raw) in enumerate(txn.items(table, start=None if after is None else after + b"\x00")):
+            if n >= batch:
+                return last
+            last = key
+            if table == "actors":
+                record = s.unpack_actor(raw)
+                if crypto.Sealer.key_id_of(record.sealed_context) != new_id:
+                    context = self._sealer.open(record.sealed_context, table="actors", record=key)
+                    fresh = self._sealer.seal(context, table="actors", record=key)
+                    txn.put("actors", key, s.pack_actor(s.ActorRecord(record.core, record.seq, record.created_ns, fresh)))
+            else:
+                event = s.unpack_event(raw)
+                if event.sealed_payload and crypto.Sealer.key_id_of(event.sealed_payload) != new_id:
+                    payload = self._sealer.open(event.sealed_payload, table="events", record=key)
+                    fresh = self._sealer.seal(payload, table="events", record=key)
+                    txn.put("events", key, s.pack_event(s.EventRecord(event.type, event.at_ns, fresh)))
+        return None
+
     def backup(self, dest: str | os.PathLike[str]) -> None:
         """A consistent copy of the store (a snapshot of one moment) while writes go on. It opens
         with the same key."""
@@ -476,21 +518,30 @@ class Keep:
 
     def _put_actor(self, txn: s.Txn, actor_id: str, actor: CoreActor, record: s.ActorRecord,
                    previous_version: str | None) -> None:
-        record = s.ActorRecord(actor.to_bytes(), record.seq, record.created_ns, record.sealed_context)
+        counts: Counter[bytes] = Counter()
+        self._store_actor(txn, actor_id, actor.to_bytes(), actor.version, record, previous_version, counts)
+        self._add_counts(txn, counts)
+
+    def _store_actor(self, txn: s.Txn, actor_id: str, core: bytes, version: str, record: s.ActorRecord,
+                     previous_version: str | None, counts: Counter[bytes]) -> None:
+        """Write the actor and keep the version index and counts (accumulated) in step."""
+        record = s.ActorRecord(core, record.seq, record.created_ns, record.sealed_context)
         txn.put("actors", s.actor_key(actor_id), s.pack_actor(record))
-        if previous_version == actor.version:
+        if previous_version == version:
             return
         if previous_version is not None:
             old = self._seq_of[previous_version]
             txn.delete("by_version", s.version_member(old, actor_id))
-            self._add(txn, s.u32(old), -1)
-        new = self._seq_of[actor.version]
+            counts[s.u32(old)] -= 1
+        new = self._seq_of[version]
         txn.put("by_version", s.version_member(new, actor_id), b"")
-        self._add(txn, s.u32(new), 1)
+        counts[s.u32(new)] += 1
 
-    def _record_decisions(self, txn: s.Txn, actor_id: str, decisions: Sequence[Mapping[str, Any]]) -> None:
+    def _record_decisions(self, txn: s.Txn, actor_id: str, decisions: Sequence[Mapping[str, Any]],
+                          counts: Counter[bytes] | None = None) -> None:
         if not decisions:
             return
+        own: Counter[bytes] = counts if counts is not None else Counter()
         n = self._decision_count(txn, actor_id)
         now = time.time()
         for d in decisions:
@@ -499,8 +550,10 @@ class Keep:
             txn.put("decisions", s.child_key(actor_id, n), s.dumps(record))
             seq = self._seq_of[d["deployment"]]
             txn.put("by_deployment", s.u32(seq) + s.child_key(actor_id, n), s.u32(n))
-            self._add(txn, s.kind_count_key(seq, d["kind"]), 1)
+            own[s.kind_count_key(seq, d["kind"])] += 1
             n += 1
+        if counts is None:
+            self._add_counts(txn, own)
 
     def _decision_count(self, txn: s.Txn, actor_id: str) -> int:
         prefix = s.child_prefix(actor_id)
@@ -510,8 +563,10 @@ class Keep:
     def _stored_decisions(self, txn: s.Txn, actor_id: str) -> list[dict[str, Any]]:
         return [dict(s.loads(value), actor=actor_id) for _, value in txn.items("decisions", s.child_prefix(actor_id))]
 
-    def _add(self, txn: s.Txn, key: bytes, delta: int) -> None:
-        txn.put("counts", key, s.u64(s.read_u64(txn.get("counts", key) or s.u64(0)) + delta))
+    def _add_counts(self, txn: s.Txn, counts: Counter[bytes]) -> None:
+        for key, delta in counts.items():
+            if delta:
+                txn.put("counts", key, s.u64(s.read_u64(txn.get("counts", key) or s.u64(0)) + delta))
 
     def _view(self, actor_id: str, actor: CoreActor, seq: int, context: Any) -> Actor:
         return Actor(id=actor_id, version=actor.version, value=actor.value, status=actor.status, context=context,
@@ -558,6 +613,27 @@ class Keep:
                 self._wake.wait(timeout=0.5)
                 self._wake.clear()
 
+    def _catch_up_batch(self, txn: s.Txn, ids: list[str], parent_version: str) -> None:
+        """Catch up actors that are on ``parent_version`` in one call to the core (bytes in,
+        bytes out, the GIL released), and write what it decided."""
+        records = [s.unpack_actor(_must(txn.get("actors", s.actor_key(i)))) for i in ids]
+        packed = b"".join(len(r.core).to_bytes(4, "little") + r.core for r in records)
+        out = self._registry.catch_up_packed(packed)
+        counts: Counter[bytes] = Counter()
+        at = 0
+        for actor_id, record in zip(ids, records):
+            core, at = _take(out, at)
+            decisions_json, at = _take(out, at)
+            if decisions_json == b"[]":
+                # Only the watermark moved: nothing to record, and the next touch agrees.
+                continue
+            decisions = json.loads(decisions_json)
+            moves = [d["to"] for d in decisions if d["kind"] == "migrated"]
+            version = moves[-1] if moves else parent_version
+            self._store_actor(txn, actor_id, core, version, record, parent_version, counts)
+            self._record_decisions(txn, actor_id, decisions, counts)
+        self._add_counts(txn, counts)
+
     def scan_step(self, batch: int = SCAN_BATCH) -> bool:
         """Materialise one bounded batch of the oldest unfinished deployment scan; returns
         whether there was work. The background thread calls this; tests may too."""
@@ -581,13 +657,18 @@ class Keep:
                 if len(ids) >= batch:
                     break
                 ids.append(key[4:].decode())
-            for actor_id in ids:
-                self._touch(txn, actor_id)
+            self._catch_up_batch(txn, ids, parent_version=self._registry.versions()[parent])
             state["scanned"] += len(ids)
             state["cursor"] = ids[-1].encode().hex() if ids else state["cursor"]
             state["done"] = len(ids) < batch
             txn.put("scans", s.u32(seq), s.dumps(state))
             return True
+
+
+def _take(data: bytes, at: int) -> tuple[bytes, int]:
+    """A ``u32`` little-endian length-prefixed part of a packed buffer, and where the next starts."""
+    n = int.from_bytes(data[at:at + 4], "little")
+    return data[at + 4:at + 4 + n], at + 4 + n
 
 
 def _must(value: bytes | None) -> bytes:

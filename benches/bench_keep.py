@@ -1,0 +1,87 @@
+"""The durable keep's speed: durable sends, a deployment taking effect, and its materialisation.
+
+    python benches/bench_keep.py [actors]      (default 50,000; a release build of the extension)
+
+Builds a store of `actors` loan applications with histories of 5 to 10 events (half paid the
+fee, half waived it), then measures: single synced sends and one batched send; `deploy` of
+loan-v2 (path SUBMIT_INFO, PAY_FEE) and the first read that sees it decided; the background
+scan materialising every decision record, synced, in bounded transactions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import statekeep
+
+LOAN = {"id": "loan", "initial": "review", "states": {
+    "review": {"on": {"SUBMIT_INFO": "fee"}},
+    "fee": {"on": {"PAY_FEE": "underwriting", "WAIVE_FEE": "underwriting"}},
+    "underwriting": {"on": {"NOTE": {"actions": "note"}, "APPROVE": "approved"}},
+    "approved": {"type": "final"}}}
+LOAN_V2 = json.loads(json.dumps(LOAN))
+LOAN_V2["states"]["fee"]["on"]["PAY_FEE"] = "income_verification"
+LOAN_V2["states"]["income_verification"] = {"on": {"NOTE": {"actions": "note"}, "VERIFIED": "underwriting"}}
+BATCH = 10_000
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
+    report: dict[str, object] = {"actors": count}
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("STATEKEEP_KEY_DIR", str(Path(tmp) / "keys"))
+        keep = statekeep.Keep(Path(tmp) / "data", scan=False)
+        keep.deploy("loan-v1", LOAN)
+        started = time.perf_counter()
+        for first in range(0, count, BATCH):
+            n = min(BATCH, count - first)
+            ids = [f"a{i:08d}" for i in range(first, first + n)]
+            keep.spawn_many("loan-v1", [{"applicant": i} for i in ids], actor_ids=ids)
+            events = []
+            for k, actor_id in enumerate(ids):
+                fee = "PAY_FEE" if (first + k) % 2 == 0 else "WAIVE_FEE"
+                notes = 3 + (first + k) % 6
+                events += [(actor_id, "SUBMIT_INFO"), (actor_id, fee)] + [(actor_id, {"type": "NOTE", "n": j}) for j in range(notes)]
+            keep.send_many(events)
+        report["build_seconds"] = round(time.perf_counter() - started, 1)
+
+        sends = 2_000
+        started = time.perf_counter()
+        for i in range(sends):
+            keep.send(f"a{i % count:08d}", {"type": "NOTE", "bench": i})
+        report["single_sends_per_second"] = round(sends / (time.perf_counter() - started))
+        batch = [(f"a{i % count:08d}", {"type": "NOTE", "batched": i}) for i in range(10_000)]
+        started = time.perf_counter()
+        keep.send_many(batch)
+        report["batched_sends_per_second"] = round(len(batch) / (time.perf_counter() - started))
+
+        started = time.perf_counter()
+        keep.deploy("loan-v2", LOAN_V2, parent="loan-v1", history_path=["SUBMIT_INFO", "PAY_FEE"])
+        report["deploy_ms"] = round((time.perf_counter() - started) * 1e3, 2)
+        started = time.perf_counter()
+        assert keep.get(f"a{count - 2:08d}").version == "loan-v2"
+        report["first_read_decided_ms"] = round((time.perf_counter() - started) * 1e3, 2)
+
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        while keep.scan_step():
+            pass
+        elapsed = time.perf_counter() - started
+        progress = keep.deployment("loan-v2")
+        assert progress.done and progress.counts.get("migrated", 0) + progress.counts.get("stayed", 0) == count
+        report["materialise_seconds"] = round(elapsed, 2)
+        report["materialised_per_second"] = round(count / elapsed)
+        report["max_rss_growth_mb"] = round((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024, 1)
+        report["store_mb"] = round(sum(p.stat().st_size for p in (Path(tmp) / "data").iterdir()) / 2**20, 1)
+        keep.close()
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
