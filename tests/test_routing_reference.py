@@ -183,14 +183,27 @@ def test_the_core_decides_like_the_reference_model(script: list[Any]) -> None:
             packed = b"".join(len(core.stored[i]).to_bytes(4, "little") + core.stored[i] for i in batch)
             out = core.registry.catch_up_packed(packed)
             at = 0
+
+            def take(at: int) -> tuple[bytes, int]:
+                n = int.from_bytes(out[at:at + 4], "little")
+                return out[at + 4:at + 4 + n], at + 4 + n
+
             for i in batch:
-                parts = []
-                for _ in range(2):
-                    n = int.from_bytes(out[at:at + 4], "little")
-                    parts.append(out[at + 4:at + 4 + n])
-                    at += 4 + n
-                core.stored[i] = parts[0]
-                core.records[i].extend(json.loads(parts[1]))
+                core.stored[i], at = take(at)
+                moved, count = int.from_bytes(out[at:at + 4], "little"), int.from_bytes(out[at + 4:at + 8], "little")
+                at += 8
+                records = []
+                for _ in range(count):
+                    deployment, kind = int.from_bytes(out[at:at + 4], "little"), out[at + 4]
+                    raw, at = take(at + 5)
+                    record = json.loads(raw)
+                    assert record.pop("at") == 0.0
+                    assert record["deployment"] == versions[deployment]
+                    assert record["kind"] == ["migrated", "stayed", "stranded", "superseded", "released"][kind]
+                    records.append(record)
+                migrations = [r["to"] for r in records if r["kind"] == "migrated"]
+                assert moved == (0xFFFFFFFF if not migrations else versions.index(migrations[-1]))
+                core.records[i].extend(records)
             assert at == len(out)
 
     for i, actor_id in enumerate(actor_ids):

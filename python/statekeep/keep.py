@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import struct
 import sys
 import threading
 import time
@@ -269,8 +270,7 @@ class Keep:
                 ctx = default_context if context is None else context
                 record = s.ActorRecord(core=b"", seq=0, created_ns=time.time_ns(),
                                        sealed_context=self._seal("actors", s.actor_key(actor_id), ctx))
-                self._put_actor(txn, actor_id, spawned.actor, record, previous_version=None)
-                self._record_decisions(txn, actor_id, spawned.decisions)
+                self._put_actor(txn, actor_id, spawned.actor, record, None, spawned.decisions)
                 out.append(self._view(actor_id, spawned.actor, record.seq, ctx))
             self._remember(txn, idempotency_key, request, [a.__dict__ for a in out])
         return out
@@ -314,9 +314,9 @@ class Keep:
                     key = s.child_key(actor_id, index)
                     sealed = self._seal("events", key, payload) if payload else b""
                     txn.put("events", key, s.pack_event(s.EventRecord(event_type, time.time_ns(), sealed)))
-                    record = s.ActorRecord(record.core, record.seq + 1, record.created_ns, record.sealed_context)
-                self._put_actor(txn, actor_id, sent.actor, record, previous_version=actor.version)
-                self._record_decisions(txn, actor_id, sent.decisions)
+                    record = s.ActorRecord(record.core, record.seq + 1, record.created_ns, record.sealed_context,
+                                           record.decisions)
+                self._put_actor(txn, actor_id, sent.actor, record, actor.version, sent.decisions)
                 results.append(StepResult(
                     actor_id=actor_id, value=sent.actor.value, status=sent.actor.status, version=sent.actor.version,
                     seq=record.seq, actions=sent.step.actions, effects=sent.step.effects, handled=sent.step.handled,
@@ -332,8 +332,7 @@ class Keep:
             if actor.needs_rescue is None:
                 raise Conflict(f"actor '{actor_id}' is not stranded: there is nothing to release")
             released, decision = self._registry.release(actor)
-            self._put_actor(txn, actor_id, released, record, previous_version=actor.version)
-            self._record_decisions(txn, actor_id, [decision])
+            self._put_actor(txn, actor_id, released, record, actor.version, [decision])
         return decision
 
     def get(self, actor_id: str) -> Actor:
@@ -512,53 +511,47 @@ class Keep:
         stored = self._registry.load_actor(record.core)
         actor, decisions = self._registry.catch_up(stored)
         if decisions or actor.watermark != stored.watermark:
-            self._put_actor(txn, actor_id, actor, record, previous_version=stored.version)
-            self._record_decisions(txn, actor_id, decisions)
+            self._put_actor(txn, actor_id, actor, record, stored.version, decisions)
+            record = s.unpack_actor(_must(txn.get("actors", s.actor_key(actor_id))))
         return actor, record, [dict(d, actor=actor_id) for d in decisions]
 
     def _put_actor(self, txn: s.Txn, actor_id: str, actor: CoreActor, record: s.ActorRecord,
-                   previous_version: str | None) -> None:
+                   previous_version: str | None, decisions: Sequence[Mapping[str, Any]] = ()) -> None:
+        """Write the actor as the core left it, with the decision records it produced."""
+        now = time.time()
+        entries = []
+        for d in decisions:
+            body = {k: v for k, v in d.items() if k != "actor"}
+            body["at"] = now
+            entries.append((self._seq_of[d["deployment"]], d["kind"], s.dumps(body)))
         counts: Counter[bytes] = Counter()
-        self._store_actor(txn, actor_id, actor.to_bytes(), actor.version, record, previous_version, counts)
+        self._write_actor(txn, actor_id, actor.to_bytes(), self._seq_of[actor.version], record,
+                          None if previous_version is None else self._seq_of[previous_version], entries, counts)
         self._add_counts(txn, counts)
 
-    def _store_actor(self, txn: s.Txn, actor_id: str, core: bytes, version: str, record: s.ActorRecord,
-                     previous_version: str | None, counts: Counter[bytes]) -> None:
-        """Write the actor and keep the version index and counts (accumulated) in step."""
-        record = s.ActorRecord(core, record.seq, record.created_ns, record.sealed_context)
-        txn.put("actors", s.actor_key(actor_id), s.pack_actor(record))
+    def _write_actor(self, txn: s.Txn, actor_id: str, core: bytes, version: int, record: s.ActorRecord,
+                     previous_version: int | None, decisions: Iterable[tuple[int, str, bytes]],
+                     counts: Counter[bytes]) -> None:
+        """Write an actor, its new decision records (deployment seq, kind, JSON), the version
+        index; count changes accumulate in ``counts``. The scan runs this for every actor it
+        decides, so each key is built once."""
+        key = s.actor_key(actor_id)
+        n = record.decisions
+        for deployment, kind, body in decisions:
+            child = key + b"\x00" + s.u32(n)
+            txn.put("decisions", child, body)
+            txn.put("by_deployment", s.u32(deployment) + child, s.u32(n))
+            counts[s.kind_count_key(deployment, kind)] += 1
+            n += 1
+        txn.put("actors", key, s.pack_actor(s.ActorRecord(core, record.seq, record.created_ns,
+                                                          record.sealed_context, n)))
         if previous_version == version:
             return
         if previous_version is not None:
-            old = self._seq_of[previous_version]
-            txn.delete("by_version", s.version_member(old, actor_id))
-            counts[s.u32(old)] -= 1
-        new = self._seq_of[version]
-        txn.put("by_version", s.version_member(new, actor_id), b"")
-        counts[s.u32(new)] += 1
-
-    def _record_decisions(self, txn: s.Txn, actor_id: str, decisions: Sequence[Mapping[str, Any]],
-                          counts: Counter[bytes] | None = None) -> None:
-        if not decisions:
-            return
-        own: Counter[bytes] = counts if counts is not None else Counter()
-        n = self._decision_count(txn, actor_id)
-        now = time.time()
-        for d in decisions:
-            record = {k: v for k, v in d.items() if k != "actor"}
-            record["at"] = now
-            txn.put("decisions", s.child_key(actor_id, n), s.dumps(record))
-            seq = self._seq_of[d["deployment"]]
-            txn.put("by_deployment", s.u32(seq) + s.child_key(actor_id, n), s.u32(n))
-            own[s.kind_count_key(seq, d["kind"])] += 1
-            n += 1
-        if counts is None:
-            self._add_counts(txn, own)
-
-    def _decision_count(self, txn: s.Txn, actor_id: str) -> int:
-        prefix = s.child_prefix(actor_id)
-        last = txn.last_key("decisions", prefix)
-        return 0 if last is None else s.read_u32(last[len(prefix):]) + 1
+            txn.delete("by_version", s.u32(previous_version) + key)
+            counts[s.u32(previous_version)] -= 1
+        txn.put("by_version", s.u32(version) + key, b"")
+        counts[s.u32(version)] += 1
 
     def _stored_decisions(self, txn: s.Txn, actor_id: str) -> list[dict[str, Any]]:
         return [dict(s.loads(value), actor=actor_id) for _, value in txn.items("decisions", s.child_prefix(actor_id))]
@@ -613,25 +606,28 @@ class Keep:
                 self._wake.wait(timeout=0.5)
                 self._wake.clear()
 
-    def _catch_up_batch(self, txn: s.Txn, ids: list[str], parent_version: str) -> None:
-        """Catch up actors that are on ``parent_version`` in one call to the core (bytes in,
+    def _catch_up_batch(self, txn: s.Txn, ids: list[str], parent: int) -> None:
+        """Catch up actors that are on version ``parent`` in one call to the core (bytes in,
         bytes out, the GIL released), and write what it decided."""
         records = [s.unpack_actor(_must(txn.get("actors", s.actor_key(i)))) for i in ids]
         packed = b"".join(len(r.core).to_bytes(4, "little") + r.core for r in records)
-        out = self._registry.catch_up_packed(packed)
+        out = memoryview(self._registry.catch_up_packed(packed, time.time()))
         counts: Counter[bytes] = Counter()
         at = 0
         for actor_id, record in zip(ids, records):
             core, at = _take(out, at)
-            decisions_json, at = _take(out, at)
-            if decisions_json == b"[]":
+            moved, count = _U32_PAIR.unpack_from(out, at)
+            at += 8
+            if not count:
                 # Only the watermark moved: nothing to record, and the next touch agrees.
                 continue
-            decisions = json.loads(decisions_json)
-            moves = [d["to"] for d in decisions if d["kind"] == "migrated"]
-            version = moves[-1] if moves else parent_version
-            self._store_actor(txn, actor_id, core, version, record, parent_version, counts)
-            self._record_decisions(txn, actor_id, decisions, counts)
+            decisions = []
+            for _ in range(count):
+                deployment, kind = _DECISION_HEAD.unpack_from(out, at)
+                body, at = _take(out, at + 5)
+                decisions.append((deployment, KINDS[kind], bytes(body)))
+            version = parent if moved == 0xFFFFFFFF else moved
+            self._write_actor(txn, actor_id, bytes(core), version, record, parent, decisions, counts)
         self._add_counts(txn, counts)
 
     def scan_step(self, batch: int = SCAN_BATCH) -> bool:
@@ -657,7 +653,7 @@ class Keep:
                 if len(ids) >= batch:
                     break
                 ids.append(key[4:].decode())
-            self._catch_up_batch(txn, ids, parent_version=self._registry.versions()[parent])
+            self._catch_up_batch(txn, ids, parent)
             state["scanned"] += len(ids)
             state["cursor"] = ids[-1].encode().hex() if ids else state["cursor"]
             state["done"] = len(ids) < batch
@@ -665,7 +661,12 @@ class Keep:
             return True
 
 
-def _take(data: bytes, at: int) -> tuple[bytes, int]:
+KINDS = ("migrated", "stayed", "stranded", "superseded", "released")
+_U32_PAIR = struct.Struct("<II")
+_DECISION_HEAD = struct.Struct("<IB")
+
+
+def _take(data: memoryview, at: int) -> tuple[memoryview, int]:
     """A ``u32`` little-endian length-prefixed part of a packed buffer, and where the next starts."""
     n = int.from_bytes(data[at:at + 4], "little")
     return data[at + 4:at + 4 + n], at + 4 + n

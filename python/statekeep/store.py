@@ -13,7 +13,7 @@ that keys sort numerically):
 ``actors``         actor id -> actor record (see :func:`pack_actor`): the core's actor bytes
                    (version, handled event types with their guard outcomes, the fingerprint
                    chain, the snapshot, the rescue mark, the commit watermark), ``seq`` (handled
-                   events), creation time and the sealed context.
+                   events), creation time, the number of decision records, the sealed context.
 ``events``         actor id, 0, ``u32`` index -> event record: type, sealed payload, time.
 ``decisions``      actor id, 0, ``u32`` n -> JSON decision record.
 ``by_deployment``  ``u32`` deployment seq, actor id -> ``u32`` n: a deployment's records.
@@ -47,7 +47,7 @@ FORMAT = b"1"
 
 _U32 = struct.Struct(">I")
 _U64 = struct.Struct(">Q")
-_ACTOR_HEADER = struct.Struct(">IQQI")  # core length, seq, created ns, sealed context length
+_ACTOR_HEADER = struct.Struct(">IQQII")  # core length, seq, created ns, sealed context length, decisions
 _EVENT_HEADER = struct.Struct(">IQI")   # type length, time ns, sealed payload length
 
 
@@ -99,24 +99,27 @@ def loads(data: bytes) -> Any:
 @dataclass(frozen=True)
 class ActorRecord:
     core: bytes
+    #: Handled events (the history's length).
     seq: int
     created_ns: int
     sealed_context: bytes
+    #: Decision records written for the actor: the next one's index.
+    decisions: int = 0
 
 
 def pack_actor(record: ActorRecord) -> bytes:
-    return (_ACTOR_HEADER.pack(len(record.core), record.seq, record.created_ns, len(record.sealed_context))
-            + record.core + record.sealed_context)
+    return (_ACTOR_HEADER.pack(len(record.core), record.seq, record.created_ns, len(record.sealed_context),
+                               record.decisions) + record.core + record.sealed_context)
 
 
 def unpack_actor(data: bytes) -> ActorRecord:
-    core_len, seq, created, context_len = _ACTOR_HEADER.unpack_from(data)
+    core_len, seq, created, context_len, decisions = _ACTOR_HEADER.unpack_from(data)
     at = _ACTOR_HEADER.size
     core = bytes(data[at:at + core_len])
     context = bytes(data[at + core_len:at + core_len + context_len])
     if len(core) != core_len or len(context) != context_len:
         raise ValueError("a torn actor record")
-    return ActorRecord(core, seq, created, context)
+    return ActorRecord(core, seq, created, context, decisions)
 
 
 @dataclass(frozen=True)

@@ -216,28 +216,42 @@ impl PyRegistry {
     }
 
     /// Catch up many actors in one call with the GIL released. Input: for each actor a `u32`
-    /// little-endian length and its bytes. Output: for each actor its new bytes and the JSON
-    /// array of its decisions, each preceded by a `u32` length.
-    fn catch_up_packed<'py>(&self, py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    /// length and its bytes. Output, for each actor in order: a `u32` length and its new bytes;
+    /// a `u32` version seq it migrated to (`0xFFFFFFFF` when it did not move); a `u32` count of
+    /// decisions, each as a `u32` deployment seq, a `u8` kind (0 migrated, 1 stayed, 2 stranded,
+    /// 3 superseded, 4 released), and a `u32` length and the record as JSON with `"at": at`.
+    /// All integers little-endian.
+    #[pyo3(signature = (data, at = 0.0))]
+    fn catch_up_packed<'py>(&self, py: Python<'py>, data: &[u8], at: f64) -> PyResult<Bound<'py, PyBytes>> {
         let registry = self.view();
         let out = py
             .allow_threads(|| {
                 let mut out = Vec::with_capacity(data.len() * 2);
-                let mut at = 0;
+                let mut offset = 0;
                 let mut decisions = Vec::new();
-                while at < data.len() {
-                    let len = data.get(at..at + 4).ok_or("truncated length")?;
+                while offset < data.len() {
+                    let len = data.get(offset..offset + 4).ok_or("truncated length")?;
                     let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
-                    let record = data.get(at + 4..at + 4 + len).ok_or("truncated actor record")?;
-                    at += 4 + len;
+                    let record = data.get(offset + 4..offset + 4 + len).ok_or("truncated actor record")?;
+                    offset += 4 + len;
                     let mut actor = Actor::from_bytes(&registry, record)?;
+                    let before = actor.version;
                     decisions.clear();
                     decide::catch_up(&registry, &mut actor, &mut decisions);
                     let bytes = actor.to_bytes(&registry);
-                    let json = serde_json::Value::Array(decisions.iter().map(|d| d.to_json(&registry)).collect()).to_string();
-                    for part in [bytes.as_slice(), json.as_bytes()] {
-                        out.extend_from_slice(&(part.len() as u32).to_le_bytes());
-                        out.extend_from_slice(part);
+                    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+                    out.extend_from_slice(&bytes);
+                    let moved = if actor.version == before { u32::MAX } else { actor.version };
+                    out.extend_from_slice(&moved.to_le_bytes());
+                    out.extend_from_slice(&(decisions.len() as u32).to_le_bytes());
+                    for d in &decisions {
+                        let mut json = d.to_json(&registry);
+                        json["at"] = serde_json::Value::from(at);
+                        let text = json.to_string();
+                        out.extend_from_slice(&d.deployment.to_le_bytes());
+                        out.push(d.kind as u8);
+                        out.extend_from_slice(&(text.len() as u32).to_le_bytes());
+                        out.extend_from_slice(text.as_bytes());
                     }
                 }
                 Ok::<_, String>(out)

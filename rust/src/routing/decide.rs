@@ -14,12 +14,12 @@ use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    Migrated,
-    Stayed,
-    Stranded,
-    Superseded,
+    Migrated = 0,
+    Stayed = 1,
+    Stranded = 2,
+    Superseded = 3,
     /// An operator's act, not a deployment's decision.
-    Released,
+    Released = 4,
 }
 
 impl Kind {
