@@ -16,7 +16,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +32,12 @@ from hypothesis.stateful import (
 )
 
 import statekeep
-from reference.routing_model import NeedsRescue, SerialWorld
+from reference.routing_model import NeedsRescue, SerialWorld, mismatch
 
 EVENTS = ["A", "B", "C"]
 STATES = ["s0", "s1", "s2"]
 STATE_MAPS: list[dict[str, str]] = [{}, {"s1": "s2"}, {"s2": "s0", "s0": "s2"}, {"s1": "nowhere"},
                                     {"s0": "x", "s1": "x", "s2": "x"}]
-ROOT_TABLE: list[list[int | None]] = [[1, 2, None], [0, None, 2], [None, 0, 1]]
 
 
 def definition(table: list[list[int | None]], guarded: list[bool]) -> dict[str, Any]:
@@ -60,7 +58,10 @@ def definition(table: list[list[int | None]], guarded: list[bool]) -> dict[str, 
     return {"id": "m", "initial": "s0", "states": states}
 
 
-tables = st.lists(st.lists(st.none() | st.integers(0, 2), min_size=3, max_size=3), min_size=3, max_size=3)
+# The root handles three events in four, so that histories grow; a deployment's table leaves more
+# unhandled, so that replays fail ("non_compliant") often enough to strand actors.
+root_tables = st.lists(st.lists(st.sampled_from([None, 0, 1, 2]), min_size=3, max_size=3), min_size=3, max_size=3)
+tables = st.lists(st.lists(st.sampled_from([None, None, 0, 1, 2]), min_size=3, max_size=3), min_size=3, max_size=3)
 guards = st.lists(st.booleans(), min_size=3, max_size=3)
 # Paths over two event types: short enough that histories reach them, so that every moment of
 # the law (commit, event, spawn, arrival) decides something.
@@ -93,6 +94,10 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
         self.world = SerialWorld()
         self.versions: list[str] = []
         self.actor_ids: list[str] = []
+        #: Every deployment's (parent, path, match), in commit order.
+        self.deployment_rules: list[tuple[str, tuple[str, ...], str]] = []
+        #: No deployment since the scan last finished (so every actor is written where it is).
+        self.settled = True
 
     def teardown(self) -> None:
         self.keep.close()
@@ -100,34 +105,66 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
 
     # ----- operations -------------------------------------------------------------------------
 
-    @initialize(table=tables, guarded=guards)
+    @initialize(table=root_tables, guarded=guards)
     def root(self, table: list[list[int | None]], guarded: list[bool]) -> None:
         body = definition(table, guarded)
         self.world.deploy("v0", body)
         self.keep.deploy("v0", body)
         self.versions.append("v0")
 
-    @rule(parent=st.integers(0, 1) | st.integers(0, 50), table=tables, guarded=guards, path=paths,
-          match=st.sampled_from(["prefix", "exact"]), landing=st.sampled_from(["replay", "state"]),
+    @rule(parent=st.integers(0, 50), on=st.sampled_from(["any version", "an actor's", "a stranded actor's"]),
+          table=tables, guarded=guards, path=paths, match=st.sampled_from(["prefix", "exact"]),
+          landing=st.sampled_from(["replay", "state"]), state_map=st.sampled_from(STATE_MAPS),
+          guard_default=st.booleans(), preview=st.booleans())
+    def deploy(self, parent: int, on: str, table: list[list[int | None]], guarded: list[bool], path: list[str],
+               match: str, landing: str, state_map: dict[str, str], guard_default: bool, preview: bool) -> None:
+        """A deployment on any version, or on the version some actor is on, or a stranded actor
+        is on (a rescue deployment), so that commits find actors to decide."""
+        self._deploy(definition(table, guarded), parent=self._parent(parent, on), path=path, match=match,
+                     landing=landing, state_map=state_map, guard_default=guard_default, preview=preview)
+
+    def _parent(self, index: int, on: str) -> str:
+        """Any version, or the version of an actor, or of a stranded actor (if there is one)."""
+        stranded = [a for a in self.actor_ids if self.world.actor(a)["needs_rescue"] is not None]
+        chosen = {"an actor's": self.actor_ids, "a stranded actor's": stranded}.get(on, [])
+        if chosen:
+            version: str = self.world.actor(chosen[index % len(chosen)])["version"]
+            return version
+        return self.versions[index % len(self.versions)]
+
+    @precondition(lambda self: bool(self.deployment_rules))
+    @rule(of=st.integers(0, 50), table=tables, guarded=guards, landing=st.sampled_from(["replay", "state"]),
           state_map=st.sampled_from(STATE_MAPS), guard_default=st.booleans(), preview=st.booleans())
-    def deploy(self, parent: int, table: list[list[int | None]], guarded: list[bool], path: list[str], match: str,
-               landing: str, state_map: dict[str, str], guard_default: bool, preview: bool) -> None:
+    def hotfix(self, of: int, table: list[list[int | None]], guarded: list[bool], landing: str,
+               state_map: dict[str, str], guard_default: bool, preview: bool) -> None:
+        """ "a later deployment of the same path on the same parent acts as a hotfix for the
+        actors that have not yet reached the path": both become due at the same moment."""
+        parent_id, path, match = self.deployment_rules[of % len(self.deployment_rules)]
+        self._deploy(definition(table, guarded), parent=parent_id, path=list(path), match=match, landing=landing,
+                     state_map=state_map, guard_default=guard_default, preview=preview)
+
+    def _deploy(self, body: dict[str, Any], *, parent: str, path: list[str], match: str, landing: str,
+                state_map: dict[str, str], guard_default: bool, preview: bool) -> None:
+        """Commit the deployment in both worlds; after a preview, with ``expect=preview.digest``."""
         version = f"v{len(self.versions)}"
-        parent_id = self.versions[parent % len(self.versions)]
-        body = definition(table, guarded)
-        rule_args: dict[str, Any] = dict(parent=parent_id, match=match, landing=landing, state_map=state_map,
+        rule_args: dict[str, Any] = dict(parent=parent, match=match, landing=landing, state_map=state_map,
                                          guard_default=guard_default)
-        expect = None
-        if preview:
-            shown = self.keep.preview(version, body, history_path=path, **rule_args)
-            expect = shown.digest
-            # Who is on the parent, and in which state, as the serial world has it before the commit.
-            before = {a: self.world.actor(a) for a in self.actor_ids}
-            on_parent = {a for a, m in before.items() if m["version"] == parent_id}
+        # Who is on the parent, and in which state, as the serial world has it before the commit.
+        before = {a: self.world.actor(a) for a in self.actor_ids}
+        on_parent = {a for a, m in before.items() if m["version"] == parent}
+        shown = self.keep.preview(version, body, history_path=path, **rule_args) if preview else None
         made = self.world.deploy(version, body, path=path, **rule_args)
-        self.keep.deploy(version, body, history_path=path, expect=expect, **rule_args)
+        deployed = self.keep.deploy(version, body, history_path=path, expect=shown.digest if shown else None,
+                                    **rule_args)
         self.versions.append(version)
-        if not preview:
+        self.deployment_rules.append((parent, tuple(path), match))
+        assert (deployed.id, deployed.parent, deployed.path) == (version, parent, path)
+        assert deployed.seq == len(self.versions) - 1
+        if self.settled:
+            # Every actor is written where it is: the scan has as many to visit as are on the parent.
+            assert deployed.total == len(on_parent)
+        self.settled = False
+        if shown is None:
             return
         # Guarantee 6, "Preview fidelity": nothing changed between the preview and the commit, so
         # every actor gets the decision the preview showed. At its commit only D is new, so each
@@ -149,6 +186,25 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
             flows[(repr(before[a]["value"]), repr(mine[a]["landing"]))] += 1
         assert Counter({(repr(f["from"]), repr(f["to"])): f["count"] for f in shown.flows}) == flows
 
+    @rule(parent=st.integers(0, 50), on=st.sampled_from(["any version", "an actor's", "a stranded actor's"]),
+          table=tables, path=paths, match=st.sampled_from(["prefix", "exact"]),
+          landing=st.sampled_from(["replay", "state"]), state_map=st.sampled_from(STATE_MAPS))
+    def preview_only(self, parent: int, on: str, table: list[list[int | None]], path: list[str], match: str,
+                     landing: str, state_map: dict[str, str]) -> None:
+        """A preview that is not deployed: it writes nothing (the invariants see the same world),
+        shows every actor on the parent once, and sorts them by the law's match."""
+        parent_id = self._parent(parent, on)
+        shown = self.keep.preview(f"v{len(self.versions)}", definition(table, [False] * 3), parent=parent_id,
+                                  history_path=path, match=match, landing=landing, state_map=state_map)
+        on_parent = {a: self.world.actor(a)["history"] for a in self.actor_ids
+                     if self.world.actor(a)["version"] == parent_id}
+        listed = shown.would_migrate + shown.would_stay + shown.would_strand + shown.pending
+        assert sorted(listed) == sorted(on_parent)
+        assert shown.pending == sorted(a for a, h in on_parent.items() if len(h) < len(path))
+        due = {a: h for a, h in on_parent.items() if len(h) >= len(path)}
+        assert shown.would_stay == sorted(
+            a for a, h in due.items() if mismatch(h, statekeep.fingerprint_chain(h), tuple(path), match) is not None)
+
     @rule(version=st.integers(0, 50))
     def spawn(self, version: int) -> None:
         version_id = self.versions[version % len(self.versions)]
@@ -158,6 +214,18 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
         self.actor_ids.append(actor_id)
         model = self.world.actor(actor_id)
         assert (spawned.version, spawned.value, spawned.seq) == (model["version"], model["value"], 0)
+
+    @rule(version=st.integers(0, 50), n=st.integers(2, 3))
+    def spawn_several(self, version: int, n: int) -> None:
+        """Several actors in one transaction (``spawn_many``), so that scans have batches to split."""
+        version_id = self.versions[version % len(self.versions)]
+        ids = [f"a{len(self.actor_ids) + i}" for i in range(n)]
+        for actor_id in ids:
+            self.world.spawn(actor_id, version_id)
+        spawned = self.keep.spawn_many(version_id, [None] * n, actor_ids=ids)
+        self.actor_ids += ids
+        assert [(a.id, a.version, a.value) for a in spawned] == [
+            (a, self.world.actor(a)["version"], self.world.actor(a)["value"]) for a in ids]
 
     def _send(self, actor: int, event: str, guard_table: dict[str, bool] | None) -> None:
         actor_id = self.actor_ids[actor % len(self.actor_ids)]
@@ -170,6 +238,7 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
                 self.keep.send(actor_id, event, guards=guard_table)
             assert raised.value.reason is not None
             assert reason_essence(dict(raised.value.reason)) == reason_essence(refusal.reason)
+            assert raised.value.deployment == self._stranded_by(actor_id)
             return
         result = self.keep.send(actor_id, event, guards=guard_table)
         model = self.world.actor(actor_id)
@@ -193,7 +262,7 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
             self._send(actor, event, None)
 
     @precondition(lambda self: bool(self.actor_ids))
-    @rule(actor=st.integers(0, 4), events=st.lists(st.sampled_from(EVENTS), min_size=1, max_size=4),
+    @rule(actor=st.integers(0, 50), events=st.lists(st.sampled_from(EVENTS), min_size=1, max_size=4),
           guard_table=st.none() | st.fixed_dictionaries({"g": st.booleans()}))
     def send_a_burst(self, actor: int, events: list[str], guard_table: dict[str, bool] | None) -> None:
         for event in events:
@@ -222,7 +291,7 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
 
     @rule(batch=st.integers(1, 3), times=st.integers(1, 4))
     def scan(self, batch: int, times: int) -> None:
-        """The background scan, a few small batches at a time."""
+        """The background scan, a few small batches at a time (``scan=False``: only when told)."""
         for _ in range(times):
             self.keep.scan_step(batch=batch)
 
@@ -231,11 +300,10 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
         """Scan to the end: every decision is written, and the counts say so."""
         while self.keep.scan_step(batch=2):
             pass
+        self.settled = True
         records = self.world.decisions()
         for version in self.versions[1:]:
             deployment = self.keep.deployment(version)
-            if deployment.parent is None:
-                continue
             assert deployment.done
             assert deployment.counts == dict(Counter(r["kind"] for r in records if r["deployment"] == version))
 
@@ -246,13 +314,17 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
         self.keep = statekeep.Keep(self.path, scan=False)
 
     @rule(version=st.integers(0, 50))
-    def one_version(self, version: int) -> None:
-        """``decisions(deployment=D)`` and ``actors(definition_id=v)`` for one version."""
+    def actors_on_one_version(self, version: int) -> None:
+        """``actors(definition_id=v)``: the actors the law has on ``v``, in id order."""
         version_id = self.versions[version % len(self.versions)]
-        want = [r for r in self.world.decisions() if r["deployment"] == version_id]
-        assert by_actor(self.keep.decisions(deployment=version_id)) == by_actor(want)
         on_it = [a for a in self.actor_ids if self.world.actor(a)["version"] == version_id]
         assert [a.id for a in self.keep.actors(definition_id=version_id)] == sorted(on_it)
+
+    def _stranded_by(self, actor_id: str) -> str:
+        """The deployment that stranded the actor last: "stranded again, the mark carries the
+        newest reason"."""
+        deployment: str = [r for r in self.world.decisions(actor_id) if r["kind"] == "stranded"][-1]["deployment"]
+        return deployment
 
     # ----- what must hold after every step ------------------------------------------------------
 
@@ -272,6 +344,7 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
             else:
                 assert got.needs_rescue is not None, actor_id
                 assert reason_essence(got.needs_rescue["reason"]) == reason_essence(model["needs_rescue"]), actor_id
+                assert got.needs_rescue["deployment"] == self._stranded_by(actor_id), actor_id
             history = self.keep.history(actor_id)
             assert [h["type"] for h in history] == model["history"], actor_id
             assert [h["guards"] or None for h in history] == self.world.guards(actor_id), actor_id
@@ -280,6 +353,8 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
 
     @invariant()
     def every_deployment_has_the_records_of_the_law(self) -> None:
+        """``decisions(deployment=D)``, written or implied, for every version (a root version has
+        no decisions of its own), grouped by actor."""
         records = self.world.decisions()
         for version_id in self.versions:
             want = [r for r in records if r["deployment"] == version_id]
@@ -287,18 +362,18 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
 
 
 @pytest.fixture(autouse=True)
-def key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Generated keys go to a directory of the test's own, never to the user's config."""
     keys = tmp_path / "keys"
     monkeypatch.setenv("STATEKEEP_KEY_DIR", str(keys))
     monkeypatch.delenv("STATEKEEP_KEY", raising=False)
     monkeypatch.delenv("STATEKEEP_KEY_FILE", raising=False)
-    yield keys
+    return keys
 
 
 def test_the_keep_keeps_the_routing_law() -> None:
     run_state_machine_as_test(
         KeepAgainstTheLaw,
-        settings=settings(max_examples=60, stateful_step_count=40, deadline=None,
+        settings=settings(max_examples=100, stateful_step_count=50, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]),
     )
