@@ -4,9 +4,21 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 CONFORMANCE = Path(__file__).parent / "conformance"
 
 
 def load_cases(name: str) -> list[dict[str, Any]]:
     with open(CONFORMANCE / name, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+@pytest.fixture
+def key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Generated keys go to a directory of the test's own, never to the user's config."""
+    keys = tmp_path / "keys"
+    monkeypatch.setenv("STATEKEEP_KEY_DIR", str(keys))
+    monkeypatch.delenv("STATEKEEP_KEY", raising=False)
+    monkeypatch.delenv("STATEKEEP_KEY_FILE", raising=False)
+    return keys

@@ -32,15 +32,8 @@ LOAN_V2["states"]["fee"]["on"]["PAY_FEE"] = "income_verification"
 LOAN_V2["states"]["income_verification"] = {"on": {"VERIFIED": "underwriting"}}
 PATH = ["SUBMIT_INFO", "PAY_FEE"]
 
-
-@pytest.fixture(autouse=True)
-def key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Generated keys go to a directory of the test's own, never to the user's config."""
-    keys = tmp_path / "keys"
-    monkeypatch.setenv("STATEKEEP_KEY_DIR", str(keys))
-    monkeypatch.delenv("STATEKEEP_KEY", raising=False)
-    monkeypatch.delenv("STATEKEEP_KEY_FILE", raising=False)
-    return keys
+# Generated keys go to a directory of the test's own, never to the user's config.
+pytestmark = pytest.mark.usefixtures("key_dir")
 
 
 def settle(keep: statekeep.Keep) -> None:

@@ -33,29 +33,13 @@ from hypothesis.stateful import (
 
 import statekeep
 from reference.routing_model import NeedsRescue, SerialWorld, mismatch
+from table_machines import EVENTS, STATES, definition
 
-EVENTS = ["A", "B", "C"]
-STATES = ["s0", "s1", "s2"]
+# Generated keys go to a directory of the test's own, never to the user's config.
+pytestmark = pytest.mark.usefixtures("key_dir")
+
 STATE_MAPS: list[dict[str, str]] = [{}, {"s1": "s2"}, {"s2": "s0", "s0": "s2"}, {"s1": "nowhere"},
                                     {"s0": "x", "s1": "x", "s2": "x"}]
-
-
-def definition(table: list[list[int | None]], guarded: list[bool]) -> dict[str, Any]:
-    """A three-state machine: ``table[s][e]`` is where event ``e`` goes from state ``s``, if
-    anywhere. A guarded cell (guard ``g``) falls back to staying put when the guard is false.
-    (The machines of tests/test_routing_reference.py.)"""
-    states: dict[str, Any] = {}
-    for s, row in enumerate(table):
-        on: dict[str, Any] = {}
-        for e, target in enumerate(row):
-            if target is None:
-                continue
-            if guarded[e]:
-                on[EVENTS[e]] = [{"target": STATES[target], "guard": "g"}, {"actions": "held"}]
-            else:
-                on[EVENTS[e]] = STATES[target]
-        states[STATES[s]] = {"on": on}
-    return {"id": "m", "initial": "s0", "states": states}
 
 
 # The root handles three events in four, so that histories grow; a deployment's table leaves more
@@ -359,16 +343,6 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
         for version_id in self.versions:
             want = [r for r in records if r["deployment"] == version_id]
             assert by_actor(self.keep.decisions(deployment=version_id)) == by_actor(want), version_id
-
-
-@pytest.fixture(autouse=True)
-def key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Generated keys go to a directory of the test's own, never to the user's config."""
-    keys = tmp_path / "keys"
-    monkeypatch.setenv("STATEKEEP_KEY_DIR", str(keys))
-    monkeypatch.delenv("STATEKEEP_KEY", raising=False)
-    monkeypatch.delenv("STATEKEEP_KEY_FILE", raising=False)
-    return keys
 
 
 def test_the_keep_keeps_the_routing_law() -> None:
