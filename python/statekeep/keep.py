@@ -524,42 +524,36 @@ class Keep:
             body = {k: v for k, v in d.items() if k != "actor"}
             body["at"] = now
             entries.append((self._seq_of[d["deployment"]], d["kind"], s.dumps(body)))
-        counts: Counter[bytes] = Counter()
-        self._write_actor(txn, actor_id, actor.to_bytes(), self._seq_of[actor.version], record,
-                          None if previous_version is None else self._seq_of[previous_version], entries, counts)
-        self._add_counts(txn, counts)
+        writes = s.Writes()
+        self._write_actor(writes, actor_id, actor.to_bytes(), self._seq_of[actor.version], record,
+                          None if previous_version is None else self._seq_of[previous_version], entries)
+        writes.apply(txn)
 
-    def _write_actor(self, txn: s.Txn, actor_id: str, core: bytes, version: int, record: s.ActorRecord,
-                     previous_version: int | None, decisions: Iterable[tuple[int, str, bytes]],
-                     counts: Counter[bytes]) -> None:
-        """Write an actor, its new decision records (deployment seq, kind, JSON), the version
-        index; count changes accumulate in ``counts``. The scan runs this for every actor it
-        decides, so each key is built once."""
+    def _write_actor(self, writes: s.Writes, actor_id: str, core: bytes, version: int, record: s.ActorRecord,
+                     previous_version: int | None, decisions: Iterable[tuple[int, str, bytes]]) -> None:
+        """Gather the writes of an actor, its new decision records (deployment seq, kind, JSON)
+        and the version index. The scan runs this for every actor it decides, so each key is
+        built once."""
         key = s.actor_key(actor_id)
         n = record.decisions
         for deployment, kind, body in decisions:
             child = key + b"\x00" + s.u32(n)
-            txn.put("decisions", child, body)
-            txn.put("by_deployment", s.u32(deployment) + child, s.u32(n))
-            counts[s.kind_count_key(deployment, kind)] += 1
+            writes.put("decisions", child, body)
+            writes.put("by_deployment", s.u32(deployment) + child, s.u32(n))
+            writes.count(s.kind_count_key(deployment, kind), 1)
             n += 1
-        txn.put("actors", key, s.pack_actor(s.ActorRecord(core, record.seq, record.created_ns,
-                                                          record.sealed_context, n)))
+        writes.put("actors", key, s.pack_actor(s.ActorRecord(core, record.seq, record.created_ns,
+                                                             record.sealed_context, n)))
         if previous_version == version:
             return
         if previous_version is not None:
-            txn.delete("by_version", s.u32(previous_version) + key)
-            counts[s.u32(previous_version)] -= 1
-        txn.put("by_version", s.u32(version) + key, b"")
-        counts[s.u32(version)] += 1
+            writes.deletes.append(("by_version", s.u32(previous_version) + key))
+            writes.count(s.u32(previous_version), -1)
+        writes.put("by_version", s.u32(version) + key, b"")
+        writes.count(s.u32(version), 1)
 
     def _stored_decisions(self, txn: s.Txn, actor_id: str) -> list[dict[str, Any]]:
         return [dict(s.loads(value), actor=actor_id) for _, value in txn.items("decisions", s.child_prefix(actor_id))]
-
-    def _add_counts(self, txn: s.Txn, counts: Counter[bytes]) -> None:
-        for key, delta in counts.items():
-            if delta:
-                txn.put("counts", key, s.u64(s.read_u64(txn.get("counts", key) or s.u64(0)) + delta))
 
     def _view(self, actor_id: str, actor: CoreActor, seq: int, context: Any) -> Actor:
         return Actor(id=actor_id, version=actor.version, value=actor.value, status=actor.status, context=context,
@@ -612,7 +606,7 @@ class Keep:
         records = [s.unpack_actor(_must(txn.get("actors", s.actor_key(i)))) for i in ids]
         packed = b"".join(len(r.core).to_bytes(4, "little") + r.core for r in records)
         out = memoryview(self._registry.catch_up_packed(packed, time.time()))
-        counts: Counter[bytes] = Counter()
+        writes = s.Writes()
         at = 0
         for actor_id, record in zip(ids, records):
             core, at = _take(out, at)
@@ -627,8 +621,8 @@ class Keep:
                 body, at = _take(out, at + 5)
                 decisions.append((deployment, KINDS[kind], bytes(body)))
             version = parent if moved == 0xFFFFFFFF else moved
-            self._write_actor(txn, actor_id, bytes(core), version, record, parent, decisions, counts)
-        self._add_counts(txn, counts)
+            self._write_actor(writes, actor_id, bytes(core), version, record, parent, decisions)
+        writes.apply(txn)
 
     def scan_step(self, batch: int = SCAN_BATCH) -> bool:
         """Materialise one bounded batch of the oldest unfinished deployment scan; returns

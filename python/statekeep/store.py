@@ -159,6 +159,11 @@ class Txn:
     def delete(self, db: str, key: bytes) -> None:
         self._txn.delete(key, db=self._dbs[db])
 
+    def put_many(self, db: str, items: list[tuple[bytes, bytes]]) -> None:
+        """Many puts in one call into LMDB (the per-put cost of Python is what a scan pays)."""
+        if items:
+            self._txn.cursor(db=self._dbs[db]).putmulti(items)
+
     def items(self, db: str, prefix: bytes = b"", start: bytes | None = None) -> Iterator[tuple[bytes, bytes]]:
         """The records whose key starts with ``prefix``, in key order, from ``start`` on."""
         cursor = self._txn.cursor(db=self._dbs[db])
@@ -182,6 +187,30 @@ def _successor(prefix: bytes) -> bytes | None:
     """The least byte string greater than every string that starts with ``prefix``."""
     stripped = prefix.rstrip(b"\xff")
     return stripped[:-1] + bytes([stripped[-1] + 1]) if stripped else None
+
+
+class Writes:
+    """Puts, deletes and counter changes gathered for one transaction, applied together."""
+
+    def __init__(self) -> None:
+        self.puts: dict[str, list[tuple[bytes, bytes]]] = {}
+        self.deletes: list[tuple[str, bytes]] = []
+        self.counts: dict[bytes, int] = {}
+
+    def put(self, db: str, key: bytes, value: bytes) -> None:
+        self.puts.setdefault(db, []).append((key, value))
+
+    def count(self, key: bytes, delta: int) -> None:
+        self.counts[key] = self.counts.get(key, 0) + delta
+
+    def apply(self, txn: Txn) -> None:
+        for db, key in self.deletes:
+            txn.delete(db, key)
+        for db, items in self.puts.items():
+            txn.put_many(db, items)
+        for key, delta in self.counts.items():
+            if delta:
+                txn.put("counts", key, u64(read_u64(txn.get("counts", key) or u64(0)) + delta))
 
 
 class Store:
