@@ -4,6 +4,7 @@
 //! Nothing here does I/O. A step is a function of the compiled machine, a snapshot, an event
 //! type and a table of guard outcomes; it reports the actions to run instead of running them.
 
+mod codec;
 pub mod compile;
 pub mod error;
 pub mod fingerprint;

@@ -4,6 +4,7 @@
 //! is a valid configuration of that machine, so a stored snapshot can never step a different
 //! machine or an impossible state.
 
+use crate::codec::Reader;
 use crate::error::SnapshotError;
 use crate::model::{Machine, NodeIx, NodeKind, ROOT};
 
@@ -69,11 +70,11 @@ impl Snapshot {
     }
 
     pub fn from_bytes(machine: &Machine, data: &[u8]) -> Result<Snapshot, SnapshotError> {
-        let mut reader = Reader { data, at: 0 };
+        let mut reader = SnapshotReader(Reader::new(data, "snapshot"));
         if reader.take(4)? != MAGIC {
             return Err(SnapshotError("not a statekeep snapshot (bad magic bytes)".into()));
         }
-        let digest = u64::from_le_bytes(reader.take(8)?.try_into().expect("8 bytes"));
+        let digest = reader.0.u64().map_err(SnapshotError)?;
         if digest != machine.digest {
             return Err(SnapshotError(format!(
                 "the snapshot belongs to another definition (digest {digest:016x}, this machine is {:016x})",
@@ -104,8 +105,8 @@ impl Snapshot {
                 history.push(Some(nodes));
             }
         }
-        if reader.at != data.len() {
-            return Err(SnapshotError(format!("{} trailing bytes", data.len() - reader.at)));
+        if reader.0.remaining() != 0 {
+            return Err(SnapshotError(format!("{} trailing bytes", reader.0.remaining())));
         }
         let snapshot = Snapshot { config, history, status };
         snapshot.validate(machine)?;
@@ -162,20 +163,15 @@ fn put_list(out: &mut Vec<u8>, nodes: &[NodeIx]) {
     }
 }
 
-struct Reader<'a> {
-    data: &'a [u8],
-    at: usize,
-}
+/// Snapshot reading on the shared reader: indices checked against the machine's size.
+struct SnapshotReader<'a>(Reader<'a>);
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], SnapshotError> {
-        let end = self.at.checked_add(n).filter(|&e| e <= self.data.len()).ok_or_else(|| SnapshotError("truncated".into()))?;
-        let out = &self.data[self.at..end];
-        self.at = end;
-        Ok(out)
+impl SnapshotReader<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8], SnapshotError> {
+        self.0.take(n).map_err(SnapshotError)
     }
     fn u32(&mut self) -> Result<u32, SnapshotError> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")))
+        self.0.u32().map_err(SnapshotError)
     }
     fn node(&mut self, len: usize) -> Result<NodeIx, SnapshotError> {
         let n = self.u32()?;

@@ -2,6 +2,7 @@
 
 use super::decide::Reason;
 use super::registry::{Registry, VersionIx};
+use crate::codec::Reader;
 use crate::snapshot::Snapshot;
 
 /// One handled event: its type and the guard outcomes used for it, so that a replay through
@@ -73,7 +74,7 @@ impl Actor {
     }
 
     pub fn from_bytes(registry: &Registry, data: &[u8]) -> Result<Actor, String> {
-        let mut r = Reader { data, at: 0 };
+        let mut r = Reader::new(data, "actor record");
         if r.take(4)? != MAGIC {
             return Err("not a statekeep actor record (bad magic bytes)".into());
         }
@@ -107,8 +108,8 @@ impl Actor {
             }
             other => return Err(format!("unknown rescue flag {other}")),
         };
-        if r.at != data.len() {
-            return Err(format!("{} trailing bytes", data.len() - r.at));
+        if r.remaining() != 0 {
+            return Err(format!("{} trailing bytes", r.remaining()));
         }
         if watermark as usize > registry.len() {
             return Err(format!("the actor has seen {watermark} commits, this registry has {}", registry.len()));
@@ -120,28 +121,4 @@ impl Actor {
 fn put_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(&(s.len() as u32).to_le_bytes());
     out.extend_from_slice(s.as_bytes());
-}
-
-struct Reader<'a> {
-    data: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
-        let end = self.at.checked_add(n).filter(|&e| e <= self.data.len()).ok_or("truncated actor record")?;
-        let out = &self.data[self.at..end];
-        self.at = end;
-        Ok(out)
-    }
-    fn u32(&mut self) -> Result<u32, String> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")))
-    }
-    fn u64(&mut self) -> Result<u64, String> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
-    }
-    fn string(&mut self) -> Result<String, String> {
-        let len = self.u32()? as usize;
-        String::from_utf8(self.take(len)?.to_vec()).map_err(|e| e.to_string())
-    }
 }
