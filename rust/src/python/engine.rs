@@ -418,19 +418,27 @@ pub(crate) fn event_type(event: &Bound<'_, PyAny>) -> PyResult<String> {
     )))
 }
 
-pub(crate) fn guard_table(machine: &Machine, guards: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<Option<bool>>> {
-    let mut table = vec![None; machine.guard_names.len()];
+/// Visit each `(name, outcome)` of a guard dict, refusing anything but strings and booleans.
+pub(crate) fn for_each_guard(guards: Option<&Bound<'_, PyDict>>, mut visit: impl FnMut(&str, bool)) -> PyResult<()> {
     if let Some(guards) = guards {
         for (name, outcome) in guards.iter() {
             let name = name.downcast::<PyString>().map_err(|_| PyTypeError::new_err("guard names must be strings"))?;
             let outcome = outcome.downcast::<PyBool>().map_err(|_| {
                 PyTypeError::new_err(format!("the outcome of guard '{}' must be True or False", name.to_string_lossy()))
             })?;
-            if let Some(&ix) = machine.guard_index.get(name.to_str()?) {
-                table[ix as usize] = Some(outcome.is_true());
-            }
+            visit(name.to_str()?, outcome.is_true());
         }
     }
+    Ok(())
+}
+
+pub(crate) fn guard_table(machine: &Machine, guards: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<Option<bool>>> {
+    let mut table = vec![None; machine.guard_names.len()];
+    for_each_guard(guards, |name, outcome| {
+        if let Some(&ix) = machine.guard_index.get(name) {
+            table[ix as usize] = Some(outcome);
+        }
+    })?;
     Ok(table)
 }
 

@@ -2,15 +2,15 @@
 //! entry points a scan and a preview use (bytes in, bytes out, the GIL released).
 
 use super::convert::to_py;
-use super::engine::{event_type, PyMachine, Step};
+use super::engine::{event_type, for_each_guard, PyMachine, Step};
 use super::errors::{step_error, Conflict, NotFound};
 use crate::routing::decide::{self, Decision, Sent};
 use crate::routing::scan::{self, Histories};
 use crate::routing::{Actor, Deploy, LandingMode, MatchMode, Registry, RegistryError};
 use crate::value::state_value;
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString};
+use pyo3::types::{PyBytes, PyDict, PyList};
 use std::sync::{Arc, Mutex};
 
 fn registry_error(e: RegistryError) -> PyErr {
@@ -160,13 +160,7 @@ impl PyRegistry {
         let mut state = actor.get().rebase(&registry)?;
         let event = event_type(event)?;
         let mut outcomes = Vec::new();
-        if let Some(guards) = guards {
-            for (name, outcome) in guards.iter() {
-                let name = name.downcast::<PyString>().map_err(|_| PyTypeError::new_err("guard names must be strings"))?;
-                let outcome = outcome.downcast::<PyBool>().map_err(|_| PyTypeError::new_err("guard outcomes must be True or False"))?;
-                outcomes.push((name.to_str()?.to_owned(), outcome.is_true()));
-            }
-        }
+        for_each_guard(guards, |name, outcome| outcomes.push((name.to_owned(), outcome)))?;
         let mut decisions = Vec::new();
         let sent = decide::send(&registry, &mut state, &event, &outcomes, &mut decisions).map_err(step_error)?;
         let (step, refused) = match sent {
