@@ -493,31 +493,31 @@ class Keep:
 
     # ----- the actor on disk --------------------------------------------------------------------
 
-    def _read(self, txn: s.Txn, actor_id: str) -> tuple[CoreActor, s.ActorRecord, list[dict[str, Any]]]:
-        """The actor caught up in memory (nothing written): what a read must see."""
+    def _load(self, txn: s.Txn, actor_id: str) -> tuple[s.ActorRecord, CoreActor]:
         raw = txn.get("actors", s.actor_key(actor_id))
         if raw is None:
             raise NotFound(f"no actor '{actor_id}'")
         record = s.unpack_actor(raw)
-        actor, decisions = self._registry.catch_up(self._registry.load_actor(record.core))
+        return record, self._registry.load_actor(record.core)
+
+    def _read(self, txn: s.Txn, actor_id: str) -> tuple[CoreActor, s.ActorRecord, list[dict[str, Any]]]:
+        """The actor caught up in memory (nothing written): what a read must see."""
+        record, stored = self._load(txn, actor_id)
+        actor, decisions = self._registry.catch_up(stored)
         return actor, record, [dict(d, actor=actor_id) for d in decisions]
 
     def _touch(self, txn: s.Txn, actor_id: str) -> tuple[CoreActor, s.ActorRecord, list[dict[str, Any]]]:
         """The actor caught up, with what that decided written in this transaction."""
-        raw = txn.get("actors", s.actor_key(actor_id))
-        if raw is None:
-            raise NotFound(f"no actor '{actor_id}'")
-        record = s.unpack_actor(raw)
-        stored = self._registry.load_actor(record.core)
+        record, stored = self._load(txn, actor_id)
         actor, decisions = self._registry.catch_up(stored)
         if decisions or actor.watermark != stored.watermark:
-            self._put_actor(txn, actor_id, actor, record, stored.version, decisions)
-            record = s.unpack_actor(_must(txn.get("actors", s.actor_key(actor_id))))
+            record = self._put_actor(txn, actor_id, actor, record, stored.version, decisions)
         return actor, record, [dict(d, actor=actor_id) for d in decisions]
 
     def _put_actor(self, txn: s.Txn, actor_id: str, actor: CoreActor, record: s.ActorRecord,
-                   previous_version: str | None, decisions: Sequence[Mapping[str, Any]] = ()) -> None:
-        """Write the actor as the core left it, with the decision records it produced."""
+                   previous_version: str | None, decisions: Sequence[Mapping[str, Any]] = ()) -> s.ActorRecord:
+        """Write the actor as the core left it, with the decision records it produced; returns
+        the record written."""
         now = time.time()
         entries = []
         for d in decisions:
@@ -525,12 +525,13 @@ class Keep:
             body["at"] = now
             entries.append((self._seq_of[d["deployment"]], d["kind"], s.dumps(body)))
         writes = s.Writes()
-        self._write_actor(writes, actor_id, actor.to_bytes(), self._seq_of[actor.version], record,
-                          None if previous_version is None else self._seq_of[previous_version], entries)
+        written = self._write_actor(writes, actor_id, actor.to_bytes(), self._seq_of[actor.version], record,
+                                    None if previous_version is None else self._seq_of[previous_version], entries)
         writes.apply(txn)
+        return written
 
     def _write_actor(self, writes: s.Writes, actor_id: str, core: bytes, version: int, record: s.ActorRecord,
-                     previous_version: int | None, decisions: Iterable[tuple[int, str, bytes]]) -> None:
+                     previous_version: int | None, decisions: Iterable[tuple[int, str, bytes]]) -> s.ActorRecord:
         """Gather the writes of an actor, its new decision records (deployment seq, kind, JSON)
         and the version index. The scan runs this for every actor it decides, so each key is
         built once."""
@@ -542,15 +543,15 @@ class Keep:
             writes.put("by_deployment", s.u32(deployment) + child, s.u32(n))
             writes.count(s.kind_count_key(deployment, kind), 1)
             n += 1
-        writes.put("actors", key, s.pack_actor(s.ActorRecord(core, record.seq, record.created_ns,
-                                                             record.sealed_context, n)))
-        if previous_version == version:
-            return
-        if previous_version is not None:
-            writes.deletes.append(("by_version", s.u32(previous_version) + key))
-            writes.count(s.u32(previous_version), -1)
-        writes.put("by_version", s.u32(version) + key, b"")
-        writes.count(s.u32(version), 1)
+        written = s.ActorRecord(core, record.seq, record.created_ns, record.sealed_context, n)
+        writes.put("actors", key, s.pack_actor(written))
+        if previous_version != version:
+            if previous_version is not None:
+                writes.deletes.append(("by_version", s.u32(previous_version) + key))
+                writes.count(s.u32(previous_version), -1)
+            writes.put("by_version", s.u32(version) + key, b"")
+            writes.count(s.u32(version), 1)
+        return written
 
     def _stored_decisions(self, txn: s.Txn, actor_id: str) -> list[dict[str, Any]]:
         return [dict(s.loads(value), actor=actor_id) for _, value in txn.items("decisions", s.child_prefix(actor_id))]
