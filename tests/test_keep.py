@@ -174,11 +174,11 @@ def test_context_and_payloads_are_sealed_at_rest(tmp_path: Path, key_dir: Path) 
 
     # A sealed value moved to another record does not open.
     env = lmdb.open(str(tmp_path / "data"), max_dbs=16)
-    actors = env.open_db(b"actors")
-    with env.begin(write=True, db=actors) as txn:
-        raw = txn.get(b"x")
-        assert raw is not None
-        txn.put(b"y", raw)
+    for table in (b"actors", b"contexts"):
+        with env.begin(write=True, db=env.open_db(table)) as txn:
+            raw = txn.get(b"x")
+            assert raw is not None
+            txn.put(b"y", raw)
     env.close()
     with statekeep.open(tmp_path / "data", key=key) as keep:
         with pytest.raises(statekeep.EncryptionError):
@@ -353,3 +353,14 @@ def test_rotate_key_re_encrypts_while_writes_go_on_and_resumes_after_an_interrup
         keep.rotate_key(third)
     with statekeep.open(tmp_path / "data", key=third) as keep:
         assert keep.history(ids[5])[0]["payload"] == {"m": marker, "i": 5}
+
+
+def test_a_store_of_another_format_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    with statekeep.open(tmp_path / "data"):
+        pass
+    env = lmdb.open(str(tmp_path / "data"), max_dbs=16)
+    with env.begin(write=True, db=env.open_db(b"meta")) as txn:
+        txn.put(b"format", b"1")
+    env.close()
+    with pytest.raises(statekeep.Error, match="format b'1'.*open it with the statekeep that wrote it"):
+        statekeep.open(tmp_path / "data")

@@ -162,35 +162,26 @@ def test_the_core_decides_like_the_reference_model(script: list[Any]) -> None:
         elif isinstance(op, Scan) and actor_ids:
             # A scan reaches each actor once per batch.
             batch = list(dict.fromkeys(op_i % len(actor_ids) for op_i in op.actors))
-            packed = b"".join(len(core.stored[i]).to_bytes(4, "little") + core.stored[i] for i in batch)
-            out = core.registry.catch_up_packed(packed)
-            at = 0
-
-            def take(at: int) -> tuple[bytes, int]:
-                n = int.from_bytes(out[at:at + 4], "little")
-                return out[at + 4:at + 4 + n], at + 4 + n
-
-            for i in batch:
-                core.stored[i], at = take(at)
-                moved, count = int.from_bytes(out[at:at + 4], "little"), int.from_bytes(out[at + 4:at + 8], "little")
-                at += 8
+            changed, moved, decided = core.registry.catch_up_many([core.stored[i] for i in batch])
+            assert [i for i, _ in changed] == sorted({i for i, *_ in decided}), "an actor is written iff it got records"
+            moves = dict(moved)
+            for position, i in enumerate(batch):
+                before = core.registry.load_actor(core.stored[i]).decided
                 records = []
-                for _ in range(count):
-                    deployment, kind = int.from_bytes(out[at:at + 4], "little"), out[at + 4]
-                    raw, at = take(at + 5)
+                for _, ordinal, deployment, kind, raw in [d for d in decided if d[0] == position]:
                     record = json.loads(raw)
                     assert record.pop("at") == 0.0
-                    assert record["deployment"] == versions[deployment]
-                    assert record["kind"] == ["migrated", "stayed", "stranded", "superseded", "released"][kind]
+                    assert (ordinal, versions[deployment], kind) == (before + len(records), record["deployment"], record["kind"])
                     records.append(record)
                 migrations = [r["to"] for r in records if r["kind"] == "migrated"]
-                assert moved == (0xFFFFFFFF if not migrations else versions.index(migrations[-1]))
+                assert moves.get(position) == (None if not migrations else versions.index(migrations[-1]))
                 core.records[i].extend(records)
-            assert at == len(out)
+                core.stored[i] = dict(changed).get(position, core.stored[i])
 
     for i, actor_id in enumerate(actor_ids):
         actor, decisions = core.registry.catch_up(core.load(i))
         core.records[i].extend(decisions)
+        assert actor.decided == len(core.records[i]), "the core counts every record it produced"
         model = world.actor(actor_id)
         assert (actor.version, actor.value, actor.history) == (model["version"], model["value"], model["history"]), actor_id
         if model["needs_rescue"] is None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import struct
 import sys
 import threading
 import time
@@ -29,7 +28,7 @@ from statekeep import crypto
 from statekeep import store as s
 from statekeep._core import Actor as CoreActor
 from statekeep._core import Machine, Registry
-from statekeep.errors import Conflict, DefinitionError, NeedsRescue, NotFound
+from statekeep.errors import Conflict, DefinitionError, Error, NeedsRescue, NotFound
 from statekeep.results import Actor, Deployment, Preview, StepResult
 
 #: Actors per scan transaction: bounded, so writers interleave with a scan.
@@ -93,6 +92,10 @@ class Keep:
                     print(f"statekeep: a new encryption key for {self.path} was written to {written}; "
                           "keep it safe: the store cannot be read without it", file=sys.stderr)
                 return sealer
+            stored_format = txn.get("meta", b"format")
+            if stored_format != s.FORMAT:
+                raise Error(f"{self.path} holds a store of format {stored_format!r}; this statekeep reads format "
+                            f"{s.FORMAT!r} only: open it with the statekeep that wrote it")
             sealer = crypto.Sealer(keys, current)
             crypto.verify_key_check(sealer, txn.get("meta", b"key_check") or b"")
             # During a rotation the older keys are kept wrapped under the new one, so that the
@@ -237,8 +240,7 @@ class Keep:
             cursor_version = self._registry.version(cursor_version)["parent"]
         for seq in seqs:
             for key, _ in txn.items("by_version", s.u32(seq)):
-                record = s.unpack_actor(_must(txn.get("actors", key[4:])))
-                yield key[4:].decode(), self._registry.load_actor(record.core)
+                yield key[4:].decode(), self._registry.load_actor(_must(txn.get("actors", key[4:])))
 
     # ----- actors -------------------------------------------------------------------------------
 
@@ -268,10 +270,10 @@ class Keep:
                     raise Conflict(f"an actor '{actor_id}' already exists")
                 spawned = self._registry.spawn(definition_id)
                 ctx = default_context if context is None else context
-                record = s.ActorRecord(core=b"", seq=0, created_ns=time.time_ns(),
-                                       sealed_context=self._seal("actors", s.actor_key(actor_id), ctx))
-                self._put_actor(txn, actor_id, spawned.actor, record, None, spawned.decisions)
-                out.append(self._view(actor_id, spawned.actor, record.seq, ctx))
+                key = s.actor_key(actor_id)
+                txn.put("contexts", key, self._seal("contexts", key, ctx))
+                self._put_actor(txn, actor_id, spawned.actor, None, spawned.decisions)
+                out.append(self._view(actor_id, spawned.actor, ctx))
             self._remember(txn, idempotency_key, request, [a.__dict__ for a in out])
         return out
 
@@ -295,9 +297,9 @@ class Keep:
             results = []
             for actor_id, event, guards, expected_seq in items:
                 event_type, payload = _split_event(event)
-                actor, record, decisions = self._touch(txn, actor_id)
-                if expected_seq is not None and expected_seq != record.seq:
-                    raise Conflict(f"actor '{actor_id}' is at seq {record.seq}, not {expected_seq}: "
+                actor, decisions = self._touch(txn, actor_id)
+                if expected_seq is not None and expected_seq != actor.history_length:
+                    raise Conflict(f"actor '{actor_id}' is at seq {actor.history_length}, not {expected_seq}: "
                                    "it changed since you read it; read it again and retry")
                 sent = self._registry.send(actor, event_type, dict(guards) if guards else None)
                 decisions += sent.decisions
@@ -310,16 +312,13 @@ class Keep:
                                       "or release it", refused["deployment"], refused["reason"])
                 assert sent.step is not None
                 if sent.step.handled:
-                    index = record.seq
-                    key = s.child_key(actor_id, index)
+                    key = s.child_key(actor_id, actor.history_length)
                     sealed = self._seal("events", key, payload) if payload else b""
                     txn.put("events", key, s.pack_event(s.EventRecord(event_type, time.time_ns(), sealed)))
-                    record = s.ActorRecord(record.core, record.seq + 1, record.created_ns, record.sealed_context,
-                                           record.decisions)
-                self._put_actor(txn, actor_id, sent.actor, record, actor.version, sent.decisions)
+                self._put_actor(txn, actor_id, sent.actor, actor.version, sent.decisions)
                 results.append(StepResult(
                     actor_id=actor_id, value=sent.actor.value, status=sent.actor.status, version=sent.actor.version,
-                    seq=record.seq, actions=sent.step.actions, effects=sent.step.effects, handled=sent.step.handled,
+                    seq=sent.actor.history_length, actions=sent.step.actions, effects=sent.step.effects, handled=sent.step.handled,
                     decisions=decisions))
             self._remember(txn, idempotency_key, request, [r.__dict__ for r in results])
         return results
@@ -328,28 +327,28 @@ class Keep:
         """Clear a stranded actor's mark; it continues on its version. Returns the record."""
         with self._store.write() as txn:
             self._refresh(txn)
-            actor, record, _ = self._touch(txn, actor_id)
+            actor, _ = self._touch(txn, actor_id)
             if actor.needs_rescue is None:
                 raise Conflict(f"actor '{actor_id}' is not stranded: there is nothing to release")
             released, decision = self._registry.release(actor)
-            self._put_actor(txn, actor_id, released, record, actor.version, [decision])
+            self._put_actor(txn, actor_id, released, actor.version, [decision])
         return decision
 
     def get(self, actor_id: str) -> Actor:
         """The actor as of now: every committed deployment is decided for it."""
         with self._store.read() as txn:
             self._refresh(txn)
-            actor, record, _ = self._read(txn, actor_id)
-            return self._view(actor_id, actor, record.seq, self._open_sealed("actors", s.actor_key(actor_id), record.sealed_context))
+            actor, _ = self._read(txn, actor_id)
+            return self._view(actor_id, actor, self._context(txn, actor_id))
 
     def history(self, actor_id: str, after: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """The handled events, oldest first: index, type, payload, guard outcomes, time."""
         with self._store.read() as txn:
             self._refresh(txn)
-            actor, record, _ = self._read(txn, actor_id)
+            actor, _ = self._read(txn, actor_id)
             guards = actor.guards
             start = 0 if after is None else after + 1
-            stop = record.seq if limit is None else min(record.seq, start + limit)
+            stop = actor.history_length if limit is None else min(actor.history_length, start + limit)
             out = []
             for index in range(start, stop):
                 key = s.child_key(actor_id, index)
@@ -364,7 +363,7 @@ class Keep:
         with self._store.read() as txn:
             self._refresh(txn)
             if actor_id is not None:
-                _, _, pending = self._read(txn, actor_id)
+                _, pending = self._read(txn, actor_id)
                 records = self._stored_decisions(txn, actor_id) + pending
                 return [r for r in records if deployment is None or r["deployment"] == deployment]
             if deployment is None:
@@ -372,9 +371,9 @@ class Keep:
             seq = self._version_seq(deployment)
             parent = self._registry.version(deployment)["parent"]
             found: dict[str, list[dict[str, Any]]] = {}
-            for key, value in txn.items("by_deployment", s.u32(seq)):
+            for key, _ in txn.items("by_deployment", s.u32(seq)):
                 actor = key[4:key.index(b"\x00", 4)].decode()
-                stored = s.loads(_must(txn.get("decisions", s.child_key(actor, s.read_u32(value)))))
+                stored = s.loads(_must(txn.get("decisions", key[4:])))
                 found.setdefault(actor, []).append(dict(stored, actor=actor))
             if parent is not None:
                 for candidate_id, candidate in self._candidates(txn, parent):
@@ -395,8 +394,7 @@ class Keep:
             start = s.actor_key(after) + b"\x00" if after is not None else None
             out: list[Actor] = []
             for key, raw in txn.items("actors", start=start):
-                record = s.unpack_actor(raw)
-                actor, _ = self._registry.catch_up(self._registry.load_actor(record.core))
+                actor, _ = self._registry.catch_up(self._registry.load_actor(raw))
                 if definition_id is not None and actor.version != definition_id:
                     continue
                 if state is not None and actor.value != state:
@@ -404,8 +402,7 @@ class Keep:
                 if status is not None and actor.status != status:
                     continue
                 actor_id = key.decode()
-                out.append(self._view(actor_id, actor, record.seq,
-                                      self._open_sealed("actors", key, record.sealed_context)))
+                out.append(self._view(actor_id, actor, self._context(txn, actor_id)))
                 if limit is not None and len(out) >= limit:
                     break
             return out
@@ -452,7 +449,7 @@ class Keep:
                 txn.put("meta", b"key_check", crypto.key_check(sealer))
                 txn.put("meta", b"key_ids", s.dumps(sorted(sealer.key_ids - {new_id}) + [new_id]))
             self._sealer = sealer
-        for table in ("actors", "events"):
+        for table in ("contexts", "events"):
             after: bytes | None = None
             while True:
                 with self._store.write() as txn:
@@ -471,12 +468,10 @@ class Keep:
             if n >= batch:
                 return last
             last = key
-            if table == "actors":
-                record = s.unpack_actor(raw)
-                if crypto.Sealer.key_id_of(record.sealed_context) != new_id:
-                    context = self._sealer.open(record.sealed_context, table="actors", record=key)
-                    fresh = self._sealer.seal(context, table="actors", record=key)
-                    txn.put("actors", key, s.pack_actor(s.ActorRecord(record.core, record.seq, record.created_ns, fresh)))
+            if table == "contexts":
+                if crypto.Sealer.key_id_of(raw) != new_id:
+                    context = self._sealer.open(raw, table="contexts", record=key)
+                    txn.put("contexts", key, self._sealer.seal(context, table="contexts", record=key))
             else:
                 event = s.unpack_event(raw)
                 if event.sealed_payload and crypto.Sealer.key_id_of(event.sealed_payload) != new_id:
@@ -493,73 +488,55 @@ class Keep:
 
     # ----- the actor on disk --------------------------------------------------------------------
 
-    def _load(self, txn: s.Txn, actor_id: str) -> tuple[s.ActorRecord, CoreActor]:
+    def _load(self, txn: s.Txn, actor_id: str) -> CoreActor:
         raw = txn.get("actors", s.actor_key(actor_id))
         if raw is None:
             raise NotFound(f"no actor '{actor_id}'")
-        record = s.unpack_actor(raw)
-        return record, self._registry.load_actor(record.core)
+        return self._registry.load_actor(raw)
 
-    def _read(self, txn: s.Txn, actor_id: str) -> tuple[CoreActor, s.ActorRecord, list[dict[str, Any]]]:
+    def _read(self, txn: s.Txn, actor_id: str) -> tuple[CoreActor, list[dict[str, Any]]]:
         """The actor caught up in memory (nothing written): what a read must see."""
-        record, stored = self._load(txn, actor_id)
-        actor, decisions = self._registry.catch_up(stored)
-        return actor, record, [dict(d, actor=actor_id) for d in decisions]
+        actor, decisions = self._registry.catch_up(self._load(txn, actor_id))
+        return actor, [dict(d, actor=actor_id) for d in decisions]
 
-    def _touch(self, txn: s.Txn, actor_id: str) -> tuple[CoreActor, s.ActorRecord, list[dict[str, Any]]]:
+    def _touch(self, txn: s.Txn, actor_id: str) -> tuple[CoreActor, list[dict[str, Any]]]:
         """The actor caught up, with what that decided written in this transaction."""
-        record, stored = self._load(txn, actor_id)
+        stored = self._load(txn, actor_id)
         actor, decisions = self._registry.catch_up(stored)
         if decisions or actor.watermark != stored.watermark:
-            record = self._put_actor(txn, actor_id, actor, record, stored.version, decisions)
-        return actor, record, [dict(d, actor=actor_id) for d in decisions]
+            self._put_actor(txn, actor_id, actor, stored.version, decisions)
+        return actor, [dict(d, actor=actor_id) for d in decisions]
 
-    def _put_actor(self, txn: s.Txn, actor_id: str, actor: CoreActor, record: s.ActorRecord,
-                   previous_version: str | None, decisions: Sequence[Mapping[str, Any]] = ()) -> s.ActorRecord:
-        """Write the actor as the core left it, with the decision records it produced; returns
-        the record written."""
+    def _put_actor(self, txn: s.Txn, actor_id: str, actor: CoreActor, previous_version: str | None,
+                   decisions: Sequence[Mapping[str, Any]] = ()) -> None:
+        """Write the actor as the core left it, with the decision records it produced (the
+        last ``len(decisions)`` the core counted)."""
         now = time.time()
-        entries = []
-        for d in decisions:
-            body = {k: v for k, v in d.items() if k != "actor"}
-            body["at"] = now
-            entries.append((self._seq_of[d["deployment"]], d["kind"], s.dumps(body)))
-        writes = s.Writes()
-        written = self._write_actor(writes, actor_id, actor.to_bytes(), self._seq_of[actor.version], record,
-                                    None if previous_version is None else self._seq_of[previous_version], entries)
-        writes.apply(txn)
-        return written
-
-    def _write_actor(self, writes: s.Writes, actor_id: str, core: bytes, version: int, record: s.ActorRecord,
-                     previous_version: int | None, decisions: Iterable[tuple[int, str, bytes]]) -> s.ActorRecord:
-        """Gather the writes of an actor, its new decision records (deployment seq, kind, JSON)
-        and the version index. The scan runs this for every actor it decides, so each key is
-        built once."""
         key = s.actor_key(actor_id)
-        n = record.decisions
-        for deployment, kind, body in decisions:
-            child = key + b"\x00" + s.u32(n)
-            writes.put("decisions", child, body)
-            writes.put("by_deployment", s.u32(deployment) + child, s.u32(n))
-            writes.count(s.kind_count_key(deployment, kind), 1)
-            n += 1
-        written = s.ActorRecord(core, record.seq, record.created_ns, record.sealed_context, n)
-        writes.put("actors", key, s.pack_actor(written))
-        if previous_version != version:
-            if previous_version is not None:
-                writes.deletes.append(("by_version", s.u32(previous_version) + key))
-                writes.count(s.u32(previous_version), -1)
-            writes.put("by_version", s.u32(version) + key, b"")
-            writes.count(s.u32(version), 1)
-        return written
+        writes = s.Writes()
+        first = actor.decided - len(decisions)
+        for ordinal, d in enumerate(decisions, start=first):
+            record = {k: v for k, v in d.items() if k != "actor"}
+            record["at"] = now
+            writes.decision(key, ordinal, self._seq_of[d["deployment"]], d["kind"], s.dumps(record))
+        writes.put("actors", key, actor.to_bytes())
+        version = self._seq_of[actor.version]
+        previous = None if previous_version is None else self._seq_of[previous_version]
+        if previous != version:
+            writes.move(key, previous, version)
+        writes.apply(txn)
 
     def _stored_decisions(self, txn: s.Txn, actor_id: str) -> list[dict[str, Any]]:
         return [dict(s.loads(value), actor=actor_id) for _, value in txn.items("decisions", s.child_prefix(actor_id))]
 
-    def _view(self, actor_id: str, actor: CoreActor, seq: int, context: Any) -> Actor:
+    def _view(self, actor_id: str, actor: CoreActor, context: Any) -> Actor:
         return Actor(id=actor_id, version=actor.version, value=actor.value, status=actor.status, context=context,
-                     seq=seq, history_length=len(actor.history), fingerprint=actor.fingerprint,
+                     seq=actor.history_length, history_length=actor.history_length, fingerprint=actor.fingerprint,
                      needs_rescue=actor.needs_rescue)
+
+    def _context(self, txn: s.Txn, actor_id: str) -> Any:
+        key = s.actor_key(actor_id)
+        return self._open_sealed("contexts", key, _must(txn.get("contexts", key)))
 
     # ----- idempotency --------------------------------------------------------------------------
 
@@ -601,28 +578,16 @@ class Keep:
                 self._wake.wait(timeout=0.5)
                 self._wake.clear()
 
-    def _catch_up_batch(self, txn: s.Txn, ids: list[str], parent: int) -> None:
-        """Catch up actors that are on version ``parent`` in one call to the core (bytes in,
-        bytes out, the GIL released), and write what it decided."""
-        records = [s.unpack_actor(_must(txn.get("actors", s.actor_key(i)))) for i in ids]
-        packed = b"".join(len(r.core).to_bytes(4, "little") + r.core for r in records)
-        out = memoryview(self._registry.catch_up_packed(packed, time.time()))
+    def _catch_up_batch(self, txn: s.Txn, keys: list[bytes], parent: int) -> None:
+        """Catch up the actors under ``keys``, all on version ``parent``, in one call to the core
+        (the GIL released while it decides), and write what it decided."""
+        changed, moved, decisions = self._registry.catch_up_many(txn.get_many("actors", keys), time.time())
         writes = s.Writes()
-        at = 0
-        for actor_id, record in zip(ids, records):
-            core, at = _take(out, at)
-            moved, count = _U32_PAIR.unpack_from(out, at)
-            at += 8
-            if not count:
-                # Only the watermark moved: nothing to record, and the next touch agrees.
-                continue
-            decisions = []
-            for _ in range(count):
-                deployment, kind = _DECISION_HEAD.unpack_from(out, at)
-                body, at = _take(out, at + 5)
-                decisions.append((deployment, KINDS[kind], bytes(body)))
-            version = parent if moved == 0xFFFFFFFF else moved
-            self._write_actor(writes, actor_id, bytes(core), version, record, parent, decisions)
+        writes.put_all("actors", [(keys[i], core) for i, core in changed])
+        for i, ordinal, deployment, kind, record in decisions:
+            writes.decision(keys[i], ordinal, deployment, kind, record)
+        for i, version in moved:
+            writes.move(keys[i], parent, version)
         writes.apply(txn)
 
     def scan_step(self, batch: int = SCAN_BATCH) -> bool:
@@ -643,28 +608,13 @@ class Keep:
             parent = self._seq_of[self._registry.version(deployment_id)["parent"]]
             prefix = s.u32(parent)
             start = prefix + (bytes.fromhex(state["cursor"]) + b"\x00" if state["cursor"] else b"")
-            ids: list[str] = []
-            for key, _ in txn.items("by_version", prefix, start):
-                if len(ids) >= batch:
-                    break
-                ids.append(key[4:].decode())
-            self._catch_up_batch(txn, ids, parent)
-            state["scanned"] += len(ids)
-            state["cursor"] = ids[-1].encode().hex() if ids else state["cursor"]
-            state["done"] = len(ids) < batch
+            keys = [member[4:] for member in txn.keys("by_version", prefix, start, batch)]
+            self._catch_up_batch(txn, keys, parent)
+            state["scanned"] += len(keys)
+            state["cursor"] = keys[-1].hex() if keys else state["cursor"]
+            state["done"] = len(keys) < batch
             txn.put("scans", s.u32(seq), s.dumps(state))
             return True
-
-
-KINDS = ("migrated", "stayed", "stranded", "superseded", "released")
-_U32_PAIR = struct.Struct("<II")
-_DECISION_HEAD = struct.Struct("<IB")
-
-
-def _take(data: memoryview, at: int) -> tuple[memoryview, int]:
-    """A ``u32`` little-endian length-prefixed part of a packed buffer, and where the next starts."""
-    n = int.from_bytes(data[at:at + 4], "little")
-    return data[at + 4:at + 4 + n], at + 4 + n
 
 
 def _must(value: bytes | None) -> bytes:

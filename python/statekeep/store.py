@@ -5,18 +5,20 @@ only once it is on disk. Named databases (keys are bytes; ``u32``/``u64`` are bi
 that keys sort numerically):
 
 ``meta``
-    ``format`` (b"1"), ``store_id`` (a UUID), ``key_ids`` (JSON: the key ids, current last),
+    ``format`` (b"2"), ``store_id`` (a UUID), ``key_ids`` (JSON: the key ids, current last),
     ``key_check`` (a sealed known value that proves the key), ``commits`` (``u32``: versions).
 ``versions``       ``u32`` commit seq -> JSON: id, definition, parent, path, match, landing,
                    state map, guard default, body digest, commit time.
 ``version_ids``    version id -> ``u32`` seq.
-``actors``         actor id -> actor record (see :func:`pack_actor`): the core's actor bytes
-                   (version, handled event types with their guard outcomes, the fingerprint
-                   chain, the snapshot, the rescue mark, the commit watermark), ``seq`` (handled
-                   events), creation time, the number of decision records, the sealed context.
+``actors``         actor id -> the core's actor bytes: version, handled event types with their
+                   guard outcomes, the fingerprint chain, the snapshot, the rescue mark, the
+                   commit watermark and the count of decision records. A scan reads and writes
+                   only these.
+``contexts``       actor id -> the sealed context.
 ``events``         actor id, 0, ``u32`` index -> event record: type, sealed payload, time.
-``decisions``      actor id, 0, ``u32`` n -> JSON decision record.
-``by_deployment``  ``u32`` deployment seq, actor id -> ``u32`` n: a deployment's records.
+``decisions``      actor id, 0, ``u32`` ordinal (counted by the core) -> JSON decision record.
+``by_deployment``  ``u32`` deployment seq, actor id, 0, ``u32`` ordinal -> b"": a deployment's
+                   records.
 ``by_version``     ``u32`` version seq, actor id -> b"": the actors materialised on a version,
                    so a deployment's scan touches only the actors on its parent.
 ``counts``         ``u32`` version seq -> ``u64`` actors on it;
@@ -32,7 +34,7 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,13 +43,12 @@ from typing import Any
 import lmdb
 
 MAP_SIZE = 1 << 40
-DATABASES = ("meta", "versions", "version_ids", "actors", "events", "decisions", "by_deployment",
+DATABASES = ("meta", "versions", "version_ids", "actors", "contexts", "events", "decisions", "by_deployment",
              "by_version", "counts", "scans", "idempotency")
-FORMAT = b"1"
+FORMAT = b"2"
 
 _U32 = struct.Struct(">I")
 _U64 = struct.Struct(">Q")
-_ACTOR_HEADER = struct.Struct(">IQQII")  # core length, seq, created ns, sealed context length, decisions
 _EVENT_HEADER = struct.Struct(">IQI")   # type length, time ns, sealed payload length
 
 
@@ -80,10 +81,6 @@ def child_prefix(actor_id: str) -> bytes:
     return actor_key(actor_id) + b"\x00"
 
 
-def version_member(version: int, actor_id: str) -> bytes:
-    return u32(version) + actor_key(actor_id)
-
-
 def kind_count_key(deployment: int, kind: str) -> bytes:
     return u32(deployment) + kind.encode("ascii")
 
@@ -94,32 +91,6 @@ def dumps(value: Any) -> bytes:
 
 def loads(data: bytes) -> Any:
     return json.loads(data)
-
-
-@dataclass(frozen=True)
-class ActorRecord:
-    core: bytes
-    #: Handled events (the history's length).
-    seq: int
-    created_ns: int
-    sealed_context: bytes
-    #: Decision records written for the actor: the next one's index.
-    decisions: int = 0
-
-
-def pack_actor(record: ActorRecord) -> bytes:
-    return (_ACTOR_HEADER.pack(len(record.core), record.seq, record.created_ns, len(record.sealed_context),
-                               record.decisions) + record.core + record.sealed_context)
-
-
-def unpack_actor(data: bytes) -> ActorRecord:
-    core_len, seq, created, context_len, decisions = _ACTOR_HEADER.unpack_from(data)
-    at = _ACTOR_HEADER.size
-    core = bytes(data[at:at + core_len])
-    context = bytes(data[at + core_len:at + core_len + context_len])
-    if len(core) != core_len or len(context) != context_len:
-        raise ValueError("a torn actor record")
-    return ActorRecord(core, seq, created, context, decisions)
 
 
 @dataclass(frozen=True)
@@ -159,6 +130,13 @@ class Txn:
     def delete(self, db: str, key: bytes) -> None:
         self._txn.delete(key, db=self._dbs[db])
 
+    def get_many(self, db: str, keys: list[bytes]) -> list[bytes]:
+        """The values of ``keys``, in order, in one call into LMDB; every key must be there."""
+        found = self._txn.cursor(db=self._dbs[db]).getmulti(keys)
+        if len(found) != len(keys):
+            raise KeyError(f"{len(keys) - len(found)} of {len(keys)} keys are missing from '{db}'")
+        return [value for _, value in found]
+
     def put_many(self, db: str, items: list[tuple[bytes, bytes]]) -> None:
         """Many puts in one call into LMDB (the per-put cost of Python is what a scan pays)."""
         if items:
@@ -173,6 +151,18 @@ class Txn:
             if not bytes(key).startswith(prefix):
                 return
             yield bytes(key), bytes(value)
+
+    def keys(self, db: str, prefix: bytes, start: bytes | None, limit: int) -> list[bytes]:
+        """Up to ``limit`` keys that start with ``prefix``, in order, from ``start`` on."""
+        cursor = self._txn.cursor(db=self._dbs[db])
+        out: list[bytes] = []
+        if not cursor.set_range(start if start is not None else prefix):
+            return out
+        for key in cursor.iternext(keys=True, values=False):
+            if len(out) >= limit or not key.startswith(prefix):
+                break
+            out.append(key)
+        return out
 
     def last_key(self, db: str, prefix: bytes) -> bytes | None:
         """The greatest key that starts with ``prefix``: step back from the first key past them."""
@@ -190,7 +180,8 @@ def _successor(prefix: bytes) -> bytes | None:
 
 
 class Writes:
-    """Puts, deletes and counter changes gathered for one transaction, applied together."""
+    """Puts, deletes and counter changes gathered for one transaction, applied together: a
+    scan writes thousands of actors, and one ``putmulti`` per database is what keeps that fast."""
 
     def __init__(self) -> None:
         self.puts: dict[str, list[tuple[bytes, bytes]]] = {}
@@ -200,8 +191,26 @@ class Writes:
     def put(self, db: str, key: bytes, value: bytes) -> None:
         self.puts.setdefault(db, []).append((key, value))
 
+    def put_all(self, db: str, items: Iterable[tuple[bytes, bytes]]) -> None:
+        self.puts.setdefault(db, []).extend(items)
+
     def count(self, key: bytes, delta: int) -> None:
         self.counts[key] = self.counts.get(key, 0) + delta
+
+    def decision(self, actor: bytes, ordinal: int, deployment: int, kind: str, record: bytes) -> None:
+        """An actor's decision record (its ``ordinal``-th), indexed by deployment and counted."""
+        child = actor + b"\x00" + _U32.pack(ordinal)
+        self.put("decisions", child, record)
+        self.put("by_deployment", _U32.pack(deployment) + child, b"")
+        self.count(kind_count_key(deployment, kind), 1)
+
+    def move(self, actor: bytes, old: int | None, new: int) -> None:
+        """The actor is now on version ``new`` (``old`` is None for a new actor)."""
+        if old is not None:
+            self.deletes.append(("by_version", _U32.pack(old) + actor))
+            self.count(_U32.pack(old), -1)
+        self.put("by_version", _U32.pack(new) + actor, b"")
+        self.count(_U32.pack(new), 1)
 
     def apply(self, txn: Txn) -> None:
         for db, key in self.deletes:

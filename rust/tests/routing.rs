@@ -429,6 +429,8 @@ proptest! {
     fn exactly_once_and_forward_only(ops in prop::collection::vec(op(), 0..40)) {
         let world = run(&ops, false, Hasher { basis: 0, extend: weak_extend });
         for (actor, records) in world.actors.iter().zip(&world.records) {
+            // The actor counts its records: a store keys them by this ordinal.
+            prop_assert_eq!(actor.decided as usize, records.len());
             let mut seen = HashSet::new();
             let mut version = None;
             for d in records.iter().filter(|d| d.kind != Kind::Released) {
@@ -491,7 +493,7 @@ proptest! {
                 continue;
             }
             let entries = names(h).into_iter().map(|event| statekeep_core::routing::HistoryEntry { event, guards: vec![] }).collect();
-            let actor = Actor { version: 0, history: entries, chain: statekeep_core::fingerprint::chain(names(h)), snapshot: statekeep_core::initial(&registry.version(0).machine, &[]).unwrap().snapshot, needs_rescue: None, watermark: 2 };
+            let actor = Actor { version: 0, history: entries, chain: statekeep_core::fingerprint::chain(names(h)), snapshot: statekeep_core::initial(&registry.version(0).machine, &[]).unwrap().snapshot, needs_rescue: None, watermark: 2, decided: 0 };
             let expected = match decide::matches(&registry, d, &actor) {
                 decide::Match::Yes => (scan::MATCHED, 0),
                 decide::Match::Differs(i) => (scan::DIFFERS, i),

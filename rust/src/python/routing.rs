@@ -209,49 +209,60 @@ impl PyRegistry {
         Ok(Self::actor(&registry, actor))
     }
 
-    /// Catch up many actors in one call with the GIL released. Input: for each actor a `u32`
-    /// length and its bytes. Output, for each actor in order: a `u32` length and its new bytes;
-    /// a `u32` version seq it migrated to (`0xFFFFFFFF` when it did not move); a `u32` count of
-    /// decisions, each as a `u32` deployment seq, a `u8` kind (0 migrated, 1 stayed, 2 stranded,
-    /// 3 superseded, 4 released), and a `u32` length and the record as JSON with `"at": at`.
-    /// All integers little-endian.
-    #[pyo3(signature = (data, at = 0.0))]
-    fn catch_up_packed<'py>(&self, py: Python<'py>, data: &[u8], at: f64) -> PyResult<Bound<'py, PyBytes>> {
+    /// Catch up many stored actors in one call, the GIL released while deciding. Returns what
+    /// a store must write, by position in `actors`: `(changed, moved, decisions)` with
+    /// `changed` the `(i, new actor bytes)` of each actor that got a decision record (one whose
+    /// watermark alone moved is left out: the next touch agrees), `moved` the `(i, version seq)`
+    /// of each that migrated, and `decisions` the `(i, ordinal, deployment seq, kind, record
+    /// as JSON bytes with "at": at)` of each record, the ordinal counting the actor's records.
+    #[pyo3(signature = (actors, at = 0.0))]
+    #[allow(clippy::type_complexity)]
+    fn catch_up_many<'py>(
+        &self,
+        py: Python<'py>,
+        actors: Vec<Bound<'py, PyBytes>>,
+        at: f64,
+    ) -> PyResult<(Vec<(usize, Bound<'py, PyBytes>)>, Vec<(usize, u32)>, Vec<(usize, u32, u32, &'static str, Bound<'py, PyBytes>)>)> {
         let registry = self.view();
-        let out = py
+        let inputs: Vec<&[u8]> = actors.iter().map(|b| b.as_bytes()).collect();
+        let decided = py
             .allow_threads(|| {
-                let mut out = Vec::with_capacity(data.len() * 2);
-                let mut offset = 0;
-                let mut decisions = Vec::new();
-                while offset < data.len() {
-                    let len = data.get(offset..offset + 4).ok_or("truncated length")?;
-                    let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
-                    let record = data.get(offset + 4..offset + 4 + len).ok_or("truncated actor record")?;
-                    offset += 4 + len;
-                    let mut actor = Actor::from_bytes(&registry, record)?;
+                let mut outcomes = Vec::new();
+                for (i, data) in inputs.iter().enumerate() {
+                    let mut actor = Actor::from_bytes(&registry, data).map_err(|e| format!("actor {i}: {e}"))?;
                     let before = actor.version;
-                    decisions.clear();
+                    let mut decisions = Vec::new();
                     decide::catch_up(&registry, &mut actor, &mut decisions);
-                    let bytes = actor.to_bytes(&registry);
-                    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-                    out.extend_from_slice(&bytes);
-                    let moved = if actor.version == before { u32::MAX } else { actor.version };
-                    out.extend_from_slice(&moved.to_le_bytes());
-                    out.extend_from_slice(&(decisions.len() as u32).to_le_bytes());
-                    for d in &decisions {
-                        let mut json = d.to_json(&registry);
-                        json["at"] = serde_json::Value::from(at);
-                        let text = json.to_string();
-                        out.extend_from_slice(&d.deployment.to_le_bytes());
-                        out.push(d.kind as u8);
-                        out.extend_from_slice(&(text.len() as u32).to_le_bytes());
-                        out.extend_from_slice(text.as_bytes());
+                    if decisions.is_empty() {
+                        continue;
                     }
+                    let first = actor.decided - decisions.len() as u32;
+                    let records: Vec<_> = decisions
+                        .iter()
+                        .enumerate()
+                        .map(|(k, d)| {
+                            let mut json = d.to_json(&registry);
+                            json["at"] = serde_json::Value::from(at);
+                            (first + k as u32, d.deployment, d.kind.as_str(), json.to_string())
+                        })
+                        .collect();
+                    let moved = (actor.version != before).then_some(actor.version);
+                    outcomes.push((i, actor.to_bytes(&registry), moved, records));
                 }
-                Ok::<_, String>(out)
+                Ok::<_, String>(outcomes)
             })
             .map_err(PyValueError::new_err)?;
-        Ok(PyBytes::new(py, &out))
+        let (mut changed, mut moved, mut records) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, bytes, to, decisions) in decided {
+            changed.push((i, PyBytes::new(py, &bytes)));
+            if let Some(version) = to {
+                moved.push((i, version));
+            }
+            for (ordinal, deployment, kind, json) in decisions {
+                records.push((i, ordinal, deployment, kind, PyBytes::new(py, json.as_bytes())));
+            }
+        }
+        Ok((changed, moved, records))
     }
 
     /// Match one deployment's path against many packed histories (event types interned to
@@ -375,6 +386,18 @@ impl PyActor {
     #[getter]
     fn watermark(&self) -> u64 {
         self.inner.watermark
+    }
+
+    /// How many events it has handled.
+    #[getter]
+    fn history_length(&self) -> usize {
+        self.inner.history.len()
+    }
+
+    /// How many decision records the law has produced for it; record `k` has ordinal `k`.
+    #[getter]
+    fn decided(&self) -> u32 {
+        self.inner.decided
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {

@@ -30,6 +30,9 @@ pub struct Actor {
     pub needs_rescue: Option<Stranding>,
     /// Every commit below this sequence number has been applied to the actor.
     pub watermark: u64,
+    /// How many decision records the law has produced for the actor: the next one's ordinal,
+    /// so a store can key an actor's records without reading them.
+    pub decided: u32,
 }
 
 impl Actor {
@@ -38,7 +41,7 @@ impl Actor {
     }
 }
 
-const MAGIC: &[u8; 4] = b"SKA1";
+const MAGIC: &[u8; 4] = b"SKA2";
 
 impl Actor {
     /// The actor's durable form. The snapshot inside is bound to its version's definition.
@@ -47,6 +50,7 @@ impl Actor {
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&self.version.to_le_bytes());
         out.extend_from_slice(&self.watermark.to_le_bytes());
+        out.extend_from_slice(&self.decided.to_le_bytes());
         out.extend_from_slice(&(self.history.len() as u32).to_le_bytes());
         for entry in &self.history {
             put_str(&mut out, &entry.event);
@@ -83,6 +87,7 @@ impl Actor {
             return Err(format!("the actor is on version #{version}, which this registry does not have"));
         }
         let watermark = r.u64()?;
+        let decided = r.u32()?;
         let count = r.u32()? as usize;
         let mut history = Vec::with_capacity(count.min(data.len()));
         for _ in 0..count {
@@ -114,7 +119,7 @@ impl Actor {
         if watermark as usize > registry.len() {
             return Err(format!("the actor has seen {watermark} commits, this registry has {}", registry.len()));
         }
-        Ok(Actor { version, history, chain, snapshot, needs_rescue, watermark })
+        Ok(Actor { version, history, chain, snapshot, needs_rescue, watermark, decided })
     }
 }
 

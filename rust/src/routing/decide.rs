@@ -204,6 +204,7 @@ fn decide(registry: &Registry, upto: usize, mut due: Vec<VersionIx>, actor: &mut
     for d in due {
         let path_fp = registry.version(d).rule.as_ref().expect("rule").path_fp;
         let record = |kind, reason, landing| Decision { kind, deployment: d, from, to: d, actor_fp, path_fp, reason, landing };
+        actor.decided += 1;
         if let Some(by) = decided_by {
             out.push(record(Kind::Superseded, Reason::SupersededBy { by }, None));
             continue;
@@ -248,6 +249,7 @@ pub fn spawn(registry: &Registry, version: VersionIx, out: &mut Vec<Decision>) -
         snapshot: step.snapshot.clone(),
         needs_rescue: None,
         watermark: registry.len() as u64,
+        decided: 0,
     };
     let due = due_where(registry, registry.len(), version, |p| p == 0);
     decide(registry, registry.len(), due, &mut actor, out);
@@ -295,6 +297,7 @@ pub fn send(
 /// actor is not stranded (a conflict for the caller).
 pub fn release(registry: &Registry, actor: &mut Actor) -> Option<Decision> {
     let stranding = actor.needs_rescue.take()?;
+    actor.decided += 1;
     let path_fp = registry.version(stranding.deployment).rule.as_ref().map(|r| r.path_fp).unwrap_or(registry.hasher.basis);
     Some(Decision {
         kind: Kind::Released,
