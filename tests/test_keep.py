@@ -322,9 +322,12 @@ def test_rotate_key_re_encrypts_while_writes_go_on_and_resumes_after_an_interrup
 
         writer = threading.Thread(target=write)
         writer.start()
-        keep.rotate_key(new_key, batch=7)
+        reports: list[tuple[int, int]] = []
+        keep.rotate_key(new_key, batch=7, progress=lambda done, total: reports.append((done, total)))
         stop.set()
         writer.join()
+        assert len(reports) > 2 and reports == sorted(reports)
+        assert reports[-1][0] == reports[-1][1] >= 60, "every context and payload visited, then reported done"
         assert keep.get(ids[3]).context == {"m": marker, "i": 3}
     assert marker.encode() not in data_files(tmp_path / "data")
     with pytest.raises(statekeep.EncryptionError):

@@ -167,7 +167,7 @@ def test_the_core_decides_like_the_reference_model(script: list[Any]) -> None:
             moves = dict(moved)
             for position, i in enumerate(batch):
                 before = core.registry.load_actor(core.stored[i]).decided
-                records = []
+                records: list[dict[str, Any]] = []
                 for _, ordinal, deployment, kind, raw in [d for d in decided if d[0] == position]:
                     record = json.loads(raw)
                     assert record.pop("at") == 0.0

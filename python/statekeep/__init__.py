@@ -16,26 +16,30 @@ from statekeep._core import (
 )
 from statekeep._core import __version__ as __version__
 from statekeep.keep import Keep, open
-from statekeep.results import Actor, Deployment, Preview, StepResult
+from statekeep.results import Actor, ApiKey, Deployment, Preview, StepResult
 from statekeep.errors import (
     Conflict,
     DefinitionError,
     EncryptionError,
     Error,
+    Forbidden,
     NeedsRescue,
     NotFound,
     SnapshotError,
     StepError,
+    Unauthorized,
 )
 
 __all__ = [
     "Actor",
+    "ApiKey",
     "Conflict",
     "DefinitionError",
     "Deployment",
     "EncryptionError",
     "Error",
     "fingerprint",
+    "Forbidden",
     "fingerprint_chain",
     "fingerprint_extend",
     "Keep",
@@ -51,4 +55,5 @@ __all__ = [
     "Step",
     "StepError",
     "StepResult",
+    "Unauthorized",
 ]

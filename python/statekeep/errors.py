@@ -52,3 +52,11 @@ class EncryptionError(Error):
     """A value that cannot be sealed or opened: no key, the wrong key, a key that is not 32
     bytes in an accepted form, or a stored value that was tampered with or moved to another
     record. The message says what to do."""
+
+
+class Unauthorized(Error):
+    """A request to a service without a valid API key."""
+
+
+class Forbidden(Error):
+    """A request whose API key's scope is too small for it (scopes nest: admin > write > read)."""

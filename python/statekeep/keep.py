@@ -20,16 +20,16 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from statekeep import crypto
+from statekeep import access, crypto
 from statekeep import store as s
 from statekeep._core import Actor as CoreActor
 from statekeep._core import Machine, Registry
 from statekeep.errors import Conflict, DefinitionError, Error, NeedsRescue, NotFound
-from statekeep.results import Actor, Deployment, Preview, StepResult
+from statekeep.results import Actor, ApiKey, Deployment, Preview, StepResult
 
 #: Actors per scan transaction: bounded, so writers interleave with a scan.
 SCAN_BATCH = 2_000
@@ -436,10 +436,12 @@ class Keep:
                           state_map=v["state_map"], guard_default=v["guard_default"], seq=seq,
                           scanned=scan["scanned"], total=scan["total"], done=scan["done"], counts=counts)
 
-    def rotate_key(self, new_key: bytes | str, *, batch: int = 1_000) -> None:
+    def rotate_key(self, new_key: bytes | str, *, batch: int = 1_000,
+                   progress: Callable[[int, int], None] | None = None) -> None:
         """Re-encrypt every sealed value under ``new_key``, in bounded transactions while the
         store stays in use; afterwards the store opens with the new key only. If interrupted,
-        open the store with the new key and call this again: it resumes."""
+        open the store with the new key and call this again: it resumes. ``progress`` is
+        called after each batch with the values visited and the total."""
         secret = crypto.parse_key(new_key)
         new_id = crypto.key_id(secret)
         with self._store.write() as txn:
@@ -449,24 +451,32 @@ class Keep:
                 txn.put("meta", b"key_check", crypto.key_check(sealer))
                 txn.put("meta", b"key_ids", s.dumps(sorted(sealer.key_ids - {new_id}) + [new_id]))
             self._sealer = sealer
+        with self._store.read() as txn:
+            total = txn.count("contexts") + txn.count("events")
+        visited = 0
         for table in ("contexts", "events"):
             after: bytes | None = None
             while True:
                 with self._store.write() as txn:
-                    after = self._reseal_batch(txn, table, after, batch, new_id)
+                    after, seen = self._reseal_batch(txn, table, after, batch, new_id)
+                visited += seen
+                if progress is not None:
+                    progress(min(visited, total), total)
                 if after is None:
                     break
         with self._store.write() as txn:
             txn.put("meta", b"wrapped_keys", s.dumps({}))
             txn.put("meta", b"key_ids", s.dumps([new_id]))
 
-    def _reseal_batch(self, txn: s.Txn, table: str, after: bytes | None, batch: int, new_id: str) -> bytes | None:
+    def _reseal_batch(self, txn: s.Txn, table: str, after: bytes | None, batch: int,
+                      new_id: str) -> tuple[bytes | None, int]:
         """Re-seal up to ``batch`` values of ``table`` not yet under ``new_id``; returns the last
-        key visited, or None at the end."""
+        key visited (None at the end) and how many were visited."""
         last = None
+        n = 0
         for n, (key, raw) in enumerate(txn.items(table, start=None if after is None else after + b"\x00")):
             if n >= batch:
-                return last
+                return last, n
             last = key
             if table == "contexts":
                 if crypto.Sealer.key_id_of(raw) != new_id:
@@ -478,7 +488,42 @@ class Keep:
                     payload = self._sealer.open(event.sealed_payload, table="events", record=key)
                     fresh = self._sealer.seal(payload, table="events", record=key)
                     txn.put("events", key, s.pack_event(s.EventRecord(event.type, event.at_ns, fresh)))
-        return None
+        return None, n + (last is not None)
+
+    # ----- API keys (for the service) ----------------------------------------------------------
+
+    def create_api_key(self, scope: str, *, name: str | None = None) -> ApiKey:
+        """A new API key; its text is in ``token`` and is not kept anywhere: hand it over now."""
+        access.check_scope(scope)
+        key_id, token, digest = access.new_key()
+        created = time.time()
+        with self._store.write() as txn:
+            txn.put("api_keys", key_id.encode(), s.dumps({"scope": scope, "name": name, "created_at": created,
+                                                           "digest": digest}))
+        return ApiKey(id=key_id, scope=scope, name=name, created_at=created, token=token)
+
+    def api_keys(self) -> list[ApiKey]:
+        with self._store.read() as txn:
+            return [_api_key(key.decode(), s.loads(raw)) for key, raw in txn.items("api_keys")]
+
+    def revoke_api_key(self, key_id: str) -> None:
+        with self._store.write() as txn:
+            if txn.get("api_keys", key_id.encode()) is None:
+                raise NotFound(f"no API key '{key_id}'; see api_keys()")
+            txn.delete("api_keys", key_id.encode())
+
+    def authenticate(self, token: str) -> ApiKey | None:
+        """The key that ``token`` is, or None when it is not a live key of this store."""
+        parts = access.split(token)
+        if parts is None:
+            return None
+        key_id, secret = parts
+        with self._store.read() as txn:
+            raw = txn.get("api_keys", key_id.encode())
+        if raw is None:
+            return None
+        stored = s.loads(raw)
+        return _api_key(key_id, stored) if access.matches(secret, stored["digest"]) else None
 
     def backup(self, dest: str | os.PathLike[str]) -> None:
         """A consistent copy of the store (a snapshot of one moment) while writes go on. It opens
@@ -615,6 +660,10 @@ class Keep:
             state["done"] = len(keys) < batch
             txn.put("scans", s.u32(seq), s.dumps(state))
             return True
+
+
+def _api_key(key_id: str, stored: Mapping[str, Any]) -> ApiKey:
+    return ApiKey(id=key_id, scope=stored["scope"], name=stored["name"], created_at=stored["created_at"])
 
 
 def _must(value: bytes | None) -> bytes:

@@ -67,3 +67,13 @@ class Preview:
     reasons: dict[str, dict[str, Any]]
     #: Pass to ``deploy(..., expect=digest)`` to deploy exactly what was reviewed.
     digest: str
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: str
+    scope: str
+    name: str | None
+    created_at: float
+    #: The key's full text (``sk_...``): given once, when it is created; never stored.
+    token: str | None = None

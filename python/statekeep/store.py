@@ -25,6 +25,7 @@ that keys sort numerically):
                    ``u32`` deployment seq, kind -> ``u64`` decisions of that kind.
 ``scans``          ``u32`` deployment seq -> JSON: total, scanned, cursor, done.
 ``idempotency``    key -> JSON: request digest and the first result.
+``api_keys``       key id -> JSON: scope, name, creation time, SHA-256 of the secret.
 
 Which deployments an event makes due is not an index here: the registry in the core holds
 each version's deployments by path length, in memory.
@@ -38,13 +39,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import lmdb
 
 MAP_SIZE = 1 << 40
 DATABASES = ("meta", "versions", "version_ids", "actors", "contexts", "events", "decisions", "by_deployment",
-             "by_version", "counts", "scans", "idempotency")
+             "by_version", "counts", "scans", "idempotency", "api_keys")
 FORMAT = b"2"
 
 _U32 = struct.Struct(">I")
@@ -130,12 +131,16 @@ class Txn:
     def delete(self, db: str, key: bytes) -> None:
         self._txn.delete(key, db=self._dbs[db])
 
+    def count(self, db: str) -> int:
+        """How many records ``db`` holds."""
+        return int(self._txn.stat(self._dbs[db])["entries"])
+
     def get_many(self, db: str, keys: list[bytes]) -> list[bytes]:
         """The values of ``keys``, in order, in one call into LMDB; every key must be there."""
         found = self._txn.cursor(db=self._dbs[db]).getmulti(keys)
         if len(found) != len(keys):
             raise KeyError(f"{len(keys) - len(found)} of {len(keys)} keys are missing from '{db}'")
-        return [value for _, value in found]
+        return cast(list[bytes], [value for _, value in found])
 
     def put_many(self, db: str, items: list[tuple[bytes, bytes]]) -> None:
         """Many puts in one call into LMDB (the per-put cost of Python is what a scan pays)."""
@@ -158,7 +163,7 @@ class Txn:
         out: list[bytes] = []
         if not cursor.set_range(start if start is not None else prefix):
             return out
-        for key in cursor.iternext(keys=True, values=False):
+        for key in cast(Iterator[bytes], cursor.iternext(keys=True, values=False)):
             if len(out) >= limit or not key.startswith(prefix):
                 break
             out.append(key)

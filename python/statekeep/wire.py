@@ -1,0 +1,119 @@
+"""The JSON form of what the keep returns, shared by the service, the client and the CLI.
+
+Names are camelCase over the wire and snake_case in Python, for the same concepts; only
+statekeep's own field names are renamed, never what users put in (contexts, payloads, state
+values, action parameters). Fingerprints are 16 lowercase hex digits in JSON and ``int`` in
+Python.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from statekeep.results import Actor, ApiKey, Deployment, Preview, StepResult
+
+T = TypeVar("T")
+
+#: JSON name -> Python name, where they differ beyond camelCase -> snake_case. (A record's
+#: ``actor`` is an ``actorId`` too.)
+_RENAMED_BACK = {"stateValue": "value", "parentId": "parent", "historyPath": "path", "stateMapping": "state_map"}
+_RENAMED = {python: wire for wire, python in _RENAMED_BACK.items()} | {"actor": "actorId"}
+_FINGERPRINTS = {"fingerprint", "actor_fingerprint", "path_fingerprint"}
+#: The Python names of the fields whose values statekeep owns (converted in depth).
+_DECISION_LISTS = {"decisions"}
+
+
+def camel(name: str) -> str:
+    if name in _RENAMED:
+        return _RENAMED[name]
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def fingerprint_text(value: int) -> str:
+    return f"{value:016x}"
+
+
+def fingerprint_int(text: str) -> int:
+    if len(text) != 16:
+        raise ValueError(f"a fingerprint is 16 hex digits, not {text!r}")
+    return int(text, 16)
+
+
+def _out(name: str, value: Any) -> Any:
+    if name in _FINGERPRINTS and isinstance(value, int):
+        return fingerprint_text(value)
+    if name in _DECISION_LISTS:
+        return [record(d) for d in value]
+    return value
+
+
+def record(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A flat statekeep record (a decision, a definition, a key) with its names in camelCase."""
+    return {camel(k): _out(k, v) for k, v in fields.items()}
+
+
+def to_json(result: Any) -> Any:
+    """Any result of the keep (a dataclass, a list of them, a record) in its JSON form."""
+    if isinstance(result, Preview):
+        counts = {camel(k): v for k, v in result.counts.items()}
+        return {"migration": {"wouldMigrate": result.would_migrate, "wouldStay": result.would_stay,
+                              "wouldStrand": result.would_strand, "pending": result.pending, "counts": counts,
+                              "flows": result.flows, "reasons": result.reasons},
+                "digest": result.digest}
+    if isinstance(result, (Actor, StepResult, Deployment, ApiKey)):
+        out = record({f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
+        if isinstance(result, Actor):
+            out["actorId"] = out.pop("id")
+        if isinstance(result, ApiKey) and result.token is None:
+            del out["token"]
+        return out
+    if isinstance(result, list):
+        return [to_json(r) for r in result]
+    if isinstance(result, Mapping):
+        return record(result)
+    return result
+
+
+def snake(name: str) -> str:
+    if name in _RENAMED_BACK:
+        return _RENAMED_BACK[name]
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)
+
+
+def _in(name: str, value: Any) -> Any:
+    if name in _FINGERPRINTS and isinstance(value, str):
+        return fingerprint_int(value)
+    if name in _DECISION_LISTS:
+        return [actor_record(d) for d in value]
+    return value
+
+
+def from_record(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The inverse of :func:`record`."""
+    return {snake(k): _in(snake(k), v) for k, v in fields.items()}
+
+
+def actor_record(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A decision record as Python has it (``actor``, not ``actor_id``)."""
+    out = from_record(fields)
+    if "actor_id" in out:
+        out["actor"] = out.pop("actor_id")
+    return out
+
+
+def from_json(kind: type[T], data: Mapping[str, Any]) -> T:
+    """A result of type ``kind`` from its JSON form."""
+    if kind is Preview:
+        m = data["migration"]
+        return cast(T, Preview(
+            would_migrate=m["wouldMigrate"], would_stay=m["wouldStay"], would_strand=m["wouldStrand"],
+            pending=m["pending"], counts={snake(k): v for k, v in m["counts"].items()}, flows=m["flows"],
+            reasons=m.get("reasons", {}), digest=data["digest"]))
+    fields = from_record(data)
+    if kind is Actor:
+        fields["id"] = fields.pop("actor_id")
+    names = {f.name for f in dataclasses.fields(kind)}  # type: ignore[arg-type]
+    return kind(**{k: v for k, v in fields.items() if k in names})
