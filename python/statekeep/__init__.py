@@ -4,6 +4,8 @@ Deploy XState-compatible JSON definitions, step them in Rust, and keep every act
 encrypted and migratable by its history: ``keep = statekeep.open("./data")``.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from statekeep._core import (
     Machine,
     Registry,
@@ -30,8 +32,23 @@ from statekeep.errors import (
     Unauthorized,
 )
 
+if TYPE_CHECKING:
+    from statekeep.client import Client, connect
+
+
+def __getattr__(name: str) -> Any:
+    # The client brings in an HTTP library that the embedded keep does not need.
+    if name in ("Client", "connect"):
+        from statekeep import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module 'statekeep' has no attribute {name!r}")
+
+
 __all__ = [
     "Actor",
+    "Client",
+    "connect",
     "ApiKey",
     "Conflict",
     "DefinitionError",

@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ from statekeep.results import Actor, ApiKey, Deployment, Preview, StepResult
 
 #: Actors per scan transaction: bounded, so writers interleave with a scan.
 SCAN_BATCH = 2_000
+#: The write calls that :meth:`Keep.run_group` can apply together.
+GROUPABLE = frozenset({"spawn", "spawn_many", "send", "send_many", "release"})
 
 Event = str | Mapping[str, Any]
 
@@ -48,6 +51,7 @@ class Keep:
         self.path.mkdir(parents=True, exist_ok=True)
         self._store = s.Store(self.path)
         self._lock = threading.Lock()
+        self._group = threading.local()
         self._registry = Registry()
         self._seq_of: dict[str, int] = {}
         self._sealer = self._open_keys(key)
@@ -102,6 +106,44 @@ class Keep:
             # store opens, and the rotation resumes, with the new key alone.
             wrapped = s.loads(txn.get("meta", b"wrapped_keys") or b"{}")
             return sealer.with_wrapped({kid: bytes.fromhex(w) for kid, w in wrapped.items()})
+
+    # ----- writing, alone or in a group commit ----------------------------------------------------
+
+    @contextmanager
+    def _writing(self) -> Iterator[s.Txn]:
+        """The transaction a write call runs in: its own, synced when the call ends; or, inside
+        :meth:`run_group` on this thread, a nested one that the group commits."""
+        outer = getattr(self._group, "txn", None)
+        if outer is None:
+            with self._store.write() as txn:
+                self._refresh(txn)
+                yield txn
+        else:
+            with self._store.nested(outer) as txn:
+                yield txn
+
+    def run_group(self, calls: Sequence[tuple[str, Sequence[Any], Mapping[str, Any]]]) -> list[Any]:
+        """Group commit: apply independent write calls (``(name, args, kwargs)`` for ``spawn``,
+        ``spawn_many``, ``send``, ``send_many`` or ``release``) in one transaction, synced once.
+        Each call is isolated in a nested transaction: one that fails leaves no trace and its
+        exception takes its place in the results; the others apply, in order. A service uses
+        this to acknowledge many concurrent requests with one sync."""
+        for name, _, _ in calls:
+            if name not in GROUPABLE:
+                raise ValueError(f"{name!r} cannot run in a group; one of {', '.join(sorted(GROUPABLE))} can")
+        results: list[Any] = []
+        with self._store.write() as outer:
+            self._refresh(outer)
+            self._group.txn = outer
+            try:
+                for name, args, kwargs in calls:
+                    try:
+                        results.append(getattr(self, name)(*args, **kwargs))
+                    except (Error, ValueError, TypeError) as e:
+                        results.append(e)
+            finally:
+                self._group.txn = None
+        return results
 
     # ----- the registry of versions -----------------------------------------------------------
 
@@ -170,8 +212,7 @@ class Keep:
 
     def _body(self, id: str, definition: Any, parent: str | None, history_path: Sequence[str] | None, match: str,
               landing: str, state_map: Mapping[str, str] | None, guard_default: bool) -> dict[str, Any]:
-        if not isinstance(id, str) or not id:
-            raise ValueError("a version id is a non-empty string")
+        _check_name(id, "a version id")
         if isinstance(definition, (str, bytes)):
             try:
                 definition = json.loads(definition)
@@ -255,8 +296,7 @@ class Keep:
         contexts = list(contexts)
         ids = list(actor_ids) if actor_ids is not None else [None] * len(contexts)
         request = s.dumps({"op": "spawn", "version": definition_id, "contexts": contexts, "ids": ids})
-        with self._store.write() as txn:
-            self._refresh(txn)
+        with self._writing() as txn:
             replay = self._idempotent(txn, idempotency_key, request)
             if replay is not None:
                 return [Actor(**a) for a in replay]
@@ -265,7 +305,7 @@ class Keep:
             out = []
             for context, actor_id in zip(contexts, ids):
                 actor_id = actor_id or uuid.uuid4().hex
-                _check_actor_id(actor_id)
+                _check_name(actor_id, "an actor id")
                 if txn.get("actors", s.actor_key(actor_id)) is not None:
                     raise Conflict(f"an actor '{actor_id}' already exists")
                 spawned = self._registry.spawn(definition_id)
@@ -289,8 +329,7 @@ class Keep:
     def _send_all(self, items: list[tuple[str, Event, Mapping[str, bool] | None, int | None]],
                   idempotency_key: str | None) -> list[StepResult]:
         request = s.dumps({"op": "send", "items": [[a, e, dict(g or {}), x] for a, e, g, x in items]})
-        with self._store.write() as txn:
-            self._refresh(txn)
+        with self._writing() as txn:
             replay = self._idempotent(txn, idempotency_key, request)
             if replay is not None:
                 return [StepResult(**r) for r in replay]
@@ -325,8 +364,7 @@ class Keep:
 
     def release(self, actor_id: str) -> dict[str, Any]:
         """Clear a stranded actor's mark; it continues on its version. Returns the record."""
-        with self._store.write() as txn:
-            self._refresh(txn)
+        with self._writing() as txn:
             actor, _ = self._touch(txn, actor_id)
             if actor.needs_rescue is None:
                 raise Conflict(f"actor '{actor_id}' is not stranded: there is nothing to release")
@@ -391,6 +429,8 @@ class Keep:
         version, in one state value, or with one status, as of now."""
         with self._store.read() as txn:
             self._refresh(txn)
+            if after is not None:
+                _check_name(after, "'after' (an actor id)")
             start = s.actor_key(after) + b"\x00" if after is not None else None
             out: list[Actor] = []
             for key, raw in txn.items("actors", start=start):
@@ -435,6 +475,18 @@ class Keep:
         return Deployment(id=id, parent=v["parent"], path=v["path"], match=v["match"], landing=v["landing"],
                           state_map=v["state_map"], guard_default=v["guard_default"], seq=seq,
                           scanned=scan["scanned"], total=scan["total"], done=scan["done"], counts=counts)
+
+    def stats(self) -> dict[str, Any]:
+        """Actors materialised on each version, and each deployment's scan: what a metrics page
+        shows. (An actor the scan has not reached counts on its old version.)"""
+        with self._store.read() as txn:
+            self._refresh(txn)
+            versions = self._registry.versions()
+            actors = {v: s.read_u64(txn.get("counts", s.u32(seq)) or s.u64(0)) for seq, v in enumerate(versions)}
+            scans = {versions[s.read_u32(key)]: s.loads(raw) for key, raw in txn.items("scans")}
+        return {"actors": actors,
+                "scans": {v: {"scanned": st["scanned"], "total": st["total"], "done": st["done"]}
+                          for v, st in scans.items()}}
 
     def rotate_key(self, new_key: bytes | str, *, batch: int = 1_000,
                    progress: Callable[[int, int], None] | None = None) -> None:
@@ -507,6 +559,7 @@ class Keep:
             return [_api_key(key.decode(), s.loads(raw)) for key, raw in txn.items("api_keys")]
 
     def revoke_api_key(self, key_id: str) -> None:
+        _check_name(key_id, "an API key id")
         with self._store.write() as txn:
             if txn.get("api_keys", key_id.encode()) is None:
                 raise NotFound(f"no API key '{key_id}'; see api_keys()")
@@ -534,6 +587,7 @@ class Keep:
     # ----- the actor on disk --------------------------------------------------------------------
 
     def _load(self, txn: s.Txn, actor_id: str) -> CoreActor:
+        _check_name(actor_id, "an actor id")
         raw = txn.get("actors", s.actor_key(actor_id))
         if raw is None:
             raise NotFound(f"no actor '{actor_id}'")
@@ -588,6 +642,7 @@ class Keep:
     def _idempotent(self, txn: s.Txn, key: str | None, request: bytes) -> Any:
         if key is None:
             return None
+        _check_name(key, "an idempotency key")
         raw = txn.get("idempotency", key.encode())
         if raw is None:
             return None
@@ -672,9 +727,10 @@ def _must(value: bytes | None) -> bytes:
     return value
 
 
-def _check_actor_id(actor_id: str) -> None:
-    if not isinstance(actor_id, str) or not actor_id or "\x00" in actor_id or len(actor_id.encode()) > 256:
-        raise ValueError("an actor id is a non-empty string of at most 256 bytes without NUL characters")
+def _check_name(name: str, what: str) -> None:
+    """Ids and keys are LMDB keys (and prefixes of others): bounded, and free of the separator."""
+    if not isinstance(name, str) or not name or "\x00" in name or len(name.encode()) > 256:
+        raise ValueError(f"{what} is a non-empty string of at most 256 bytes without NUL characters")
 
 
 def _split_event(event: Event) -> tuple[str, dict[str, Any]]:

@@ -248,6 +248,13 @@ class Store:
         with self._env.begin(write=True) as txn:
             yield Txn(txn, self._dbs)
 
+    @contextmanager
+    def nested(self, parent: Txn) -> Iterator[Txn]:
+        """A transaction inside ``parent``: on an error only its own writes are undone; they
+        become durable when ``parent`` commits."""
+        with self._env.begin(write=True, parent=parent._txn) as txn:
+            yield Txn(txn, self._dbs)
+
     def copy(self, dest: Path) -> None:
         """A consistent, compacted copy of the environment as of one moment."""
         self._env.copy(str(dest), compact=True)

@@ -1,0 +1,176 @@
+"""The HTTP client: ``statekeep.connect(url, api_key=...)`` has the same methods, arguments,
+results and exceptions as ``statekeep.open(...)``. One interface, two transports."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from statekeep import wire
+from statekeep.errors import Error
+from statekeep.results import Actor, ApiKey, Deployment, Preview, StepResult
+from statekeep import problems
+
+T = TypeVar("T")
+Event = str | Mapping[str, Any]
+
+#: Actors per page when ``actors()`` is asked for all of them.
+PAGE = 1_000
+
+
+def connect(url: str | None = None, api_key: str | None = None, *, timeout: float = 60.0) -> Client:
+    """A client of the statekeep service at ``url`` (or ``STATEKEEP_URL``), with ``api_key``
+    (or ``STATEKEEP_API_KEY``)."""
+    url = url or os.environ.get("STATEKEEP_URL")
+    if not url:
+        raise ValueError("give the service's URL (or set STATEKEEP_URL), such as http://127.0.0.1:8080")
+    return Client(url, api_key if api_key is not None else os.environ.get("STATEKEEP_API_KEY"), timeout=timeout)
+
+
+class Client:
+    def __init__(self, url: str, api_key: str | None, *, timeout: float = 60.0) -> None:
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._http = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout)
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _call(self, method: str, path: str, body: Any = None, params: Mapping[str, Any] | None = None) -> Any:
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        try:
+            response = self._http.request(method, path, json=body, params=query)
+        except httpx.HTTPError as e:
+            raise Error(f"cannot reach the statekeep service at {self._http.base_url}: {e}") from None
+        if response.status_code >= 400:
+            try:
+                doc = response.json()
+            except ValueError:
+                doc = {"detail": response.text or response.reason_phrase}
+            raise problems.to_exception(response.status_code, doc)
+        return None if response.status_code == 204 else response.json()
+
+    # ----- versions -------------------------------------------------------------------------
+
+    def deploy(self, id: str, definition: Any, *, parent: str | None = None, history_path: Sequence[str] | None = None,
+               match: str = "prefix", landing: str = "replay", state_map: Mapping[str, str] | None = None,
+               guard_default: bool = True, expect: str | None = None) -> Deployment:
+        body = _deploy_body(id, definition, parent, history_path, match, landing, state_map, guard_default)
+        body["expect"] = expect
+        return wire.from_json(Deployment, self._call("PUT", "/v1/definitions", body))
+
+    def preview(self, id: str, definition: Any, *, parent: str, history_path: Sequence[str] | None = None,
+                match: str = "prefix", landing: str = "replay", state_map: Mapping[str, str] | None = None,
+                guard_default: bool = True) -> Preview:
+        body = _deploy_body(id, definition, parent, history_path, match, landing, state_map, guard_default)
+        return wire.from_json(Preview, self._call("POST", "/v1/definitions/preview", body))
+
+    def definitions(self) -> list[dict[str, Any]]:
+        return [wire.from_record(d) for d in self._call("GET", "/v1/definitions")]
+
+    def deployment(self, id: str) -> Deployment:
+        return wire.from_json(Deployment, self._call("GET", f"/v1/deployments/{_seg(id)}"))
+
+    # ----- actors ---------------------------------------------------------------------------
+
+    def spawn(self, definition_id: str, context: Any = None, *, actor_id: str | None = None,
+              idempotency_key: str | None = None) -> Actor:
+        body = {"definitionId": definition_id, "context": context, "actorId": actor_id,
+                "idempotencyKey": idempotency_key}
+        return wire.from_json(Actor, self._call("POST", "/v1/actors", body))
+
+    def spawn_many(self, definition_id: str, contexts: Iterable[Any], *, actor_ids: Sequence[str | None] | None = None,
+                   idempotency_key: str | None = None) -> list[Actor]:
+        body = {"definitionId": definition_id, "contexts": list(contexts),
+                "actorIds": None if actor_ids is None else list(actor_ids), "idempotencyKey": idempotency_key}
+        return [wire.from_json(Actor, a) for a in self._call("POST", "/v1/actors/batch", body)]
+
+    def send(self, actor_id: str, event: Event, *, guards: Mapping[str, bool] | None = None,
+             idempotency_key: str | None = None, expected_seq: int | None = None) -> StepResult:
+        body = _event_body(event) | {"guards": None if guards is None else dict(guards),
+                                     "idempotencyKey": idempotency_key, "expectedSeq": expected_seq}
+        return wire.from_json(StepResult, self._call("POST", f"/v1/actors/{_seg(actor_id)}/events", body))
+
+    def send_many(self, items: Iterable[tuple[str, Event]]) -> list[StepResult]:
+        events = [{"actorId": actor_id} | _event_body(event) for actor_id, event in items]
+        return [wire.from_json(StepResult, r) for r in self._call("POST", "/v1/events", {"events": events})]
+
+    def release(self, actor_id: str) -> dict[str, Any]:
+        return wire.actor_record(self._call("POST", f"/v1/actors/{_seg(actor_id)}/release"))
+
+    def get(self, actor_id: str) -> Actor:
+        return wire.from_json(Actor, self._call("GET", f"/v1/actors/{_seg(actor_id)}"))
+
+    def history(self, actor_id: str, after: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        return list(self._call("GET", f"/v1/actors/{_seg(actor_id)}/history", params={"after": after, "limit": limit}))
+
+    def decisions(self, actor_id: str | None = None, deployment: str | None = None) -> list[dict[str, Any]]:
+        if actor_id is not None:
+            found = self._call("GET", f"/v1/actors/{_seg(actor_id)}/decisions", params={"deployment": deployment})
+        elif deployment is not None:
+            found = self._call("GET", f"/v1/deployments/{_seg(deployment)}/decisions")
+        else:
+            raise ValueError("give an actor_id, a deployment, or both")
+        return [wire.actor_record(d) for d in found]
+
+    def actors(self, definition_id: str | None = None, state: Any = None, status: str | None = None,
+               after: str | None = None, limit: int | None = None) -> list[Actor]:
+        import json
+
+        out: list[Actor] = []
+        state_text = None if state is None else state if isinstance(state, str) else json.dumps(state)
+        while True:
+            page_size = PAGE if limit is None else min(PAGE, limit - len(out))
+            page = self._call("GET", "/v1/actors", params={"definitionId": definition_id, "state": state_text,
+                                                             "status": status, "after": after, "limit": page_size})
+            out += [wire.from_json(Actor, a) for a in page["actors"]]
+            after = page["next"]
+            if after is None or (limit is not None and len(out) >= limit):
+                return out
+
+    # ----- operations that belong where the store is -----------------------------------------
+
+    def backup(self, dest: str | os.PathLike[str]) -> None:
+        raise Error("a backup is taken where the store is: run 'statekeep backup --data DIR DEST' on the server")
+
+    def rotate_key(self, new_key: bytes | str, **_: Any) -> None:
+        raise Error("the encryption key is rotated where the store is: run 'statekeep rotate-key --data DIR' there")
+
+    # ----- API keys -------------------------------------------------------------------------
+
+    def create_api_key(self, scope: str, *, name: str | None = None) -> ApiKey:
+        return wire.from_json(ApiKey, self._call("POST", "/v1/keys", {"scope": scope, "name": name}))
+
+    def api_keys(self) -> list[ApiKey]:
+        return [wire.from_json(ApiKey, k) for k in self._call("GET", "/v1/keys")]
+
+    def revoke_api_key(self, key_id: str) -> None:
+        self._call("DELETE", f"/v1/keys/{_seg(key_id)}")
+
+
+def _seg(text: str) -> str:
+    return quote(text, safe="")
+
+
+def _event_body(event: Event) -> dict[str, Any]:
+    if isinstance(event, str):
+        return {"type": event}
+    if isinstance(event, Mapping) and isinstance(event.get("type"), str) and event["type"]:
+        return dict(event)
+    raise TypeError("an event is a type string or a dict with a non-empty string `type`")
+
+
+def _deploy_body(id: str, definition: Any, parent: str | None, history_path: Sequence[str] | None, match: str,
+                 landing: str, state_map: Mapping[str, str] | None, guard_default: bool) -> dict[str, Any]:
+    return {"id": id, "definition": definition, "parentId": parent,
+            "historyPath": None if history_path is None else list(history_path), "match": match, "landing": landing,
+            "stateMapping": None if state_map is None else dict(state_map), "guardDefault": guard_default}

@@ -1,0 +1,70 @@
+"""Prometheus text for ``GET /v1/metrics``: requests, latencies, actors, materialisation."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from typing import Any
+
+#: Latency histogram bounds, in seconds.
+BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._requests: defaultdict[tuple[str, str, int], int] = defaultdict(int)
+        self._buckets: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * (len(BUCKETS) + 1))
+        self._sums: defaultdict[tuple[str, str], float] = defaultdict(float)
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        with self._lock:
+            self._requests[(method, route, status)] += 1
+            counts = self._buckets[(method, route)]
+            for i, bound in enumerate(BUCKETS):
+                if seconds <= bound:
+                    counts[i] += 1
+                    break
+            else:
+                counts[-1] += 1
+            self._sums[(method, route)] += seconds
+
+    def render(self, stats: dict[str, Any], *, groups: int, grouped_calls: int) -> str:
+        lines = ["# HELP statekeep_http_requests_total HTTP requests by method, route and status.",
+                 "# TYPE statekeep_http_requests_total counter"]
+        with self._lock:
+            for (method, route, status), n in sorted(self._requests.items()):
+                lines.append(f'statekeep_http_requests_total{{method="{method}",route="{route}",status="{status}"}} {n}')
+            lines += ["# HELP statekeep_http_request_seconds Time to answer, by method and route.",
+                      "# TYPE statekeep_http_request_seconds histogram"]
+            for (method, route), counts in sorted(self._buckets.items()):
+                labels = f'method="{method}",route="{route}"'
+                running = 0
+                for bound, n in zip((*map(str, BUCKETS), "+Inf"), counts):
+                    running += n
+                    lines.append(f'statekeep_http_request_seconds_bucket{{{labels},le="{bound}"}} {running}')
+                lines.append(f"statekeep_http_request_seconds_sum{{{labels}}} {self._sums[(method, route)]:.6f}")
+                lines.append(f"statekeep_http_request_seconds_count{{{labels}}} {running}")
+        lines += ["# HELP statekeep_actors Actors materialised on each version.", "# TYPE statekeep_actors gauge"]
+        lines += [f'statekeep_actors{{version="{_label(v)}"}} {n}' for v, n in stats["actors"].items()]
+        lines += ["# HELP statekeep_materialisation_scanned Actors a deployment's scan has visited.",
+                  "# TYPE statekeep_materialisation_scanned gauge"]
+        for v, scan in stats["scans"].items():
+            lines.append(f'statekeep_materialisation_scanned{{deployment="{_label(v)}"}} {scan["scanned"]}')
+        lines += ["# HELP statekeep_materialisation_total Actors on a deployment's parent at its commit.",
+                  "# TYPE statekeep_materialisation_total gauge"]
+        for v, scan in stats["scans"].items():
+            lines.append(f'statekeep_materialisation_total{{deployment="{_label(v)}"}} {scan["total"]}')
+        lines += ["# HELP statekeep_materialisation_done Whether a deployment's records are all written.",
+                  "# TYPE statekeep_materialisation_done gauge"]
+        for v, scan in stats["scans"].items():
+            lines.append(f'statekeep_materialisation_done{{deployment="{_label(v)}"}} {int(scan["done"])}')
+        lines += ["# HELP statekeep_commit_groups_total Synced group commits of write requests.",
+                  "# TYPE statekeep_commit_groups_total counter", f"statekeep_commit_groups_total {groups}",
+                  "# HELP statekeep_grouped_calls_total Write requests committed in groups.",
+                  "# TYPE statekeep_grouped_calls_total counter", f"statekeep_grouped_calls_total {grouped_calls}"]
+        return "\n".join(lines) + "\n"
+
+
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

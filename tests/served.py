@@ -1,0 +1,50 @@
+"""A real statekeep service on loopback for the tests: uvicorn on an ephemeral port, in a
+thread of the test process, over a keep in a temporary directory."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+import statekeep
+from statekeep.service import create_app
+
+
+@dataclass
+class Served:
+    url: str
+    keep: statekeep.Keep
+    admin: str
+
+    def client(self, api_key: str | None = None) -> statekeep.Client:
+        return statekeep.connect(self.url, api_key=self.admin if api_key is None else api_key)
+
+
+@contextmanager
+def served(data: Path, *, scan: bool = True) -> Iterator[Served]:
+    keep = statekeep.Keep(data, scan=scan)
+    admin = keep.create_api_key("admin", name="tests")
+    assert admin.token is not None
+    config = uvicorn.Config(create_app(keep), host="127.0.0.1", port=0, log_level="warning", access_log=False,
+                            lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="statekeep-test-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield Served(f"http://127.0.0.1:{port}", keep, admin.token)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        keep.close()
