@@ -9,6 +9,7 @@ Python.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
@@ -25,6 +26,7 @@ _FINGERPRINTS = {"fingerprint", "actor_fingerprint", "path_fingerprint"}
 _DECISION_LISTS = {"decisions"}
 
 
+@functools.cache
 def camel(name: str) -> str:
     if name in _RENAMED:
         return _RENAMED[name]
@@ -77,6 +79,7 @@ def to_json(result: Any) -> Any:
     return result
 
 
+@functools.cache
 def snake(name: str) -> str:
     if name in _RENAMED_BACK:
         return _RENAMED_BACK[name]

@@ -24,6 +24,7 @@ from starlette.routing import Route
 from statekeep import access, wire
 from statekeep.errors import Forbidden, Unauthorized
 from statekeep.keep import Keep
+from statekeep.results import ApiKey
 from statekeep import problems
 from statekeep.service import openapi
 from statekeep.service.batcher import GroupCommitter
@@ -52,6 +53,7 @@ class Service:
         self.auth = auth
         self.commits = GroupCommitter(keep)
         self.metrics = Metrics()
+        self.key_cache = KeyCache(keep)
 
     # ----- the frame every route runs in: auth, errors, metrics --------------------------------
 
@@ -82,7 +84,7 @@ class Service:
         token = header[7:].strip() if header[:7].lower() == "bearer " else request.headers.get("x-api-key", "")
         if not token:
             raise Unauthorized("an API key is needed: send 'Authorization: Bearer sk_...' (or 'X-API-Key')")
-        key = self.keep.authenticate(token)
+        key = self.key_cache.lookup(token)
         if key is None:
             raise Unauthorized("the API key is not valid (wrong, or revoked); create one with 'statekeep keys create'")
         if not access.allows(key.scope, needed):
@@ -92,7 +94,9 @@ class Service:
 
     def routes(self) -> list[Route]:
         r = self.route
+        # Starlette tries routes in order: the hot one first.
         return [
+            r("/v1/actors/{id}/events", "POST", "write", self.send),
             r("/v1/health", "GET", None, self.health),
             r("/v1/metrics", "GET", "read", self.metrics_page),
             r("/openapi.json", "GET", None, self.openapi_json),
@@ -107,7 +111,6 @@ class Service:
             r("/v1/actors/batch", "POST", "write", self.spawn_many),
             r("/v1/events", "POST", "write", self.send_many),
             r("/v1/actors/{id}", "GET", "read", self.get),
-            r("/v1/actors/{id}/events", "POST", "write", self.send),
             r("/v1/actors/{id}/event", "POST", "write", self.send),
             r("/v1/actors/{id}/release", "POST", "write", self.release),
             r("/v1/actors/{id}/history", "GET", "read", self.history),
@@ -270,7 +273,33 @@ class Service:
 
     async def revoke_key(self, request: Request) -> Response:
         await run_in_threadpool(self.keep.revoke_api_key, request.path_params["id"])
+        self.key_cache.clear()
         return Response(status_code=204)
+
+
+class KeyCache:
+    """API keys checked against the store at most once a second per key: a key revoked here
+    is refused at once, one revoked by another process within a second."""
+
+    TTL = 1.0
+
+    def __init__(self, keep: Keep) -> None:
+        self._keep = keep
+        self._seen: dict[str, tuple[float, ApiKey | None]] = {}
+
+    def lookup(self, token: str) -> ApiKey | None:
+        now = time.monotonic()
+        hit = self._seen.get(token)
+        if hit is not None and now - hit[0] < self.TTL:
+            return hit[1]
+        key = self._keep.authenticate(token)
+        if len(self._seen) > 10_000:
+            self._seen.clear()  # bounded: random wrong tokens must not grow it
+        self._seen[token] = (now, key)
+        return key
+
+    def clear(self) -> None:
+        self._seen.clear()
 
 
 # ----- reading requests ----------------------------------------------------------------------
