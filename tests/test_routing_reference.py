@@ -231,3 +231,35 @@ def test_a_preview_in_a_fork_shows_the_decisions_the_commit_makes(script: list[A
         committed, decisions = registry.catch_up(actor)
         assert decisions == previewed_decisions
         assert (committed.version, committed.value) == (previewed.version, previewed.value)
+
+
+def test_a_big_batch_is_decided_across_threads_exactly_as_one_actor_at_a_time() -> None:
+    """Past a few hundred actors the batch is split over the cores; positions, ordinals and
+    records must come back as if each actor were caught up alone."""
+    machine = {"initial": "a", "states": {"a": {"on": {"X": "b", "Y": "a"}}, "b": {"on": {"X": "a", "Y": "b"}}}}
+    registry = statekeep.Registry()
+    registry.deploy("v1", statekeep.Machine(machine))
+    stored = []
+    for n in range(1_500):
+        actor = registry.spawn("v1").actor
+        for bit in format(n % 16, "04b"):
+            actor = registry.send(actor, "X" if bit == "1" else "Y").actor
+        stored.append(actor.to_bytes())
+    registry.deploy("v2", statekeep.Machine(machine), parent="v1", path=["X", "Y"])
+    registry.deploy("v3", statekeep.Machine(machine), parent="v1", path=["Y"], match="exact")
+    changed, moved, decided = registry.catch_up_many(stored, 5.0)
+    expected_changed, expected_moved, expected_records = [], [], []
+    for i, raw in enumerate(stored):
+        before = registry.load_actor(raw)
+        after, records = registry.catch_up(before)
+        if records:
+            expected_changed.append((i, after.to_bytes()))
+            if after.version != before.version:
+                expected_moved.append((i, registry.versions().index(after.version)))
+        for k, record in enumerate(records):
+            expected_records.append((i, before.decided + k, registry.versions().index(record["deployment"]),
+                                     record["kind"], dict(record, at=5.0)))
+    assert changed == expected_changed
+    assert moved == expected_moved
+    assert [(i, n, d, k, json.loads(body)) for i, n, d, k, body in decided] == expected_records
+    assert {k for *_, k, _ in decided} == {"migrated", "stayed"} and len(moved) > 100

@@ -225,31 +225,26 @@ impl PyRegistry {
     ) -> PyResult<(Vec<(usize, Bound<'py, PyBytes>)>, Vec<(usize, u32)>, Vec<(usize, u32, u32, &'static str, Bound<'py, PyBytes>)>)> {
         let registry = self.view();
         let inputs: Vec<&[u8]> = actors.iter().map(|b| b.as_bytes()).collect();
+        // A big batch is split across the machine's cores: each actor is decided on its own.
+        let threads = if inputs.len() < PARALLEL_FROM { 1 } else { std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) };
+        let chunk = inputs.len().div_ceil(threads).max(1);
         let decided = py
             .allow_threads(|| {
-                let mut outcomes = Vec::new();
-                for (i, data) in inputs.iter().enumerate() {
-                    let mut actor = Actor::from_bytes(&registry, data).map_err(|e| format!("actor {i}: {e}"))?;
-                    let before = actor.version;
-                    let mut decisions = Vec::new();
-                    decide::catch_up(&registry, &mut actor, &mut decisions);
-                    if decisions.is_empty() {
-                        continue;
-                    }
-                    let first = actor.decided - decisions.len() as u32;
-                    let records: Vec<_> = decisions
-                        .iter()
+                std::thread::scope(|scope| {
+                    let workers: Vec<_> = inputs
+                        .chunks(chunk)
                         .enumerate()
-                        .map(|(k, d)| {
-                            let mut json = d.to_json(&registry);
-                            json["at"] = serde_json::Value::from(at);
-                            (first + k as u32, d.deployment, d.kind.as_str(), json.to_string())
+                        .map(|(n, part)| {
+                            let registry = &registry;
+                            scope.spawn(move || catch_up_part(registry, part, n * chunk, at))
                         })
                         .collect();
-                    let moved = (actor.version != before).then_some(actor.version);
-                    outcomes.push((i, actor.to_bytes(&registry), moved, records));
-                }
-                Ok::<_, String>(outcomes)
+                    let mut all = Vec::with_capacity(inputs.len());
+                    for worker in workers {
+                        all.extend(worker.join().expect("a catch-up worker panicked")?);
+                    }
+                    Ok::<_, String>(all)
+                })
             })
             .map_err(PyValueError::new_err)?;
         let (mut changed, mut moved, mut records) = (Vec::new(), Vec::new(), Vec::new());
@@ -306,6 +301,42 @@ impl PyRegistry {
         let index_bytes: Vec<u8> = indices.iter().flat_map(|i| i.to_le_bytes()).collect();
         Ok((PyBytes::new(py, &codes), PyBytes::new(py, &index_bytes)))
     }
+}
+
+/// Batches at least this big are decided on several threads.
+const PARALLEL_FROM: usize = 512;
+
+/// What catching up one stored actor produced: its position, its new bytes, the version it
+/// moved to, and each record as (ordinal, deployment, kind, JSON).
+type CaughtUp = (usize, Vec<u8>, Option<u32>, Vec<(u32, u32, &'static str, String)>);
+
+/// Catch up `part` (positions from `offset`), keeping only the actors that got records.
+fn catch_up_part(registry: &Registry, part: &[&[u8]], offset: usize, at: f64) -> Result<Vec<CaughtUp>, String> {
+    let mut outcomes = Vec::new();
+    let mut decisions = Vec::new();
+    for (k, data) in part.iter().enumerate() {
+        let i = offset + k;
+        let mut actor = Actor::from_bytes(registry, data).map_err(|e| format!("actor {i}: {e}"))?;
+        let before = actor.version;
+        decisions.clear();
+        decide::catch_up(registry, &mut actor, &mut decisions);
+        if decisions.is_empty() {
+            continue;
+        }
+        let first = actor.decided - decisions.len() as u32;
+        let records = decisions
+            .iter()
+            .enumerate()
+            .map(|(n, d)| {
+                let mut json = d.to_json(registry);
+                json["at"] = serde_json::Value::from(at);
+                (first + n as u32, d.deployment, d.kind.as_str(), json.to_string())
+            })
+            .collect();
+        let moved = (actor.version != before).then_some(actor.version);
+        outcomes.push((i, actor.to_bytes(registry), moved, records));
+    }
+    Ok(outcomes)
 }
 
 /// An actor as the routing law sees it: version, history, chain, state and mark.
