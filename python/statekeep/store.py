@@ -261,3 +261,22 @@ class Store:
 
     def close(self) -> None:
         self._env.close()
+
+
+def read_store_id(path: Path) -> str | None:
+    """The id of the store in ``path``, read without opening it as a keep (which would make a
+    new store of any directory); None when ``path`` holds no statekeep store."""
+    try:
+        env = lmdb.open(str(path), readonly=True, max_dbs=len(DATABASES), lock=False)
+    except lmdb.Error:
+        return None
+    try:
+        try:
+            meta = env.open_db(b"meta", create=False)
+        except lmdb.Error:
+            return None
+        with env.begin(db=meta) as txn:
+            raw = txn.get(b"store_id")
+        return None if raw is None else bytes(raw).decode()
+    finally:
+        env.close()

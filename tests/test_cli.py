@@ -1,0 +1,544 @@
+"""The `statekeep` command, end to end on real stores: through click's runner, and as a process."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from statekeep.cli import cli
+from statekeep.demo import LOAN_V1, LOAN_V2
+
+PATH = "SUBMIT_INFO,PAY_FEE"
+HEX16 = re.compile(r"[0-9a-f]{16}")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(key_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Generated keys go to the test's own directory; no target comes from the environment."""
+    for name in ("STATEKEEP_DATA", "STATEKEEP_URL", "STATEKEEP_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def defs(tmp_path: Path) -> Path:
+    """loan-v1.json and loan-v2.json in a directory of their own."""
+    out = tmp_path / "defs"
+    out.mkdir()
+    (out / "loan-v1.json").write_text(json.dumps(LOAN_V1))
+    (out / "loan-v2.json").write_text(json.dumps(LOAN_V2))
+    return out
+
+
+def run(*args: str | Path, code: int = 0, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+    """Invoke the command and check its exit code; a failure never shows a traceback."""
+    result = CliRunner().invoke(cli, [str(a) for a in args], input=input, env=env)
+    assert result.exit_code == code, (result.exit_code, result.output, result.exception)
+    if code != 0:
+        assert isinstance(result.exception, SystemExit), result.exception
+        assert "Traceback" not in result.output
+    return result
+
+
+def as_json(result: Result) -> Any:
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def data(tmp_path: Path, defs: Path) -> Path:
+    """A store with loan-v1 and three applicants: Alice paid the fee, Bob had it waived, Carol
+    has only submitted her details."""
+    store = tmp_path / "data"
+    run("deploy", "--data", store, defs / "loan-v1.json")
+    for name, events in [("alice", ["SUBMIT_INFO", "PAY_FEE"]), ("bob", ["SUBMIT_INFO", "WAIVE_FEE"]),
+                         ("carol", ["SUBMIT_INFO"])]:
+        run("--data", store, "spawn", "loan-v1", "--id", name, "--context", json.dumps({"applicant": name}))
+        for event in events:
+            run("send", "--data", store, name, event, "--payload", json.dumps({"by": name}))
+    return store
+
+
+def deploy_v2(data: Path, defs: Path, *extra: str) -> Result:
+    return run("deploy", "--data", data, defs / "loan-v2.json", "--parent", "loan-v1", "--path", PATH, *extra)
+
+
+# ----- help ------------------------------------------------------------------------------------
+
+COMMANDS = ["serve", "deploy", "preview", "validate", "spawn", "send", "get", "history", "decisions", "actors",
+            "definitions", "deployment", "release", "keys", "keys create", "keys list", "keys revoke", "backup",
+            "restore", "rotate-key", "demo"]
+
+
+def all_commands(group: click.Group, prefix: str = "") -> list[str]:
+    out = []
+    for name, command in group.commands.items():
+        out.append(prefix + name)
+        if isinstance(command, click.Group):
+            out += all_commands(command, prefix + name + " ")
+    return out
+
+
+def find_command(path: str) -> click.Command:
+    found: click.Command = cli
+    for name in path.split():
+        assert isinstance(found, click.Group)
+        found = found.commands[name]
+    return found
+
+
+def test_every_command_of_the_issue_is_there() -> None:
+    assert sorted(all_commands(cli)) == sorted(COMMANDS)
+
+
+@pytest.mark.parametrize("command", [""] + COMMANDS)
+def test_help_for_every_command(command: str) -> None:
+    result = run(*command.split(), "--help")
+    assert result.stdout.startswith(f"Usage: statekeep {command}".rstrip())
+    if command == "":
+        assert "Examples:" in result.stdout and "statekeep --data ./data get alice" in result.stdout
+    # The command and every option of it say what they are for.
+    found = cli if command == "" else find_command(command)
+    assert found.help
+    options = [p for p in found.params if isinstance(p, click.Option)]
+    assert options or command in ("validate", "keys")
+    for option in options:
+        assert option.help, option.name
+        assert option.opts[0] in result.stdout
+
+
+def test_the_store_options_go_before_or_after_the_command_and_come_from_the_environment(data: Path) -> None:
+    before = as_json(run("--data", data, "--json", "get", "alice"))
+    after = as_json(run("get", "alice", "--data", data, "--json"))
+    from_env = as_json(run("get", "alice", "--json", env={"STATEKEEP_DATA": str(data)}))
+    assert before == after == from_env
+    assert before["actorId"] == "alice"
+
+
+def test_no_store_is_a_usage_error_and_a_missing_store_is_not_created(tmp_path: Path) -> None:
+    result = run("get", "alice", code=2)
+    assert "--data" in result.stderr and "--url" in result.stderr
+    result = run("get", "--data", tmp_path / "nowhere", "alice", code=1)
+    assert result.stderr.startswith("error: no store at")
+    assert not (tmp_path / "nowhere").exists()
+    result = run("get", "--data", tmp_path, "--url", "http://localhost:1", "alice", code=2)
+    assert "not both" in result.stderr
+
+
+# ----- deploy, preview, validate ---------------------------------------------------------------
+
+
+def test_deploy_from_a_file_creates_the_store_and_names_the_version_after_it(tmp_path: Path, defs: Path) -> None:
+    store = tmp_path / "fresh"
+    result = run("deploy", "--data", store, defs / "loan-v1.json")
+    assert "loan-v1" in result.stdout and "root version" in result.stdout
+    [version] = as_json(run("definitions", "--data", store, "--json"))
+    assert (version["id"], version["parentId"], version["definition"]) == ("loan-v1", None, LOAN_V1)
+    assert "loan-v1" in run("definitions", "--data", store).stdout
+
+
+def test_deploy_from_stdin_needs_an_id(data: Path) -> None:
+    result = run("deploy", "--data", data, "-", code=2, input=json.dumps(LOAN_V2))
+    assert "--id" in result.stderr
+    deployed = as_json(run("deploy", "--data", data, "-", "--id", "loan-v2", "--parent", "loan-v1", "--path", PATH,
+                           "--json", input=json.dumps(LOAN_V2)))
+    assert (deployed["id"], deployed["parentId"], deployed["historyPath"]) == ("loan-v2", "loan-v1", PATH.split(","))
+    assert deployed["done"] is True and deployed["counts"] == {"migrated": 1, "stayed": 1}
+
+
+def test_deploy_with_a_parent_waits_for_the_materialisation_with_a_progress_bar(data: Path, defs: Path) -> None:
+    result = deploy_v2(data, defs)
+    assert "materialising loan-v2" in result.stderr
+    assert "done: scanned 3 of 3" in result.stdout and "migrated 1, stayed 1" in result.stdout
+    progress = as_json(run("deployment", "--data", data, "loan-v2", "--json"))
+    assert (progress["scanned"], progress["total"], progress["done"]) == (3, 3, True)
+
+
+def test_deploy_no_wait_then_deployment_wait(data: Path, defs: Path) -> None:
+    deployed = as_json(deploy_v2(data, defs, "--no-wait", "--json"))
+    assert (deployed["done"], deployed["scanned"], deployed["total"]) == (False, 0, 3)
+    # Reads see the decision before any record is written.
+    assert as_json(run("get", "--data", data, "alice", "--json"))["version"] == "loan-v2"
+    assert "in progress" in run("deployment", "--data", data, "loan-v2").stdout
+    done = as_json(run("deployment", "--data", data, "loan-v2", "--wait", "--json"))
+    assert done["done"] is True and done["counts"] == {"migrated": 1, "stayed": 1}
+
+
+def test_deploy_dry_run_shows_the_preview_and_writes_nothing(data: Path, defs: Path) -> None:
+    before = as_json(run("definitions", "--data", data, "--json"))
+    result = deploy_v2(data, defs, "--dry-run")
+    assert "would migrate" in result.stdout and "Nothing was written" in result.stdout
+    assert as_json(run("definitions", "--data", data, "--json")) == before
+    assert as_json(run("get", "--data", data, "alice", "--json"))["version"] == "loan-v1"
+    shown = as_json(deploy_v2(data, defs, "--dry-run", "--json"))
+    assert shown["migration"]["wouldMigrate"] == ["alice"]
+    root = run("deploy", "--data", data, defs / "loan-v2.json", "--id", "other", "--dry-run")
+    assert "root version" in root.stdout
+    assert as_json(run("definitions", "--data", data, "--json")) == before
+
+
+def test_preview_counts_flows_and_a_digest_that_deploy_checks(data: Path, defs: Path) -> None:
+    args = ("preview", "--data", data, defs / "loan-v2.json", "--parent", "loan-v1", "--path", PATH)
+    text = run(*args).stdout
+    assert re.search(r"would migrate\s+1\s+alice", text) and re.search(r"would stay\s+1\s+bob", text)
+    assert re.search(r"pending\s+1\s+carol", text)
+    assert re.search(r"underwriting\s+income_verification\s+1", text)
+    shown = as_json(run(*args, "--json"))
+    assert shown["migration"]["counts"] == {"wouldMigrate": 1, "wouldStay": 1, "wouldStrand": 0, "pending": 1}
+    assert shown["migration"]["flows"] == [{"from": "underwriting", "to": "income_verification", "count": 1}]
+    assert shown["digest"] in text
+
+
+def test_deploy_expect_refuses_a_stale_preview_and_accepts_the_current_one(data: Path, defs: Path) -> None:
+    shown = as_json(run("preview", "--data", data, defs / "loan-v2.json", "--parent", "loan-v1", "--path", PATH,
+                        "--json"))
+    result = run("deploy", "--data", data, defs / "loan-v2.json", "--parent", "loan-v1", "--path", PATH,
+                 "--expect", "0" * 64, code=1)
+    assert "no longer the one previewed" in result.stderr
+    deployed = as_json(deploy_v2(data, defs, "--expect", shown["digest"], "--json"))
+    assert deployed["counts"] == {"migrated": 1, "stayed": 1}
+
+
+def test_preview_needs_a_parent(data: Path, defs: Path) -> None:
+    assert "--parent" in run("preview", "--data", data, defs / "loan-v2.json", code=2).stderr
+
+
+def test_validate(tmp_path: Path, defs: Path) -> None:
+    assert run("validate", defs / "loan-v2.json").stdout.startswith("OK: ")
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"initial": "a", "states": {"a": {"on": {"E": "nowhere"}}}}))
+    result = run("validate", bad, code=1)
+    assert result.stderr.startswith(f"error: {bad}: $.states.a.on.E: ")
+    assert "nowhere" in result.stderr
+    result = run("validate", "-", code=1, input="{")
+    assert "error: -: $: the definition is not valid JSON" in result.stderr
+
+
+# ----- actors ------------------------------------------------------------------------------------
+
+
+def test_spawn_send_get_in_text_and_json(data: Path) -> None:
+    spawned = as_json(run("spawn", "--data", data, "loan-v1", "--id", "dave", "--context", '{"amount": 7}', "--json"))
+    assert (spawned["actorId"], spawned["stateValue"], spawned["seq"], spawned["context"]) == ("dave", "review", 0, {"amount": 7})
+    assert HEX16.fullmatch(spawned["fingerprint"])
+    text = run("send", "--data", data, "dave", "SUBMIT_INFO").stdout
+    assert re.search(r"state\s+fee", text) and re.search(r"handled\s+yes", text)
+    step = as_json(run("send", "--data", data, "dave", "PAY_FEE", "--payload", '{"amount": 50}', "--guard", "ok=true",
+                       "--expected-seq", "1", "--json"))
+    assert (step["actorId"], step["stateValue"], step["seq"], step["handled"]) == ("dave", "underwriting", 2, True)
+    got = as_json(run("get", "--data", data, "dave", "--json"))
+    assert (got["actorId"], got["stateValue"], got["version"], got["historyLength"]) == ("dave", "underwriting", "loan-v1", 2)
+    assert HEX16.fullmatch(got["fingerprint"]) and got["fingerprint"] != spawned["fingerprint"]
+    text = run("get", "--data", data, "dave").stdout
+    assert re.search(r"state\s+underwriting", text) and got["fingerprint"] in text
+
+
+def test_an_event_the_state_does_not_handle_is_reported_not_recorded(data: Path) -> None:
+    step = as_json(run("send", "--data", data, "carol", "APPROVE", "--json"))
+    assert (step["handled"], step["seq"], step["stateValue"]) == (False, 1, "fee")
+    assert "handled  no" in run("send", "--data", data, "carol", "APPROVE").stdout
+
+
+def test_history_in_text_and_json(data: Path) -> None:
+    events = as_json(run("history", "--data", data, "alice", "--json"))
+    assert [(e["index"], e["type"], e["payload"]) for e in events] == [
+        (0, "SUBMIT_INFO", {"by": "alice"}), (1, "PAY_FEE", {"by": "alice"})]
+    page = as_json(run("history", "--data", data, "alice", "--after", "0", "--limit", "5", "--json"))
+    assert [e["index"] for e in page] == [1]
+    lines = run("history", "--data", data, "alice").stdout.splitlines()
+    assert lines[0].split()[:2] == ["#", "event"] and lines[2].split()[:2] == ["1", "PAY_FEE"]
+
+
+def test_decisions_in_text_and_json(data: Path, defs: Path) -> None:
+    deploy_v2(data, defs)
+    [alice] = as_json(run("decisions", "--data", data, "--actor", "alice", "--json"))
+    assert (alice["actorId"], alice["kind"], alice["deployment"], alice["landing"]) == (
+        "alice", "migrated", "loan-v2", "income_verification")
+    assert HEX16.fullmatch(alice["actorFingerprint"]) and alice["actorFingerprint"] == alice["pathFingerprint"]
+    records = as_json(run("decisions", "--data", data, "--deployment", "loan-v2", "--json"))
+    assert [(r["actorId"], r["kind"]) for r in records] == [("alice", "migrated"), ("bob", "stayed")]
+    assert records[1]["reason"] == {"code": "differs", "index": 1}
+    text = run("decisions", "--data", data, "--deployment", "loan-v2").stdout
+    assert re.search(r"bob\s+loan-v2\s+stayed\s+-\s+differs \(index=1\)", text)
+    assert "--actor" in run("decisions", "--data", data, code=2).stderr
+
+
+def test_actors_in_text_and_json_with_filters_and_pages(data: Path, defs: Path) -> None:
+    deploy_v2(data, defs)
+    listed = as_json(run("actors", "--data", data, "--json"))
+    assert [(a["actorId"], a["version"], a["stateValue"]) for a in listed] == [
+        ("alice", "loan-v2", "income_verification"), ("bob", "loan-v1", "underwriting"), ("carol", "loan-v1", "fee")]
+    assert all(HEX16.fullmatch(a["fingerprint"]) for a in listed)
+    assert [a["actorId"] for a in as_json(run("actors", "--data", data, "--state", "fee", "--json"))] == ["carol"]
+    assert [a["actorId"] for a in as_json(run("actors", "--data", data, "--state", '"underwriting"', "--json"))] == ["bob"]
+    assert [a["actorId"] for a in as_json(run("actors", "--data", data, "--definition", "loan-v2", "--json"))] == ["alice"]
+    page = run("actors", "--data", data, "--limit", "1")
+    assert [line.split()[0] for line in page.stdout.splitlines()] == ["actor", "alice"]
+    assert "--after alice" in page.stderr
+    assert [a["actorId"] for a in as_json(run("actors", "--data", data, "--after", "alice", "--limit", "1", "--json"))] == ["bob"]
+
+
+def test_a_send_to_a_missing_actor_exits_1_with_a_message(data: Path) -> None:
+    result = run("send", "--data", data, "nobody", "SUBMIT_INFO", code=1)
+    assert result.stderr == "error: no actor 'nobody'\n" and result.stdout == ""
+
+
+def test_an_expected_seq_conflict_exits_1_and_sends_nothing(data: Path) -> None:
+    result = run("send", "--data", data, "carol", "PAY_FEE", "--expected-seq", "0", code=1)
+    assert "error: actor 'carol' is at seq 1, not 0" in result.stderr
+    assert as_json(run("get", "--data", data, "carol", "--json"))["seq"] == 1
+
+
+@pytest.mark.parametrize("option", [["--payload", "{"], ["--payload", "[1]"], ["--guard", "ok=maybe"], ["--guard", "ok"]])
+def test_bad_option_values_are_usage_errors(data: Path, option: list[str]) -> None:
+    result = run("send", "--data", data, "carol", "PAY_FEE", *option, code=2)
+    assert "Invalid value" in result.stderr
+
+
+def test_idempotency_key_returns_the_first_answer(data: Path) -> None:
+    first = as_json(run("send", "--data", data, "carol", "PAY_FEE", "--idempotency-key", "k1", "--json"))
+    again = as_json(run("send", "--data", data, "carol", "PAY_FEE", "--idempotency-key", "k1", "--json"))
+    assert first == again and first["seq"] == 2
+    assert as_json(run("get", "--data", data, "carol", "--json"))["seq"] == 2
+
+
+def test_a_stranded_actor_refuses_events_until_released(data: Path, defs: Path, tmp_path: Path) -> None:
+    no_waiver = copy.deepcopy(LOAN_V1)
+    del no_waiver["states"]["fee"]["on"]["WAIVE_FEE"]
+    (tmp_path / "strict.json").write_text(json.dumps(no_waiver))
+    run("deploy", "--data", data, tmp_path / "strict.json", "--parent", "loan-v1", "--path", "SUBMIT_INFO")
+    result = run("send", "--data", data, "bob", "APPROVE", code=1)
+    assert "needs rescue" in result.stderr
+    released = run("release", "--data", data, "bob")
+    assert released.stdout.startswith("released bob")
+    assert as_json(run("send", "--data", data, "bob", "APPROVE", "--json"))["stateValue"] == "approved"
+    assert "not stranded" in run("release", "--data", data, "bob", code=1).stderr
+
+
+# ----- keys, backup, restore, rotate-key ---------------------------------------------------------
+
+
+def test_api_keys_create_list_revoke(data: Path) -> None:
+    created = run("keys", "create", "--data", data, "--scope", "write", "--name", "ci")
+    tokens = re.findall(r"^sk_\S+$", created.stdout, re.MULTILINE)
+    assert len(tokens) == 1 and "only showing" in created.stderr
+    key_id = tokens[0].split("_")[1]
+    listed = as_json(run("--data", data, "keys", "list", "--json"))
+    assert listed == [{"id": key_id, "scope": "write", "name": "ci", "createdAt": listed[0]["createdAt"]}]
+    assert tokens[0] not in run("keys", "list", "--data", data).stdout
+    made = as_json(run("keys", "create", "--data", data, "--scope", "read", "--json"))
+    assert made["token"].startswith(f"sk_{made['id']}_") and made["scope"] == "read"
+    run("keys", "revoke", "--data", data, key_id)
+    assert [k["id"] for k in as_json(run("keys", "list", "--data", data, "--json"))] == [made["id"]]
+    assert "no API key" in run("keys", "revoke", "--data", data, key_id, code=1).stderr
+    assert "Invalid value" in run("keys", "create", "--data", data, "--scope", "root", code=2).stderr
+
+
+def test_backup_then_restore_then_get_from_the_restored_store(data: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "backup"
+    result = run("backup", "--data", data, dest)
+    assert "backing up" in result.stderr and (dest / "data.mdb").is_file()
+    assert "already exists" in run("backup", "--data", data, dest, code=1).stderr
+    restored = tmp_path / "restored"
+    assert "restored" in run("restore", dest, "--data", restored).stdout
+    original = as_json(run("get", "--data", data, "alice", "--json"))
+    assert as_json(run("get", "--data", restored, "alice", "--json")) == original
+    assert "not empty" in run("restore", dest, "--data", restored, code=1).stderr
+    assert "not a statekeep backup" in run("restore", tmp_path / "defs", "--data", tmp_path / "r2", code=1).stderr
+
+
+def test_a_restore_that_does_not_open_with_the_key_leaves_nothing(data: Path, tmp_path: Path) -> None:
+    run("backup", "--data", data, tmp_path / "backup")
+    wrong = base64.b64encode(os.urandom(32)).decode()
+    result = run("restore", tmp_path / "backup", "--data", tmp_path / "restored", "--key", wrong, code=1)
+    assert "does not open" in result.stderr
+    assert not (tmp_path / "restored").exists()
+
+
+def test_rotate_key_then_the_old_key_fails_and_the_new_key_opens(tmp_path: Path, defs: Path) -> None:
+    old, new = os.urandom(32).hex(), base64.b64encode(os.urandom(32)).decode()
+    store = tmp_path / "data"
+    run("deploy", "--data", store, "--key", old, defs / "loan-v1.json")
+    run("spawn", "--data", store, "--key", old, "loan-v1", "--id", "alice", "--context", '{"secret": 1}')
+    run("send", "--data", store, "--key", old, "alice", "SUBMIT_INFO", "--payload", '{"income": 5}')
+    new_file = tmp_path / "new.key"
+    new_file.write_text(new)
+    result = run("rotate-key", "--data", store, "--key", old, "--new-key-file", new_file)
+    assert "re-encrypting" in result.stderr and "opens with the new key only" in result.stdout
+    assert f"--key-file {new_file}" in result.stdout
+    refused = run("get", "--data", store, "--key", old, "alice", code=1)
+    assert "does not open this store" in refused.stderr and "--key-file" in refused.stderr
+    opened = as_json(run("get", "--data", store, "--key-file", new_file, "alice", "--json"))
+    assert opened["context"] == {"secret": 1}
+    history = as_json(run("history", "alice", "--json", env={"STATEKEEP_DATA": str(store), "STATEKEEP_KEY": new}))
+    assert history[0]["payload"] == {"income": 5}
+    assert "--new-key" in run("rotate-key", "--data", store, "--key", new, code=2).stderr
+
+
+def test_rotate_key_says_when_the_default_key_file_holds_the_old_key(data: Path, tmp_path: Path, key_dir: Path) -> None:
+    result = run("rotate-key", "--data", data, "--new-key", os.urandom(32).hex(), "--json")
+    shown = as_json(result)
+    assert HEX16.fullmatch(shown["keyId"]) and shown["values"] > 0
+    assert Path(shown["defaultKeyFile"]).parent == key_dir
+
+
+# ----- the demo --------------------------------------------------------------------------------
+
+
+def test_the_demo_in_json_alice_migrated_and_bob_stayed() -> None:
+    report = as_json(run("demo", "--actors", "500", "--json"))
+    assert report["actors"] == 500 and sum(report["mix"].values()) == 500
+    alice, bob = report["alice"], report["bob"]
+    assert (alice["actor"]["version"], alice["actor"]["stateValue"]) == ("loan-v2", "income_verification")
+    assert [d["kind"] for d in alice["decisions"]] == ["migrated"]
+    assert (bob["actor"]["version"], bob["actor"]["stateValue"]) == ("loan-v1", "underwriting")
+    assert [(d["kind"], d["reason"]) for d in bob["decisions"]] == [("stayed", {"code": "differs", "index": 1})]
+    counts = report["preview"]["counts"]
+    assert report["deployment"]["done"] is True
+    assert report["deployment"]["counts"] == {"migrated": counts["wouldMigrate"], "stayed": counts["wouldStay"]}
+    assert counts["wouldMigrate"] == report["mix"]["paid"]
+    assert set(report["timings"]) >= {"build", "preview", "deploy_v2", "materialise", "total"}
+
+
+def test_the_demo_in_text_keeps_its_store_with_data(tmp_path: Path, key_dir: Path) -> None:
+    store = tmp_path / "demo"
+    result = run("demo", "--actors", "300", "--data", store)
+    assert re.search(r"Alice \(SUBMIT_INFO, PAY_FEE\) is on loan-v2, in income_verification", result.stdout)
+    assert re.search(r"Bob \(SUBMIT_INFO, WAIVE_FEE\) is on loan-v1, in underwriting", result.stdout)
+    assert "differs from the path at index 1 (WAIVE_FEE, not PAY_FEE)" in result.stdout
+    assert "materialising loan-v2" in result.stderr
+    assert as_json(run("get", "--data", store, "alice", "--json"))["version"] == "loan-v2"
+    assert "not empty" in run("demo", "--actors", "300", "--data", store, code=1).stderr
+
+
+def test_the_demo_on_a_temporary_store_leaves_no_key_behind(key_dir: Path) -> None:
+    run("demo", "--actors", "50")
+    assert not key_dir.exists() or not any(key_dir.iterdir())
+    assert os.environ["STATEKEEP_KEY_DIR"] == str(key_dir)
+
+
+# ----- as a process ----------------------------------------------------------------------------
+
+
+def process(*args: str | Path, input: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "statekeep", *map(str, args)], input=input, capture_output=True,
+                          text=True, env={**os.environ, **(env or {})}, timeout=120)
+
+
+def test_process_deploy_from_stdin_spawn_send_and_get_json(tmp_path: Path) -> None:
+    env = {"STATEKEEP_DATA": str(tmp_path / "data")}
+    deployed = process("deploy", "-", "--id", "loan-v1", input=json.dumps(LOAN_V1), env=env)
+    assert deployed.returncode == 0, deployed.stderr
+    assert process("spawn", "loan-v1", "--id", "alice", env=env).returncode == 0
+    sent = process("send", "alice", "SUBMIT_INFO", "--json", env=env)
+    assert sent.returncode == 0 and json.loads(sent.stdout)["stateValue"] == "fee"
+    got = process("--json", "get", "alice", env=env)
+    assert got.returncode == 0 and json.loads(got.stdout)["actorId"] == "alice"
+
+
+def test_process_failures_exit_1_or_2_without_a_traceback(tmp_path: Path, defs: Path) -> None:
+    env = {"STATEKEEP_DATA": str(tmp_path / "data")}
+    assert process("deploy", defs / "loan-v1.json", env=env).returncode == 0
+    missing = process("send", "nobody", "SUBMIT_INFO", env=env)
+    assert (missing.returncode, missing.stdout, missing.stderr) == (1, "", "error: no actor 'nobody'\n")
+    usage = process("send", "nobody", env=env)
+    assert usage.returncode == 2 and "Missing argument 'EVENT_TYPE'" in usage.stderr
+    for result in (missing, usage):
+        assert "Traceback" not in result.stderr
+
+
+def test_process_demo_and_help() -> None:
+    result = process("demo", "--actors", "200")
+    assert result.returncode == 0, result.stderr
+    assert "Alice (SUBMIT_INFO, PAY_FEE) is on loan-v2, in income_verification" in result.stdout
+    assert process("--help").stdout.startswith("Usage: statekeep ")
+
+
+# ----- the same commands against a server (--url) --------------------------------------------
+
+
+def test_the_commands_work_against_a_server_as_on_a_store(tmp_path: Path, defs: Path) -> None:
+    from served import served
+
+    with served(tmp_path / "served") as server:
+        remote = ["--url", server.url, "--api-key", server.admin]
+        run(*remote, "deploy", defs / "loan-v1.json")
+        run(*remote, "spawn", "loan-v1", "--id", "alice", "--context", '{"applicant": "alice"}')
+        for event in ("SUBMIT_INFO", "PAY_FEE"):
+            run(*remote, "send", "alice", event)
+        shown = as_json(run(*remote, "--json", "preview", defs / "loan-v2.json", "--parent", "loan-v1", "--path", PATH))
+        assert shown["migration"]["wouldMigrate"] == ["alice"]
+        run(*remote, "deploy", defs / "loan-v2.json", "--parent", "loan-v1", "--path", PATH)
+        alice = as_json(run(*remote, "--json", "get", "alice"))
+        assert (alice["version"], alice["stateValue"]) == ("loan-v2", "income_verification")
+        assert HEX16.fullmatch(alice["fingerprint"])
+        [record] = as_json(run(*remote, "--json", "decisions", "--actor", "alice"))
+        assert (record["kind"], record["actorId"]) == ("migrated", "alice")
+        assert [a["actorId"] for a in as_json(run(*remote, "--json", "actors"))] == ["alice"]
+        assert server.keep.get("alice").version == "loan-v2", "it went through the server's store"
+
+        made = run(*remote, "keys", "create", "--scope", "read")
+        token = re.search(r"sk_[\w-]+", made.stdout)
+        assert token is not None
+        reader = ["--url", server.url, "--api-key", token.group(0)]
+        run(*reader, "get", "alice")
+        refused = run(*reader, "send", "alice", "VERIFIED", code=1)
+        assert "scope 'write'" in refused.output
+        assert "API key" in run("--url", server.url, "get", "alice", code=1).output
+        assert "local store only" in run(*remote, "backup", tmp_path / "copy", code=1).output
+
+
+def test_statekeep_serve_prints_one_admin_key_at_the_first_start_and_serves(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = os.environ | {"STATEKEEP_DATA": str(tmp_path / "data")}
+    server = subprocess.Popen([sys.executable, "-m", "statekeep", "serve", "--port", str(port)], env=env,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stderr is not None
+        lines: list[str] = []
+        while not any("serving" in line for line in lines):
+            line = server.stderr.readline()
+            assert line, "the server stopped: " + "".join(lines)
+            lines.append(line)
+        token = re.search(r"sk_[\w-]+", "".join(lines))
+        assert token is not None, lines
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/v1/health")
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        assert health.json() == {"status": "ok"}
+        keys = httpx.get(f"http://127.0.0.1:{port}/v1/keys", headers={"Authorization": f"Bearer {token.group(0)}"})
+        assert [k["scope"] for k in keys.json()] == ["admin"]
+    finally:
+        server.terminate()
+        server.wait(10)
+    # A second start finds the key and prints none.
+    again = subprocess.Popen([sys.executable, "-m", "statekeep", "serve", "--port", str(port)], env=env,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        assert again.stderr is not None
+        line = again.stderr.readline()
+        assert "serving" in line and "sk_" not in line
+    finally:
+        again.terminate()
+        again.wait(10)
