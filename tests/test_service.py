@@ -18,20 +18,8 @@ import pytest
 import statekeep
 from statekeep.service.batcher import GroupCommitter
 from served import Served, served
+from test_keep import LOAN_V1, LOAN_V2, PATH
 
-LOAN_V1: dict[str, Any] = {
-    "id": "loan", "initial": "review", "context": {"limit": 1000},
-    "states": {
-        "review": {"on": {"SUBMIT_INFO": "fee", "NOTE": {"actions": "note"}}},
-        "fee": {"on": {"PAY_FEE": "underwriting", "WAIVE_FEE": "underwriting"}},
-        "underwriting": {"on": {"APPROVE": "approved"}},
-        "approved": {"type": "final"},
-    },
-}
-LOAN_V2 = copy.deepcopy(LOAN_V1)
-LOAN_V2["states"]["fee"]["on"]["PAY_FEE"] = "income_verification"
-LOAN_V2["states"]["income_verification"] = {"on": {"VERIFIED": "underwriting"}}
-PATH = ["SUBMIT_INFO", "PAY_FEE"]
 
 pytestmark = pytest.mark.usefixtures("key_dir")
 
