@@ -2,8 +2,8 @@
 
     python benches/bench_http.py [--actors 10000] [--seconds 10] [--rate 1000]
 
-Builds a store of loan actors, starts `statekeep serve` on it (a real uvicorn process on
-loopback), then
+Builds a store of loan actors, starts `statekeep serve` on it (a real uvicorn server on
+loopback, in one process and then in two), then
 - runs `wrk` (Debian's package) with 64 connections sending `POST /v1/actors/{id}/events`
   to random actors: durable sends per second and wrk's latency percentiles;
 - runs an open-loop generator (asyncio, raw HTTP/1.1 on keep-alive connections) that starts
@@ -65,8 +65,8 @@ def build(data: Path, actors: int) -> str:
         return token
 
 
-def start_server(data: Path, port: int) -> subprocess.Popen[bytes]:
-    code = f"from statekeep.service import serve; serve({str(data)!r}, port={port})"
+def start_server(data: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    code = f"from statekeep.service import serve; serve({str(data)!r}, port={port}, workers={workers})"
     server = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -137,6 +137,7 @@ def main() -> None:
     parser.add_argument("--actors", type=int, default=10_000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rate", type=int, default=1_000)
+    parser.add_argument("--workers", default="1,2", help="server processes to try, comma-separated")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
@@ -144,15 +145,18 @@ def main() -> None:
         os.environ.setdefault("STATEKEEP_KEY_DIR", str(Path(tmp) / "keys"))
         data = Path(tmp) / "data"
         token = build(data, args.actors)
-        port = free_port()
-        server = start_server(data, port)
-        try:
-            report: dict[str, object] = {"actors": args.actors}
-            report["wrk"] = [run_wrk(port, token, args.actors, args.seconds, c) for c in (16, 64)]
-            report["open_loop"] = asyncio.run(open_loop(port, token, args.actors, args.seconds, args.rate))
-        finally:
-            server.terminate()
-            server.wait()
+        report: dict[str, object] = {"actors": args.actors}
+        for workers in map(int, args.workers.split(",")):
+            port = free_port()
+            server = start_server(data, port, workers)
+            try:
+                time.sleep(1.0 * workers)  # every worker up before the load starts
+                report[f"workers={workers}"] = {
+                    "wrk": [run_wrk(port, token, args.actors, args.seconds, c) for c in (16, 64)],
+                    "open_loop": asyncio.run(open_loop(port, token, args.actors, args.seconds, args.rate))}
+            finally:
+                server.terminate()
+                server.wait()
         with statekeep.Keep(data, scan=False) as keep:
             # Every acknowledged send is in the store (wrk's count includes the ones in flight at its end).
             report["events_stored"] = sum(keep.get(f"a{i:06d}").seq for i in range(args.actors))

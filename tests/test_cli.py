@@ -542,3 +542,53 @@ def test_statekeep_serve_prints_one_admin_key_at_the_first_start_and_serves(tmp_
     finally:
         again.terminate()
         again.wait(10)
+
+
+def test_statekeep_serve_in_two_processes_shares_one_store(tmp_path: Path) -> None:
+    import socket
+    import threading
+    import time
+
+    import statekeep
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    key = os.urandom(32).hex()
+    server = subprocess.Popen([sys.executable, "-m", "statekeep", "serve", "--data", str(tmp_path / "data"), "--key",
+                               key, "--port", str(port), "--workers", "2"], stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stderr is not None
+        banner = "".join(server.stderr.readline() for _ in range(6))
+        token = re.search(r"sk_[\w-]+", banner)
+        assert token is not None and "in 2 processes" in banner, banner
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                client = statekeep.connect(url, api_key=token.group(0))
+                client.deploy("notes", {"initial": "open", "states": {"open": {"on": {"NOTE": {"actions": "note"}}}}})
+                break
+            except statekeep.Error:
+                assert time.monotonic() < deadline, "the workers did not start"
+                time.sleep(0.1)
+        client.spawn_many("notes", [None] * 4, actor_ids=["w0", "w1", "w2", "w3"])
+
+        def sender(actor: str) -> None:
+            with statekeep.connect(url, api_key=token.group(0)) as c:
+                for n in range(25):
+                    c.send(actor, {"type": "NOTE", "n": n})
+
+        threads = [threading.Thread(target=sender, args=(f"w{i}",)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert [client.get(f"w{i}").seq for i in range(4)] == [25] * 4
+        assert [h["payload"]["n"] for h in client.history("w2")] == list(range(25))
+    finally:
+        server.terminate()
+        server.wait(20)
+    # The store opens with the key the workers were given, and holds what they acknowledged.
+    with statekeep.open(tmp_path / "data", key=key) as keep:
+        assert keep.get("w3").seq == 25

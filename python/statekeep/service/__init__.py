@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import sys
 from pathlib import Path
 
+from starlette.applications import Starlette
+
+from statekeep import crypto
 from statekeep.keep import Keep
 from statekeep.service.app import create_app
 
-__all__ = ["create_app", "serve"]
+__all__ = ["create_app", "serve", "worker_app"]
+
+#: How :func:`serve` tells its worker processes which store to open.
+_WORKER_DATA = "STATEKEEP_SERVE_DATA"
 
 
 def serve(data: str | os.PathLike[str], *, host: str = "127.0.0.1", port: int = 8080,
-          key: bytes | str | None = None) -> None:
-    """Serve the store in ``data`` until interrupted. The first start of a store with no API
+          key: bytes | str | None = None, workers: int = 1) -> None:
+    """Serve the store in ``data`` until interrupted, in ``workers`` processes (each with its
+    own group commits; LMDB serialises their writes). The first start of a store with no API
     keys creates an admin key and prints it once."""
     import uvicorn
 
@@ -25,8 +33,21 @@ def serve(data: str | os.PathLike[str], *, host: str = "127.0.0.1", port: int = 
             print(f"statekeep: the store has no API keys; created an admin key (shown only now):\n\n"
                   f"    {admin.token}\n\nCreate narrower keys with: statekeep keys create --scope write",
                   file=sys.stderr, flush=True)
-        print(f"statekeep: serving {data} on http://{host}:{port} (docs at /docs)", file=sys.stderr, flush=True)
-        uvicorn.run(create_app(keep), host=host, port=port, log_level="warning", access_log=False,
-                    loop="auto", http="auto", lifespan="on")
+        print(f"statekeep: serving {data} on http://{host}:{port} (docs at /docs)"
+              + (f" in {workers} processes" if workers > 1 else ""), file=sys.stderr, flush=True)
+        options = {"host": host, "port": port, "log_level": "warning", "access_log": False, "lifespan": "on"}
+        if workers == 1:
+            uvicorn.run(create_app(keep), **options)  # type: ignore[arg-type]
+            return
     finally:
         keep.close()
+    # The workers open the store themselves; the key goes to them in their environment.
+    os.environ[_WORKER_DATA] = str(data)
+    if key is not None:
+        os.environ["STATEKEEP_KEY"] = base64.b64encode(crypto.parse_key(key)).decode()
+    uvicorn.run("statekeep.service:worker_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+
+
+def worker_app() -> Starlette:
+    """The app of one worker process started by :func:`serve`: it opens and owns its keep."""
+    return create_app(Keep(Path(os.environ[_WORKER_DATA])), owns_keep=True)

@@ -368,8 +368,8 @@ def deploy_args(body: Mapping[str, Any], *, expect: bool) -> dict[str, Any]:
     return args
 
 
-def create_app(keep: Keep, *, auth: bool = True) -> Starlette:
-    """The ASGI app serving ``keep``. The caller owns the keep (and closes it)."""
+def create_app(keep: Keep, *, auth: bool = True, owns_keep: bool = False) -> Starlette:
+    """The ASGI app serving ``keep``; it closes the keep when it shuts down if it ``owns_keep``."""
     service = Service(keep, auth=auth)
 
     async def not_found(request: Request, exc: Exception) -> Response:
@@ -381,6 +381,8 @@ def create_app(keep: Keep, *, auth: bool = True) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         service.commits.close()
+        if owns_keep:
+            keep.close()
 
     app = Starlette(routes=service.routes(), exception_handlers={404: not_found, 405: not_found}, lifespan=lifespan)
     app.state.service = service
