@@ -169,20 +169,6 @@ class Txn:
             out.append(key)
         return out
 
-    def last_key(self, db: str, prefix: bytes) -> bytes | None:
-        """The greatest key that starts with ``prefix``: step back from the first key past them."""
-        cursor = self._txn.cursor(db=self._dbs[db])
-        past = _successor(prefix)
-        found = cursor.last() if past is None or not cursor.set_range(past) else cursor.prev()
-        key = bytes(cursor.key()) if found else b""
-        return key if found and key.startswith(prefix) else None
-
-
-def _successor(prefix: bytes) -> bytes | None:
-    """The least byte string greater than every string that starts with ``prefix``."""
-    stripped = prefix.rstrip(b"\xff")
-    return stripped[:-1] + bytes([stripped[-1] + 1]) if stripped else None
-
 
 class Writes:
     """Puts, deletes and counter changes gathered for one transaction, applied together: a
