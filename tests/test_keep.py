@@ -367,3 +367,10 @@ def test_a_store_of_another_format_is_refused_with_what_to_do(tmp_path: Path) ->
     env.close()
     with pytest.raises(statekeep.Error, match="format b'1'.*open it with the statekeep that wrote it"):
         statekeep.open(tmp_path / "data")
+
+
+def test_expect_on_a_version_without_a_parent_is_refused_with_why(tmp_path: Path) -> None:
+    with statekeep.Keep(tmp_path / "data", scan=False) as keep:
+        with pytest.raises(ValueError, match="without a parent has no preview"):
+            keep.deploy("loan-v1", LOAN_V1, expect="0" * 64)
+        assert keep.definitions() == [], "nothing was committed"

@@ -13,6 +13,7 @@ core, commit by commit, and a background scan materialises the rest in bounded t
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import os
 import sys
@@ -191,6 +192,9 @@ class Keep:
             if parent is not None and parent not in self._seq_of:
                 raise NotFound(f"parent version '{parent}' is not deployed")
             if expect is not None:
+                if parent is None:
+                    raise ValueError("'expect' is a preview's digest, and a version without a parent has no preview: "
+                                     "deploy it without 'expect'")
                 shown = self._preview(txn, body, machine).digest
                 if shown != expect:
                     raise Conflict(f"the outcome of deploying '{id}' is no longer the one previewed "
@@ -271,17 +275,25 @@ class Keep:
             flows=[{"from": json.loads(a), "to": json.loads(b), "count": n} for (a, b), n in sorted(flows.items())],
             reasons=reasons, digest=digest)
 
-    def _candidates(self, txn: s.Txn, version: str) -> Iterator[tuple[str, CoreActor]]:
-        """Every actor that may be on ``version`` once caught up: those materialised on it or on
-        one of its ancestors (an unscanned commit may still move them down)."""
-        seqs = []
-        cursor_version: str | None = version
-        while cursor_version is not None:
-            seqs.append(self._seq_of[cursor_version])
-            cursor_version = self._registry.version(cursor_version)["parent"]
-        for seq in seqs:
-            for key, _ in txn.items("by_version", s.u32(seq)):
-                yield key[4:].decode(), self._registry.load_actor(_must(txn.get("actors", key[4:])))
+    def _candidates(self, txn: s.Txn, version: str, after: str | None = None) -> Iterator[tuple[str, CoreActor]]:
+        """Every actor that may be on ``version`` once caught up, in id order (after ``after``):
+        those materialised on it, and those on an ancestor that a deployment still being
+        scanned may move down. (Only a deployment from a version moves actors off it, and its
+        scan visits every actor there; so once those scans are done, an actor materialised on
+        an ancestor is decided for all of them, and moves again only by a write.)"""
+        scanning = {self._registry.version(self._registry.versions()[s.read_u32(key)])["parent"]
+                    for key, raw in txn.items("scans") if not s.loads(raw)["done"]}
+        seqs = [self._seq_of[version]]
+        ancestor = self._registry.version(version)["parent"]
+        while ancestor is not None:
+            if ancestor in scanning:
+                seqs.append(self._seq_of[ancestor])
+            ancestor = self._registry.version(ancestor)["parent"]
+        start = None if after is None else s.actor_key(after) + b"\x00"
+        streams = [(key[4:] for key, _ in txn.items("by_version", s.u32(seq), None if start is None else s.u32(seq) + start))
+                   for seq in seqs]
+        for key in heapq.merge(*streams):
+            yield key.decode(), self._registry.load_actor(_must(txn.get("actors", key)))
 
     # ----- actors -------------------------------------------------------------------------------
 
@@ -431,17 +443,21 @@ class Keep:
             self._refresh(txn)
             if after is not None:
                 _check_name(after, "'after' (an actor id)")
-            start = s.actor_key(after) + b"\x00" if after is not None else None
             out: list[Actor] = []
-            for key, raw in txn.items("actors", start=start):
-                actor, _ = self._registry.catch_up(self._registry.load_actor(raw))
+            if definition_id is not None:
+                self._version_seq(definition_id)
+                found: Iterable[tuple[str, CoreActor]] = self._candidates(txn, definition_id, after)
+            else:
+                start = s.actor_key(after) + b"\x00" if after is not None else None
+                found = ((key.decode(), self._registry.load_actor(raw)) for key, raw in txn.items("actors", start=start))
+            for actor_id, stored in found:
+                actor, _ = self._registry.catch_up(stored)
                 if definition_id is not None and actor.version != definition_id:
                     continue
                 if state is not None and actor.value != state:
                     continue
                 if status is not None and actor.status != status:
                     continue
-                actor_id = key.decode()
                 out.append(self._view(actor_id, actor, self._context(txn, actor_id)))
                 if limit is not None and len(out) >= limit:
                     break
