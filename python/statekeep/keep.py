@@ -307,7 +307,8 @@ class Keep:
         """Start many actors on a version in one transaction."""
         contexts = list(contexts)
         ids = list(actor_ids) if actor_ids is not None else [None] * len(contexts)
-        request = s.dumps({"op": "spawn", "version": definition_id, "contexts": contexts, "ids": ids})
+        request = _request_digest(idempotency_key, {"op": "spawn", "version": definition_id, "contexts": contexts,
+                                                    "ids": ids})
         with self._writing() as txn:
             replay = self._idempotent(txn, idempotency_key, request)
             if replay is not None:
@@ -340,14 +341,15 @@ class Keep:
 
     def _send_all(self, items: list[tuple[str, Event, Mapping[str, bool] | None, int | None]],
                   idempotency_key: str | None) -> list[StepResult]:
-        request = s.dumps({"op": "send", "items": [[a, e, dict(g or {}), x] for a, e, g, x in items]})
+        request = _request_digest(idempotency_key, {"op": "send", "items": [[a, e, dict(g or {}), x]
+                                                                           for a, e, g, x in items]})
         with self._writing() as txn:
             replay = self._idempotent(txn, idempotency_key, request)
             if replay is not None:
                 return [StepResult(**r) for r in replay]
             results = []
             for actor_id, event, guards, expected_seq in items:
-                event_type, payload = _split_event(event)
+                event_type, payload = split_event(event)
                 actor, decisions = self._touch(txn, actor_id)
                 if expected_seq is not None and expected_seq != actor.history_length:
                     raise Conflict(f"actor '{actor_id}' is at seq {actor.history_length}, not {expected_seq}: "
@@ -541,10 +543,11 @@ class Keep:
         """Re-seal up to ``batch`` values of ``table`` not yet under ``new_id``; returns the last
         key visited (None at the end) and how many were visited."""
         last = None
-        n = 0
-        for n, (key, raw) in enumerate(txn.items(table, start=None if after is None else after + b"\x00")):
-            if n >= batch:
-                return last, n
+        visited = 0
+        for key, raw in txn.items(table, start=None if after is None else after + b"\x00"):
+            if visited >= batch:
+                return last, visited
+            visited += 1
             last = key
             if table == "contexts":
                 if crypto.Sealer.key_id_of(raw) != new_id:
@@ -556,7 +559,7 @@ class Keep:
                     payload = self._sealer.open(event.sealed_payload, table="events", record=key)
                     fresh = self._sealer.seal(payload, table="events", record=key)
                     txn.put("events", key, s.pack_event(s.EventRecord(event.type, event.at_ns, fresh)))
-        return None, n + (last is not None)
+        return None, visited
 
     # ----- API keys (for the service) ----------------------------------------------------------
 
@@ -655,7 +658,7 @@ class Keep:
 
     # ----- idempotency --------------------------------------------------------------------------
 
-    def _idempotent(self, txn: s.Txn, key: str | None, request: bytes) -> Any:
+    def _idempotent(self, txn: s.Txn, key: str | None, request: str) -> Any:
         if key is None:
             return None
         _check_name(key, "an idempotency key")
@@ -663,14 +666,13 @@ class Keep:
         if raw is None:
             return None
         stored = s.loads(raw)
-        if stored["request"] != hashlib.sha256(request).hexdigest():
+        if stored["request"] != request:
             raise Conflict(f"idempotency key '{key}' was used for a different request; use a new key")
         return stored["result"]
 
-    def _remember(self, txn: s.Txn, key: str | None, request: bytes, result: Any) -> None:
+    def _remember(self, txn: s.Txn, key: str | None, request: str, result: Any) -> None:
         if key is not None:
-            txn.put("idempotency", key.encode(),
-                    s.dumps({"request": hashlib.sha256(request).hexdigest(), "result": result}))
+            txn.put("idempotency", key.encode(), s.dumps({"request": request, "result": result}))
 
     # ----- sealing ------------------------------------------------------------------------------
 
@@ -733,6 +735,12 @@ class Keep:
             return True
 
 
+def _request_digest(idempotency_key: str | None, request: Any) -> str:
+    """What an idempotency key is bound to; only computed when there is a key (a batch of
+    thousands is not serialised for nothing)."""
+    return "" if idempotency_key is None else hashlib.sha256(s.dumps(request)).hexdigest()
+
+
 def _api_key(key_id: str, stored: Mapping[str, Any]) -> ApiKey:
     return ApiKey(id=key_id, scope=stored["scope"], name=stored["name"], created_at=stored["created_at"])
 
@@ -749,7 +757,8 @@ def _check_name(name: str, what: str) -> None:
         raise ValueError(f"{what} is a non-empty string of at most 256 bytes without NUL characters")
 
 
-def _split_event(event: Event) -> tuple[str, dict[str, Any]]:
+def split_event(event: Event) -> tuple[str, dict[str, Any]]:
+    """An event's type and payload fields; the one check of an event's form (the client's too)."""
     if isinstance(event, str):
         return event, {}
     if isinstance(event, Mapping) and isinstance(event.get("type"), str) and event["type"]:
