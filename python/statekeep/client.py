@@ -3,20 +3,19 @@ results and exceptions as ``statekeep.open(...)``. One interface, two transports
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from statekeep import wire
+from statekeep import problems, wire
 from statekeep.errors import Error
+from statekeep.keep import Event, split_event
 from statekeep.results import Actor, ApiKey, Deployment, Preview, StepResult
-from statekeep import problems
 
-T = TypeVar("T")
-Event = str | Mapping[str, Any]
 
 #: Actors per page when ``actors()`` is asked for all of them.
 PAGE = 1_000
@@ -124,8 +123,6 @@ class Client:
 
     def actors(self, definition_id: str | None = None, state: Any = None, status: str | None = None,
                after: str | None = None, limit: int | None = None) -> list[Actor]:
-        import json
-
         out: list[Actor] = []
         state_text = None if state is None else state if isinstance(state, str) else json.dumps(state)
         while True:
@@ -162,11 +159,8 @@ def _seg(text: str) -> str:
 
 
 def _event_body(event: Event) -> dict[str, Any]:
-    if isinstance(event, str):
-        return {"type": event}
-    if isinstance(event, Mapping) and isinstance(event.get("type"), str) and event["type"]:
-        return dict(event)
-    raise TypeError("an event is a type string or a dict with a non-empty string `type`")
+    event_type, payload = split_event(event)
+    return {"type": event_type} | payload
 
 
 def _deploy_body(id: str, definition: Any, parent: str | None, history_path: Sequence[str] | None, match: str,

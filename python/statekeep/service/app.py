@@ -21,11 +21,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from statekeep import access, wire
-from statekeep.errors import Forbidden, Unauthorized
+from statekeep import access, problems, wire
+from statekeep._core import Machine
+from statekeep.errors import DefinitionError, Forbidden, NotFound, Unauthorized
 from statekeep.keep import Keep
 from statekeep.results import ApiKey
-from statekeep import problems
 from statekeep.service import openapi
 from statekeep.service.batcher import GroupCommitter
 from statekeep.service.metrics import Metrics
@@ -157,8 +157,6 @@ class Service:
         return out
 
     async def validate(self, request: Request) -> Any:
-        from statekeep import DefinitionError, Machine
-
         body = await read_json(request)
         if "definition" not in body:
             raise ValueError("give the definition to validate in 'definition'")
@@ -175,8 +173,6 @@ class Service:
         wanted = request.path_params["id"]
         found = [d for d in await run_in_threadpool(self.keep.definitions) if d["id"] == wanted]
         if not found:
-            from statekeep.errors import NotFound
-
             raise NotFound(f"no version '{wanted}' is deployed; see GET /v1/definitions")
         return wire.record(found[0])
 
