@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,3 +48,18 @@ def served(data: Path, *, scan: bool = True) -> Iterator[Served]:
         server.should_exit = True
         thread.join(10)
         keep.close()
+
+
+def send_notes_from_threads(connect: Callable[[], statekeep.Client], actors: list[str], count: int) -> None:
+    """Each actor gets ``count`` NOTE events numbered from 0, from a thread and client of its own."""
+
+    def sender(actor: str) -> None:
+        with connect() as client:
+            for n in range(count):
+                client.send(actor, {"type": "NOTE", "n": n})
+
+    threads = [threading.Thread(target=sender, args=(actor,)) for actor in actors]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()

@@ -546,10 +546,10 @@ def test_statekeep_serve_prints_one_admin_key_at_the_first_start_and_serves(tmp_
 
 def test_statekeep_serve_in_two_processes_shares_one_store(tmp_path: Path) -> None:
     import socket
-    import threading
     import time
 
     import statekeep
+    from served import send_notes_from_threads
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -574,16 +574,7 @@ def test_statekeep_serve_in_two_processes_shares_one_store(tmp_path: Path) -> No
                 time.sleep(0.1)
         client.spawn_many("notes", [None] * 4, actor_ids=["w0", "w1", "w2", "w3"])
 
-        def sender(actor: str) -> None:
-            with statekeep.connect(url, api_key=token.group(0)) as c:
-                for n in range(25):
-                    c.send(actor, {"type": "NOTE", "n": n})
-
-        threads = [threading.Thread(target=sender, args=(f"w{i}",)) for i in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        send_notes_from_threads(lambda: statekeep.connect(url, api_key=token.group(0)), [f"w{i}" for i in range(4)], 25)
         assert [client.get(f"w{i}").seq for i in range(4)] == [25] * 4
         assert [h["payload"]["n"] for h in client.history("w2")] == list(range(25))
     finally:

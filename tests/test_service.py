@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 
 import statekeep
 from statekeep.service.batcher import GroupCommitter
-from served import Served, served
+from served import Served, send_notes_from_threads, served
 from test_keep import LOAN_V1, LOAN_V2, PATH
 
 
@@ -322,16 +321,7 @@ def test_many_concurrent_http_sends_are_all_durable_in_order_per_sender(server: 
         client.deploy("v1", LOAN_V1)
         client.spawn_many("v1", [None] * 4, actor_ids=["p0", "p1", "p2", "p3"])
 
-    def sender(actor: str) -> None:
-        with server.client() as c:
-            for n in range(30):
-                c.send(actor, {"type": "NOTE", "n": n})
-
-    threads = [threading.Thread(target=sender, args=(f"p{i}",)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    send_notes_from_threads(server.client, [f"p{i}" for i in range(4)], 30)
     for i in range(4):
         assert [h["payload"]["n"] for h in server.keep.history(f"p{i}")] == list(range(30))
     metrics = httpx.get(f"{server.url}/v1/metrics", headers={"Authorization": f"Bearer {server.admin}"}).text
