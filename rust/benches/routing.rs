@@ -4,13 +4,13 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use serde_json::json;
+use statekeep_core::compile;
 use statekeep_core::fingerprint;
 use statekeep_core::routing::decide;
 use statekeep_core::routing::landing::land;
 use statekeep_core::routing::registry::MatchMode;
 use statekeep_core::routing::scan::{self, Histories};
 use statekeep_core::routing::{Deploy, LandingMode, Registry};
-use statekeep_core::compile;
 use std::hint::black_box;
 use std::sync::Arc;
 

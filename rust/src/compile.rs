@@ -12,16 +12,16 @@ use std::collections::HashMap;
 
 /// Compile a definition from JSON text.
 pub fn compile_str(text: &str, guard_default: bool) -> Result<Machine, DefinitionError> {
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| DefinitionError::new("$", format!("the definition is not valid JSON: {e}")))?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| DefinitionError::new("$", format!("the definition is not valid JSON: {e}")))?;
     compile(&value, guard_default)
 }
 
 /// Compile a definition given as a parsed JSON value.
 pub fn compile(definition: &Value, guard_default: bool) -> Result<Machine, DefinitionError> {
-    let root = definition.as_object().ok_or_else(|| {
-        DefinitionError::new("$", format!("a machine definition must be a JSON object, not {}", kind_of(definition)))
-    })?;
+    let root = definition
+        .as_object()
+        .ok_or_else(|| DefinitionError::new("$", format!("a machine definition must be a JSON object, not {}", kind_of(definition))))?;
     let machine_id = match root.get("id") {
         None => "(machine)".to_string(),
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
@@ -66,8 +66,21 @@ struct Builder<'a> {
 }
 
 const NODE_KEYS: &[&str] = &[
-    "id", "type", "initial", "states", "on", "always", "onDone", "entry", "exit", "after", "invoke",
-    "output", "meta", "tags", "description",
+    "id",
+    "type",
+    "initial",
+    "states",
+    "on",
+    "always",
+    "onDone",
+    "entry",
+    "exit",
+    "after",
+    "invoke",
+    "output",
+    "meta",
+    "tags",
+    "description",
 ];
 const ROOT_ONLY_KEYS: &[&str] = &["context", "version"];
 const HISTORY_KEYS: &[&str] = &["id", "type", "history", "target", "meta", "tags", "description"];
@@ -107,7 +120,10 @@ impl<'a> Builder<'a> {
             None => None,
             Some(Value::Object(map)) => Some(map),
             Some(other) => {
-                return Err(DefinitionError::new(format!("{path}.states"), format!("must be an object of child states, not {}", kind_of(other))))
+                return Err(DefinitionError::new(
+                    format!("{path}.states"),
+                    format!("must be an object of child states, not {}", kind_of(other)),
+                ))
             }
         };
         let has_children = states.is_some_and(|s| !s.is_empty());
@@ -376,16 +392,23 @@ impl<'a> Builder<'a> {
                 check_keys(obj, &item_path, INVOKE_KEYS, "an invocation")?;
                 let src = match obj.get("src") {
                     Some(Value::String(s)) if !s.is_empty() => s.clone(),
-                    _ => return Err(DefinitionError::new(format!("{item_path}.src"), "an invocation needs a `src` naming the actor logic")),
+                    _ => {
+                        return Err(DefinitionError::new(format!("{item_path}.src"), "an invocation needs a `src` naming the actor logic"))
+                    }
                 };
                 let invoke_id = match obj.get("id") {
                     None => format!("{i}.{id}"),
                     Some(Value::String(s)) if !s.is_empty() => s.clone(),
                     Some(other) => {
-                        return Err(DefinitionError::new(format!("{item_path}.id"), format!("must be a non-empty string, not {}", kind_of(other))))
+                        return Err(DefinitionError::new(
+                            format!("{item_path}.id"),
+                            format!("must be a non-empty string, not {}", kind_of(other)),
+                        ))
                     }
                 };
-                for (handler, prefix) in [("onDone", "xstate.done.actor"), ("onError", "xstate.error.actor"), ("onSnapshot", "xstate.snapshot")] {
+                for (handler, prefix) in
+                    [("onDone", "xstate.done.actor"), ("onError", "xstate.error.actor"), ("onSnapshot", "xstate.snapshot")]
+                {
                     if let Some(config) = obj.get(handler) {
                         let list = self.transitions(ix, config, &format!("{item_path}.{handler}"))?;
                         set(&mut map, format!("{prefix}.{invoke_id}"), list);
@@ -457,13 +480,7 @@ impl<'a> Builder<'a> {
         }
         walk(&self.machine, ROOT, &mut seen, &mut targets);
         self.machine.initial_transition = self.machine.transitions.len() as TransIx;
-        self.machine.transitions.push(Transition {
-            source: ROOT,
-            targets: Some(targets),
-            guard: None,
-            actions: Vec::new(),
-            reenter: true,
-        });
+        self.machine.transitions.push(Transition { source: ROOT, targets: Some(targets), guard: None, actions: Vec::new(), reenter: true });
     }
 
     fn intern_event(&mut self, name: &str) -> EventIx {
@@ -499,7 +516,12 @@ impl<'a> Builder<'a> {
                     check_keys(obj, &item_path, &["type", "params"], "an action")?;
                     match obj.get("type") {
                         Some(Value::String(s)) if !s.is_empty() => Action { kind: s.clone(), params: obj.get("params").cloned() },
-                        _ => return Err(DefinitionError::new(format!("{item_path}.type"), "an action object needs a non-empty string `type`")),
+                        _ => {
+                            return Err(DefinitionError::new(
+                                format!("{item_path}.type"),
+                                "an action object needs a non-empty string `type`",
+                            ))
+                        }
                     }
                 }
                 other => {
@@ -557,7 +579,10 @@ impl<'a> Builder<'a> {
                         None | Some(Value::Null) => false,
                         Some(Value::Bool(b)) => *b,
                         Some(other) => {
-                            return Err(DefinitionError::new(format!("{item_path}.reenter"), format!("must be true or false, not {}", kind_of(other))))
+                            return Err(DefinitionError::new(
+                                format!("{item_path}.reenter"),
+                                format!("must be true or false, not {}", kind_of(other)),
+                            ))
                         }
                     };
                     Transition { source, targets, guard, actions, reenter }
@@ -585,10 +610,7 @@ impl<'a> Builder<'a> {
                     _ => Err(DefinitionError::new(format!("{path}.type"), "a guard object needs a non-empty string `type`")),
                 }
             }
-            other => Err(DefinitionError::new(
-                path,
-                format!("a guard must be a name or {{\"type\", \"params\"}}, not {}", kind_of(other)),
-            )),
+            other => Err(DefinitionError::new(path, format!("a guard must be a name or {{\"type\", \"params\"}}, not {}", kind_of(other)))),
         }
     }
 
@@ -726,7 +748,10 @@ fn target_texts(target: &Value, path: &str) -> Result<Vec<(String, String)>, Def
             .enumerate()
             .map(|(i, item)| match item {
                 Value::String(s) if !s.is_empty() => Ok((s.clone(), format!("{path}[{i}]"))),
-                other => Err(DefinitionError::new(format!("{path}[{i}]"), format!("a target must be a non-empty string, not {}", kind_of(other)))),
+                other => Err(DefinitionError::new(
+                    format!("{path}[{i}]"),
+                    format!("a target must be a non-empty string, not {}", kind_of(other)),
+                )),
             })
             .collect(),
         other => Err(DefinitionError::new(path, format!("a target must be a string or an array of strings, not {}", kind_of(other)))),

@@ -149,7 +149,11 @@ impl Snapshot {
             let owner = machine.nodes.iter().position(|n| n.history_slot == Some(slot as u32)).expect("slot exists");
             let parent = machine.node(owner as NodeIx).parent.expect("history has a parent");
             if let Some(&bad) = nodes.iter().find(|&&n| !machine.is_descendant(n, parent) || machine.node(n).kind.is_history()) {
-                return Err(SnapshotError(format!("history of #{} records #{}, which is not below its parent", machine.node(owner as NodeIx).id, machine.node(bad).id)));
+                return Err(SnapshotError(format!(
+                    "history of #{} records #{}, which is not below its parent",
+                    machine.node(owner as NodeIx).id,
+                    machine.node(bad).id
+                )));
             }
         }
         Ok(())

@@ -577,9 +577,7 @@ impl<'m> Run<'m> {
     fn in_final_state(&self, n: NodeIx) -> bool {
         let node = self.m.node(n);
         match node.kind {
-            NodeKind::Compound => {
-                node.children.iter().any(|&c| self.m.node(c).kind == NodeKind::Final && self.active[c as usize])
-            }
+            NodeKind::Compound => node.children.iter().any(|&c| self.m.node(c).kind == NodeKind::Final && self.active[c as usize]),
             NodeKind::Parallel => node.children.iter().all(|&c| self.in_final_state(c)),
             kind => kind == NodeKind::Final,
         }

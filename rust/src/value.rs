@@ -71,9 +71,11 @@ pub fn snapshot_from_value(machine: &Machine, value: &Value) -> Result<Snapshot,
 fn mark(machine: &Machine, node: NodeIx, value: &Value, active: &mut [bool]) -> Result<(), SnapshotError> {
     let child = |key: &str| -> Result<NodeIx, SnapshotError> {
         let n = machine.node(node);
-        n.children.iter().copied().find(|&c| machine.node(c).key == key).ok_or_else(|| {
-            SnapshotError(format!("'{key}' is not a state of #{}", n.id))
-        })
+        n.children
+            .iter()
+            .copied()
+            .find(|&c| machine.node(c).key == key)
+            .ok_or_else(|| SnapshotError(format!("'{key}' is not a state of #{}", n.id)))
     };
     match value {
         Value::String(key) => {

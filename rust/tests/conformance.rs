@@ -52,11 +52,15 @@ fn run_case(case: &Value) -> Result<(), String> {
 fn run_file(name: &str) {
     let cases = corpus(name);
     assert!(!cases.is_empty());
-    let failures: Vec<String> = cases
-        .iter()
-        .filter_map(|case| run_case(case).err().map(|e| format!("{}: {e}", case["id"].as_str().unwrap())))
-        .collect();
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.iter().take(15).cloned().collect::<Vec<_>>().join("\n"));
+    let failures: Vec<String> =
+        cases.iter().filter_map(|case| run_case(case).err().map(|e| format!("{}: {e}", case["id"].as_str().unwrap()))).collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.iter().take(15).cloned().collect::<Vec<_>>().join("\n")
+    );
 }
 
 #[test]

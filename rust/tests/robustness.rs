@@ -7,12 +7,12 @@ use serde_json::{Map, Value};
 use statekeep_core::{compile, compile_str, initial, transition, Snapshot};
 
 const KEYS: &[&str] = &[
-    "id", "type", "initial", "states", "on", "always", "onDone", "entry", "exit", "after", "invoke", "history",
-    "target", "guard", "actions", "reenter", "output", "src", "params", "a", "b", "c", "GO", "*", "E.*",
+    "id", "type", "initial", "states", "on", "always", "onDone", "entry", "exit", "after", "invoke", "history", "target", "guard",
+    "actions", "reenter", "output", "src", "params", "a", "b", "c", "GO", "*", "E.*",
 ];
 const STRINGS: &[&str] = &[
-    "a", "b", "c", ".a", ".b", "#m", "#m.a", "#m.a.b", "#x", "a.b", "b.c", "parallel", "final", "history", "deep",
-    "shallow", "compound", "GO", "*", "E.*", "", "g", "1000", "\\.", "#", ".",
+    "a", "b", "c", ".a", ".b", "#m", "#m.a", "#m.a.b", "#x", "a.b", "b.c", "parallel", "final", "history", "deep", "shallow", "compound",
+    "GO", "*", "E.*", "", "g", "1000", "\\.", "#", ".",
 ];
 
 fn json() -> impl Strategy<Value = Value> {
@@ -46,7 +46,6 @@ fn machine_like() -> impl Strategy<Value = Value> {
         Value::Object(root)
     })
 }
-
 
 /// A state tree: the shape of a valid machine, before transitions are added.
 #[derive(Debug, Clone)]
@@ -205,7 +204,13 @@ fn valid_machine(shape: Shape, specs: Vec<Spec>) -> Value {
         let list = if key.is_empty() {
             state.entry(slot).or_insert_with(|| Value::Array(Vec::new()))
         } else {
-            state.entry(slot).or_insert_with(|| Value::Object(Map::new())).as_object_mut().unwrap().entry(key).or_insert_with(|| Value::Array(Vec::new()))
+            state
+                .entry(slot)
+                .or_insert_with(|| Value::Object(Map::new()))
+                .as_object_mut()
+                .unwrap()
+                .entry(key)
+                .or_insert_with(|| Value::Array(Vec::new()))
         };
         list.as_array_mut().unwrap().push(transition);
     }

@@ -233,7 +233,16 @@ fn state_landing_renames_through_the_state_map_and_validates() {
         "intake": {"on": {"SUBMIT_INFO": "payment"}},
         "payment": {"initial": "due", "states": {"due": {}}},
         "approved": {"type": "final"}}});
-    let v = deploy_with(&mut registry, "renamed", renamed.clone(), Some("v1"), &[], MatchMode::Prefix, LandingMode::State, &[("fee", "payment")]);
+    let v = deploy_with(
+        &mut registry,
+        "renamed",
+        renamed.clone(),
+        Some("v1"),
+        &[],
+        MatchMode::Prefix,
+        LandingMode::State,
+        &[("fee", "payment")],
+    );
     decide::catch_up(&registry, &mut hana, &mut out);
     assert_eq!((out[0].kind, hana.version), (Kind::Migrated, v));
     assert_eq!(out[0].landing, Some(json!({"payment": "due"})));
@@ -277,12 +286,27 @@ fn table() -> impl Strategy<Value = [[Option<u8>; 3]; 3]> {
 
 #[derive(Debug, Clone)]
 enum Op {
-    Deploy { parent: usize, table: [[Option<u8>; 3]; 3], path: Vec<usize>, exact: bool, by_state: bool },
-    Spawn { version: usize },
-    Send { actor: usize, event: usize },
-    Release { actor: usize },
+    Deploy {
+        parent: usize,
+        table: [[Option<u8>; 3]; 3],
+        path: Vec<usize>,
+        exact: bool,
+        by_state: bool,
+    },
+    Spawn {
+        version: usize,
+    },
+    Send {
+        actor: usize,
+        event: usize,
+    },
+    Release {
+        actor: usize,
+    },
     /// Lazy world only: a scan touches some actors (catches them up).
-    Touch { actors: Vec<usize> },
+    Touch {
+        actors: Vec<usize>,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {

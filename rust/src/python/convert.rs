@@ -92,4 +92,3 @@ fn to_json_at(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, String> {
     let name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
     Err(format!("a value of type {name} is not JSON"))
 }
-

@@ -1,9 +1,9 @@
 //! The engine's classes: `Machine`, `Snapshot`, `Step`, `Replay`, and the fingerprint functions.
 
+use crate::fingerprint::{self as fp, fnv1a};
 use crate::model::Machine;
 use crate::snapshot::{Snapshot, Status};
 use crate::stepper::{self, Effect, Placed, StepOutput};
-use crate::fingerprint::{self as fp, fnv1a};
 use crate::{compile, compile_str, replay, value};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -412,10 +412,7 @@ pub(crate) fn event_type(event: &Bound<'_, PyAny>) -> PyResult<String> {
             None => Err(PyTypeError::new_err("an event dict needs a `type`")),
         };
     }
-    Err(PyTypeError::new_err(format!(
-        "an event is a type string or a dict with a `type`, not {}",
-        event.get_type().name()?
-    )))
+    Err(PyTypeError::new_err(format!("an event is a type string or a dict with a `type`, not {}", event.get_type().name()?)))
 }
 
 /// Visit each `(name, outcome)` of a guard dict, refusing anything but strings and booleans.
@@ -423,9 +420,9 @@ pub(crate) fn for_each_guard(guards: Option<&Bound<'_, PyDict>>, mut visit: impl
     if let Some(guards) = guards {
         for (name, outcome) in guards.iter() {
             let name = name.downcast::<PyString>().map_err(|_| PyTypeError::new_err("guard names must be strings"))?;
-            let outcome = outcome.downcast::<PyBool>().map_err(|_| {
-                PyTypeError::new_err(format!("the outcome of guard '{}' must be True or False", name.to_string_lossy()))
-            })?;
+            let outcome = outcome
+                .downcast::<PyBool>()
+                .map_err(|_| PyTypeError::new_err(format!("the outcome of guard '{}' must be True or False", name.to_string_lossy())))?;
             visit(name.to_str()?, outcome.is_true());
         }
     }
@@ -471,4 +468,3 @@ pub(crate) fn fingerprint_chain(event_types: &Bound<'_, PyAny>) -> PyResult<Vec<
 pub(crate) fn fingerprint_extend(fingerprint: u64, event_type: &str) -> u64 {
     fp::extend(fingerprint, event_type)
 }
-

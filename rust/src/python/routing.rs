@@ -155,7 +155,13 @@ impl PyRegistry {
 
     /// Send an event: the actor is caught up first; an actor that needs rescue refuses it.
     #[pyo3(signature = (actor, event, guards = None))]
-    fn send(&self, py: Python<'_>, actor: &Bound<'_, PyActor>, event: &Bound<'_, PyAny>, guards: Option<&Bound<'_, PyDict>>) -> PyResult<SendOutcome> {
+    fn send(
+        &self,
+        py: Python<'_>,
+        actor: &Bound<'_, PyActor>,
+        event: &Bound<'_, PyAny>,
+        guards: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<SendOutcome> {
         let registry = self.view();
         let mut state = actor.get().rebase(&registry)?;
         let event = event_type(event)?;
@@ -276,7 +282,11 @@ impl PyRegistry {
     ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
         let registry = self.view();
         let d = registry.lookup(deployment).map_err(registry_error)?;
-        let rule = registry.version(d).rule.clone().ok_or_else(|| PyValueError::new_err(format!("'{deployment}' is a root version: it has no path")))?;
+        let rule = registry
+            .version(d)
+            .rule
+            .clone()
+            .ok_or_else(|| PyValueError::new_err(format!("'{deployment}' is a root version: it has no path")))?;
         let words = |b: &[u8], what: &str| -> PyResult<Vec<u32>> {
             if b.len() % 4 != 0 {
                 return Err(PyValueError::new_err(format!("{what} must be a whole number of u32 values")));
@@ -349,7 +359,9 @@ pub struct PyActor {
 impl PyActor {
     /// The actor in a newer view of the registry (versions are never removed, so it fits).
     fn rebase(&self, registry: &Arc<Registry>) -> PyResult<Actor> {
-        if (self.inner.version as usize) < registry.len() && registry.version(self.inner.version).id == self.registry.version(self.inner.version).id {
+        if (self.inner.version as usize) < registry.len()
+            && registry.version(self.inner.version).id == self.registry.version(self.inner.version).id
+        {
             Ok(self.inner.clone())
         } else {
             Err(PyValueError::new_err("this actor belongs to another registry"))
@@ -409,7 +421,10 @@ impl PyActor {
     fn needs_rescue(&self, py: Python<'_>) -> PyResult<PyObject> {
         match &self.inner.needs_rescue {
             None => Ok(py.None()),
-            Some(s) => to_py(py, &serde_json::json!({"deployment": self.registry.version(s.deployment).id, "reason": s.reason.to_json(&self.registry)})),
+            Some(s) => to_py(
+                py,
+                &serde_json::json!({"deployment": self.registry.version(s.deployment).id, "reason": s.reason.to_json(&self.registry)}),
+            ),
         }
     }
 

@@ -38,14 +38,24 @@ impl Kind {
 pub enum Reason {
     Matched,
     /// The first index at which the history and the path differ.
-    Differs { index: u32 },
+    Differs {
+        index: u32,
+    },
     /// Exact mode: the history starts with the path but goes on.
     LongerThanPath,
     /// Replay landing: the first event the new definition does not handle, and where.
-    NonCompliant { index: u32, event: String, state: Value },
+    NonCompliant {
+        index: u32,
+        event: String,
+        state: Value,
+    },
     /// The landing is not a valid state of the new definition (or its replay failed).
-    InvalidLanding { message: String },
-    SupersededBy { by: VersionIx },
+    InvalidLanding {
+        message: String,
+    },
+    SupersededBy {
+        by: VersionIx,
+    },
     Released,
 }
 

@@ -2,8 +2,8 @@
 //! by keeping its state, renamed through the deployment's state map.
 
 use super::actor::Actor;
-use super::registry::{leaf_paths, LandingMode, Registry, StateMapping, VersionIx};
 use super::decide::Reason;
+use super::registry::{leaf_paths, LandingMode, Registry, StateMapping, VersionIx};
 use crate::replay::replay;
 use crate::snapshot::Snapshot;
 use crate::value::{snapshot_from_value, state_value};
@@ -17,10 +17,8 @@ pub fn land(registry: &Registry, target: VersionIx, actor: &Actor) -> Result<Sna
         LandingMode::Replay => by_replay(registry, target, actor),
         LandingMode::State => {
             let old = registry.version(actor.version).machine.as_ref();
-            let renamed: Vec<Vec<String>> = leaf_paths(old, &actor.snapshot.config)
-                .into_iter()
-                .map(|path| rename(&rule.state_map, path))
-                .collect();
+            let renamed: Vec<Vec<String>> =
+                leaf_paths(old, &actor.snapshot.config).into_iter().map(|path| rename(&rule.state_map, path)).collect();
             snapshot_from_value(&version.machine, &nest(&renamed))
                 .map_err(|e| Reason::InvalidLanding { message: format!("the state does not exist in '{}': {}", version.id, e.0) })
         }
@@ -68,11 +66,8 @@ fn nest(paths: &[Vec<String>]) -> Value {
     for path in paths {
         let mut cursor = &mut root;
         for key in path {
-            cursor = cursor
-                .entry(key.clone())
-                .or_insert_with(|| Value::Object(Map::new()))
-                .as_object_mut()
-                .expect("every level is an object");
+            cursor =
+                cursor.entry(key.clone()).or_insert_with(|| Value::Object(Map::new())).as_object_mut().expect("every level is an object");
         }
     }
     Value::Object(root)
