@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(VIRTUAL_ENV)/bin:$(PATH)
 
-.PHONY: develop test test-rust test-python proofs bench clean
+.PHONY: develop lint test test-rust test-python proofs bench clean
 
 $(VENV)/bin/maturin:
 	python3 -m venv $(VENV)
@@ -18,8 +18,13 @@ $(VENV)/bin/maturin:
 develop: $(VENV)/bin/maturin
 	maturin develop --quiet --extras test
 
-test-rust:
+# The gates: formatting, and clippy over the core alone and with the Python bindings.
+lint:
+	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	cargo clippy --workspace --all-targets --quiet --features python -- -D warnings
+
+test-rust:
 	cargo test --workspace
 
 test-python: develop
@@ -32,7 +37,7 @@ proofs:
 	bash proofs/check.sh
 	bash proofs/coq/check.sh
 
-test: test-rust proofs test-python
+test: lint test-rust proofs test-python
 
 # Release builds and the side-by-side comparison with XState (see benches/README.md).
 bench: $(VENV)/bin/maturin

@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 
 CONFORMANCE = Path(__file__).parent / "conformance"
+REGRESSIONS = Path(__file__).parent / "regressions"
 
 
-def load_cases(name: str) -> list[dict[str, Any]]:
-    with open(CONFORMANCE / name, encoding="utf-8") as f:
+def load_cases(name: str, folder: Path = CONFORMANCE) -> list[dict[str, Any]]:
+    with open(folder / name, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
 

@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 
 import statekeep
-from conftest import load_cases
+from conftest import REGRESSIONS, load_cases
 
 PUBLIC = load_cases("xstate-public.jsonl")
 HANDWRITTEN = load_cases("xstate-handwritten.jsonl")
+#: Every difference from XState found once (by hand or by the differential fuzzer), kept.
+FOUND = load_cases("xstate-regressions.jsonl", REGRESSIONS)
 
 
 def run_case(case: dict[str, Any]) -> None:
@@ -29,6 +31,11 @@ def run_case(case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("case", HANDWRITTEN, ids=[c["id"] for c in HANDWRITTEN])
 def test_handwritten_case(case: dict[str, Any]) -> None:
+    run_case(case)
+
+
+@pytest.mark.parametrize("case", FOUND, ids=[c["id"] for c in FOUND])
+def test_regression_case(case: dict[str, Any]) -> None:
     run_case(case)
 
 

@@ -121,6 +121,8 @@ pub(crate) struct Run<'m> {
     default_entry: NodeSet,
     /// The states exited in the current microstep, deepest and last first.
     exited: Vec<NodeIx>,
+    /// The configuration in activation order as the current microstep found it.
+    config_before: Vec<NodeIx>,
 }
 
 impl<'m> Run<'m> {
@@ -140,6 +142,7 @@ impl<'m> Run<'m> {
             to_enter: NodeSet::new(m.len()),
             default_entry: NodeSet::new(m.len()),
             exited: Vec::new(),
+            config_before: Vec::new(),
         }
     }
 
@@ -403,6 +406,7 @@ impl<'m> Run<'m> {
         let domains: Vec<Option<NodeIx>> = filtered.iter().map(|&t| self.domain(self.m.transition(t))).collect();
         let mut history_changed = false;
         self.exited.clear();
+        self.config_before.clone_from(&self.snapshot.config);
         if !is_initial {
             history_changed = self.exit_states(&filtered, &domains);
         }
@@ -418,7 +422,15 @@ impl<'m> Run<'m> {
             }
         }
         let same_set = all_reentered && entered_new == self.exited.len();
-        history_changed || !same_set
+        let changed = history_changed || !same_set;
+        if !changed {
+            // XState keeps the snapshot's node list when a microstep leaves the set and the
+            // history as they were, so the states it exited and entered again keep their places
+            // in the activation order (conformance rule 8): that order decides which eventless
+            // transitions are selected first and which wins a conflict.
+            std::mem::swap(&mut self.snapshot.config, &mut self.config_before);
+        }
+        changed
     }
 
     /// XState's `exitStates`. Returns whether any history was recorded; fills `self.exited`.

@@ -1,12 +1,13 @@
-//! Every case recorded from XState 5.33.3 (tests/conformance): the initial step and every event
-//! must give XState's value, status and actions. No exceptions list.
+//! Every case recorded from XState 5.33.3 (tests/conformance, and the differences found once
+//! and kept in tests/regressions): the initial step and every event must give XState's value,
+//! status and actions. No exceptions list.
 
 use serde_json::Value;
 use statekeep_core::{compile, initial, transition, Effect, Machine, StepOutput};
 use std::path::PathBuf;
 
 fn corpus(name: &str) -> Vec<Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests").join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("case is JSON")).collect()
 }
@@ -65,12 +66,17 @@ fn run_file(name: &str) {
 
 #[test]
 fn handwritten_cases_match_xstate() {
-    run_file("xstate-handwritten.jsonl");
+    run_file("conformance/xstate-handwritten.jsonl");
+}
+
+#[test]
+fn regression_cases_match_xstate() {
+    run_file("regressions/xstate-regressions.jsonl");
 }
 
 #[test]
 fn public_cases_match_xstate() {
-    run_file("xstate-public.jsonl");
+    run_file("conformance/xstate-public.jsonl");
 }
 
 /// The effects of a step in the recorded form: `{type, event, delay}` for timers,
