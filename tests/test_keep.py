@@ -339,7 +339,7 @@ def test_rotate_key_re_encrypts_while_writes_go_on_and_resumes_after_an_interrup
         # Interrupted: only the first batch re-sealed under a third key; the store opens with
         # the third key alone, and the rotation resumes.
         third = os.urandom(32)
-        original = keep._reseal_batch
+        original = keep._reseal_contexts
         calls = {"n": 0}
 
         def interrupted(*args: Any) -> Any:
@@ -348,7 +348,7 @@ def test_rotate_key_re_encrypts_while_writes_go_on_and_resumes_after_an_interrup
                 raise KeyboardInterrupt
             return original(*args)
 
-        keep._reseal_batch = interrupted  # type: ignore[method-assign, assignment]
+        keep._reseal_contexts = interrupted  # type: ignore[method-assign, assignment]
         with pytest.raises(KeyboardInterrupt):
             keep.rotate_key(third, batch=5)
     with statekeep.open(tmp_path / "data", key=third) as keep:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,14 +58,14 @@ def reason_essence(reason: dict[str, Any]) -> dict[str, Any]:
     return {"code": "invalid_landing"} if reason["code"] == "invalid_landing" else reason
 
 
-def comparable(record: dict[str, Any]) -> dict[str, Any]:
+def comparable(record: Mapping[str, Any]) -> dict[str, Any]:
     """A decision record without who it is about ("actor") and when it was written ("at")."""
     out = {k: v for k, v in record.items() if k not in ("actor", "at")}
     out["reason"] = reason_essence(out["reason"])
     return out
 
 
-def by_actor(records: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+def by_actor(records: Sequence[Mapping[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
     """Records grouped by actor (a stable sort: each actor's records stay in their order)."""
     return sorted(((r["actor"], comparable(r)) for r in records), key=lambda pair: pair[0])
 

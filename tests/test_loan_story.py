@@ -24,7 +24,7 @@ LOAN_V2["states"]["fee"]["on"]["PAY_FEE"] = "income_verification"
 LOAN_V2["states"]["income_verification"] = {"on": {"VERIFIED": "underwriting"}}
 
 
-def applicant(registry: statekeep.Registry, *events: str) -> statekeep._core.Actor:
+def applicant(registry: statekeep.Registry, *events: str) -> statekeep._core.ActorState:
     actor = registry.spawn("loan-v1").actor
     for event in events:
         actor = registry.send(actor, event).actor
@@ -61,7 +61,8 @@ def test_a_history_that_does_not_replay_is_stranded_and_refuses_events_until_rel
     assert sent.step is None
     assert sent.refused == {"deployment": "loan-v2b", "reason": {"code": "non_compliant", "index": 1, "event": "WAIVE_FEE", "state": "fee"}}
     assert [d["kind"] for d in sent.decisions] == ["stranded"]
-    carol, record = registry.release(sent.actor)
+    released = registry.release(sent.actor)
+    carol, record = released.actor, released.record
     assert (record["kind"], record["deployment"]) == ("released", "loan-v2b")
     assert registry.send(carol, "APPROVE").actor.value == "approved"
     with pytest.raises(statekeep.Conflict):

@@ -93,10 +93,10 @@ class Core:
         self.stored: list[bytes] = []
         self.records: list[list[dict[str, Any]]] = []
 
-    def load(self, i: int) -> statekeep._core.Actor:
+    def load(self, i: int) -> statekeep._core.ActorState:
         return self.registry.load_actor(self.stored[i])
 
-    def keep(self, i: int, actor: statekeep._core.Actor, decisions: list[dict[str, Any]]) -> None:
+    def keep(self, i: int, actor: statekeep._core.ActorState, decisions: list[dict[str, Any]]) -> None:
         self.stored[i] = actor.to_bytes()
         self.records[i].extend(decisions)
 
@@ -149,7 +149,8 @@ def test_the_core_decides_like_the_reference_model(script: list[Any]) -> None:
             except ValueError:
                 expected = False
             try:
-                actor, record = core.registry.release(core.load(i))
+                released = core.registry.release(core.load(i))
+                actor, record = released.actor, released.record
             except statekeep.Conflict:
                 actor, _ = core.registry.catch_up(core.load(i))
                 assert not expected

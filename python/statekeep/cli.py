@@ -30,7 +30,7 @@ from statekeep import wire
 from statekeep.errors import DefinitionError, EncryptionError, Error
 from statekeep.keep import Keep
 from statekeep.results import Actor, ApiKey, Deployment, Preview, StepResult
-from statekeep.store import read_store_id
+from statekeep.keep import store_id_of as read_store_id
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar

@@ -23,7 +23,7 @@ from typing import Any
 
 from statekeep import wire
 from statekeep.keep import Event, Keep
-from statekeep.results import Actor, Deployment, Preview
+from statekeep.results import Actor, Decision, Deployment, Preview
 
 LOAN_V1: dict[str, Any] = {
     "id": "loan",
@@ -155,7 +155,7 @@ class Story:
         self.timings["materialise"] = _elapsed(started)
         return self.deployment
 
-    def named(self, actor_id: str) -> tuple[Actor, list[dict[str, Any]]]:
+    def named(self, actor_id: str) -> tuple[Actor, list[Decision]]:
         """A named applicant as of now and its decision records."""
         return self.keep.get(actor_id), self.keep.decisions(actor_id)
 

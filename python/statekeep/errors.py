@@ -7,6 +7,11 @@ class Error(Exception):
     """Anything statekeep refuses or cannot do."""
 
 
+class InvalidRequest(Error, ValueError):
+    """An argument statekeep refuses: a malformed id, an unknown option, a value out of range,
+    a document that is not JSON. The message says what is allowed."""
+
+
 class DefinitionError(Error, ValueError):
     """A machine definition that cannot be compiled.
 
@@ -60,3 +65,12 @@ class Unauthorized(Error):
 
 class Forbidden(Error):
     """A request whose API key's scope is too small for it (scopes nest: admin > write > read)."""
+
+
+class StoreError(Error):
+    """The store failed, through no fault of the caller: a server answers it with a 5xx."""
+
+
+class StoreDamaged(StoreError):
+    """A stored record is missing or cannot be read: the store is damaged. The message names
+    the record; restore the store from a backup."""

@@ -3,7 +3,51 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
+
+#: A routing decision, as the audit trail keeps it (``from`` is a keyword, hence this form).
+Decision = TypedDict("Decision", {
+    #: ``migrated``, ``stayed``, ``stranded``, ``superseded``, or the operator's ``released``.
+    "kind": str,
+    "deployment": str,
+    "from": str,
+    "to": str,
+    "actor_fingerprint": int,
+    "path_fingerprint": int,
+    #: Why, as a code with its details (``{"code": "non_compliant", "index": 1, ...}``).
+    "reason": dict[str, Any],
+    #: Where a migrated actor landed (a state value), else None.
+    "landing": Any,
+    "actor": str,
+    #: When the record was written (seconds since the epoch); absent while only implied by a
+    #: commit the scan has not reached.
+    "at": float,
+}, total=False)
+
+
+class HistoryEntry(TypedDict):
+    """One handled event of an actor's history."""
+
+    index: int
+    type: str
+    payload: dict[str, Any]
+    #: The guard outcomes used for it.
+    guards: dict[str, bool]
+    at: float
+
+
+class Version(TypedDict):
+    """A committed version: a root, or a deployment from ``parent``."""
+
+    id: str
+    parent: str | None
+    path: list[str]
+    match: str
+    landing: str
+    state_map: dict[str, str]
+    guard_default: bool
+    definition: Any
+    committed_at: float
 
 
 @dataclass(frozen=True)
@@ -31,7 +75,7 @@ class StepResult:
     effects: list[dict[str, Any]]
     handled: bool
     #: The decisions taken at this moment (catching up on commits, then the event's own).
-    decisions: list[dict[str, Any]]
+    decisions: list[Decision]
 
 
 @dataclass(frozen=True)

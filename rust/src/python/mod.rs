@@ -19,6 +19,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<routing::PyActor>()?;
     m.add_class::<routing::Spawned>()?;
     m.add_class::<routing::SendOutcome>()?;
+    m.add_class::<routing::CaughtUpOutcome>()?;
+    m.add_class::<routing::Released>()?;
     m.add_function(wrap_pyfunction!(fingerprint, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprint_chain, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprint_extend, m)?)?;

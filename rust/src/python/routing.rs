@@ -5,6 +5,7 @@ use super::convert::to_py;
 use super::engine::{event_type, for_each_guard, PyMachine, Step};
 use super::errors::{step_error, Conflict, NotFound};
 use crate::routing::decide::{self, Decision, Sent};
+use crate::routing::records::{self, StoredRecord};
 use crate::routing::scan::{self, Histories};
 use crate::routing::{Actor, Deploy, LandingMode, MatchMode, Registry, RegistryError};
 use crate::value::state_value;
@@ -139,8 +140,10 @@ impl PyRegistry {
         Ok(dict)
     }
 
-    /// Start an actor on a version: its first step, and the deployments it meets at once.
-    fn spawn(&self, py: Python<'_>, version: &str) -> PyResult<Spawned> {
+    /// Start an actor on a version: its first step, and the deployments it meets at once
+    /// (`records` in their stored form, timed `at`).
+    #[pyo3(signature = (version, at = 0.0))]
+    fn spawn(&self, py: Python<'_>, version: &str, at: f64) -> PyResult<Spawned> {
         let registry = self.view();
         let v = registry.lookup(version).map_err(registry_error)?;
         let mut decisions = Vec::new();
@@ -149,18 +152,21 @@ impl PyRegistry {
         Ok(Spawned {
             step: Py::new(py, Step::new(py, &machine, step)?)?,
             decisions: Self::decisions(py, &registry, &decisions)?.unbind(),
+            records: stored(py, &records::stored_records(&registry, &actor, &decisions, at))?.unbind(),
             actor: Py::new(py, Self::actor(&registry, actor))?,
         })
     }
 
     /// Send an event: the actor is caught up first; an actor that needs rescue refuses it.
-    #[pyo3(signature = (actor, event, guards = None))]
+    /// `records` are the decisions in their stored form, timed `at`.
+    #[pyo3(signature = (actor, event, guards = None, at = 0.0))]
     fn send(
         &self,
         py: Python<'_>,
         actor: &Bound<'_, PyActor>,
         event: &Bound<'_, PyAny>,
         guards: Option<&Bound<'_, PyDict>>,
+        at: f64,
     ) -> PyResult<SendOutcome> {
         let registry = self.view();
         let mut state = actor.get().rebase(&registry)?;
@@ -184,6 +190,7 @@ impl PyRegistry {
             step,
             refused,
             decisions: Self::decisions(py, &registry, &decisions)?.unbind(),
+            records: stored(py, &records::stored_records(&registry, &state, &decisions, at))?.unbind(),
             actor: Py::new(py, Self::actor(&registry, state))?,
         })
     }
@@ -197,15 +204,36 @@ impl PyRegistry {
         Ok((Self::actor(&registry, state), Self::decisions(py, &registry, &decisions)?))
     }
 
-    /// Clear a stranded actor's mark; the record names the deployment that stranded it.
-    fn release(&self, py: Python<'_>, actor: &Bound<'_, PyActor>) -> PyResult<(PyActor, PyObject)> {
+    /// Apply every commit the actor has not seen, with what a store must write for it: the
+    /// records in their stored form (timed `at`), and the version it moved to.
+    #[pyo3(signature = (actor, at = 0.0))]
+    fn catch_up_records(&self, py: Python<'_>, actor: &Bound<'_, PyActor>, at: f64) -> PyResult<CaughtUpOutcome> {
+        let registry = self.view();
+        let caught = records::catch_up(&registry, actor.get().rebase(&registry)?, at);
+        Ok(CaughtUpOutcome {
+            decisions: Self::decisions(py, &registry, &caught.decisions)?.unbind(),
+            records: stored(py, &caught.records)?.unbind(),
+            moved: caught.moved_to.is_some(),
+            actor: Py::new(py, Self::actor(&registry, caught.actor))?,
+        })
+    }
+
+    /// Clear a stranded actor's mark (after catching it up); the record names the deployment
+    /// that stranded it, and `records` holds it in its stored form, timed `at`.
+    #[pyo3(signature = (actor, at = 0.0))]
+    fn release(&self, py: Python<'_>, actor: &Bound<'_, PyActor>, at: f64) -> PyResult<Released> {
         let registry = self.view();
         let mut state = actor.get().rebase(&registry)?;
         let mut caught = Vec::new();
         decide::catch_up(&registry, &mut state, &mut caught);
         let record = decide::release(&registry, &mut state)
             .ok_or_else(|| Conflict::new_err("the actor is not stranded: there is nothing to release"))?;
-        Ok((Self::actor(&registry, state), to_py(py, &record.to_json(&registry))?))
+        let stored_form = records::stored_records(&registry, &state, std::slice::from_ref(&record), at);
+        Ok(Released {
+            record: to_py(py, &record.to_json(&registry))?,
+            records: stored(py, &stored_form)?.unbind(),
+            actor: Py::new(py, Self::actor(&registry, state))?,
+        })
     }
 
     /// An actor from the bytes of `Actor.to_bytes()`.
@@ -254,13 +282,13 @@ impl PyRegistry {
             })
             .map_err(PyValueError::new_err)?;
         let (mut changed, mut moved, mut records) = (Vec::new(), Vec::new(), Vec::new());
-        for (i, bytes, to, decisions) in decided {
+        for (i, bytes, to, stored) in decided {
             changed.push((i, PyBytes::new(py, &bytes)));
             if let Some(version) = to {
                 moved.push((i, version));
             }
-            for (ordinal, deployment, kind, json) in decisions {
-                records.push((i, ordinal, deployment, kind, PyBytes::new(py, json.as_bytes())));
+            for r in stored {
+                records.push((i, r.ordinal, r.deployment, r.kind.as_str(), PyBytes::new(py, r.json.as_bytes())));
             }
         }
         Ok((changed, moved, records))
@@ -317,40 +345,35 @@ impl PyRegistry {
 const PARALLEL_FROM: usize = 512;
 
 /// What catching up one stored actor produced: its position, its new bytes, the version it
-/// moved to, and each record as (ordinal, deployment, kind, JSON).
-type CaughtUp = (usize, Vec<u8>, Option<u32>, Vec<(u32, u32, &'static str, String)>);
+/// moved to, and its records in their stored form.
+type CaughtUpAt = (usize, Vec<u8>, Option<u32>, Vec<StoredRecord>);
 
 /// Catch up `part` (positions from `offset`), keeping only the actors that got records.
-fn catch_up_part(registry: &Registry, part: &[&[u8]], offset: usize, at: f64) -> Result<Vec<CaughtUp>, String> {
+fn catch_up_part(registry: &Registry, part: &[&[u8]], offset: usize, at: f64) -> Result<Vec<CaughtUpAt>, String> {
     let mut outcomes = Vec::new();
-    let mut decisions = Vec::new();
     for (k, data) in part.iter().enumerate() {
         let i = offset + k;
-        let mut actor = Actor::from_bytes(registry, data).map_err(|e| format!("actor {i}: {e}"))?;
-        let before = actor.version;
-        decisions.clear();
-        decide::catch_up(registry, &mut actor, &mut decisions);
-        if decisions.is_empty() {
-            continue;
+        let actor = Actor::from_bytes(registry, data).map_err(|e| format!("actor {i}: {e}"))?;
+        let caught = records::catch_up(registry, actor, at);
+        if !caught.records.is_empty() {
+            outcomes.push((i, caught.actor.to_bytes(registry), caught.moved_to, caught.records));
         }
-        let first = actor.decided - decisions.len() as u32;
-        let records = decisions
-            .iter()
-            .enumerate()
-            .map(|(n, d)| {
-                let mut json = d.to_json(registry);
-                json["at"] = serde_json::Value::from(at);
-                (first + n as u32, d.deployment, d.kind.as_str(), json.to_string())
-            })
-            .collect();
-        let moved = (actor.version != before).then_some(actor.version);
-        outcomes.push((i, actor.to_bytes(registry), moved, records));
     }
     Ok(outcomes)
 }
 
-/// An actor as the routing law sees it: version, history, chain, state and mark.
-#[pyclass(module = "statekeep._core", name = "Actor", frozen)]
+/// Records in their stored form, for Python: `(ordinal, deployment seq, kind, JSON bytes)`.
+fn stored<'py>(py: Python<'py>, records: &[StoredRecord]) -> PyResult<Bound<'py, PyList>> {
+    let list = PyList::empty(py);
+    for r in records {
+        list.append((r.ordinal, r.deployment, r.kind.as_str(), PyBytes::new(py, r.json.as_bytes())))?;
+    }
+    Ok(list)
+}
+
+/// An actor as the routing law sees it: version, history, chain, state and mark. (Not called
+/// `Actor`: that is the keep's result, with the context.)
+#[pyclass(module = "statekeep._core", name = "ActorState", frozen)]
 pub struct PyActor {
     registry: Arc<Registry>,
     inner: Actor,
@@ -451,7 +474,7 @@ impl PyActor {
     }
 
     fn __repr__(&self) -> String {
-        format!("Actor(version={:?}, history={:?})", self.version(), self.history())
+        format!("ActorState(version={:?}, history={:?})", self.version(), self.history())
     }
 }
 
@@ -464,6 +487,8 @@ pub struct Spawned {
     step: Py<Step>,
     #[pyo3(get)]
     decisions: Py<PyList>,
+    #[pyo3(get)]
+    records: Py<PyList>,
 }
 
 /// The result of `Registry.send`: `step` is `None` and `refused` says why when the actor needs rescue.
@@ -477,4 +502,31 @@ pub struct SendOutcome {
     refused: Option<PyObject>,
     #[pyo3(get)]
     decisions: Py<PyList>,
+    #[pyo3(get)]
+    records: Py<PyList>,
+}
+
+/// The result of `Registry.catch_up_records`.
+#[pyclass(module = "statekeep._core", name = "CaughtUp", frozen)]
+pub struct CaughtUpOutcome {
+    #[pyo3(get)]
+    actor: Py<PyActor>,
+    #[pyo3(get)]
+    decisions: Py<PyList>,
+    #[pyo3(get)]
+    records: Py<PyList>,
+    /// Whether the actor moved to another version.
+    #[pyo3(get)]
+    moved: bool,
+}
+
+/// The result of `Registry.release`.
+#[pyclass(module = "statekeep._core", name = "Released", frozen)]
+pub struct Released {
+    #[pyo3(get)]
+    actor: Py<PyActor>,
+    #[pyo3(get)]
+    record: PyObject,
+    #[pyo3(get)]
+    records: Py<PyList>,
 }

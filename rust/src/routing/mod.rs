@@ -6,14 +6,17 @@
 //! - [`decide`]: the four due moments, the ordering of deployments due together, the cascade
 //!   and the catch-up of an actor that missed commits;
 //! - [`landing`]: where a migrated actor lands (replay, or its state renamed);
-//! - [`scan`]: one deployment against many actors in packed form.
+//! - [`scan`]: one deployment against many actors in packed form;
+//! - [`records`]: the decision records a store writes, in their one stored form.
 
 pub mod actor;
 pub mod decide;
 pub mod landing;
+pub mod records;
 pub mod registry;
 pub mod scan;
 
 pub use actor::{Actor, HistoryEntry};
 pub use decide::{Decision, Kind, Reason};
+pub use records::{CaughtUp, StoredRecord};
 pub use registry::{Deploy, LandingMode, MatchMode, Registry, RegistryError, VersionIx};

@@ -1,0 +1,111 @@
+"""The keep: durable actors, deployed and migrated by the routing law.
+
+Data flows one way: the public calls here -> the core (``statekeep._core``: stepping and every
+routing decision) and the store (``statekeep.store``: bytes and I/O, behind one interface;
+``statekeep.crypto`` seals user data). The keep decides nothing itself.
+
+Every write is one transaction, durable before the call returns; the store gives one writer
+at a time per actor, so the operations on one actor apply in some serial order. A deployment
+commits only its version; an actor is caught up on first touch by the core, commit by commit,
+and a background worker (``statekeep.workers.scan``) writes the rest in bounded transactions.
+
+The parts, one concern each: ``versions`` (deploy, preview), ``actors`` (spawn, send,
+release), ``reads`` (get, history, decisions, actors), ``security`` (keys); ``base`` holds what
+they share.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from statekeep import store as stores
+from statekeep.errors import Error
+from statekeep.keep.actors import Actors, Event, split_event
+from statekeep.keep.reads import Reads
+from statekeep.keep.security import Security
+from statekeep.keep.versions import Versions
+from statekeep.workers import scan
+from statekeep.workers.base import Worker
+
+__all__ = ["Event", "Keep", "open", "split_event", "store_exists", "store_id_of"]
+
+#: The write calls that :meth:`Keep.run_group` can apply together.
+GROUPABLE = frozenset({"spawn", "spawn_many", "send", "send_many", "release"})
+
+
+def open(path: str | os.PathLike[str], key: bytes | str | None = None) -> Keep:  # noqa: A001 - the public name
+    """Open (or create) the store in directory ``path``."""
+    return Keep(path, key=key)
+
+
+def store_exists(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` holds a store (nothing is created)."""
+    return stores.exists(path)
+
+
+def store_id_of(path: str | os.PathLike[str]) -> str | None:
+    """The id of the store at ``path`` without opening it; None when there is none."""
+    return stores.read_store_id(path)
+
+
+class Keep(Versions, Actors, Reads, Security):
+    """A store of actors. Use it as a context manager, or ``close()`` it."""
+
+    def __init__(self, path: str | os.PathLike[str], *, key: bytes | str | None = None, scan: bool = True) -> None:
+        self.path = Path(path)
+        super().__init__(stores.open_store(self.path))
+        try:
+            self._sealer = self._open_keys(key, self.path)
+        except BaseException:
+            self._store.close()
+            raise
+        self._scanner = Worker("scan", self.scan_step)
+        self._wakers.append(self._scanner.wake)
+        if scan:
+            self._scanner.start()
+
+    def __enter__(self) -> Keep:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._scanner.close()
+        self._store.close()
+
+    def scan_step(self, batch: int = scan.BATCH) -> bool:
+        """Materialise one bounded batch of the oldest unfinished deployment scan; returns
+        whether there was work. The background worker calls this; tests may too."""
+        return scan.scan_step(self, batch)
+
+    def run_group(self, calls: Sequence[tuple[str, Sequence[Any], Mapping[str, Any]]]) -> list[Any]:
+        """Group commit: apply independent write calls (``(name, args, kwargs)`` for ``spawn``,
+        ``spawn_many``, ``send``, ``send_many`` or ``release``) in one transaction, synced once.
+        Each call is isolated in a nested transaction: one that fails leaves no trace and its
+        exception takes its place in the results; the others apply, in order. A service uses
+        this to acknowledge many concurrent requests with one sync."""
+        for name, _, _ in calls:
+            if name not in GROUPABLE:
+                raise ValueError(f"{name!r} cannot run in a group; one of {', '.join(sorted(GROUPABLE))} can")
+        results: list[Any] = []
+        with self._store.write() as outer:
+            self._refresh(outer)
+            self._group.txn = outer
+            try:
+                for name, args, kwargs in calls:
+                    try:
+                        results.append(getattr(self, name)(*args, **kwargs))
+                    except (Error, ValueError, TypeError) as e:
+                        results.append(e)
+            finally:
+                self._group.txn = None
+        return results
+
+    def backup(self, dest: str | os.PathLike[str]) -> None:
+        """A consistent copy of the store (a snapshot of one moment) while writes go on. It opens
+        with the same key."""
+        self._store.backup(Path(dest))

@@ -1,0 +1,164 @@
+"""Writing actors: spawn, send, release. Each call is one transaction (or one nested in a
+group commit): the actor as the core left it, its decision records, its sealed context and
+event payloads, and the idempotency record all commit together."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
+
+from statekeep import jsonio
+from statekeep.errors import Conflict, InvalidRequest, NeedsRescue
+from statekeep.keep.base import KeepBase, check_name, context_record, event_record
+from statekeep.keep.reads import view
+from statekeep.results import Actor, Decision, StepResult
+from statekeep.store import EventRecord, UnitOfWork, WriteSet
+
+Event = str | Mapping[str, Any]
+
+
+class Actors(KeepBase):
+    def spawn(self, definition_id: str, context: Any = None, *, actor_id: str | None = None,
+              idempotency_key: str | None = None) -> Actor:
+        """Start a new actor on a version."""
+        return self.spawn_many(definition_id, [context], actor_ids=[actor_id], idempotency_key=idempotency_key)[0]
+
+    def spawn_many(self, definition_id: str, contexts: Iterable[Any], *, actor_ids: Sequence[str | None] | None = None,
+                   idempotency_key: str | None = None) -> list[Actor]:
+        """Start many actors on a version in one transaction."""
+        contexts = list(contexts)
+        ids = list(actor_ids) if actor_ids is not None else [None] * len(contexts)
+        if len(ids) != len(contexts):
+            raise InvalidRequest("give one actor id (or None) for each context")
+        request = _request_digest(idempotency_key, {"op": "spawn", "version": definition_id, "contexts": contexts,
+                                                    "ids": ids})
+        with self._writing() as txn:
+            replay = _replay(txn, idempotency_key, request)
+            if replay is not None:
+                return [Actor(**a) for a in replay]
+            self._version_seq(definition_id)
+            default_context = self._registry.version(definition_id)["machine"].context
+            now = time.time()
+            writes = WriteSet()
+            out = []
+            for context, actor_id in zip(contexts, ids):
+                actor_id = actor_id or uuid.uuid4().hex
+                check_name(actor_id, "an actor id")
+                if txn.actor(actor_id) is not None:
+                    raise Conflict(f"an actor '{actor_id}' already exists")
+                spawned = self._registry.spawn(definition_id, now)
+                ctx = default_context if context is None else context
+                writes.context(actor_id, self._seal("contexts", context_record(actor_id), ctx, "the context"))
+                self._put_actor(writes, actor_id, spawned.actor, None, spawned.records)
+                out.append(view(actor_id, spawned.actor, ctx))
+            txn.apply(writes)
+            _remember(txn, idempotency_key, request, [a.__dict__ for a in out])
+        return out
+
+    def send(self, actor_id: str, event: Event, *, guards: Mapping[str, bool] | None = None,
+             idempotency_key: str | None = None, expected_seq: int | None = None) -> StepResult:
+        """Send an event; returns once it is durable."""
+        return self._send_all([(actor_id, event, guards, expected_seq)], idempotency_key)[0]
+
+    def send_many(self, items: Iterable[tuple[str, Event]]) -> list[StepResult]:
+        """Send many events in one synced transaction (all apply, or none on an error)."""
+        return self._send_all([(actor_id, event, None, None) for actor_id, event in items], None)
+
+    def _send_all(self, items: list[tuple[str, Event, Mapping[str, bool] | None, int | None]],
+                  idempotency_key: str | None) -> list[StepResult]:
+        request = _request_digest(idempotency_key, {"op": "send", "items": [[a, e, dict(g or {}), x]
+                                                                           for a, e, g, x in items]})
+        with self._writing() as txn:
+            replay = _replay(txn, idempotency_key, request)
+            if replay is not None:
+                return [StepResult(**r) for r in replay]
+            results = []
+            for actor_id, event, guards, expected_seq in items:
+                event_type, payload = split_event(event)
+                actor, decisions = self._touch(txn, actor_id)
+                if expected_seq is not None and expected_seq != actor.history_length:
+                    raise Conflict(f"actor '{actor_id}' is at seq {actor.history_length}, not {expected_seq}: "
+                                   "it changed since you read it; read it again and retry")
+                now = time.time()
+                sent = self._registry.send(actor, event_type, dict(guards) if guards else None, now)
+                decisions += sent.decisions
+                if sent.refused is not None:
+                    # Nothing is written: what catching up decided is derived again, identically,
+                    # at the next touch; and a batch applies whole or not at all.
+                    refused = sent.refused
+                    raise NeedsRescue(f"actor '{actor_id}' needs rescue: deployment '{refused['deployment']}' "
+                                      f"could not land it ({_describe(refused['reason'])}); deploy a rescue version "
+                                      "or release it", refused["deployment"], refused["reason"])
+                assert sent.step is not None
+                writes = WriteSet()
+                if sent.step.handled:
+                    index = actor.history_length
+                    sealed = (self._seal("events", event_record(actor_id, index), payload, "the event's payload")
+                              if payload else b"")
+                    writes.event(actor_id, index, EventRecord(event_type, time.time_ns(), sealed))
+                self._put_actor(writes, actor_id, sent.actor, actor.version, sent.records)
+                txn.apply(writes)
+                results.append(StepResult(
+                    actor_id=actor_id, value=sent.actor.value, status=sent.actor.status, version=sent.actor.version,
+                    seq=sent.actor.history_length, actions=sent.step.actions, effects=sent.step.effects,
+                    handled=sent.step.handled, decisions=cast(list[Decision], decisions)))
+            _remember(txn, idempotency_key, request, [r.__dict__ for r in results])
+        return results
+
+    def release(self, actor_id: str) -> Decision:
+        """Clear a stranded actor's mark; it continues on its version. Returns the record."""
+        with self._writing() as txn:
+            actor, _ = self._touch(txn, actor_id)
+            if actor.needs_rescue is None:
+                raise Conflict(f"actor '{actor_id}' is not stranded: there is nothing to release")
+            released = self._registry.release(actor, time.time())
+            writes = WriteSet()
+            self._put_actor(writes, actor_id, released.actor, actor.version, released.records)
+            txn.apply(writes)
+        return cast(Decision, released.record)
+
+
+def split_event(event: Event) -> tuple[str, dict[str, Any]]:
+    """An event's type and payload fields; the one check of an event's form (the client's too)."""
+    if isinstance(event, str):
+        return event, {}
+    if isinstance(event, Mapping) and isinstance(event.get("type"), str) and event["type"]:
+        return event["type"], {k: v for k, v in event.items() if k != "type"}
+    raise TypeError("an event is a type string or a dict with a non-empty string `type`")
+
+
+def _request_digest(idempotency_key: str | None, request: Any) -> str:
+    """What an idempotency key is bound to; only computed when there is a key (a batch of
+    thousands is not serialised for nothing)."""
+    return "" if idempotency_key is None else hashlib.sha256(jsonio.canonical(request)).hexdigest()
+
+
+def _replay(txn: UnitOfWork, key: str | None, request: str) -> Any:
+    """The first answer to a request retried under the same idempotency key."""
+    if key is None:
+        return None
+    check_name(key, "an idempotency key")
+    stored = txn.idempotent(key)
+    if stored is None:
+        return None
+    if stored["request"] != request:
+        raise Conflict(f"idempotency key '{key}' was used for a different request; use a new key")
+    return stored["result"]
+
+
+def _remember(txn: UnitOfWork, key: str | None, request: str, result: Any) -> None:
+    if key is not None:
+        txn.remember(key, {"request": request, "result": result})
+
+
+def _describe(reason: Mapping[str, Any]) -> str:
+    code = reason.get("code")
+    if code == "non_compliant":
+        return f"its event {reason['index']} ({reason['event']}) is not handled in state {json.dumps(reason['state'])}"
+    if code == "invalid_landing":
+        return str(reason.get("message"))
+    return str(code)

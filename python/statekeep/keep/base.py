@@ -1,0 +1,144 @@
+"""What every part of the keep shares: the store, the registry of versions kept in step with
+it, the sealer, and the transaction a call runs in (its own, or a group's)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from statekeep import crypto, jsonio
+from statekeep._core import ActorState
+from statekeep._core import Machine, Registry
+from statekeep.errors import InvalidRequest, NotFound, StoreDamaged
+from statekeep.store import Reader, Store, UnitOfWork, WriteSet
+
+
+class KeepBase:
+    """The state the keep's parts share, and the helpers they all use."""
+
+    _store: Store
+    _sealer: crypto.Sealer
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._group = threading.local()
+        self._registry = Registry()
+        self._seq_of: dict[str, int] = {}
+        #: Called when something committed may give the background workers work.
+        self._wakers: list[Callable[[], None]] = []
+
+    # ----- transactions ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _reading(self) -> Iterator[Reader]:
+        """A consistent view, with every version committed up to it known to the registry."""
+        with self._store.read() as txn:
+            self._refresh(txn)
+            yield txn
+
+    @contextmanager
+    def _writing(self) -> Iterator[UnitOfWork]:
+        """The transaction a write call runs in: its own, synced when the call ends; or, inside
+        a group commit on this thread, a nested one that the group commits."""
+        outer: UnitOfWork | None = getattr(self._group, "txn", None)
+        if outer is None:
+            with self._store.write() as txn:
+                self._refresh(txn)
+                yield txn
+        else:
+            with self._store.nested(outer) as txn:
+                yield txn
+
+    def _wake_workers(self) -> None:
+        for wake in self._wakers:
+            wake()
+
+    # ----- the registry of versions, in step with the store ---------------------------------------
+
+    def _refresh(self, txn: Reader) -> None:
+        """Load versions committed since we last looked (by us, another thread or process)."""
+        commits = txn.commits()
+        if commits == len(self._registry):
+            return
+        with self._lock:
+            for v in txn.versions(start=len(self._registry)):
+                self._commit_to_registry(self._registry, v)
+
+    def _commit_to_registry(self, registry: Registry, v: Mapping[str, Any], machine: Machine | None = None) -> None:
+        if machine is None:
+            machine = Machine(v["definition"], guard_default=v["guard_default"])
+        seq = registry.deploy(v["id"], machine, parent=v["parent"], path=v["path"], match=v["match"],
+                              landing=v["landing"], state_map=v["state_map"])
+        if registry is self._registry:
+            self._seq_of[v["id"]] = seq
+
+    def _version_seq(self, version_id: str) -> int:
+        try:
+            return self._seq_of[version_id]
+        except KeyError:
+            raise NotFound(f"no version '{version_id}' is deployed") from None
+
+    # ----- actors as the core has them ------------------------------------------------------------
+
+    def _load_actor(self, actor_id: str, raw: bytes) -> ActorState:
+        try:
+            return self._registry.load_actor(raw)
+        except ValueError as e:
+            raise StoreDamaged(f"the store is damaged: the record of actor '{actor_id}' cannot be read ({e}); "
+                               "restore the store from a backup") from None
+
+    def _load(self, txn: Reader, actor_id: str) -> ActorState:
+        check_name(actor_id, "an actor id")
+        raw = txn.actor(actor_id)
+        if raw is None:
+            raise NotFound(f"no actor '{actor_id}'")
+        return self._load_actor(actor_id, raw)
+
+    def _put_actor(self, writes: WriteSet, actor_id: str, actor: ActorState, previous_version: str | None,
+                   records: Sequence[tuple[int, int, str, bytes]]) -> None:
+        """Write the actor as the core left it, with the decision records it produced."""
+        writes.actor(actor_id, actor.to_bytes())
+        for ordinal, deployment, kind, record in records:
+            writes.decision(actor_id, ordinal, deployment, kind, record)
+        version = self._seq_of[actor.version]
+        previous = None if previous_version is None else self._seq_of[previous_version]
+        if previous != version:
+            writes.move(actor_id, previous, version)
+
+    def _touch(self, txn: UnitOfWork, actor_id: str) -> tuple[ActorState, list[dict[str, Any]]]:
+        """The actor caught up, with what that decided written in this transaction."""
+        stored = self._load(txn, actor_id)
+        caught = self._registry.catch_up_records(stored, time.time())
+        if caught.decisions or caught.actor.watermark != stored.watermark:
+            writes = WriteSet()
+            self._put_actor(writes, actor_id, caught.actor, stored.version, caught.records)
+            txn.apply(writes)
+        return caught.actor, [dict(d, actor=actor_id) for d in caught.decisions]
+
+    # ----- sealing user data --------------------------------------------------------------------
+
+    def _seal(self, table: str, record: bytes, value: Any, what: str) -> bytes:
+        return self._sealer.seal(jsonio.document(value, what), table=table, record=record)
+
+    def _open_sealed(self, table: str, record: bytes, sealed: bytes) -> Any:
+        return jsonio.loads(self._sealer.open(sealed, table=table, record=record), f"the sealed {table} value")
+
+
+def context_record(actor_id: str) -> bytes:
+    """What an actor's sealed context is bound to (the AEAD's associated data)."""
+    return actor_id.encode("utf-8")
+
+
+def event_record(actor_id: str, index: int) -> bytes:
+    """What the sealed payload of an actor's ``index``-th event is bound to."""
+    return actor_id.encode("utf-8") + b"\x00" + index.to_bytes(4, "big")
+
+
+def check_name(name: str, what: str) -> None:
+    """Ids and keys are store keys (and prefixes of others): bounded, and free of the separator."""
+    if not isinstance(name, str) or not name or "\x00" in name or len(name.encode()) > 256:
+        raise InvalidRequest(f"{what} is a non-empty string of at most 256 bytes without NUL characters")

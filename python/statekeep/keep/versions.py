@@ -1,0 +1,149 @@
+"""Versions: deploy (a deployment when there is a parent), preview, and what is deployed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from statekeep import jsonio
+from statekeep._core import Machine
+from statekeep.errors import Conflict, DefinitionError, InvalidRequest, NotFound
+from statekeep.keep.base import KeepBase, check_name
+from statekeep.keep.reads import candidates
+from statekeep.results import Deployment, Preview, Version
+from statekeep.store import Reader, ScanState
+
+_BUCKETS = {"migrated": "would_migrate", "stayed": "would_stay", "stranded": "would_strand"}
+
+
+class Versions(KeepBase):
+    def deploy(self, id: str, definition: Any, *, parent: str | None = None, history_path: Sequence[str] | None = None,
+               match: str = "prefix", landing: str = "replay", state_map: Mapping[str, str] | None = None,
+               guard_default: bool = True, expect: str | None = None) -> Deployment:
+        """Commit a version. With a parent it is a deployment: every actor on the parent is
+        decided by the routing law as of this commit, though the records are written by the
+        background scan. Deploying the same body again under the same id is a no-op."""
+        body = _body(id, definition, parent, history_path, match, landing, state_map, guard_default)
+        machine = Machine(body["definition"], guard_default=guard_default)
+        with self._store.write() as txn:
+            self._refresh(txn)
+            existing = txn.version_seq(id)
+            if existing is not None:
+                if txn.version(existing)["digest"] != body["digest"]:
+                    raise Conflict(f"a different definition is already deployed as '{id}'; deploy the change under a new id")
+                return self._deployment(txn, id)
+            if parent is not None and parent not in self._seq_of:
+                raise NotFound(f"parent version '{parent}' is not deployed")
+            if expect is not None:
+                if parent is None:
+                    raise InvalidRequest("'expect' is a preview's digest, and a version without a parent has no preview: "
+                                         "deploy it without 'expect'")
+                shown = self._preview(txn, body, machine).digest
+                if shown != expect:
+                    raise Conflict(f"the outcome of deploying '{id}' is no longer the one previewed "
+                                   f"(digest {shown}, expected {expect}); preview again")
+            seq = len(self._registry)
+            self._commit_to_registry(self._registry.fork(), body, machine)  # validates the rule before anything is written
+            body["committed_at"] = time.time()
+            scan = None
+            if parent is not None:
+                total = txn.actor_count(self._seq_of[parent])
+                scan = ScanState(total=total, done=total == 0)
+            txn.add_version(seq, body, scan)
+        # Into memory only once it is committed: an aborted deploy must leave no trace.
+        self._wake_workers()
+        return self.deployment(id)
+
+    def preview(self, id: str, definition: Any, *, parent: str, history_path: Sequence[str] | None = None,
+                match: str = "prefix", landing: str = "replay", state_map: Mapping[str, str] | None = None,
+                guard_default: bool = True) -> Preview:
+        """What deploying this version would do to every actor on ``parent``, decided by the
+        same functions on a consistent snapshot. Nothing is written."""
+        body = _body(id, definition, parent, history_path, match, landing, state_map, guard_default)
+        machine = Machine(body["definition"], guard_default=guard_default)
+        with self._reading() as txn:
+            if parent not in self._seq_of:
+                raise NotFound(f"parent version '{parent}' is not deployed")
+            if id in self._seq_of:
+                raise Conflict(f"'{id}' is already deployed")
+            return self._preview(txn, body, machine)
+
+    def _preview(self, txn: Reader, body: dict[str, Any], machine: Machine) -> Preview:
+        fork = self._registry.fork()
+        fork.deploy(body["id"], machine, parent=body["parent"], path=body["path"], match=body["match"],
+                    landing=body["landing"], state_map=body["state_map"])
+        lists: dict[str, list[str]] = {"would_migrate": [], "would_stay": [], "would_strand": [], "pending": []}
+        flows: Counter[tuple[str, str]] = Counter()
+        reasons: dict[str, dict[str, Any]] = {}
+        outcome = []
+        for actor_id, actor in candidates(self, txn, body["parent"]):
+            now, _ = self._registry.catch_up(actor)
+            if now.version != body["parent"]:
+                continue
+            after, decisions = fork.catch_up(fork.load_actor(now.to_bytes()))
+            mine = [d for d in decisions if d["deployment"] == body["id"]]
+            kind = mine[0]["kind"] if mine else "pending"
+            lists[_BUCKETS.get(kind, "pending")].append(actor_id)
+            if kind == "migrated":
+                flows[(json.dumps(now.value, sort_keys=True), json.dumps(mine[0]["landing"], sort_keys=True))] += 1
+            if kind == "stranded":
+                reasons[actor_id] = mine[0]["reason"]
+            outcome.append([actor_id, kind, mine[0]["reason"] if mine else None, mine[0]["landing"] if mine else None])
+        outcome.sort(key=lambda o: str(o[0]))
+        digest = hashlib.sha256(jsonio.canonical({"body": body["digest"], "outcome": outcome})).hexdigest()
+        return Preview(
+            would_migrate=sorted(lists["would_migrate"]), would_stay=sorted(lists["would_stay"]),
+            would_strand=sorted(lists["would_strand"]), pending=sorted(lists["pending"]),
+            counts={k: len(v) for k, v in lists.items()},
+            flows=[{"from": json.loads(a), "to": json.loads(b), "count": n} for (a, b), n in sorted(flows.items())],
+            reasons=reasons, digest=digest)
+
+    def definitions(self) -> list[Version]:
+        """Every committed version, in commit order."""
+        with self._reading() as txn:
+            return [Version(id=v["id"], parent=v["parent"], path=v["path"], match=v["match"], landing=v["landing"],
+                            state_map=v["state_map"], guard_default=v["guard_default"], definition=v["definition"],
+                            committed_at=v["committed_at"])
+                    for v in txn.versions()]
+
+    def deployment(self, id: str) -> Deployment:
+        with self._reading() as txn:
+            return self._deployment(txn, id)
+
+    def _deployment(self, txn: Reader, id: str) -> Deployment:
+        seq = self._version_seq(id)
+        v = txn.version(seq)
+        scan = txn.scan(seq) or ScanState(total=0, done=True)
+        return Deployment(id=id, parent=v["parent"], path=v["path"], match=v["match"], landing=v["landing"],
+                          state_map=v["state_map"], guard_default=v["guard_default"], seq=seq,
+                          scanned=scan.scanned, total=scan.total, done=scan.done, counts=txn.decision_counts(seq))
+
+    def stats(self) -> dict[str, Any]:
+        """Actors materialised on each version, and each deployment's scan: what a metrics page
+        shows. (An actor the scan has not reached counts on its old version.)"""
+        with self._reading() as txn:
+            versions = self._registry.versions()
+            actors = {v: txn.actor_count(seq) for seq, v in enumerate(versions)}
+            scans = {versions[seq]: st for seq, st in txn.scans().items()}
+        return {"actors": actors,
+                "scans": {v: {"scanned": st.scanned, "total": st.total, "done": st.done} for v, st in scans.items()}}
+
+
+def _body(id: str, definition: Any, parent: str | None, history_path: Sequence[str] | None, match: str,
+          landing: str, state_map: Mapping[str, str] | None, guard_default: bool) -> dict[str, Any]:
+    check_name(id, "a version id")
+    if isinstance(definition, (str, bytes)):
+        try:
+            definition = json.loads(definition)
+        except ValueError as e:
+            raise DefinitionError(f"$: the definition is not valid JSON: {e}", "$") from None
+    if parent is None and (history_path or state_map):
+        raise InvalidRequest("a history path and a state map need a parent version")
+    body = {"id": id, "definition": definition, "parent": parent, "path": list(history_path or []),
+            "match": match, "landing": landing, "state_map": dict(state_map or {}), "guard_default": guard_default}
+    body["digest"] = hashlib.sha256(jsonio.canonical(body)).hexdigest()
+    return body

@@ -1,0 +1,203 @@
+"""The store interface: what the keep asks of a back end, in the keep's own terms.
+
+A back end (``statekeep.store.lmdb`` today) owns every byte and every query; the keep speaks
+records: actor ids, version sequence numbers, the core's actor bytes (opaque here), sealed
+values (opaque here), JSON documents. Everything one call of the keep causes is gathered in a
+:class:`WriteSet` and applied by one unit of work, so it commits together or not at all.
+
+The contract every back end must meet is tested once, over all of them, in
+``tests/test_store_contract.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+#: The kinds of decision record, each counted per deployment.
+DECISION_KINDS = ("migrated", "stayed", "stranded", "superseded", "released")
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One handled event as stored: its type, when, and its payload sealed (empty when none)."""
+
+    type: str
+    at_ns: int
+    sealed_payload: bytes
+
+
+@dataclass
+class ScanState:
+    """A deployment's background scan over the actors on its parent, as of the commit."""
+
+    total: int
+    scanned: int = 0
+    #: The last actor id the scan visited; None before the first batch.
+    cursor: str | None = None
+    done: bool = False
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """What a store keeps of its encryption keys: never a key in the clear."""
+
+    #: The ids of the keys values may be sealed under, current last.
+    key_ids: list[str]
+    #: A known value sealed under the current key, so a wrong key is refused at open.
+    key_check: bytes
+    #: Older keys sealed under the current one while a rotation is under way, by key id.
+    wrapped: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass
+class WriteSet:
+    """Everything one call of the keep writes, applied by a unit of work in one go.
+
+    ``decisions`` hold the core's records as JSON text, keyed by the actor's ordinal for them
+    (counted by the core, so no record is read to append one); ``moves`` keep the index of the
+    actors on each version and its counts."""
+
+    actors: list[tuple[str, bytes]] = field(default_factory=list)
+    moves: list[tuple[str, int | None, int]] = field(default_factory=list)
+    decisions: list[tuple[str, int, int, str, bytes]] = field(default_factory=list)
+    contexts: list[tuple[str, bytes]] = field(default_factory=list)
+    events: list[tuple[str, int, EventRecord]] = field(default_factory=list)
+
+    def actor(self, actor_id: str, data: bytes) -> None:
+        self.actors.append((actor_id, data))
+
+    def move(self, actor_id: str, old: int | None, new: int) -> None:
+        """The actor is now on version ``new`` (``old`` is None for a new actor)."""
+        self.moves.append((actor_id, old, new))
+
+    def decision(self, actor_id: str, ordinal: int, deployment: int, kind: str, record: bytes) -> None:
+        self.decisions.append((actor_id, ordinal, deployment, kind, record))
+
+    def context(self, actor_id: str, sealed: bytes) -> None:
+        self.contexts.append((actor_id, sealed))
+
+    def event(self, actor_id: str, index: int, record: EventRecord) -> None:
+        self.events.append((actor_id, index, record))
+
+
+class Reader(Protocol):
+    """A consistent view of the store as of one moment."""
+
+    # ----- the store itself
+    def store_id(self) -> str | None:
+        """The store's id; None for a store not created yet."""
+
+    def keyring(self) -> Keyring: ...
+
+    # ----- versions, in commit order
+    def commits(self) -> int:
+        """How many versions are committed (the next one's sequence number)."""
+
+    def version(self, seq: int) -> dict[str, Any]: ...
+
+    def version_seq(self, version_id: str) -> int | None: ...
+
+    def versions(self, start: int = 0) -> Iterator[dict[str, Any]]: ...
+
+    def scan(self, deployment: int) -> ScanState | None: ...
+
+    def scans(self) -> dict[int, ScanState]:
+        """Every deployment's scan, by deployment sequence number."""
+
+    def decision_counts(self, deployment: int) -> dict[str, int]:
+        """The records written for ``deployment``, by kind (kinds without one left out)."""
+
+    # ----- actors
+    def actor(self, actor_id: str) -> bytes | None:
+        """The core's bytes of the actor."""
+
+    def actors(self, actor_ids: Sequence[str]) -> list[bytes]:
+        """The bytes of many actors, in order, in one read; every one must exist."""
+
+    def all_actors(self, after: str | None = None) -> Iterator[tuple[str, bytes]]:
+        """Every actor in id order, after ``after``."""
+
+    def actors_on(self, version: int, after: str | None = None, limit: int | None = None) -> Iterator[str]:
+        """The ids of the actors materialised on ``version``, in id order, after ``after``."""
+
+    def actor_count(self, version: int) -> int:
+        """How many actors are materialised on ``version``."""
+
+    def context(self, actor_id: str) -> bytes: ...
+
+    def event(self, actor_id: str, index: int) -> EventRecord: ...
+
+    def decisions(self, actor_id: str) -> list[dict[str, Any]]:
+        """The actor's decision records, in ordinal order."""
+
+    def deployment_decisions(self, deployment: int) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(actor id, record)`` of every record written for ``deployment``, by actor id."""
+
+    # ----- what the keep keeps beside actors
+    def idempotent(self, key: str) -> dict[str, Any] | None: ...
+
+    def api_key(self, key_id: str) -> dict[str, Any] | None: ...
+
+    def api_keys(self) -> list[tuple[str, dict[str, Any]]]: ...
+
+    def sealed_count(self) -> int:
+        """How many sealed values the store holds (contexts and event payloads)."""
+
+    def sealed_contexts(self, after: str | None, limit: int) -> list[tuple[str, bytes]]:
+        """Up to ``limit`` ``(actor id, sealed context)`` in id order, after ``after``."""
+
+    def sealed_events(self, after: tuple[str, int] | None, limit: int) -> list[tuple[tuple[str, int], EventRecord]]:
+        """Up to ``limit`` ``((actor id, index), event)`` in key order, after ``after``."""
+
+
+class UnitOfWork(Reader, Protocol):
+    """A write transaction: what it writes becomes visible and durable together when it ends
+    without an error, or not at all."""
+
+    def create(self, store_id: str, keyring: Keyring) -> None:
+        """Make a new store."""
+
+    def set_keyring(self, keyring: Keyring) -> None: ...
+
+    def add_version(self, seq: int, record: dict[str, Any], scan: ScanState | None) -> None:
+        """Commit version ``seq`` (the next one), with its deployment's scan."""
+
+    def put_scan(self, deployment: int, state: ScanState) -> None: ...
+
+    def apply(self, writes: WriteSet) -> None: ...
+
+    def remember(self, key: str, record: dict[str, Any]) -> None:
+        """An idempotency key's request and first answer."""
+
+    def put_api_key(self, key_id: str, record: dict[str, Any]) -> None: ...
+
+    def delete_api_key(self, key_id: str) -> bool:
+        """Whether there was such a key."""
+
+    def reseal_context(self, actor_id: str, sealed: bytes) -> None: ...
+
+    def reseal_event(self, actor_id: str, index: int, record: EventRecord) -> None: ...
+
+
+class Store(Protocol):
+    """A store: transactions over it, and what only the back end can do."""
+
+    location: str
+
+    def read(self) -> AbstractContextManager[Reader]: ...
+
+    def write(self) -> AbstractContextManager[UnitOfWork]:
+        """A write transaction, committed durably when the block ends, aborted on an error."""
+
+    def nested(self, parent: UnitOfWork) -> AbstractContextManager[UnitOfWork]:
+        """A transaction inside ``parent``: on an error only its own writes are undone; they
+        become durable when ``parent`` commits (a group commit isolates each call this way)."""
+
+    def backup(self, dest: Path) -> None:
+        """A consistent copy of the store as of one moment, while writes go on."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,418 @@
+"""The LMDB back end: the layout of a store, and the encoding of its records. No decisions are
+made here.
+
+One LMDB environment per store directory, opened with ``sync=True`` so that a commit returns
+only once it is on disk. Named databases (keys are bytes; ``u32``/``u64`` are big-endian so
+that keys sort numerically):
+
+``meta``
+    ``format`` (b"2"), ``store_id`` (a UUID), ``key_ids`` (JSON: the key ids, current last),
+    ``key_check`` (a sealed known value that proves the key), ``commits`` (``u32``: versions).
+``versions``       ``u32`` commit seq -> JSON: id, definition, parent, path, match, landing,
+                   state map, guard default, body digest, commit time.
+``version_ids``    version id -> ``u32`` seq.
+``actors``         actor id -> the core's actor bytes: version, handled event types with their
+                   guard outcomes, the fingerprint chain, the snapshot, the rescue mark, the
+                   commit watermark and the count of decision records. A scan reads and writes
+                   only these.
+``contexts``       actor id -> the sealed context.
+``events``         actor id, 0, ``u32`` index -> event record: type, sealed payload, time.
+``decisions``      actor id, 0, ``u32`` ordinal (counted by the core) -> JSON decision record.
+``by_deployment``  ``u32`` deployment seq, actor id, 0, ``u32`` ordinal -> b"": a deployment's
+                   records.
+``by_version``     ``u32`` version seq, actor id -> b"": the actors materialised on a version,
+                   so a deployment's scan touches only the actors on its parent.
+``counts``         ``u32`` version seq -> ``u64`` actors on it;
+                   ``u32`` deployment seq, kind -> ``u64`` decisions of that kind.
+``scans``          ``u32`` deployment seq -> JSON: total, scanned, cursor, done.
+``idempotency``    key -> JSON: request digest and the first result.
+``api_keys``       key id -> JSON: scope, name, creation time, SHA-256 of the secret.
+
+Which deployments an event makes due is not an index here: the registry in the core holds
+each version's deployments by path length, in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, cast
+
+import lmdb
+import orjson
+
+from statekeep.errors import Error, StoreDamaged
+from statekeep.store.base import DECISION_KINDS, EventRecord, Keyring, ScanState, UnitOfWork, WriteSet
+
+MAP_SIZE = 1 << 40
+DATABASES = ("meta", "versions", "version_ids", "actors", "contexts", "events", "decisions", "by_deployment",
+             "by_version", "counts", "scans", "idempotency", "api_keys")
+FORMAT = b"2"
+#: The file LMDB keeps the data in: its presence is what makes a directory a store.
+DATA_FILE = "data.mdb"
+
+_U32 = struct.Struct(">I")
+_U64 = struct.Struct(">Q")
+_EVENT_HEADER = struct.Struct(">IQI")   # type length, time ns, sealed payload length
+_SEP = b"\x00"
+
+
+def _u32(n: int) -> bytes:
+    return _U32.pack(n)
+
+
+def _read_u32(b: bytes) -> int:
+    return int(_U32.unpack(b)[0])
+
+
+def _u64(n: int) -> bytes:
+    return _U64.pack(n)
+
+
+def _read_u64(b: bytes) -> int:
+    return int(_U64.unpack(b)[0])
+
+
+def _key(actor_id: str) -> bytes:
+    return actor_id.encode("utf-8")
+
+
+def _child(actor_id: str, n: int) -> bytes:
+    """An actor's n-th event or decision: the id, a zero byte (never in an id), then ``u32``."""
+    return _key(actor_id) + _SEP + _U32.pack(n)
+
+
+def _kind_count_key(deployment: int, kind: str) -> bytes:
+    return _U32.pack(deployment) + kind.encode("ascii")
+
+
+def _dumps(value: Any) -> bytes:
+    return orjson.dumps(value)
+
+
+def _pack_event(record: EventRecord) -> bytes:
+    kind = record.type.encode("utf-8")
+    return _EVENT_HEADER.pack(len(kind), record.at_ns, len(record.sealed_payload)) + kind + record.sealed_payload
+
+
+def _unpack_event(data: bytes) -> EventRecord:
+    type_len, at_ns, payload_len = _EVENT_HEADER.unpack_from(data)
+    at = _EVENT_HEADER.size
+    kind = bytes(data[at:at + type_len]).decode("utf-8")
+    payload = bytes(data[at + type_len:at + type_len + payload_len])
+    return EventRecord(kind, at_ns, payload)
+
+
+def _scan_state(raw: bytes) -> ScanState:
+    # The cursor is kept as the hex of the last actor key visited (the layout of format 2).
+    d = orjson.loads(raw)
+    cursor = None if d["cursor"] is None else bytes.fromhex(d["cursor"]).decode("utf-8")
+    return ScanState(total=d["total"], scanned=d["scanned"], cursor=cursor, done=d["done"])
+
+
+def _scan_bytes(state: ScanState) -> bytes:
+    cursor = None if state.cursor is None else _key(state.cursor).hex()
+    return _dumps({"total": state.total, "scanned": state.scanned, "cursor": cursor, "done": state.done})
+
+
+class LmdbReader:
+    """One LMDB transaction over the named databases, read as the store interface says."""
+
+    def __init__(self, txn: lmdb.Transaction, dbs: dict[str, Any]) -> None:
+        self._txn = txn
+        self._dbs = dbs
+
+    # ----- bytes ----------------------------------------------------------------------------
+
+    def _get(self, db: str, key: bytes) -> bytes | None:
+        value = self._txn.get(key, db=self._dbs[db])
+        return None if value is None else bytes(value)
+
+    def _must(self, db: str, key: bytes) -> bytes:
+        value = self._get(db, key)
+        if value is None:
+            raise StoreDamaged(f"the store is damaged: an index names the record {db}/{key!r}, which is missing")
+        return value
+
+    def _items(self, db: str, prefix: bytes = b"", start: bytes | None = None) -> Iterator[tuple[bytes, bytes]]:
+        """The records whose key starts with ``prefix``, in key order, from ``start`` on."""
+        cursor = self._txn.cursor(db=self._dbs[db])
+        if not cursor.set_range(start if start is not None else prefix):
+            return
+        for key, value in cursor:
+            if not bytes(key).startswith(prefix):
+                return
+            yield bytes(key), bytes(value)
+
+    def _keys(self, db: str, prefix: bytes, start: bytes | None) -> Iterator[bytes]:
+        cursor = self._txn.cursor(db=self._dbs[db])
+        if not cursor.set_range(start if start is not None else prefix):
+            return
+        for key in cast(Iterator[bytes], cursor.iternext(keys=True, values=False)):
+            if not key.startswith(prefix):
+                return
+            yield key
+
+    def _count(self, key: bytes) -> int:
+        raw = self._get("counts", key)
+        return 0 if raw is None else _read_u64(raw)
+
+    # ----- the store itself ----------------------------------------------------------------
+
+    def store_id(self) -> str | None:
+        raw = self._get("meta", b"store_id")
+        return None if raw is None else raw.decode()
+
+    def keyring(self) -> Keyring:
+        wrapped = orjson.loads(self._get("meta", b"wrapped_keys") or b"{}")
+        return Keyring(key_ids=orjson.loads(self._must("meta", b"key_ids")), key_check=self._must("meta", b"key_check"),
+                       wrapped={kid: bytes.fromhex(w) for kid, w in wrapped.items()})
+
+    # ----- versions ---------------------------------------------------------------------------
+
+    def commits(self) -> int:
+        return _read_u32(self._must("meta", b"commits"))
+
+    def version(self, seq: int) -> dict[str, Any]:
+        return cast(dict[str, Any], json.loads(self._must("versions", _u32(seq))))
+
+    def version_seq(self, version_id: str) -> int | None:
+        raw = self._get("version_ids", version_id.encode())
+        return None if raw is None else _read_u32(raw)
+
+    def versions(self, start: int = 0) -> Iterator[dict[str, Any]]:
+        for _, raw in self._items("versions", start=_u32(start)):
+            yield json.loads(raw)
+
+    def scan(self, deployment: int) -> ScanState | None:
+        raw = self._get("scans", _u32(deployment))
+        return None if raw is None else _scan_state(raw)
+
+    def scans(self) -> dict[int, ScanState]:
+        return {_read_u32(key): _scan_state(raw) for key, raw in self._items("scans")}
+
+    def decision_counts(self, deployment: int) -> dict[str, int]:
+        counts = {}
+        for kind in DECISION_KINDS:
+            raw = self._get("counts", _kind_count_key(deployment, kind))
+            if raw is not None:
+                counts[kind] = _read_u64(raw)
+        return counts
+
+    # ----- actors -----------------------------------------------------------------------------
+
+    def actor(self, actor_id: str) -> bytes | None:
+        return self._get("actors", _key(actor_id))
+
+    def actors(self, actor_ids: Sequence[str]) -> list[bytes]:
+        keys = [_key(a) for a in actor_ids]
+        found = self._txn.cursor(db=self._dbs["actors"]).getmulti(keys)
+        if len(found) != len(keys):
+            raise StoreDamaged(f"the store is damaged: {len(keys) - len(found)} of {len(keys)} indexed actors are missing")
+        return cast(list[bytes], [value for _, value in found])
+
+    def all_actors(self, after: str | None = None) -> Iterator[tuple[str, bytes]]:
+        start = None if after is None else _key(after) + _SEP
+        for key, raw in self._items("actors", start=start):
+            yield key.decode(), raw
+
+    def actors_on(self, version: int, after: str | None = None, limit: int | None = None) -> Iterator[str]:
+        prefix = _u32(version)
+        start = None if after is None else prefix + _key(after) + _SEP
+        for n, key in enumerate(self._keys("by_version", prefix, start)):
+            if limit is not None and n >= limit:
+                return
+            yield key[4:].decode()
+
+    def actor_count(self, version: int) -> int:
+        return self._count(_u32(version))
+
+    def context(self, actor_id: str) -> bytes:
+        return self._must("contexts", _key(actor_id))
+
+    def event(self, actor_id: str, index: int) -> EventRecord:
+        return _unpack_event(self._must("events", _child(actor_id, index)))
+
+    def decisions(self, actor_id: str) -> list[dict[str, Any]]:
+        return [orjson.loads(raw) for _, raw in self._items("decisions", _key(actor_id) + _SEP)]
+
+    def deployment_decisions(self, deployment: int) -> Iterator[tuple[str, dict[str, Any]]]:
+        for key in self._keys("by_deployment", _u32(deployment), None):
+            child = key[4:]
+            yield child[:child.index(_SEP)].decode(), orjson.loads(self._must("decisions", child))
+
+    # ----- beside actors -------------------------------------------------------------------------
+
+    def idempotent(self, key: str) -> dict[str, Any] | None:
+        raw = self._get("idempotency", key.encode())
+        return None if raw is None else cast(dict[str, Any], orjson.loads(raw))
+
+    def api_key(self, key_id: str) -> dict[str, Any] | None:
+        raw = self._get("api_keys", key_id.encode())
+        return None if raw is None else cast(dict[str, Any], orjson.loads(raw))
+
+    def api_keys(self) -> list[tuple[str, dict[str, Any]]]:
+        return [(key.decode(), orjson.loads(raw)) for key, raw in self._items("api_keys")]
+
+    def sealed_count(self) -> int:
+        return sum(int(self._txn.stat(self._dbs[db])["entries"]) for db in ("contexts", "events"))
+
+    def sealed_contexts(self, after: str | None, limit: int) -> list[tuple[str, bytes]]:
+        start = None if after is None else _key(after) + _SEP
+        out: list[tuple[str, bytes]] = []
+        for key, raw in self._items("contexts", start=start):
+            if len(out) >= limit:
+                break
+            out.append((key.decode(), raw))
+        return out
+
+    def sealed_events(self, after: tuple[str, int] | None, limit: int) -> list[tuple[tuple[str, int], EventRecord]]:
+        start = None if after is None else _child(*after) + _SEP
+        out: list[tuple[tuple[str, int], EventRecord]] = []
+        for key, raw in self._items("events", start=start):
+            if len(out) >= limit:
+                break
+            out.append(((key[:-5].decode(), _read_u32(key[-4:])), _unpack_event(raw)))
+        return out
+
+
+class LmdbUnitOfWork(LmdbReader):
+    """A write transaction of the LMDB store."""
+
+    def _put(self, db: str, key: bytes, value: bytes) -> None:
+        self._txn.put(key, value, db=self._dbs[db])
+
+    def create(self, store_id: str, keyring: Keyring) -> None:
+        self._put("meta", b"format", FORMAT)
+        self._put("meta", b"store_id", store_id.encode())
+        self._put("meta", b"commits", _u32(0))
+        self.set_keyring(keyring)
+
+    def set_keyring(self, keyring: Keyring) -> None:
+        self._put("meta", b"key_ids", _dumps(keyring.key_ids))
+        self._put("meta", b"key_check", keyring.key_check)
+        self._put("meta", b"wrapped_keys", _dumps({kid: w.hex() for kid, w in keyring.wrapped.items()}))
+
+    def add_version(self, seq: int, record: dict[str, Any], scan: ScanState | None) -> None:
+        # Definitions can nest deeper than orjson writes; the standard library has no limit.
+        self._put("versions", _u32(seq), json.dumps(record, separators=(",", ":"), sort_keys=True).encode())
+        self._put("version_ids", record["id"].encode(), _u32(seq))
+        self._put("meta", b"commits", _u32(seq + 1))
+        if scan is not None:
+            self.put_scan(seq, scan)
+
+    def put_scan(self, deployment: int, state: ScanState) -> None:
+        self._put("scans", _u32(deployment), _scan_bytes(state))
+
+    def apply(self, writes: WriteSet) -> None:
+        puts: dict[str, list[tuple[bytes, bytes]]] = {}
+        counts: dict[bytes, int] = {}
+        for actor_id, old, new in writes.moves:
+            key = _key(actor_id)
+            if old is not None:
+                self._txn.delete(_u32(old) + key, db=self._dbs["by_version"])
+                counts[_u32(old)] = counts.get(_u32(old), 0) - 1
+            puts.setdefault("by_version", []).append((_u32(new) + key, b""))
+            counts[_u32(new)] = counts.get(_u32(new), 0) + 1
+        for actor_id, ordinal, deployment, kind, record in writes.decisions:
+            child = _key(actor_id) + _SEP + _U32.pack(ordinal)
+            puts.setdefault("decisions", []).append((child, record))
+            puts.setdefault("by_deployment", []).append((_U32.pack(deployment) + child, b""))
+            count_key = _kind_count_key(deployment, kind)
+            counts[count_key] = counts.get(count_key, 0) + 1
+        if writes.actors:
+            puts["actors"] = [(_key(a), data) for a, data in writes.actors]
+        if writes.contexts:
+            puts["contexts"] = [(_key(a), sealed) for a, sealed in writes.contexts]
+        if writes.events:
+            puts["events"] = [(_child(a, index), _pack_event(record)) for a, index, record in writes.events]
+        # One putmulti per database: a scan writes thousands of actors, and the per-put cost of
+        # Python is what it would pay otherwise.
+        for db, items in puts.items():
+            self._txn.cursor(db=self._dbs[db]).putmulti(items)
+        for key, delta in counts.items():
+            if delta:
+                self._put("counts", key, _u64(self._count(key) + delta))
+
+    def remember(self, key: str, record: dict[str, Any]) -> None:
+        self._put("idempotency", key.encode(), _dumps(record))
+
+    def put_api_key(self, key_id: str, record: dict[str, Any]) -> None:
+        self._put("api_keys", key_id.encode(), _dumps(record))
+
+    def delete_api_key(self, key_id: str) -> bool:
+        return bool(self._txn.delete(key_id.encode(), db=self._dbs["api_keys"]))
+
+    def reseal_context(self, actor_id: str, sealed: bytes) -> None:
+        self._put("contexts", _key(actor_id), sealed)
+
+    def reseal_event(self, actor_id: str, index: int, record: EventRecord) -> None:
+        self._put("events", _child(actor_id, index), _pack_event(record))
+
+
+class LmdbStore:
+    """A store directory: one LMDB environment, synced on every commit."""
+
+    def __init__(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        self.location = str(path)
+        self._env = lmdb.open(str(path), map_size=MAP_SIZE, max_dbs=len(DATABASES), sync=True, metasync=True,
+                              max_readers=512, readahead=False)
+        self._dbs = {name: self._env.open_db(name.encode()) for name in DATABASES}
+        with self._env.begin() as txn:
+            stored = txn.get(b"format", db=self._dbs["meta"])
+        if stored is not None and bytes(stored) != FORMAT:
+            self._env.close()
+            raise Error(f"{path} holds a store of format {bytes(stored)!r}; this statekeep reads format "
+                        f"{FORMAT!r} only: open it with the statekeep that wrote it")
+
+    @contextmanager
+    def read(self) -> Iterator[LmdbReader]:
+        with self._env.begin() as txn:
+            yield LmdbReader(txn, self._dbs)
+
+    @contextmanager
+    def write(self) -> Iterator[LmdbUnitOfWork]:
+        with self._env.begin(write=True) as txn:
+            yield LmdbUnitOfWork(txn, self._dbs)
+
+    @contextmanager
+    def nested(self, parent: UnitOfWork) -> Iterator[LmdbUnitOfWork]:
+        assert isinstance(parent, LmdbUnitOfWork), "a nested transaction belongs to a transaction of the same store"
+        with self._env.begin(write=True, parent=parent._txn) as txn:
+            yield LmdbUnitOfWork(txn, self._dbs)
+
+    def backup(self, dest: Path) -> None:
+        """A consistent, compacted copy of the environment as of one moment."""
+        dest.mkdir(parents=True, exist_ok=False)
+        self._env.copy(str(dest), compact=True)
+
+    def close(self) -> None:
+        self._env.close()
+
+
+def exists(path: Path) -> bool:
+    """Whether ``path`` holds a store (without creating one)."""
+    return (path / DATA_FILE).exists()
+
+
+def read_store_id(path: Path) -> str | None:
+    """The id of the store in ``path``, read without opening it as a keep (which would make a
+    new store of any directory); None when ``path`` holds no statekeep store."""
+    try:
+        env = lmdb.open(str(path), readonly=True, max_dbs=len(DATABASES), lock=False)
+    except lmdb.Error:
+        return None
+    try:
+        try:
+            meta = env.open_db(b"meta", create=False)
+        except lmdb.Error:
+            return None
+        with env.begin(db=meta) as txn:
+            raw = txn.get(b"store_id")
+        return None if raw is None else bytes(raw).decode()
+    finally:
+        env.close()

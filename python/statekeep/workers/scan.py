@@ -1,0 +1,43 @@
+"""The deployment scan: each deployment's decisions written for every actor on its parent, in
+bounded transactions, oldest deployment first. Reads never wait for it (a read catches an
+actor up in memory); it only makes the records and indexes durable."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from statekeep.store import WriteSet
+
+if TYPE_CHECKING:
+    from statekeep.keep.base import KeepBase
+
+#: Actors per scan transaction: bounded, so writers interleave with a scan.
+BATCH = 2_000
+
+
+def scan_step(keep: KeepBase, batch: int = BATCH) -> bool:
+    """Materialise one batch of the oldest unfinished deployment scan; returns whether there
+    was work."""
+    with keep._store.write() as txn:
+        keep._refresh(txn)
+        pending = next(((seq, state) for seq, state in sorted(txn.scans().items()) if not state.done), None)
+        if pending is None:
+            return False
+        seq, state = pending
+        registry = keep._registry
+        parent = keep._seq_of[registry.version(registry.versions()[seq])["parent"]]
+        ids = list(txn.actors_on(parent, state.cursor, batch))
+        # One call into the core for the batch (the GIL released while it decides).
+        changed, moved, decisions = registry.catch_up_many(txn.actors(ids), time.time())
+        writes = WriteSet()
+        writes.actors = [(ids[i], core) for i, core in changed]
+        writes.decisions = [(ids[i], ordinal, deployment, kind, record)
+                            for i, ordinal, deployment, kind, record in decisions]
+        writes.moves = [(ids[i], parent, version) for i, version in moved]
+        txn.apply(writes)
+        state.scanned += len(ids)
+        state.cursor = ids[-1] if ids else state.cursor
+        state.done = len(ids) < batch
+        txn.put_scan(seq, state)
+        return True
