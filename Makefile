@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(VIRTUAL_ENV)/bin:$(PATH)
 
-.PHONY: develop lint test test-rust test-python proofs bench clean
+.PHONY: develop lint format test test-rust test-python proofs bench clean
 
 $(VENV)/bin/maturin:
 	python3 -m venv $(VENV)
@@ -18,11 +18,22 @@ $(VENV)/bin/maturin:
 develop: $(VENV)/bin/maturin
 	maturin develop --quiet --extras test
 
-# The gates: formatting, and clippy over the core alone and with the Python bindings.
-lint:
+# The gates: formatting and lints, Python (ruff) and Rust (rustfmt; clippy over the core alone
+# and with the Python bindings). `make format` applies both formatters.
+lint: $(VENV)/bin/ruff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
 	cargo clippy --workspace --all-targets --quiet --features python -- -D warnings
+
+format: $(VENV)/bin/ruff
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	cargo fmt --all
+
+$(VENV)/bin/ruff: $(VENV)/bin/maturin
+	$(PY) -m pip install --quiet "ruff==0.17.6"
 
 test-rust:
 	cargo test --workspace

@@ -13,11 +13,16 @@ import time
 
 import statekeep
 
-LOAN = {"id": "loan", "initial": "review", "states": {
-    "review": {"on": {"SUBMIT_INFO": "fee"}},
-    "fee": {"on": {"PAY_FEE": "underwriting", "WAIVE_FEE": "underwriting"}},
-    "underwriting": {"on": {"NOTE": "underwriting", "APPROVE": "approved"}},
-    "approved": {"type": "final"}}}
+LOAN = {
+    "id": "loan",
+    "initial": "review",
+    "states": {
+        "review": {"on": {"SUBMIT_INFO": "fee"}},
+        "fee": {"on": {"PAY_FEE": "underwriting", "WAIVE_FEE": "underwriting"}},
+        "underwriting": {"on": {"NOTE": "underwriting", "APPROVE": "approved"}},
+        "approved": {"type": "final"},
+    },
+}
 LOAN_V2 = json.loads(json.dumps(LOAN))
 LOAN_V2["states"]["fee"]["on"]["PAY_FEE"] = "income_verification"
 LOAN_V2["states"]["income_verification"] = {"on": {"VERIFIED": "underwriting", "NOTE": "income_verification"}}
@@ -39,8 +44,16 @@ def main() -> None:
     changed, moved, decisions = registry.catch_up_many(records)
     elapsed = time.perf_counter() - started
     assert len(changed) == len(decisions) == count and len(moved) == count // 2
-    print(json.dumps({"actors": count, "history_length": 8, "seconds": round(elapsed, 3),
-                      "actors_per_second": round(count / elapsed)}))
+    print(
+        json.dumps(
+            {
+                "actors": count,
+                "history_length": 8,
+                "seconds": round(elapsed, 3),
+                "actors_per_second": round(count / elapsed),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -31,11 +31,16 @@ from pathlib import Path
 
 import statekeep
 
-LOAN = {"id": "loan", "initial": "review", "states": {
-    "review": {"on": {"SUBMIT_INFO": "fee", "NOTE": {"actions": "note"}}},
-    "fee": {"on": {"PAY_FEE": "underwriting", "WAIVE_FEE": "underwriting", "NOTE": {"actions": "note"}}},
-    "underwriting": {"on": {"NOTE": {"actions": "note"}, "APPROVE": "approved"}},
-    "approved": {"type": "final"}}}
+LOAN = {
+    "id": "loan",
+    "initial": "review",
+    "states": {
+        "review": {"on": {"SUBMIT_INFO": "fee", "NOTE": {"actions": "note"}}},
+        "fee": {"on": {"PAY_FEE": "underwriting", "WAIVE_FEE": "underwriting", "NOTE": {"actions": "note"}}},
+        "underwriting": {"on": {"NOTE": {"actions": "note"}, "APPROVE": "approved"}},
+        "approved": {"type": "final"},
+    },
+}
 
 WRK_SCRIPT = """
 math.randomseed(os.time())
@@ -82,14 +87,36 @@ def start_server(data: Path, port: int, workers: int) -> subprocess.Popen[bytes]
 def run_wrk(port: int, token: str, actors: int, seconds: int, connections: int) -> dict[str, object]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(WRK_SCRIPT.format(last=actors - 1, token=token))
-    out = subprocess.run(["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", f.name,
-                          f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            "1",
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "--latency",
+            "-s",
+            f.name,
+            f"http://127.0.0.1:{port}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     os.unlink(f.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     latency = dict(re.findall(r"\s+(50|90|99)%\s+([\d.]+\w+)", out))
-    return {"connections": connections, "sends_per_second": round(rps), "non_2xx": int(errors.group(1)) if errors else 0,
-            "p50": latency.get("50"), "p90": latency.get("90"), "p99": latency.get("99")}
+    return {
+        "connections": connections,
+        "sends_per_second": round(rps),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+        "p50": latency.get("50"),
+        "p90": latency.get("90"),
+        "p99": latency.get("99"),
+    }
 
 
 async def open_loop(port: int, token: str, actors: int, seconds: int, rate: int) -> dict[str, object]:
@@ -105,8 +132,11 @@ async def open_loop(port: int, token: str, actors: int, seconds: int, rate: int)
         nonlocal failures
         reader, writer = await pool.get()
         body = b'{"type":"NOTE","note":"open loop"}'
-        writer.write(f"POST /v1/actors/{actor}/events HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n"
-                     f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+        writer.write(
+            f"POST /v1/actors/{actor}/events HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
         status = (await reader.readline()).split()[1]
         length = 0
         while (line := await reader.readline()) != b"\r\n":
@@ -128,8 +158,14 @@ async def open_loop(port: int, token: str, actors: int, seconds: int, rate: int)
     await asyncio.gather(*tasks)
     latencies.sort()
     pick = lambda q: round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1e3, 2)  # noqa: E731
-    return {"rate": rate, "requests": len(latencies), "failures": failures, "p50_ms": pick(0.5), "p99_ms": pick(0.99),
-            "max_ms": round(latencies[-1] * 1e3, 2)}
+    return {
+        "rate": rate,
+        "requests": len(latencies),
+        "failures": failures,
+        "p50_ms": pick(0.5),
+        "p99_ms": pick(0.99),
+        "max_ms": round(latencies[-1] * 1e3, 2),
+    }
 
 
 def main() -> None:
@@ -153,7 +189,8 @@ def main() -> None:
                 time.sleep(1.0 * workers)  # every worker up before the load starts
                 report[f"workers={workers}"] = {
                     "wrk": [run_wrk(port, token, args.actors, args.seconds, c) for c in (16, 64)],
-                    "open_loop": asyncio.run(open_loop(port, token, args.actors, args.seconds, args.rate))}
+                    "open_loop": asyncio.run(open_loop(port, token, args.actors, args.seconds, args.rate)),
+                }
             finally:
                 server.terminate()
                 server.wait()

@@ -19,11 +19,16 @@ from pathlib import Path
 
 import statekeep
 
-LOAN = {"id": "loan", "initial": "review", "states": {
-    "review": {"on": {"SUBMIT_INFO": "fee"}},
-    "fee": {"on": {"PAY_FEE": "underwriting", "WAIVE_FEE": "underwriting"}},
-    "underwriting": {"on": {"NOTE": {"actions": "note"}, "APPROVE": "approved"}},
-    "approved": {"type": "final"}}}
+LOAN = {
+    "id": "loan",
+    "initial": "review",
+    "states": {
+        "review": {"on": {"SUBMIT_INFO": "fee"}},
+        "fee": {"on": {"PAY_FEE": "underwriting", "WAIVE_FEE": "underwriting"}},
+        "underwriting": {"on": {"NOTE": {"actions": "note"}, "APPROVE": "approved"}},
+        "approved": {"type": "final"},
+    },
+}
 LOAN_V2 = json.loads(json.dumps(LOAN))
 LOAN_V2["states"]["fee"]["on"]["PAY_FEE"] = "income_verification"
 LOAN_V2["states"]["income_verification"] = {"on": {"NOTE": {"actions": "note"}, "VERIFIED": "underwriting"}}
@@ -55,7 +60,9 @@ def main() -> None:
             for k, actor_id in enumerate(ids):
                 fee = "PAY_FEE" if (first + k) % 2 == 0 else "WAIVE_FEE"
                 notes = 3 + (first + k) % 6
-                events += [(actor_id, "SUBMIT_INFO"), (actor_id, fee)] + [(actor_id, {"type": "NOTE", "n": j}) for j in range(notes)]
+                events += [(actor_id, "SUBMIT_INFO"), (actor_id, fee)] + [
+                    (actor_id, {"type": "NOTE", "n": j}) for j in range(notes)
+                ]
             keep.send_many(events)
         report["build_seconds"] = round(time.perf_counter() - started, 1)
 

@@ -50,10 +50,19 @@ def main() -> None:
         steps += one_pass(cases)
         passes += 1
     elapsed = time.perf_counter() - started
-    print(json.dumps({
-        "engine": "statekeep-python", "cases": len(cases), "steps_per_pass": steps // passes, "passes": passes,
-        "seconds": round(elapsed, 3), "steps_per_second": round(steps / elapsed), "ns_per_step": round(elapsed / steps * 1e9, 1),
-    }))
+    print(
+        json.dumps(
+            {
+                "engine": "statekeep-python",
+                "cases": len(cases),
+                "steps_per_pass": steps // passes,
+                "passes": passes,
+                "seconds": round(elapsed, 3),
+                "steps_per_second": round(steps / elapsed),
+                "ns_per_step": round(elapsed / steps * 1e9, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

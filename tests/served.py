@@ -31,8 +31,9 @@ def served(data: Path, *, scan: bool = True) -> Iterator[Served]:
     keep = statekeep.Keep(data, scan=scan)
     admin = keep.create_api_key("admin", name="tests")
     assert admin.token is not None
-    config = uvicorn.Config(create_app(keep), host="127.0.0.1", port=0, log_level="warning", access_log=False,
-                            lifespan="on")
+    config = uvicorn.Config(
+        create_app(keep), host="127.0.0.1", port=0, log_level="warning", access_log=False, lifespan="on"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="statekeep-test-server", daemon=True)
     thread.start()

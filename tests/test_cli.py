@@ -60,8 +60,11 @@ def data(tmp_path: Path, defs: Path) -> Path:
     has only submitted her details."""
     store = tmp_path / "data"
     run("deploy", "--data", store, defs / "loan-v1.json")
-    for name, events in [("alice", ["SUBMIT_INFO", "PAY_FEE"]), ("bob", ["SUBMIT_INFO", "WAIVE_FEE"]),
-                         ("carol", ["SUBMIT_INFO"])]:
+    for name, events in [
+        ("alice", ["SUBMIT_INFO", "PAY_FEE"]),
+        ("bob", ["SUBMIT_INFO", "WAIVE_FEE"]),
+        ("carol", ["SUBMIT_INFO"]),
+    ]:
         run("--data", store, "spawn", "loan-v1", "--id", name, "--context", json.dumps({"applicant": name}))
         for event in events:
             run("send", "--data", store, name, event, "--payload", json.dumps({"by": name}))
@@ -74,9 +77,29 @@ def deploy_v2(data: Path, defs: Path, *extra: str) -> Result:
 
 # ----- help ------------------------------------------------------------------------------------
 
-COMMANDS = ["serve", "deploy", "preview", "validate", "spawn", "send", "get", "history", "decisions", "actors",
-            "definitions", "deployment", "release", "keys", "keys create", "keys list", "keys revoke", "backup",
-            "restore", "rotate-key", "demo"]
+COMMANDS = [
+    "serve",
+    "deploy",
+    "preview",
+    "validate",
+    "spawn",
+    "send",
+    "get",
+    "history",
+    "decisions",
+    "actors",
+    "definitions",
+    "deployment",
+    "release",
+    "keys",
+    "keys create",
+    "keys list",
+    "keys revoke",
+    "backup",
+    "restore",
+    "rotate-key",
+    "demo",
+]
 
 
 def all_commands(group: click.Group, prefix: str = "") -> list[str]:
@@ -149,8 +172,22 @@ def test_deploy_from_a_file_creates_the_store_and_names_the_version_after_it(tmp
 def test_deploy_from_stdin_needs_an_id(data: Path) -> None:
     result = run("deploy", "--data", data, "-", code=2, input=json.dumps(LOAN_V2))
     assert "--id" in result.stderr
-    deployed = as_json(run("deploy", "--data", data, "-", "--id", "loan-v2", "--parent", "loan-v1", "--path", PATH,
-                           "--json", input=json.dumps(LOAN_V2)))
+    deployed = as_json(
+        run(
+            "deploy",
+            "--data",
+            data,
+            "-",
+            "--id",
+            "loan-v2",
+            "--parent",
+            "loan-v1",
+            "--path",
+            PATH,
+            "--json",
+            input=json.dumps(LOAN_V2),
+        )
+    )
     assert (deployed["id"], deployed["parentId"], deployed["historyPath"]) == ("loan-v2", "loan-v1", PATH.split(","))
     assert deployed["done"] is True and deployed["counts"] == {"migrated": 1, "stayed": 1}
 
@@ -199,10 +236,22 @@ def test_preview_counts_flows_and_a_digest_that_deploy_checks(data: Path, defs: 
 
 
 def test_deploy_expect_refuses_a_stale_preview_and_accepts_the_current_one(data: Path, defs: Path) -> None:
-    shown = as_json(run("preview", "--data", data, defs / "loan-v2.json", "--parent", "loan-v1", "--path", PATH,
-                        "--json"))
-    result = run("deploy", "--data", data, defs / "loan-v2.json", "--parent", "loan-v1", "--path", PATH,
-                 "--expect", "0" * 64, code=1)
+    shown = as_json(
+        run("preview", "--data", data, defs / "loan-v2.json", "--parent", "loan-v1", "--path", PATH, "--json")
+    )
+    result = run(
+        "deploy",
+        "--data",
+        data,
+        defs / "loan-v2.json",
+        "--parent",
+        "loan-v1",
+        "--path",
+        PATH,
+        "--expect",
+        "0" * 64,
+        code=1,
+    )
     assert "no longer the one previewed" in result.stderr
     deployed = as_json(deploy_v2(data, defs, "--expect", shown["digest"], "--json"))
     assert deployed["counts"] == {"migrated": 1, "stayed": 1}
@@ -228,15 +277,39 @@ def test_validate(tmp_path: Path, defs: Path) -> None:
 
 def test_spawn_send_get_in_text_and_json(data: Path) -> None:
     spawned = as_json(run("spawn", "--data", data, "loan-v1", "--id", "dave", "--context", '{"amount": 7}', "--json"))
-    assert (spawned["actorId"], spawned["stateValue"], spawned["seq"], spawned["context"]) == ("dave", "review", 0, {"amount": 7})
+    assert (spawned["actorId"], spawned["stateValue"], spawned["seq"], spawned["context"]) == (
+        "dave",
+        "review",
+        0,
+        {"amount": 7},
+    )
     assert HEX16.fullmatch(spawned["fingerprint"])
     text = run("send", "--data", data, "dave", "SUBMIT_INFO").stdout
     assert re.search(r"state\s+fee", text) and re.search(r"handled\s+yes", text)
-    step = as_json(run("send", "--data", data, "dave", "PAY_FEE", "--payload", '{"amount": 50}', "--guard", "ok=true",
-                       "--expected-seq", "1", "--json"))
+    step = as_json(
+        run(
+            "send",
+            "--data",
+            data,
+            "dave",
+            "PAY_FEE",
+            "--payload",
+            '{"amount": 50}',
+            "--guard",
+            "ok=true",
+            "--expected-seq",
+            "1",
+            "--json",
+        )
+    )
     assert (step["actorId"], step["stateValue"], step["seq"], step["handled"]) == ("dave", "underwriting", 2, True)
     got = as_json(run("get", "--data", data, "dave", "--json"))
-    assert (got["actorId"], got["stateValue"], got["version"], got["historyLength"]) == ("dave", "underwriting", "loan-v1", 2)
+    assert (got["actorId"], got["stateValue"], got["version"], got["historyLength"]) == (
+        "dave",
+        "underwriting",
+        "loan-v1",
+        2,
+    )
     assert HEX16.fullmatch(got["fingerprint"]) and got["fingerprint"] != spawned["fingerprint"]
     text = run("get", "--data", data, "dave").stdout
     assert re.search(r"state\s+underwriting", text) and got["fingerprint"] in text
@@ -251,7 +324,9 @@ def test_an_event_the_state_does_not_handle_is_reported_not_recorded(data: Path)
 def test_history_in_text_and_json(data: Path) -> None:
     events = as_json(run("history", "--data", data, "alice", "--json"))
     assert [(e["index"], e["type"], e["payload"]) for e in events] == [
-        (0, "SUBMIT_INFO", {"by": "alice"}), (1, "PAY_FEE", {"by": "alice"})]
+        (0, "SUBMIT_INFO", {"by": "alice"}),
+        (1, "PAY_FEE", {"by": "alice"}),
+    ]
     page = as_json(run("history", "--data", data, "alice", "--after", "0", "--limit", "5", "--json"))
     assert [e["index"] for e in page] == [1]
     lines = run("history", "--data", data, "alice").stdout.splitlines()
@@ -262,7 +337,11 @@ def test_decisions_in_text_and_json(data: Path, defs: Path) -> None:
     deploy_v2(data, defs)
     [alice] = as_json(run("decisions", "--data", data, "--actor", "alice", "--json"))
     assert (alice["actorId"], alice["kind"], alice["deployment"], alice["landing"]) == (
-        "alice", "migrated", "loan-v2", "income_verification")
+        "alice",
+        "migrated",
+        "loan-v2",
+        "income_verification",
+    )
     assert HEX16.fullmatch(alice["actorFingerprint"]) and alice["actorFingerprint"] == alice["pathFingerprint"]
     records = as_json(run("decisions", "--data", data, "--deployment", "loan-v2", "--json"))
     assert [(r["actorId"], r["kind"]) for r in records] == [("alice", "migrated"), ("bob", "stayed")]
@@ -276,15 +355,24 @@ def test_actors_in_text_and_json_with_filters_and_pages(data: Path, defs: Path) 
     deploy_v2(data, defs)
     listed = as_json(run("actors", "--data", data, "--json"))
     assert [(a["actorId"], a["version"], a["stateValue"]) for a in listed] == [
-        ("alice", "loan-v2", "income_verification"), ("bob", "loan-v1", "underwriting"), ("carol", "loan-v1", "fee")]
+        ("alice", "loan-v2", "income_verification"),
+        ("bob", "loan-v1", "underwriting"),
+        ("carol", "loan-v1", "fee"),
+    ]
     assert all(HEX16.fullmatch(a["fingerprint"]) for a in listed)
     assert [a["actorId"] for a in as_json(run("actors", "--data", data, "--state", "fee", "--json"))] == ["carol"]
-    assert [a["actorId"] for a in as_json(run("actors", "--data", data, "--state", '"underwriting"', "--json"))] == ["bob"]
-    assert [a["actorId"] for a in as_json(run("actors", "--data", data, "--definition", "loan-v2", "--json"))] == ["alice"]
+    assert [a["actorId"] for a in as_json(run("actors", "--data", data, "--state", '"underwriting"', "--json"))] == [
+        "bob"
+    ]
+    assert [a["actorId"] for a in as_json(run("actors", "--data", data, "--definition", "loan-v2", "--json"))] == [
+        "alice"
+    ]
     page = run("actors", "--data", data, "--limit", "1")
     assert [line.split()[0] for line in page.stdout.splitlines()] == ["actor", "alice"]
     assert "--after alice" in page.stderr
-    assert [a["actorId"] for a in as_json(run("actors", "--data", data, "--after", "alice", "--limit", "1", "--json"))] == ["bob"]
+    assert [
+        a["actorId"] for a in as_json(run("actors", "--data", data, "--after", "alice", "--limit", "1", "--json"))
+    ] == ["bob"]
 
 
 def test_a_send_to_a_missing_actor_exits_1_with_a_message(data: Path) -> None:
@@ -298,7 +386,9 @@ def test_an_expected_seq_conflict_exits_1_and_sends_nothing(data: Path) -> None:
     assert as_json(run("get", "--data", data, "carol", "--json"))["seq"] == 1
 
 
-@pytest.mark.parametrize("option", [["--payload", "{"], ["--payload", "[1]"], ["--guard", "ok=maybe"], ["--guard", "ok"]])
+@pytest.mark.parametrize(
+    "option", [["--payload", "{"], ["--payload", "[1]"], ["--guard", "ok=maybe"], ["--guard", "ok"]]
+)
 def test_bad_option_values_are_usage_errors(data: Path, option: list[str]) -> None:
     result = run("send", "--data", data, "carol", "PAY_FEE", *option, code=2)
     assert "Invalid value" in result.stderr
@@ -429,9 +519,17 @@ def test_the_demo_on_a_temporary_store_leaves_no_key_behind(key_dir: Path) -> No
 # ----- as a process ----------------------------------------------------------------------------
 
 
-def process(*args: str | Path, input: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "statekeep", *map(str, args)], input=input, capture_output=True,
-                          text=True, env={**os.environ, **(env or {})}, timeout=120)
+def process(
+    *args: str | Path, input: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "statekeep", *map(str, args)],
+        input=input,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
 
 
 def test_process_deploy_from_stdin_spawn_send_and_get_json(tmp_path: Path) -> None:
@@ -507,8 +605,9 @@ def test_statekeep_serve_prints_one_admin_key_at_the_first_start_and_serves(tmp_
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = os.environ | {"STATEKEEP_DATA": str(tmp_path / "data")}
-    server = subprocess.Popen([sys.executable, "-m", "statekeep", "serve", "--port", str(port)], env=env,
-                              stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "statekeep", "serve", "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True
+    )
     try:
         assert server.stderr is not None
         lines: list[str] = []
@@ -533,8 +632,9 @@ def test_statekeep_serve_prints_one_admin_key_at_the_first_start_and_serves(tmp_
         server.terminate()
         server.wait(10)
     # A second start finds the key and prints none.
-    again = subprocess.Popen([sys.executable, "-m", "statekeep", "serve", "--port", str(port)], env=env,
-                             stderr=subprocess.PIPE, text=True)
+    again = subprocess.Popen(
+        [sys.executable, "-m", "statekeep", "serve", "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True
+    )
     try:
         assert again.stderr is not None
         line = again.stderr.readline()
@@ -555,8 +655,24 @@ def test_statekeep_serve_in_two_processes_shares_one_store(tmp_path: Path) -> No
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     key = os.urandom(32).hex()
-    server = subprocess.Popen([sys.executable, "-m", "statekeep", "serve", "--data", str(tmp_path / "data"), "--key",
-                               key, "--port", str(port), "--workers", "2"], stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "statekeep",
+            "serve",
+            "--data",
+            str(tmp_path / "data"),
+            "--key",
+            key,
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert server.stderr is not None
         banner = "".join(server.stderr.readline() for _ in range(6))

@@ -332,9 +332,7 @@ def test_generation_refuses_a_key_path_inside_the_data_dir(monkeypatch: pytest.M
         resolve_key(None, store_id="s", data_dir=data, new_store=True)
 
 
-def test_an_existing_store_without_a_key_says_how_to_supply_it(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_an_existing_store_without_a_key_says_how_to_supply_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("STATEKEEP_KEY_DIR", str(tmp_path / "keys"))
     with pytest.raises(EncryptionError) as e:
         resolve_key(None, store_id="orders", data_dir=tmp_path / "data", new_store=False)

@@ -19,7 +19,9 @@ import pytest
 import statekeep
 
 LOAN_V1: dict[str, Any] = {
-    "id": "loan", "initial": "review", "context": {"limit": 1000},
+    "id": "loan",
+    "initial": "review",
+    "context": {"limit": 1000},
     "states": {
         "review": {"on": {"SUBMIT_INFO": "fee", "NOTE": {"actions": "note"}}},
         "fee": {"on": {"PAY_FEE": "underwriting", "WAIVE_FEE": "underwriting"}},
@@ -44,8 +46,11 @@ def settle(keep: statekeep.Keep) -> None:
 def test_the_loan_story_end_to_end(tmp_path: Path) -> None:
     with statekeep.Keep(tmp_path / "data", scan=False) as keep:
         keep.deploy("loan-v1", LOAN_V1)
-        for name, events in [("alice", ["SUBMIT_INFO", "PAY_FEE"]), ("bob", ["SUBMIT_INFO", "WAIVE_FEE"]),
-                             ("carol", ["SUBMIT_INFO"])]:
+        for name, events in [
+            ("alice", ["SUBMIT_INFO", "PAY_FEE"]),
+            ("bob", ["SUBMIT_INFO", "WAIVE_FEE"]),
+            ("carol", ["SUBMIT_INFO"]),
+        ]:
             actor = keep.spawn("loan-v1", {"name": name}, actor_id=name)
             assert (actor.value, actor.context, actor.seq) == ("review", {"name": name}, 0)
             for event in events:
@@ -77,12 +82,19 @@ def test_the_loan_story_end_to_end(tmp_path: Path) -> None:
         assert progress.counts == {"migrated": 2, "stayed": 1}
         assert [d["kind"] for d in keep.decisions("alice")] == ["migrated"], "written once, read the same"
         history = keep.history("alice")
-        assert [(h["type"], h["payload"]) for h in history] == [("SUBMIT_INFO", {"by": "alice"}), ("PAY_FEE", {"by": "alice"})]
+        assert [(h["type"], h["payload"]) for h in history] == [
+            ("SUBMIT_INFO", {"by": "alice"}),
+            ("PAY_FEE", {"by": "alice"}),
+        ]
 
     with statekeep.open(tmp_path / "data") as keep:
         alice = keep.get("alice")
         assert (alice.version, alice.value, alice.seq, alice.fingerprint) == (
-            "loan-v2", "income_verification", 2, statekeep.fingerprint(PATH))
+            "loan-v2",
+            "income_verification",
+            2,
+            statekeep.fingerprint(PATH),
+        )
         assert [d["id"] for d in keep.definitions()] == ["loan-v1", "loan-v2"]
 
 
@@ -158,7 +170,7 @@ def test_context_and_payloads_are_sealed_at_rest(tmp_path: Path, key_dir: Path) 
         assert keep.get("x").context == {"secret": marker}
         assert keep.history("x")[0]["payload"] == {"note": marker}
     assert marker.encode() not in data_files(tmp_path / "data")
-    assert "SUBMIT_INFO".encode() in data_files(tmp_path / "data"), "the search itself can find what is there"
+    assert b"SUBMIT_INFO" in data_files(tmp_path / "data"), "the search itself can find what is there"
     [key_file] = list(key_dir.iterdir())
     assert not key_file.resolve().is_relative_to((tmp_path / "data").resolve())
 
@@ -180,9 +192,8 @@ def test_context_and_payloads_are_sealed_at_rest(tmp_path: Path, key_dir: Path) 
             assert raw is not None
             txn.put(b"y", raw)
     env.close()
-    with statekeep.open(tmp_path / "data", key=key) as keep:
-        with pytest.raises(statekeep.EncryptionError):
-            keep.get("y")
+    with statekeep.open(tmp_path / "data", key=key) as keep, pytest.raises(statekeep.EncryptionError):
+        keep.get("y")
 
 
 WRITER = """
@@ -202,8 +213,9 @@ def test_a_killed_writer_loses_no_acknowledged_event_and_tears_no_actor(tmp_path
         keep.deploy("loan-v1", LOAN_V1)
         keep.spawn("loan-v1", actor_id="a")
         keep.spawn("loan-v1", actor_id="b")
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path / "data")], stdout=subprocess.PIPE,
-                              env=os.environ.copy(), text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(tmp_path / "data")], stdout=subprocess.PIPE, env=os.environ.copy(), text=True
+    )
     assert writer.stdout is not None
     acknowledged: dict[str, list[int]] = {"a": [], "b": []}
     deadline = time.monotonic() + 60
@@ -218,7 +230,7 @@ def test_a_killed_writer_loses_no_acknowledged_event_and_tears_no_actor(tmp_path
             actor = keep.get(actor_id)
             history = keep.history(actor_id)
             stored = [h["payload"]["n"] for h in history]
-            assert stored[:len(numbers)] == numbers, "every acknowledged event is there, in order"
+            assert stored[: len(numbers)] == numbers, "every acknowledged event is there, in order"
             assert len(stored) - len(numbers) <= 1, "at most the one in flight beyond the last acknowledgement"
             assert actor.seq == actor.history_length == len(history)
             assert actor.fingerprint == statekeep.fingerprint([h["type"] for h in history])
@@ -237,8 +249,12 @@ def test_concurrent_sends_from_threads_and_processes_all_apply(tmp_path: Path) -
     with statekeep.open(tmp_path / "data") as keep:
         keep.deploy("loan-v1", LOAN_V1)
         keep.spawn("loan-v1", actor_id="shared")
-        processes = [subprocess.Popen([sys.executable, "-c", SENDER, str(tmp_path / "data"), f"p{p}", "40"],
-                                      env=os.environ.copy()) for p in range(2)]
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", SENDER, str(tmp_path / "data"), f"p{p}", "40"], env=os.environ.copy()
+            )
+            for p in range(2)
+        ]
 
         def send(name: str) -> None:
             for i in range(40):
@@ -267,10 +283,15 @@ def test_a_deploy_from_another_process_is_seen_at_once(tmp_path: Path) -> None:
         keep.spawn("loan-v1", actor_id="a")
         keep.send("a", "SUBMIT_INFO")
         keep.send("a", "PAY_FEE")
-        script = (f"import statekeep, json, sys; k = statekeep.Keep(sys.argv[1], scan=False); "
-                  f"k.deploy('loan-v2', json.loads(sys.argv[2]), parent='loan-v1', history_path={PATH!r}); k.close()")
-        subprocess.run([sys.executable, "-c", script, str(tmp_path / "data"), json.dumps(LOAN_V2)], check=True,
-                       env=os.environ.copy())
+        script = (
+            f"import statekeep, json, sys; k = statekeep.Keep(sys.argv[1], scan=False); "
+            f"k.deploy('loan-v2', json.loads(sys.argv[2]), parent='loan-v1', history_path={PATH!r}); k.close()"
+        )
+        subprocess.run(
+            [sys.executable, "-c", script, str(tmp_path / "data"), json.dumps(LOAN_V2)],
+            check=True,
+            env=os.environ.copy(),
+        )
         assert keep.get("a").version == "loan-v2"
 
 
@@ -303,7 +324,9 @@ def test_a_backup_taken_while_writing_opens_as_a_consistent_store(tmp_path: Path
         assert sum(a.seq for a in actors) <= total
 
 
-def test_rotate_key_re_encrypts_while_writes_go_on_and_resumes_after_an_interruption(tmp_path: Path, key_dir: Path) -> None:
+def test_rotate_key_re_encrypts_while_writes_go_on_and_resumes_after_an_interruption(
+    tmp_path: Path, key_dir: Path
+) -> None:
     marker = "ROTATE-MARKER-51c2"
     with statekeep.open(tmp_path / "data") as keep:
         keep.deploy("loan-v1", LOAN_V1)

@@ -34,13 +34,18 @@ from hypothesis.stateful import (
 
 import statekeep
 from reference.routing_model import NeedsRescue, SerialWorld, mismatch
-from table_machines import EVENTS, STATES, definition
+from table_machines import EVENTS, definition
 
 # Generated keys go to a directory of the test's own, never to the user's config.
 pytestmark = pytest.mark.usefixtures("key_dir")
 
-STATE_MAPS: list[dict[str, str]] = [{}, {"s1": "s2"}, {"s2": "s0", "s0": "s2"}, {"s1": "nowhere"},
-                                    {"s0": "x", "s1": "x", "s2": "x"}]
+STATE_MAPS: list[dict[str, str]] = [
+    {},
+    {"s1": "s2"},
+    {"s2": "s0", "s0": "s2"},
+    {"s1": "nowhere"},
+    {"s0": "x", "s1": "x", "s2": "x"},
+]
 
 
 # The root handles three events in four, so that histories grow; a deployment's table leaves more
@@ -97,16 +102,43 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
         self.keep.deploy("v0", body)
         self.versions.append("v0")
 
-    @rule(parent=st.integers(0, 50), on=st.sampled_from(["any version", "an actor's", "a stranded actor's"]),
-          table=tables, guarded=guards, path=paths, match=st.sampled_from(["prefix", "exact"]),
-          landing=st.sampled_from(["replay", "state"]), state_map=st.sampled_from(STATE_MAPS),
-          guard_default=st.booleans(), preview=st.booleans())
-    def deploy(self, parent: int, on: str, table: list[list[int | None]], guarded: list[bool], path: list[str],
-               match: str, landing: str, state_map: dict[str, str], guard_default: bool, preview: bool) -> None:
+    @rule(
+        parent=st.integers(0, 50),
+        on=st.sampled_from(["any version", "an actor's", "a stranded actor's"]),
+        table=tables,
+        guarded=guards,
+        path=paths,
+        match=st.sampled_from(["prefix", "exact"]),
+        landing=st.sampled_from(["replay", "state"]),
+        state_map=st.sampled_from(STATE_MAPS),
+        guard_default=st.booleans(),
+        preview=st.booleans(),
+    )
+    def deploy(
+        self,
+        parent: int,
+        on: str,
+        table: list[list[int | None]],
+        guarded: list[bool],
+        path: list[str],
+        match: str,
+        landing: str,
+        state_map: dict[str, str],
+        guard_default: bool,
+        preview: bool,
+    ) -> None:
         """A deployment on any version, or on the version some actor is on, or a stranded actor
         is on (a rescue deployment), so that commits find actors to decide."""
-        self._deploy(definition(table, guarded), parent=self._parent(parent, on), path=path, match=match,
-                     landing=landing, state_map=state_map, guard_default=guard_default, preview=preview)
+        self._deploy(
+            definition(table, guarded),
+            parent=self._parent(parent, on),
+            path=path,
+            match=match,
+            landing=landing,
+            state_map=state_map,
+            guard_default=guard_default,
+            preview=preview,
+        )
 
     def _parent(self, index: int, on: str) -> str:
         """Any version, or the version of an actor, or of a stranded actor (if there is one)."""
@@ -118,29 +150,64 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
         return self.versions[index % len(self.versions)]
 
     @precondition(lambda self: bool(self.deployment_rules))
-    @rule(of=st.integers(0, 50), table=tables, guarded=guards, landing=st.sampled_from(["replay", "state"]),
-          state_map=st.sampled_from(STATE_MAPS), guard_default=st.booleans(), preview=st.booleans())
-    def hotfix(self, of: int, table: list[list[int | None]], guarded: list[bool], landing: str,
-               state_map: dict[str, str], guard_default: bool, preview: bool) -> None:
+    @rule(
+        of=st.integers(0, 50),
+        table=tables,
+        guarded=guards,
+        landing=st.sampled_from(["replay", "state"]),
+        state_map=st.sampled_from(STATE_MAPS),
+        guard_default=st.booleans(),
+        preview=st.booleans(),
+    )
+    def hotfix(
+        self,
+        of: int,
+        table: list[list[int | None]],
+        guarded: list[bool],
+        landing: str,
+        state_map: dict[str, str],
+        guard_default: bool,
+        preview: bool,
+    ) -> None:
         """ "a later deployment of the same path on the same parent acts as a hotfix for the
         actors that have not yet reached the path": both become due at the same moment."""
         parent_id, path, match = self.deployment_rules[of % len(self.deployment_rules)]
-        self._deploy(definition(table, guarded), parent=parent_id, path=list(path), match=match, landing=landing,
-                     state_map=state_map, guard_default=guard_default, preview=preview)
+        self._deploy(
+            definition(table, guarded),
+            parent=parent_id,
+            path=list(path),
+            match=match,
+            landing=landing,
+            state_map=state_map,
+            guard_default=guard_default,
+            preview=preview,
+        )
 
-    def _deploy(self, body: dict[str, Any], *, parent: str, path: list[str], match: str, landing: str,
-                state_map: dict[str, str], guard_default: bool, preview: bool) -> None:
+    def _deploy(
+        self,
+        body: dict[str, Any],
+        *,
+        parent: str,
+        path: list[str],
+        match: str,
+        landing: str,
+        state_map: dict[str, str],
+        guard_default: bool,
+        preview: bool,
+    ) -> None:
         """Commit the deployment in both worlds; after a preview, with ``expect=preview.digest``."""
         version = f"v{len(self.versions)}"
-        rule_args: dict[str, Any] = dict(parent=parent, match=match, landing=landing, state_map=state_map,
-                                         guard_default=guard_default)
+        rule_args: dict[str, Any] = dict(
+            parent=parent, match=match, landing=landing, state_map=state_map, guard_default=guard_default
+        )
         # Who is on the parent, and in which state, as the serial world has it before the commit.
         before = {a: self.world.actor(a) for a in self.actor_ids}
         on_parent = {a for a, m in before.items() if m["version"] == parent}
         shown = self.keep.preview(version, body, history_path=path, **rule_args) if preview else None
         made = self.world.deploy(version, body, path=path, **rule_args)
-        deployed = self.keep.deploy(version, body, history_path=path, expect=shown.digest if shown else None,
-                                    **rule_args)
+        deployed = self.keep.deploy(
+            version, body, history_path=path, expect=shown.digest if shown else None, **rule_args
+        )
         self.versions.append(version)
         self.deployment_rules.append((parent, tuple(path), match))
         assert (deployed.id, deployed.parent, deployed.path) == (version, parent, path)
@@ -156,39 +223,68 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
         # actor on the parent has at most one record for D; the others are pending.
         mine = {r["actor"]: r for r in made if r["deployment"] == version}
         assert set(mine) <= on_parent
-        kinds = {kind: sorted(a for a, r in mine.items() if r["kind"] == kind)
-                 for kind in ("migrated", "stayed", "stranded")}
+        kinds = {
+            kind: sorted(a for a, r in mine.items() if r["kind"] == kind) for kind in ("migrated", "stayed", "stranded")
+        }
         assert shown.would_migrate == kinds["migrated"]
         assert shown.would_stay == kinds["stayed"]
         assert shown.would_strand == kinds["stranded"]
         assert shown.pending == sorted(on_parent - set(mine))
-        assert shown.counts == {"would_migrate": len(kinds["migrated"]), "would_stay": len(kinds["stayed"]),
-                                "would_strand": len(kinds["stranded"]), "pending": len(on_parent - set(mine))}
+        assert shown.counts == {
+            "would_migrate": len(kinds["migrated"]),
+            "would_stay": len(kinds["stayed"]),
+            "would_strand": len(kinds["stranded"]),
+            "pending": len(on_parent - set(mine)),
+        }
         assert {a: reason_essence(r) for a, r in shown.reasons.items()} == {
-            a: reason_essence(mine[a]["reason"]) for a in kinds["stranded"]}
+            a: reason_essence(mine[a]["reason"]) for a in kinds["stranded"]
+        }
         flows: Counter[tuple[str, str]] = Counter()
         for a in kinds["migrated"]:
             flows[(repr(before[a]["value"]), repr(mine[a]["landing"]))] += 1
         assert Counter({(repr(f["from"]), repr(f["to"])): f["count"] for f in shown.flows}) == flows
 
-    @rule(parent=st.integers(0, 50), on=st.sampled_from(["any version", "an actor's", "a stranded actor's"]),
-          table=tables, path=paths, match=st.sampled_from(["prefix", "exact"]),
-          landing=st.sampled_from(["replay", "state"]), state_map=st.sampled_from(STATE_MAPS))
-    def preview_only(self, parent: int, on: str, table: list[list[int | None]], path: list[str], match: str,
-                     landing: str, state_map: dict[str, str]) -> None:
+    @rule(
+        parent=st.integers(0, 50),
+        on=st.sampled_from(["any version", "an actor's", "a stranded actor's"]),
+        table=tables,
+        path=paths,
+        match=st.sampled_from(["prefix", "exact"]),
+        landing=st.sampled_from(["replay", "state"]),
+        state_map=st.sampled_from(STATE_MAPS),
+    )
+    def preview_only(
+        self,
+        parent: int,
+        on: str,
+        table: list[list[int | None]],
+        path: list[str],
+        match: str,
+        landing: str,
+        state_map: dict[str, str],
+    ) -> None:
         """A preview that is not deployed: it writes nothing (the invariants see the same world),
         shows every actor on the parent once, and sorts them by the law's match."""
         parent_id = self._parent(parent, on)
-        shown = self.keep.preview(f"v{len(self.versions)}", definition(table, [False] * 3), parent=parent_id,
-                                  history_path=path, match=match, landing=landing, state_map=state_map)
-        on_parent = {a: self.world.actor(a)["history"] for a in self.actor_ids
-                     if self.world.actor(a)["version"] == parent_id}
+        shown = self.keep.preview(
+            f"v{len(self.versions)}",
+            definition(table, [False] * 3),
+            parent=parent_id,
+            history_path=path,
+            match=match,
+            landing=landing,
+            state_map=state_map,
+        )
+        on_parent = {
+            a: self.world.actor(a)["history"] for a in self.actor_ids if self.world.actor(a)["version"] == parent_id
+        }
         listed = shown.would_migrate + shown.would_stay + shown.would_strand + shown.pending
         assert sorted(listed) == sorted(on_parent)
         assert shown.pending == sorted(a for a, h in on_parent.items() if len(h) < len(path))
         due = {a: h for a, h in on_parent.items() if len(h) >= len(path)}
         assert shown.would_stay == sorted(
-            a for a, h in due.items() if mismatch(h, statekeep.fingerprint_chain(h), tuple(path), match) is not None)
+            a for a, h in due.items() if mismatch(h, statekeep.fingerprint_chain(h), tuple(path), match) is not None
+        )
 
     @rule(version=st.integers(0, 50))
     def spawn(self, version: int) -> None:
@@ -210,7 +306,8 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
         spawned = self.keep.spawn_many(version_id, [None] * n, actor_ids=ids)
         self.actor_ids += ids
         assert [(a.id, a.version, a.value) for a in spawned] == [
-            (a, self.world.actor(a)["version"], self.world.actor(a)["value"]) for a in ids]
+            (a, self.world.actor(a)["version"], self.world.actor(a)["value"]) for a in ids
+        ]
 
     def _send(self, actor: int, event: str, guard_table: dict[str, bool] | None) -> None:
         actor_id = self.actor_ids[actor % len(self.actor_ids)]
@@ -230,12 +327,16 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
         assert result.handled == handled
         assert (result.version, result.value, result.seq) == (model["version"], model["value"], len(model["history"]))
         # The result carries what catching up decided, then the event's own decisions.
-        assert [comparable(d) for d in result.decisions[len(result.decisions) - len(made):]] == \
-            [comparable(d) for d in made]
+        assert [comparable(d) for d in result.decisions[len(result.decisions) - len(made) :]] == [
+            comparable(d) for d in made
+        ]
 
     @precondition(lambda self: bool(self.actor_ids))
-    @rule(actor=st.integers(0, 50), event=st.sampled_from(EVENTS),
-          guard_table=st.none() | st.fixed_dictionaries({"g": st.booleans()}))
+    @rule(
+        actor=st.integers(0, 50),
+        event=st.sampled_from(EVENTS),
+        guard_table=st.none() | st.fixed_dictionaries({"g": st.booleans()}),
+    )
     def send(self, actor: int, event: str, guard_table: dict[str, bool] | None) -> None:
         self._send(actor, event, guard_table)
 
@@ -247,8 +348,11 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
             self._send(actor, event, None)
 
     @precondition(lambda self: bool(self.actor_ids))
-    @rule(actor=st.integers(0, 50), events=st.lists(st.sampled_from(EVENTS), min_size=1, max_size=4),
-          guard_table=st.none() | st.fixed_dictionaries({"g": st.booleans()}))
+    @rule(
+        actor=st.integers(0, 50),
+        events=st.lists(st.sampled_from(EVENTS), min_size=1, max_size=4),
+        guard_table=st.none() | st.fixed_dictionaries({"g": st.booleans()}),
+    )
     def send_a_burst(self, actor: int, events: list[str], guard_table: dict[str, bool] | None) -> None:
         for event in events:
             self._send(actor, event, guard_table)
@@ -333,8 +437,9 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
             history = self.keep.history(actor_id)
             assert [h["type"] for h in history] == model["history"], actor_id
             assert [h["guards"] or None for h in history] == self.world.guards(actor_id), actor_id
-            assert [comparable(r) for r in self.keep.decisions(actor_id)] == \
-                [comparable(r) for r in self.world.decisions(actor_id)], actor_id
+            assert [comparable(r) for r in self.keep.decisions(actor_id)] == [
+                comparable(r) for r in self.world.decisions(actor_id)
+            ], actor_id
 
     @invariant()
     def every_deployment_has_the_records_of_the_law(self) -> None:
@@ -349,6 +454,10 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
 def test_the_keep_keeps_the_routing_law() -> None:
     run_state_machine_as_test(
         KeepAgainstTheLaw,
-        settings=settings(max_examples=100, stateful_step_count=50, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]),
+        settings=settings(
+            max_examples=100,
+            stateful_step_count=50,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        ),
     )

@@ -10,7 +10,8 @@ import pytest
 import statekeep
 
 LOAN_V1: dict[str, Any] = {
-    "id": "loan", "initial": "review",
+    "id": "loan",
+    "initial": "review",
     "states": {
         "review": {"on": {"SUBMIT_INFO": "fee"}},
         "fee": {"on": {"PAY_FEE": "underwriting", "WAIVE_FEE": "underwriting"}},
@@ -59,7 +60,10 @@ def test_a_history_that_does_not_replay_is_stranded_and_refuses_events_until_rel
 
     sent = registry.send(carol, "APPROVE")
     assert sent.step is None
-    assert sent.refused == {"deployment": "loan-v2b", "reason": {"code": "non_compliant", "index": 1, "event": "WAIVE_FEE", "state": "fee"}}
+    assert sent.refused == {
+        "deployment": "loan-v2b",
+        "reason": {"code": "non_compliant", "index": 1, "event": "WAIVE_FEE", "state": "fee"},
+    }
     assert [d["kind"] for d in sent.decisions] == ["stranded"]
     released = registry.release(sent.actor)
     carol, record = released.actor, released.record

@@ -88,7 +88,12 @@ def test_bad_events_are_type_errors() -> None:
 def test_forbidden_transitions_are_handled_and_stop_bubbling() -> None:
     forbidden: dict[str, Any] | None
     for forbidden in (None, {}):
-        m = Machine({"initial": "p", "states": {"p": {"initial": "c", "on": {"E": "q"}, "states": {"c": {"on": {"E": forbidden}}}}, "q": {}}})
+        m = Machine(
+            {
+                "initial": "p",
+                "states": {"p": {"initial": "c", "on": {"E": "q"}, "states": {"c": {"on": {"E": forbidden}}}}, "q": {}},
+            }
+        )
         s = m.initial().snapshot
         step = m.transition(s, "E")
         assert step.handled is True
@@ -109,15 +114,33 @@ def test_unhandled_event_changes_nothing() -> None:
 
 
 def test_initial_transition_object_runs_its_actions_after_the_parent_entry() -> None:
-    m = Machine({"initial": "p", "states": {"p": {"entry": "enterP", "initial": {"target": "c", "actions": ["initP"]}, "states": {"c": {"entry": "enterC"}}}}})
+    m = Machine(
+        {
+            "initial": "p",
+            "states": {
+                "p": {
+                    "entry": "enterP",
+                    "initial": {"target": "c", "actions": ["initP"]},
+                    "states": {"c": {"entry": "enterC"}},
+                }
+            },
+        }
+    )
     assert types(m.initial()) == ["enterP", "initP", "enterC"]
 
 
 def test_after_schedules_on_entry_cancels_on_exit_and_takes_the_delayed_event() -> None:
-    m = Machine({
-        "id": "m", "initial": "wait",
-        "states": {"wait": {"after": {"1000": "late", "500": {"target": "soon", "actions": "tick"}}, "on": {"GO": "late"}}, "soon": {}, "late": {}},
-    })
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "wait",
+            "states": {
+                "wait": {"after": {"1000": "late", "500": {"target": "soon", "actions": "tick"}}, "on": {"GO": "late"}},
+                "soon": {},
+                "late": {},
+            },
+        }
+    )
     start = m.initial()
     # JavaScript orders integer-like keys numerically: 500 before 1000.
     assert start.effects == [
@@ -133,15 +156,30 @@ def test_after_schedules_on_entry_cancels_on_exit_and_takes_the_delayed_event() 
 
 
 def test_invoke_reports_start_and_stop_and_takes_done_and_error_events() -> None:
-    m = Machine({
-        "id": "m", "initial": "loading",
-        "states": {
-            "loading": {"invoke": {"src": "fetchScore", "input": {"bureau": "x"}, "onDone": "scored", "onError": "failed"}},
-            "scored": {}, "failed": {},
-        },
-    })
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "loading",
+            "states": {
+                "loading": {
+                    "invoke": {"src": "fetchScore", "input": {"bureau": "x"}, "onDone": "scored", "onError": "failed"}
+                },
+                "scored": {},
+                "failed": {},
+            },
+        }
+    )
     start = m.initial()
-    assert start.effects == [{"type": "start", "id": "0.m.loading", "src": "fetchScore", "input": {"bureau": "x"}, "state": "m.loading", "at": 0}]
+    assert start.effects == [
+        {
+            "type": "start",
+            "id": "0.m.loading",
+            "src": "fetchScore",
+            "input": {"bureau": "x"},
+            "state": "m.loading",
+            "at": 0,
+        }
+    ]
     done = m.transition(start.snapshot, "xstate.done.actor.0.m.loading")
     assert done.value == "scored"
     assert done.effects == [{"type": "stop", "id": "0.m.loading", "state": "m.loading", "at": 0}]
@@ -166,14 +204,30 @@ def test_an_eventless_loop_is_a_clear_error() -> None:
     ("definition", "path", "words"),
     [
         ({"initial": "a", "states": {"a": {"on": {"GO": "nowhere"}}}}, "$.states.a.on.GO", "does not exist"),
-        ({"initial": "a", "states": {"a": {"initial": "x", "states": {"x": {}}, "on": {"GO": "#nope"}}}}, "$.states.a.on.GO", "no state has the id"),
+        (
+            {"initial": "a", "states": {"a": {"initial": "x", "states": {"x": {}}, "on": {"GO": "#nope"}}}},
+            "$.states.a.on.GO",
+            "no state has the id",
+        ),
         ({"states": {"a": {}}}, "$", "needs an `initial`"),
-        ({"initial": "a", "states": {"a": {"type": "history", "states": {"x": {}}}}}, "$.states.a.states", "history state"),
+        (
+            {"initial": "a", "states": {"a": {"type": "history", "states": {"x": {}}}}},
+            "$.states.a.states",
+            "history state",
+        ),
         ({"type": "history"}, "$", "root cannot be a history"),
         ({"initial": "a", "states": {"a": {"on": {"a.*.b": "a"}}}}, '$.states.a.on["a.*.b"]', "invalid wildcard"),
         ({"initial": "a", "states": {"a": {"onEntry": "x"}}}, "$.states.a.onEntry", "unsupported key"),
-        ({"initial": "a", "states": {"a": {"on": {"GO": {"target": "a", "guard": 3}}}}}, "$.states.a.on.GO.guard", "guard"),
-        ({"initial": "a", "states": {"a": {"on": {"GO": {"target": ["b", "c"]}}}, "b": {}, "c": {}}}, "$.states.a.on.GO.target", "cannot be active together"),
+        (
+            {"initial": "a", "states": {"a": {"on": {"GO": {"target": "a", "guard": 3}}}}},
+            "$.states.a.on.GO.guard",
+            "guard",
+        ),
+        (
+            {"initial": "a", "states": {"a": {"on": {"GO": {"target": ["b", "c"]}}}, "b": {}, "c": {}}},
+            "$.states.a.on.GO.target",
+            "cannot be active together",
+        ),
         ({"initial": "a", "states": {"a": {"id": "same"}, "b": {"id": "same"}}}, "$.states.b", "duplicate state id"),
         ({"initial": "a", "states": {"a": {"type": "final", "onDone": "a"}}}, "$.states.a.onDone", "only allowed"),
         ({"initial": "a", "states": {"a": {"invoke": {"input": 1}}}}, "$.states.a.invoke.src", "src"),
@@ -217,7 +271,7 @@ def test_replay_equals_stepping_and_reports_compliance() -> None:
     assert replay.first_unhandled == 1 and not replay.compliant
     assert replay.unhandled_in is not None and replay.unhandled_in.value == "fee"
     step = m.initial()
-    for event, guards in zip(events, [None, None, {"canWaive": False}]):
+    for event, guards in zip(events, [None, None, {"canWaive": False}], strict=True):
         step = m.transition(step.snapshot, event, guards)
     assert replay.snapshot == step.snapshot
     stopped = m.replay(events, stop_at_unhandled=True)
@@ -228,14 +282,17 @@ def test_replay_equals_stepping_and_reports_compliance() -> None:
 
 
 def test_resolve_value_gives_the_snapshot_of_a_state_value() -> None:
-    m = Machine({
-        "id": "m", "initial": "a",
-        "states": {
-            "a": {"initial": "x", "states": {"x": {}, "y": {}}},
-            "p": {"type": "parallel", "states": {"r1": {"initial": "i", "states": {"i": {}, "j": {}}}, "r2": {}}},
-            "end": {"type": "final"},
-        },
-    })
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {
+                "a": {"initial": "x", "states": {"x": {}, "y": {}}},
+                "p": {"type": "parallel", "states": {"r1": {"initial": "i", "states": {"i": {}, "j": {}}}, "r2": {}}},
+                "end": {"type": "final"},
+            },
+        }
+    )
     assert m.resolve_value("a") == m.initial().snapshot
     assert m.resolve_value({"a": "y"}).value == {"a": "y"}
     assert m.resolve_value("p").value == {"p": {"r1": "i", "r2": {}}}

@@ -10,9 +10,33 @@ from hypothesis import strategies as st
 import statekeep
 from conftest import load_cases
 
-KEYS = ["id", "type", "initial", "states", "on", "always", "onDone", "entry", "exit", "after", "invoke",
-        "history", "target", "guard", "actions", "reenter", "output", "src", "a", "b", "GO", "*"]
-TEXT = st.sampled_from(["a", "b", ".a", "#m", "#m.a", "parallel", "final", "history", "deep", "GO", "*", "E.*", "", "g"])
+KEYS = [
+    "id",
+    "type",
+    "initial",
+    "states",
+    "on",
+    "always",
+    "onDone",
+    "entry",
+    "exit",
+    "after",
+    "invoke",
+    "history",
+    "target",
+    "guard",
+    "actions",
+    "reenter",
+    "output",
+    "src",
+    "a",
+    "b",
+    "GO",
+    "*",
+]
+TEXT = st.sampled_from(
+    ["a", "b", ".a", "#m", "#m.a", "parallel", "final", "history", "deep", "GO", "*", "E.*", "", "g"]
+)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-3, 3000) | TEXT | st.text(max_size=5),
@@ -25,8 +49,9 @@ json_values = st.recursive(
 @given(json_values)
 def test_any_json_compiles_or_raises_a_definition_error(definition: Any) -> None:
     try:
-        machine = statekeep.Machine({"id": "m", "initial": "a", "states": definition}
-                                    if isinstance(definition, dict) else definition)
+        machine = statekeep.Machine(
+            {"id": "m", "initial": "a", "states": definition} if isinstance(definition, dict) else definition
+        )
     except statekeep.DefinitionError as e:
         assert e.path is not None and e.path.startswith("$")
         return
@@ -58,12 +83,17 @@ def test_replay_equals_stepping_one_event_at_a_time(case: dict[str, Any], data: 
     machine = statekeep.Machine(case["machine"])
     known = sorted({s["event"]["type"] for s in case["steps"]} | {"NOPE"})
     events = data.draw(st.lists(st.sampled_from(known), max_size=15))
-    tables = data.draw(st.lists(st.dictionaries(st.sampled_from(machine.guards or ["g"]), st.booleans()),
-                                min_size=len(events), max_size=len(events)))
+    tables = data.draw(
+        st.lists(
+            st.dictionaries(st.sampled_from(machine.guards or ["g"]), st.booleans()),
+            min_size=len(events),
+            max_size=len(events),
+        )
+    )
     replay = machine.replay(events, guards=tables)
     step = machine.initial()
     handled = []
-    for event, table in zip(events, tables):
+    for event, table in zip(events, tables, strict=True):
         step = machine.transition(step.snapshot, event, table)
         handled.append(step.handled)
     assert replay.snapshot == step.snapshot

@@ -17,9 +17,7 @@ from hypothesis import strategies as st
 
 import statekeep
 from reference.routing_model import NeedsRescue, SerialWorld
-from table_machines import EVENTS, STATES, definition
-
-
+from table_machines import EVENTS, definition
 
 tables = st.lists(st.lists(st.none() | st.integers(0, 2), min_size=3, max_size=3), min_size=3, max_size=3)
 
@@ -60,12 +58,22 @@ class Scan:
 
 
 ops = st.one_of(
-    st.builds(Deploy, st.integers(0, 50), tables, st.lists(st.booleans(), min_size=3, max_size=3),
-              st.lists(st.sampled_from(EVENTS[:2]), max_size=3), st.sampled_from(["prefix", "exact"]),
-              st.sampled_from(["replay", "replay", "state"]),
-              st.sampled_from([{}, {"s1": "s2"}, {"s2": "s0", "s0": "s2"}, {"s1": "nowhere"}, {"s0": "x", "s1": "x", "s2": "x"}])),
+    st.builds(
+        Deploy,
+        st.integers(0, 50),
+        tables,
+        st.lists(st.booleans(), min_size=3, max_size=3),
+        st.lists(st.sampled_from(EVENTS[:2]), max_size=3),
+        st.sampled_from(["prefix", "exact"]),
+        st.sampled_from(["replay", "replay", "state"]),
+        st.sampled_from(
+            [{}, {"s1": "s2"}, {"s2": "s0", "s0": "s2"}, {"s1": "nowhere"}, {"s0": "x", "s1": "x", "s2": "x"}]
+        ),
+    ),
     st.builds(Spawn, st.integers(0, 50)),
-    st.builds(Send, st.integers(0, 50), st.sampled_from(EVENTS), st.none() | st.fixed_dictionaries({"g": st.booleans()})),
+    st.builds(
+        Send, st.integers(0, 50), st.sampled_from(EVENTS), st.none() | st.fixed_dictionaries({"g": st.booleans()})
+    ),
     st.builds(Send, st.integers(0, 50), st.sampled_from(EVENTS), st.none()),
     st.builds(Send, st.integers(0, 3), st.sampled_from(EVENTS), st.none()),
     st.builds(Send, st.integers(0, 3), st.sampled_from(EVENTS), st.none()),
@@ -117,9 +125,18 @@ def test_the_core_decides_like_the_reference_model(script: list[Any]) -> None:
             version = f"v{len(versions)}"
             parent = versions[op.parent % len(versions)]
             body = definition(op.table, op.guarded)
-            world.deploy(version, body, parent=parent, path=op.path, match=op.match, landing=op.landing, state_map=op.state_map)
-            core.registry.deploy(version, statekeep.Machine(body), parent=parent, path=op.path, match=op.match,
-                                 landing=op.landing, state_map=op.state_map)
+            world.deploy(
+                version, body, parent=parent, path=op.path, match=op.match, landing=op.landing, state_map=op.state_map
+            )
+            core.registry.deploy(
+                version,
+                statekeep.Machine(body),
+                parent=parent,
+                path=op.path,
+                match=op.match,
+                landing=op.landing,
+                state_map=op.state_map,
+            )
             versions.append(version)
         elif isinstance(op, Spawn):
             version = versions[op.version % len(versions)]
@@ -172,7 +189,11 @@ def test_the_core_decides_like_the_reference_model(script: list[Any]) -> None:
                 for _, ordinal, deployment, kind, raw in [d for d in decided if d[0] == position]:
                     record = json.loads(raw)
                     assert record.pop("at") == 0.0
-                    assert (ordinal, versions[deployment], kind) == (before + len(records), record["deployment"], record["kind"])
+                    assert (ordinal, versions[deployment], kind) == (
+                        before + len(records),
+                        record["deployment"],
+                        record["kind"],
+                    )
                     records.append(record)
                 migrations = [r["to"] for r in records if r["kind"] == "migrated"]
                 assert moves.get(position) == (None if not migrations else versions.index(migrations[-1]))
@@ -184,7 +205,9 @@ def test_the_core_decides_like_the_reference_model(script: list[Any]) -> None:
         core.records[i].extend(decisions)
         assert actor.decided == len(core.records[i]), "the core counts every record it produced"
         model = world.actor(actor_id)
-        assert (actor.version, actor.value, actor.history) == (model["version"], model["value"], model["history"]), actor_id
+        assert (actor.version, actor.value, actor.history) == (model["version"], model["value"], model["history"]), (
+            actor_id
+        )
         if model["needs_rescue"] is None:
             assert actor.needs_rescue is None, actor_id
         else:
@@ -194,14 +217,24 @@ def test_the_core_decides_like_the_reference_model(script: list[Any]) -> None:
         want = [without_fingerprints(dict(r)) for r in world.decisions(actor_id)]
         got = [without_fingerprints(r) for r in core.records[i]]
         assert got == want, actor_id
-        for r, w in zip(core.records[i], world.decisions(actor_id)):
+        for r, w in zip(core.records[i], world.decisions(actor_id), strict=True):
             assert (r["actor_fingerprint"], r["path_fingerprint"]) == (w["actor_fingerprint"], w["path_fingerprint"])
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(ops, min_size=10, max_size=40), st.builds(Deploy, st.integers(0, 50), tables,
-       st.lists(st.booleans(), min_size=3, max_size=3), st.lists(st.sampled_from(EVENTS[:2]), max_size=3),
-       st.sampled_from(["prefix", "exact"]), st.sampled_from(["replay", "state"]), st.just({})))
+@given(
+    st.lists(ops, min_size=10, max_size=40),
+    st.builds(
+        Deploy,
+        st.integers(0, 50),
+        tables,
+        st.lists(st.booleans(), min_size=3, max_size=3),
+        st.lists(st.sampled_from(EVENTS[:2]), max_size=3),
+        st.sampled_from(["prefix", "exact"]),
+        st.sampled_from(["replay", "state"]),
+        st.just({}),
+    ),
+)
 def test_a_preview_in_a_fork_shows_the_decisions_the_commit_makes(script: list[Any], candidate: Deploy) -> None:
     """Guarantee 6: an actor unchanged between the preview and the commit gets the decision
     the preview showed; and the preview leaves the registry it was taken from as it was."""
@@ -211,8 +244,14 @@ def test_a_preview_in_a_fork_shows_the_decisions_the_commit_makes(script: list[A
     versions, actors = ["v0"], []
     for op in script:
         if isinstance(op, Deploy):
-            registry.deploy(f"v{len(versions)}", statekeep.Machine(definition(op.table, op.guarded)), parent=versions[op.parent % len(versions)],
-                            path=op.path, match=op.match, landing=op.landing)
+            registry.deploy(
+                f"v{len(versions)}",
+                statekeep.Machine(definition(op.table, op.guarded)),
+                parent=versions[op.parent % len(versions)],
+                path=op.path,
+                match=op.match,
+                landing=op.landing,
+            )
             versions.append(f"v{len(versions)}")
         elif isinstance(op, Spawn):
             actors.append(registry.spawn(versions[op.version % len(versions)]).actor)
@@ -224,11 +263,15 @@ def test_a_preview_in_a_fork_shows_the_decisions_the_commit_makes(script: list[A
     parent = versions[candidate.parent % len(versions)]
     machine = statekeep.Machine(definition(candidate.table, candidate.guarded))
     preview = registry.fork()
-    preview.deploy("candidate", machine, parent=parent, path=candidate.path, match=candidate.match, landing=candidate.landing)
+    preview.deploy(
+        "candidate", machine, parent=parent, path=candidate.path, match=candidate.match, landing=candidate.landing
+    )
     shown = [preview.catch_up(preview.load_actor(a.to_bytes())) for a in actors]
     assert registry.versions() == versions
-    registry.deploy("candidate", machine, parent=parent, path=candidate.path, match=candidate.match, landing=candidate.landing)
-    for actor, (previewed, previewed_decisions) in zip(actors, shown):
+    registry.deploy(
+        "candidate", machine, parent=parent, path=candidate.path, match=candidate.match, landing=candidate.landing
+    )
+    for actor, (previewed, previewed_decisions) in zip(actors, shown, strict=True):
         committed, decisions = registry.catch_up(actor)
         assert decisions == previewed_decisions
         assert (committed.version, committed.value) == (previewed.version, previewed.value)
@@ -258,8 +301,15 @@ def test_a_big_batch_is_decided_across_threads_exactly_as_one_actor_at_a_time() 
             if after.version != before.version:
                 expected_moved.append((i, registry.versions().index(after.version)))
         for k, record in enumerate(records):
-            expected_records.append((i, before.decided + k, registry.versions().index(record["deployment"]),
-                                     record["kind"], dict(record, at=5.0)))
+            expected_records.append(
+                (
+                    i,
+                    before.decided + k,
+                    registry.versions().index(record["deployment"]),
+                    record["kind"],
+                    dict(record, at=5.0),
+                )
+            )
     assert changed == expected_changed
     assert moved == expected_moved
     assert [(i, n, d, k, json.loads(body)) for i, n, d, k, body in decided] == expected_records

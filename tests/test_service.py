@@ -15,10 +15,9 @@ import httpx
 import pytest
 
 import statekeep
-from statekeep.service.batcher import GroupCommitter
 from served import Served, send_notes_from_threads, served
+from statekeep.service.batcher import GroupCommitter
 from test_keep import LOAN_V1, LOAN_V2, PATH
-
 
 pytestmark = pytest.mark.usefixtures("key_dir")
 
@@ -62,7 +61,13 @@ def test_the_loan_story_through_either_transport(backend: Backend) -> None:
     backend.spawn_many("loan-v1", [{"n": i} for i in range(3)], actor_ids=["c0", "c1", "c2"])
     backend.send_many([("alice", "SUBMIT_INFO"), ("bob", "SUBMIT_INFO"), ("c0", "SUBMIT_INFO")])
     step = backend.send("alice", {"type": "PAY_FEE", "amount": 25}, expected_seq=1)
-    assert (step.actor_id, step.value, step.seq, step.handled, step.version) == ("alice", "underwriting", 2, True, "loan-v1")
+    assert (step.actor_id, step.value, step.seq, step.handled, step.version) == (
+        "alice",
+        "underwriting",
+        2,
+        True,
+        "loan-v1",
+    )
     backend.send("bob", "WAIVE_FEE")
 
     shown = backend.preview("loan-v2", LOAN_V2, parent="loan-v1", history_path=PATH)
@@ -79,12 +84,20 @@ def test_the_loan_story_through_either_transport(backend: Backend) -> None:
     assert progress.done and progress.counts == {"migrated": 1, "stayed": 1}
 
     [record] = backend.decisions("alice")
-    assert (record["kind"], record["deployment"], record["actor"], record["landing"]) == ("migrated", "loan-v2", "alice", "income_verification")
+    assert (record["kind"], record["deployment"], record["actor"], record["landing"]) == (
+        "migrated",
+        "loan-v2",
+        "alice",
+        "income_verification",
+    )
     assert record["actor_fingerprint"] == backend.get("alice").fingerprint == statekeep.fingerprint(PATH)
     assert [d["actor"] for d in backend.decisions(deployment="loan-v2")] == ["alice", "bob"]
 
     history = backend.history("alice")
-    assert [(h["index"], h["type"], h["payload"]) for h in history] == [(0, "SUBMIT_INFO", {}), (1, "PAY_FEE", {"amount": 25})]
+    assert [(h["index"], h["type"], h["payload"]) for h in history] == [
+        (0, "SUBMIT_INFO", {}),
+        (1, "PAY_FEE", {"amount": 25}),
+    ]
     assert backend.history("alice", after=0, limit=1)[0]["type"] == "PAY_FEE"
 
     # c0 reaches the path's length with PAY_FEE: decided by that event.
@@ -175,7 +188,9 @@ def test_raw_http_as_a_statekeep_client_sends_it(server: Served) -> None:
     with httpx.Client(base_url=server.url, headers=auth) as http:
         put = http.put("/v1/definitions", json={"id": "loan-v1", "definition": LOAN_V1})
         assert put.status_code == 200 and put.json()["id"] == "loan-v1"
-        made = http.post("/v1/actors", json={"definitionId": "loan-v1", "actorId": "alice", "context": {"first_name": "A"}})
+        made = http.post(
+            "/v1/actors", json={"definitionId": "loan-v1", "actorId": "alice", "context": {"first_name": "A"}}
+        )
         assert made.status_code == 201
         body = made.json()
         assert body["actorId"] == "alice" and body["stateValue"] == "review"
@@ -185,20 +200,46 @@ def test_raw_http_as_a_statekeep_client_sends_it(server: Served) -> None:
         for route in ("event", "events"):
             sent = http.post(f"/v1/actors/alice/{route}", json={"type": "NOTE", "note_text": "hi"})
             assert sent.status_code == 200
-            assert set(sent.json()) == {"actorId", "stateValue", "status", "version", "seq", "actions", "effects",
-                                        "handled", "decisions"}
+            assert set(sent.json()) == {
+                "actorId",
+                "stateValue",
+                "status",
+                "version",
+                "seq",
+                "actions",
+                "effects",
+                "handled",
+                "decisions",
+            }
             assert sent.json()["actions"] == [{"type": "note"}]
         assert http.get("/v1/actors/alice/history").json()[1]["payload"] == {"note_text": "hi"}
 
         http.post("/v1/actors/alice/events", json={"type": "SUBMIT_INFO"})
         http.post("/v1/actors/alice/events", json={"type": "PAY_FEE"})
-        preview = http.post("/v1/definitions/preview", json={
-            "id": "loan-v2", "definition": LOAN_V2, "parentId": "loan-v1", "historyPath": ["NOTE", "NOTE"], "limit": 0})
+        preview = http.post(
+            "/v1/definitions/preview",
+            json={
+                "id": "loan-v2",
+                "definition": LOAN_V2,
+                "parentId": "loan-v1",
+                "historyPath": ["NOTE", "NOTE"],
+                "limit": 0,
+            },
+        )
         migration = preview.json()["migration"]
-        assert migration["wouldMigrate"] == [] and migration["counts"]["wouldMigrate"] == 1, "counts stay whole under a limit"
-        deployed = http.put("/v1/definitions", json={
-            "id": "loan-v2", "definition": LOAN_V2, "parentId": "loan-v1", "historyPath": ["NOTE", "NOTE"],
-            "expect": preview.json()["digest"]})
+        assert migration["wouldMigrate"] == [] and migration["counts"]["wouldMigrate"] == 1, (
+            "counts stay whole under a limit"
+        )
+        deployed = http.put(
+            "/v1/definitions",
+            json={
+                "id": "loan-v2",
+                "definition": LOAN_V2,
+                "parentId": "loan-v1",
+                "historyPath": ["NOTE", "NOTE"],
+                "expect": preview.json()["digest"],
+            },
+        )
         assert deployed.status_code == 200 and deployed.json()["parentId"] == "loan-v1"
         [decision] = http.get("/v1/actors/alice/decisions").json()
         assert decision["kind"] == "migrated" and decision["actorId"] == "alice"
@@ -252,6 +293,7 @@ def test_scopes_nest_and_keys_can_be_revoked(server: Served) -> None:
     keep = server.keep
     read, write = keep.create_api_key("read").token, keep.create_api_key("write").token
     with httpx.Client(base_url=server.url) as http:
+
         def status(method: str, path: str, key: str | None, body: Any = None, header: str = "Authorization") -> int:
             headers = {} if key is None else {header: f"Bearer {key}" if header == "Authorization" else key}
             return http.request(method, path, headers=headers, json=body).status_code
@@ -274,7 +316,9 @@ def test_scopes_nest_and_keys_can_be_revoked(server: Served) -> None:
         assert "scope 'admin'" in forbidden.json()["detail"]
 
         [write_id] = [k.id for k in keep.api_keys() if k.scope == "write"]
-        assert http.delete(f"/v1/keys/{write_id}", headers={"Authorization": f"Bearer {server.admin}"}).status_code == 204
+        assert (
+            http.delete(f"/v1/keys/{write_id}", headers={"Authorization": f"Bearer {server.admin}"}).status_code == 204
+        )
         assert status("GET", "/v1/actors/x", write) == 401, "a revoked key is refused at once"
 
     with pytest.raises(statekeep.Unauthorized):
@@ -325,7 +369,9 @@ def test_many_concurrent_http_sends_are_all_durable_in_order_per_sender(server: 
     for i in range(4):
         assert [h["payload"]["n"] for h in server.keep.history(f"p{i}")] == list(range(30))
     metrics = httpx.get(f"{server.url}/v1/metrics", headers={"Authorization": f"Bearer {server.admin}"}).text
-    grouped = int(next(line.split()[-1] for line in metrics.splitlines() if line.startswith("statekeep_grouped_calls_total")))
+    grouped = int(
+        next(line.split()[-1] for line in metrics.splitlines() if line.startswith("statekeep_grouped_calls_total"))
+    )
     assert grouped >= 121  # 120 sends and the batch spawn
 
 
@@ -351,8 +397,12 @@ def test_metrics_count_requests_actors_and_materialisation(server: Served) -> No
 def test_the_api_describes_itself_and_serves_its_docs_offline(server: Served) -> None:
     spec = httpx.get(f"{server.url}/openapi.json").json()
     assert spec["openapi"].startswith("3.1")
-    served_routes = {(route.path, method.lower()) for route in _routes(server) for method in route.methods or ()
-                     if method != "HEAD" and route.path not in ("/docs", "/openapi.json")}
+    served_routes = {
+        (route.path, method.lower())
+        for route in _routes(server)
+        for method in route.methods or ()
+        if method != "HEAD" and route.path not in ("/docs", "/openapi.json")
+    }
     described = {(path, method) for path, ops in spec["paths"].items() for method in ops}
     assert served_routes == described, "every route is described, and nothing else"
     docs = httpx.get(f"{server.url}/docs")
@@ -376,10 +426,27 @@ def test_schemathesis_finds_no_server_error(server: Served, tmp_path: Path) -> N
         client.spawn("loan-v1", actor_id="alice")
     st = Path(sys.executable).parent / "st"
     run = subprocess.run(
-        [str(st), "run", f"{server.url}/openapi.json", "--checks", "not_a_server_error", "--max-examples", "12",
-         "--seed", "1", "-H", f"Authorization: Bearer {server.admin}", "--generation-deterministic",
-         "--suppress-health-check", "all"],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path)
+        [
+            str(st),
+            "run",
+            f"{server.url}/openapi.json",
+            "--checks",
+            "not_a_server_error",
+            "--max-examples",
+            "12",
+            "--seed",
+            "1",
+            "-H",
+            f"Authorization: Bearer {server.admin}",
+            "--generation-deterministic",
+            "--suppress-health-check",
+            "all",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert "passed" in run.stdout.lower() or "no issues" in run.stdout.lower(), run.stdout[-2000:]
     assert httpx.get(f"{server.url}/v1/health").json() == {"status": "ok"}, "and the server still answers"

@@ -17,8 +17,6 @@ from statekeep._core import (
     fingerprint_extend,
 )
 from statekeep._core import __version__ as __version__
-from statekeep.keep import Keep, open
-from statekeep.results import Actor, ApiKey, Deployment, Preview, StepResult
 from statekeep.errors import (
     Conflict,
     DefinitionError,
@@ -31,6 +29,8 @@ from statekeep.errors import (
     StepError,
     Unauthorized,
 )
+from statekeep.keep import Keep, open
+from statekeep.results import Actor, ApiKey, Deployment, Preview, StepResult
 
 if TYPE_CHECKING:
     from statekeep.client import Client, connect
@@ -47,23 +47,18 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Actor",
-    "Client",
-    "connect",
     "ApiKey",
+    "Client",
     "Conflict",
     "DefinitionError",
     "Deployment",
     "EncryptionError",
     "Error",
-    "fingerprint",
     "Forbidden",
-    "fingerprint_chain",
-    "fingerprint_extend",
     "Keep",
     "Machine",
     "NeedsRescue",
     "NotFound",
-    "open",
     "Preview",
     "Registry",
     "Replay",
@@ -73,4 +68,9 @@ __all__ = [
     "StepError",
     "StepResult",
     "Unauthorized",
+    "connect",
+    "fingerprint",
+    "fingerprint_chain",
+    "fingerprint_extend",
+    "open",
 ]

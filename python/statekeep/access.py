@@ -41,7 +41,7 @@ def split(token: str) -> tuple[str, str] | None:
     """The id and secret of a key's text, or None if it is not shaped like a key."""
     if not token.startswith(PREFIX):
         return None
-    key_id, sep, secret = token[len(PREFIX):].partition("_")
+    key_id, sep, secret = token[len(PREFIX) :].partition("_")
     if not sep or len(key_id) != 12 or not secret:
         return None
     return key_id, secret

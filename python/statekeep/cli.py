@@ -29,8 +29,8 @@ import click
 from statekeep import wire
 from statekeep.errors import DefinitionError, EncryptionError, Error
 from statekeep.keep import Keep
-from statekeep.results import Actor, ApiKey, Deployment, Preview, StepResult
 from statekeep.keep import store_id_of as read_store_id
+from statekeep.results import Actor, ApiKey, Deployment, Preview, StepResult
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
@@ -62,29 +62,43 @@ class Target:
     key_file: Path | None = None
     as_json: bool = False
 
-    def merged(self, data: Path | None, url: str | None, api_key: str | None, key: str | None,
-               key_file: Path | None, as_json: bool) -> Target:
+    def merged(
+        self,
+        data: Path | None,
+        url: str | None,
+        api_key: str | None,
+        key: str | None,
+        key_file: Path | None,
+        as_json: bool,
+    ) -> Target:
         out = self
         if data is not None:
             out = replace(out, data=data, data_from_env=False)
         if url is not None:
             out = replace(out, url=url, url_from_env=False)
-        return replace(out, api_key=api_key if api_key is not None else out.api_key,
-                       key=key if key is not None else out.key,
-                       key_file=key_file if key_file is not None else out.key_file,
-                       as_json=out.as_json or as_json)
+        return replace(
+            out,
+            api_key=api_key if api_key is not None else out.api_key,
+            key=key if key is not None else out.key,
+            key_file=key_file if key_file is not None else out.key_file,
+            as_json=out.as_json or as_json,
+        )
 
     def remote(self) -> bool:
         """Whether the command goes to a server (``--url``) rather than a local store."""
         if self.data is not None and self.url is not None:
             if self.data_from_env == self.url_from_env:
                 raise click.UsageError(
-                    "give --data or --url, not both" if not self.data_from_env else
-                    f"{ENV_DATA} and {ENV_URL} are both set: pass --data or --url to choose")
+                    "give --data or --url, not both"
+                    if not self.data_from_env
+                    else f"{ENV_DATA} and {ENV_URL} are both set: pass --data or --url to choose"
+                )
             return self.data_from_env
         if self.data is None and self.url is None:
-            raise click.UsageError(f"no store given: pass --data DIR (or set {ENV_DATA}) for a local store, "
-                                   f"or --url URL (or set {ENV_URL}) for a server")
+            raise click.UsageError(
+                f"no store given: pass --data DIR (or set {ENV_DATA}) for a local store, "
+                f"or --url URL (or set {ENV_URL}) for a server"
+            )
         return self.url is not None
 
     def local_data(self, command: str) -> Path:
@@ -113,7 +127,9 @@ def _read_text(path: Path, what: str) -> str:
 _DATA_HELP = f"A local store's data directory [env: {ENV_DATA}]."
 _URL_HELP = f"A statekeep server's URL, instead of --data [env: {ENV_URL}]."
 _API_KEY_HELP = f"The API key (sk_...) for --url [env: {ENV_API_KEY}]."
-_KEY_HELP = "The local store's encryption key (base64 or hex); else STATEKEEP_KEY, STATEKEEP_KEY_FILE or the default key file."
+_KEY_HELP = (
+    "The local store's encryption key (base64 or hex); else STATEKEEP_KEY, STATEKEEP_KEY_FILE or the default key file."
+)
 _KEY_FILE_HELP = "A file holding the local store's encryption key (safer than --key: not in `ps`)."
 _JSON_HELP = "Print the JSON wire form (camelCase names, 16-hex fingerprints) instead of text."
 _STORE_OPTIONS = ("data", "url", "api_key", "key", "key_file", "as_json")
@@ -152,8 +168,10 @@ def _connect(target: Target) -> Keep:
 
 def _require_store(data: Path) -> None:
     if not (data / "data.mdb").is_file():
-        raise Error(f"no store at {data}: deploy a definition to create one (statekeep deploy --data {data} "
-                    "DEFINITION.json), or check --data / " + ENV_DATA)
+        raise Error(
+            f"no store at {data}: deploy a definition to create one (statekeep deploy --data {data} "
+            "DEFINITION.json), or check --data / " + ENV_DATA
+        )
 
 
 @contextlib.contextmanager
@@ -238,7 +256,9 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
 
     click.echo(line(headers))
     for row in rows:
@@ -391,21 +411,53 @@ def deployment_options(f: F) -> F:
     """The options that say what a new version is: shared by deploy and preview."""
     options = [
         click.argument("definition", metavar="DEFINITION_FILE", type=click.Path(dir_okay=False, allow_dash=True)),
-        click.option("--id", "version_id", metavar="VERSION_ID",
-                     help="The new version's id (default: the file's name without .json)."),
-        click.option("--parent", metavar="VERSION_ID",
-                     help="Deploy under this version: its actors are routed by the history path."),
-        click.option("--path", "history_path", metavar="EVENT,EVENT", callback=_path_option,
-                     help="The history path, comma-separated event types (e.g. SUBMIT_INFO,PAY_FEE); "
-                          "empty or absent: every actor of the parent."),
-        click.option("--match", type=click.Choice(["prefix", "exact"]), default="prefix", show_default=True,
-                     help="prefix: histories that start with the path; exact: histories equal to it."),
-        click.option("--landing", type=click.Choice(["replay", "state"]), default="replay", show_default=True,
-                     help="How a migrating actor lands: replaying its history, or by its state (renamed by --state-map)."),
-        click.option("--state-map", multiple=True, metavar="OLD=NEW", callback=_state_map_option,
-                     help="Rename a state for --landing state (repeatable)."),
-        click.option("--no-guard-default", "guard_default", flag_value=False, default=True,
-                     help="Guards whose outcome is not given are false (default: true)."),
+        click.option(
+            "--id",
+            "version_id",
+            metavar="VERSION_ID",
+            help="The new version's id (default: the file's name without .json).",
+        ),
+        click.option(
+            "--parent",
+            metavar="VERSION_ID",
+            help="Deploy under this version: its actors are routed by the history path.",
+        ),
+        click.option(
+            "--path",
+            "history_path",
+            metavar="EVENT,EVENT",
+            callback=_path_option,
+            help="The history path, comma-separated event types (e.g. SUBMIT_INFO,PAY_FEE); "
+            "empty or absent: every actor of the parent.",
+        ),
+        click.option(
+            "--match",
+            type=click.Choice(["prefix", "exact"]),
+            default="prefix",
+            show_default=True,
+            help="prefix: histories that start with the path; exact: histories equal to it.",
+        ),
+        click.option(
+            "--landing",
+            type=click.Choice(["replay", "state"]),
+            default="replay",
+            show_default=True,
+            help="How a migrating actor lands: replaying its history, or by its state (renamed by --state-map).",
+        ),
+        click.option(
+            "--state-map",
+            multiple=True,
+            metavar="OLD=NEW",
+            callback=_state_map_option,
+            help="Rename a state for --landing state (repeatable).",
+        ),
+        click.option(
+            "--no-guard-default",
+            "guard_default",
+            flag_value=False,
+            default=True,
+            help="Guards whose outcome is not given are false (default: true).",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -415,7 +467,9 @@ def deployment_options(f: F) -> F:
 # ----- the group -------------------------------------------------------------------------------------
 
 
-@click.group("statekeep", cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    "statekeep", cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path), envvar=ENV_DATA, help=_DATA_HELP)
 @click.option("--url", envvar=ENV_URL, help=_URL_HELP)
 @click.option("--api-key", envvar=ENV_API_KEY, help=_API_KEY_HELP)
@@ -424,8 +478,15 @@ def deployment_options(f: F) -> F:
 @click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
 @click.version_option(package_name="statekeep", prog_name="statekeep")
 @click.pass_context
-def cli(ctx: click.Context, data: Path | None, url: str | None, api_key: str | None, key: str | None,
-        key_file: Path | None, as_json: bool) -> None:
+def cli(
+    ctx: click.Context,
+    data: Path | None,
+    url: str | None,
+    api_key: str | None,
+    key: str | None,
+    key_file: Path | None,
+    as_json: bool,
+) -> None:
     """statekeep: durable statechart actors, moved to new versions of their workflow by their
     history.
 
@@ -449,9 +510,16 @@ def cli(ctx: click.Context, data: Path | None, url: str | None, api_key: str | N
       statekeep get alice --json
     """
     source = ctx.get_parameter_source
-    ctx.obj = Target(data=data, data_from_env=source("data") == click.core.ParameterSource.ENVIRONMENT,
-                     url=url, url_from_env=source("url") == click.core.ParameterSource.ENVIRONMENT,
-                     api_key=api_key, key=key, key_file=key_file, as_json=as_json)
+    ctx.obj = Target(
+        data=data,
+        data_from_env=source("data") == click.core.ParameterSource.ENVIRONMENT,
+        url=url,
+        url_from_env=source("url") == click.core.ParameterSource.ENVIRONMENT,
+        api_key=api_key,
+        key=key,
+        key_file=key_file,
+        as_json=as_json,
+    )
 
 
 def main() -> None:
@@ -465,8 +533,13 @@ def main() -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=int, help="The port to listen on.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Server processes sharing the store (one per core is the most that helps).")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes sharing the store (one per core is the most that helps).",
+)
 @store_options
 def serve(target: Target, host: str, port: int, workers: int) -> None:
     """Run the HTTP service on a local store.
@@ -508,15 +581,22 @@ def validate(definition: str) -> None:
 def print_preview(version_id: str, parent: str, preview: Preview, *, sample: int = 5) -> None:
     click.echo(f"Preview of deploying {version_id} under {parent}:")
     rows = []
-    for name, ids in (("would migrate", preview.would_migrate), ("would stay", preview.would_stay),
-                      ("would strand", preview.would_strand), ("pending", preview.pending)):
+    for name, ids in (
+        ("would migrate", preview.would_migrate),
+        ("would stay", preview.would_stay),
+        ("would strand", preview.would_strand),
+        ("pending", preview.pending),
+    ):
         shown = ", ".join(ids[:sample]) + (f", ... (+{len(ids) - sample:,})" if len(ids) > sample else "")
         rows.append([name, f"{len(ids):,}", shown])
     table(["outcome", "actors", "for example"], rows, right=[1])
     if preview.flows:
         click.echo("\nWhere the migrating actors go:")
-        table(["from", "to", "actors"], [[text(f["from"]), text(f["to"]), f"{f['count']:,}"] for f in preview.flows],
-              right=[2])
+        table(
+            ["from", "to", "actors"],
+            [[text(f["from"]), text(f["to"]), f"{f['count']:,}"] for f in preview.flows],
+            right=[2],
+        )
     if preview.reasons:
         click.echo("\nWhy they would be stranded:")
         table(["actor", "reason"], [[actor, reason(r)] for actor, r in sorted(preview.reasons.items())])
@@ -529,9 +609,17 @@ def print_preview(version_id: str, parent: str, preview: Preview, *, sample: int
 @cli.command()
 @deployment_options
 @store_options
-def preview(target: Target, definition: str, version_id: str | None, parent: str | None,
-            history_path: list[str] | None, match: str, landing: str, state_map: dict[str, str] | None,
-            guard_default: bool) -> None:
+def preview(
+    target: Target,
+    definition: str,
+    version_id: str | None,
+    parent: str | None,
+    history_path: list[str] | None,
+    match: str,
+    landing: str,
+    state_map: dict[str, str] | None,
+    guard_default: bool,
+) -> None:
     """What deploying a version under --parent would do to the parent's actors; writes nothing.
 
     Deploy exactly the outcome shown with `statekeep deploy ... --expect DIGEST`.
@@ -545,8 +633,16 @@ def preview(target: Target, definition: str, version_id: str | None, parent: str
     vid = _version_id(version_id, definition)
     body = _definition_text(definition)
     with open_keep(target) as keep:
-        shown = keep.preview(vid, body, parent=parent, history_path=history_path, match=match, landing=landing,
-                             state_map=state_map, guard_default=guard_default)
+        shown = keep.preview(
+            vid,
+            body,
+            parent=parent,
+            history_path=history_path,
+            match=match,
+            landing=landing,
+            state_map=state_map,
+            guard_default=guard_default,
+        )
     if target.as_json:
         emit_json(shown)
     else:
@@ -558,8 +654,12 @@ def print_deployment(d: Deployment) -> None:
     if d.parent is None:
         rows.append(("parent", "- (a root version: new actors spawn on it)"))
     else:
-        rows += [("parent", d.parent), ("path", ",".join(d.path) or "(empty: every actor)"),
-                 ("match", d.match), ("landing", d.landing)]
+        rows += [
+            ("parent", d.parent),
+            ("path", ",".join(d.path) or "(empty: every actor)"),
+            ("match", d.match),
+            ("landing", d.landing),
+        ]
         if d.state_map:
             rows.append(("state map", ", ".join(f"{a}={b}" for a, b in d.state_map.items())))
         if not d.guard_default:
@@ -577,9 +677,20 @@ def print_deployment(d: Deployment) -> None:
 @click.option("--dry-run", is_flag=True, help="Show the preview (or validate a root version) and write nothing.")
 @click.option("--no-wait", is_flag=True, help="Return at once instead of waiting for the materialisation.")
 @store_options
-def deploy(target: Target, definition: str, version_id: str | None, parent: str | None,
-           history_path: list[str] | None, match: str, landing: str, state_map: dict[str, str] | None,
-           guard_default: bool, expect: str | None, dry_run: bool, no_wait: bool) -> None:
+def deploy(
+    target: Target,
+    definition: str,
+    version_id: str | None,
+    parent: str | None,
+    history_path: list[str] | None,
+    match: str,
+    landing: str,
+    state_map: dict[str, str] | None,
+    guard_default: bool,
+    expect: str | None,
+    dry_run: bool,
+    no_wait: bool,
+) -> None:
     """Deploy a definition (a JSON file, or - for stdin) as a new version.
 
     Without --parent it is a root version (the first deploy creates a local store). With
@@ -603,12 +714,22 @@ def deploy(target: Target, definition: str, version_id: str | None, parent: str 
             if target.as_json:
                 emit_json({"id": vid, "parent": None, "valid": True})
             else:
-                click.echo(f"would deploy {vid} as a root version (machine '{machine.id}', {machine.size} state nodes); "
-                           "no actor would move. Nothing was written.")
+                click.echo(
+                    f"would deploy {vid} as a root version (machine '{machine.id}', {machine.size} state nodes); "
+                    "no actor would move. Nothing was written."
+                )
             return
         with open_keep(target) as keep:
-            shown = keep.preview(vid, body, parent=parent, history_path=history_path, match=match, landing=landing,
-                                 state_map=state_map, guard_default=guard_default)
+            shown = keep.preview(
+                vid,
+                body,
+                parent=parent,
+                history_path=history_path,
+                match=match,
+                landing=landing,
+                state_map=state_map,
+                guard_default=guard_default,
+            )
         if target.as_json:
             emit_json(shown)
         else:
@@ -616,8 +737,17 @@ def deploy(target: Target, definition: str, version_id: str | None, parent: str 
             click.echo("Nothing was written (--dry-run).")
         return
     with open_keep(target, create=parent is None, scan=parent is not None and not no_wait) as keep:
-        deployed = keep.deploy(vid, body, parent=parent, history_path=history_path, match=match, landing=landing,
-                               state_map=state_map, guard_default=guard_default, expect=expect)
+        deployed = keep.deploy(
+            vid,
+            body,
+            parent=parent,
+            history_path=history_path,
+            match=match,
+            landing=landing,
+            state_map=state_map,
+            guard_default=guard_default,
+            expect=expect,
+        )
         if deployed.parent is not None and not deployed.done and not no_wait:
             deployed = wait_for(keep, vid, hidden=target.as_json, poll=_poll(target))
     if target.as_json:
@@ -625,8 +755,10 @@ def deploy(target: Target, definition: str, version_id: str | None, parent: str 
         return
     print_deployment(deployed)
     if not deployed.done:
-        click.echo("Every read and send already sees its decisions; the records are written while the store is "
-                   "open with its scan (statekeep serve, or statekeep deployment ID --wait).")
+        click.echo(
+            "Every read and send already sees its decisions; the records are written while the store is "
+            "open with its scan (statekeep serve, or statekeep deployment ID --wait)."
+        )
 
 
 @cli.command()
@@ -643,9 +775,20 @@ def definitions(target: Target) -> None:
     if target.as_json:
         emit_json(found)
         return
-    table(["version", "parent", "path", "match", "landing", "committed"],
-          [[v["id"], v["parent"] or "-", ",".join(v["path"]) or "-", v["match"] if v["parent"] else "-",
-            v["landing"] if v["parent"] else "-", when(v.get("committed_at"))] for v in found])
+    table(
+        ["version", "parent", "path", "match", "landing", "committed"],
+        [
+            [
+                v["id"],
+                v["parent"] or "-",
+                ",".join(v["path"]) or "-",
+                v["match"] if v["parent"] else "-",
+                v["landing"] if v["parent"] else "-",
+                when(v.get("committed_at")),
+            ]
+            for v in found
+        ],
+    )
 
 
 @cli.command()
@@ -673,8 +816,15 @@ def deployment(target: Target, deployment_id: str, wait: bool) -> None:
 
 
 def print_actor(a: Actor) -> None:
-    rows = [("actor", a.id), ("version", a.version), ("state", text(a.value)), ("status", a.status),
-            ("seq", str(a.seq)), ("fingerprint", wire.fingerprint_text(a.fingerprint)), ("context", text(a.context))]
+    rows = [
+        ("actor", a.id),
+        ("version", a.version),
+        ("state", text(a.value)),
+        ("status", a.status),
+        ("seq", str(a.seq)),
+        ("fingerprint", wire.fingerprint_text(a.fingerprint)),
+        ("context", text(a.context)),
+    ]
     if a.needs_rescue is not None:
         rows.append(("needs rescue", text(a.needs_rescue)))
     fields(rows)
@@ -682,7 +832,9 @@ def print_actor(a: Actor) -> None:
 
 @cli.command()
 @click.argument("definition_id", metavar="DEFINITION_ID")
-@click.option("--context", metavar="JSON", callback=_json_option, help="The actor's context (JSON); default: the definition's.")
+@click.option(
+    "--context", metavar="JSON", callback=_json_option, help="The actor's context (JSON); default: the definition's."
+)
 @click.option("--id", "actor_id", metavar="ACTOR_ID", help="The new actor's id (default: a random one).")
 @click.option("--idempotency-key", metavar="KEY", help="Retrying with the same key returns the first answer.")
 @store_options
@@ -702,8 +854,14 @@ def spawn(target: Target, definition_id: str, context: Any, actor_id: str | None
 
 
 def print_step(r: StepResult) -> None:
-    rows = [("actor", r.actor_id), ("version", r.version), ("state", text(r.value)), ("status", r.status),
-            ("seq", str(r.seq)), ("handled", "yes" if r.handled else "no: the state has no transition for it; nothing recorded")]
+    rows = [
+        ("actor", r.actor_id),
+        ("version", r.version),
+        ("state", text(r.value)),
+        ("status", r.status),
+        ("seq", str(r.seq)),
+        ("handled", "yes" if r.handled else "no: the state has no transition for it; nothing recorded"),
+    ]
     if r.actions:
         rows.append(("actions", ", ".join(text(a.get("type")) for a in r.actions)))
     if r.effects:
@@ -716,14 +874,31 @@ def print_step(r: StepResult) -> None:
 @click.argument("actor_id", metavar="ACTOR_ID")
 @click.argument("event_type", metavar="EVENT_TYPE")
 @click.option("--payload", metavar="JSON", callback=_payload_option, help="The event's other fields, a JSON object.")
-@click.option("--guard", "guards", multiple=True, metavar="NAME=true|false", callback=_guards_option,
-              help="A guard's outcome (repeatable); the engine evaluates no guards itself.")
-@click.option("--expected-seq", type=int, metavar="N",
-              help="Send only if the actor is at this seq (compare-and-set); else exit 1.")
+@click.option(
+    "--guard",
+    "guards",
+    multiple=True,
+    metavar="NAME=true|false",
+    callback=_guards_option,
+    help="A guard's outcome (repeatable); the engine evaluates no guards itself.",
+)
+@click.option(
+    "--expected-seq",
+    type=int,
+    metavar="N",
+    help="Send only if the actor is at this seq (compare-and-set); else exit 1.",
+)
 @click.option("--idempotency-key", metavar="KEY", help="Retrying with the same key returns the first answer.")
 @store_options
-def send(target: Target, actor_id: str, event_type: str, payload: dict[str, Any], guards: dict[str, bool] | None,
-         expected_seq: int | None, idempotency_key: str | None) -> None:
+def send(
+    target: Target,
+    actor_id: str,
+    event_type: str,
+    payload: dict[str, Any],
+    guards: dict[str, bool] | None,
+    expected_seq: int | None,
+    idempotency_key: str | None,
+) -> None:
     """Send an event to an actor; prints its new state, actions, effects and decisions.
 
     \b
@@ -731,8 +906,13 @@ def send(target: Target, actor_id: str, event_type: str, payload: dict[str, Any]
       statekeep send --data ./data alice PAY_FEE --payload '{"amount": 50}' --expected-seq 1
     """
     with open_keep(target) as keep:
-        result = keep.send(actor_id, {"type": event_type, **payload}, guards=guards, expected_seq=expected_seq,
-                           idempotency_key=idempotency_key)
+        result = keep.send(
+            actor_id,
+            {"type": event_type, **payload},
+            guards=guards,
+            expected_seq=expected_seq,
+            idempotency_key=idempotency_key,
+        )
     if target.as_json:
         emit_json(result)
     else:
@@ -774,10 +954,20 @@ def history(target: Target, actor_id: str, after: int | None, limit: int | None)
     if target.as_json:
         emit_json(events)
         return
-    table(["#", "event", "at", "payload", "guards"],
-          [[str(e["index"]), e["type"], when(e.get("at")), text(e.get("payload") or None),
-            ", ".join(f"{k}={str(v).lower()}" for k, v in (e.get("guards") or {}).items()) or "-"] for e in events],
-          right=[0])
+    table(
+        ["#", "event", "at", "payload", "guards"],
+        [
+            [
+                str(e["index"]),
+                e["type"],
+                when(e.get("at")),
+                text(e.get("payload") or None),
+                ", ".join(f"{k}={str(v).lower()}" for k, v in (e.get("guards") or {}).items()) or "-",
+            ]
+            for e in events
+        ],
+        right=[0],
+    )
 
 
 @cli.command()
@@ -799,21 +989,30 @@ def decisions(target: Target, actor_id: str | None, deployment: str | None) -> N
     if target.as_json:
         emit_json(found)
         return
-    table(["actor", "deployment", "kind", "landing", "reason", "at"],
-          [[d["actor"], d["deployment"], d["kind"], text(d.get("landing")), reason(d.get("reason")), when(d.get("at"))]
-           for d in found])
+    table(
+        ["actor", "deployment", "kind", "landing", "reason", "at"],
+        [
+            [d["actor"], d["deployment"], d["kind"], text(d.get("landing")), reason(d.get("reason")), when(d.get("at"))]
+            for d in found
+        ],
+    )
 
 
 @cli.command()
 @click.option("--definition", "definition_id", metavar="ID", help="Only the actors on this version.")
-@click.option("--state", metavar="VALUE", callback=_state_value,
-              help="Only the actors in this state value: a name (fee) or JSON ('{\"a\": \"b\"}').")
+@click.option(
+    "--state",
+    metavar="VALUE",
+    callback=_state_value,
+    help='Only the actors in this state value: a name (fee) or JSON (\'{"a": "b"}\').',
+)
 @click.option("--status", metavar="STATUS", help="Only the actors with this status (active, done, ...).")
 @click.option("--after", metavar="ID", help="Start after this actor id (the next page).")
 @click.option("--limit", type=int, default=100, show_default=True, metavar="N", help="At most N actors; 0 for all.")
 @store_options
-def actors(target: Target, definition_id: str | None, state: Any, status: str | None, after: str | None,
-           limit: int) -> None:
+def actors(
+    target: Target, definition_id: str | None, state: Any, status: str | None, after: str | None, limit: int
+) -> None:
     """Actors in id order, as of now, optionally filtered; a page at a time.
 
     \b
@@ -826,9 +1025,14 @@ def actors(target: Target, definition_id: str | None, state: Any, status: str | 
     if target.as_json:
         emit_json(found)
         return
-    table(["actor", "version", "state", "status", "seq"],
-          [[a.id, a.version, text(a.value), a.status + (" (needs rescue)" if a.needs_rescue else ""), str(a.seq)]
-           for a in found], right=[4])
+    table(
+        ["actor", "version", "state", "status", "seq"],
+        [
+            [a.id, a.version, text(a.value), a.status + (" (needs rescue)" if a.needs_rescue else ""), str(a.seq)]
+            for a in found
+        ],
+        right=[4],
+    )
     if limit and len(found) == limit:
         click.echo(f"(the first {limit}; the next page: --after {found[-1].id})", err=True)
 
@@ -848,8 +1052,10 @@ def release(target: Target, actor_id: str) -> None:
     if target.as_json:
         emit_json(record)
     else:
-        click.echo(f"released {actor_id} (stranded by {record.get('deployment')}); "
-                   f"it continues on {record.get('to') or record.get('from') or 'its version'}")
+        click.echo(
+            f"released {actor_id} (stranded by {record.get('deployment')}); "
+            f"it continues on {record.get('to') or record.get('from') or 'its version'}"
+        )
 
 
 # ----- API keys ------------------------------------------------------------------------------------
@@ -946,7 +1152,7 @@ def backup(target: Target, dest: Path) -> None:
         def run() -> None:
             try:
                 keep.backup(dest)
-            except BaseException as e:  # handed to the main thread
+            except BaseException as e:  # noqa: BLE001 - handed to the main thread, which raises it
                 failed.append(e)
 
         copier = threading.Thread(target=run, name="statekeep-backup")
@@ -963,20 +1169,27 @@ def backup(target: Target, dest: Path) -> None:
     if target.as_json:
         emit_json({"backup": str(dest), "bytes": written})
     else:
-        click.echo(f"backed up {target.data} to {dest} ({written:,} bytes, compacted); it opens with the same key. "
-                   f"Restore it with: statekeep restore {dest} --data NEW_DIR")
+        click.echo(
+            f"backed up {target.data} to {dest} ({written:,} bytes, compacted); it opens with the same key. "
+            f"Restore it with: statekeep restore {dest} --data NEW_DIR"
+        )
 
 
 @cli.command()
 @click.argument("backup_dir", metavar="BACKUP", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="A new (or empty) directory for the restored store.")
+@click.option(
+    "--data",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="A new (or empty) directory for the restored store.",
+)
 @click.option("--key", help=_KEY_HELP)
 @click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), help=_KEY_FILE_HELP)
 @click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
 @click.pass_context
-def restore(ctx: click.Context, backup_dir: Path, data: Path, key: str | None, key_file: Path | None,
-            as_json: bool) -> None:
+def restore(
+    ctx: click.Context, backup_dir: Path, data: Path, key: str | None, key_file: Path | None, as_json: bool
+) -> None:
     """Restore a backup into a new data directory, and check that it opens with the key.
 
     Local only. If it does not open, nothing is left at --data.
@@ -1035,8 +1248,11 @@ def _key_source(target: Target, data: Path) -> tuple[str, Path | None]:
 
 @cli.command("rotate-key")
 @click.option("--new-key", metavar="KEY", help="The new key (32 bytes as base64 or hex).")
-@click.option("--new-key-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A file holding the new key (safer than --new-key: not in `ps`).")
+@click.option(
+    "--new-key-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file holding the new key (safer than --new-key: not in `ps`).",
+)
 @click.option("--batch", type=int, default=1_000, show_default=True, help="Values re-encrypted per transaction.")
 @store_options
 def rotate_key(target: Target, new_key: str | None, new_key_file: Path | None, batch: int) -> None:
@@ -1059,26 +1275,38 @@ def rotate_key(target: Target, new_key: str | None, new_key_file: Path | None, b
     source, default_file = ("the server's key", None) if remote else _key_source(target, cast(Path, target.data))
     state = {"total": 0}
 
-    with open_keep(target) as keep:
-        with Progress("re-encrypting", hidden=target.as_json) as bar:
-            def progress(done: int, total: int) -> None:
-                state["total"] = total
-                bar.update(done, total)
+    with open_keep(target) as keep, Progress("re-encrypting", hidden=target.as_json) as bar:
 
-            keep.rotate_key(secret, batch=batch, progress=progress)
+        def progress(done: int, total: int) -> None:
+            state["total"] = total
+            bar.update(done, total)
+
+        keep.rotate_key(secret, batch=batch, progress=progress)
     if target.as_json:
-        emit_json({"keyId": new_id, "values": state["total"],
-                   "defaultKeyFile": None if default_file is None else str(default_file)})
+        emit_json(
+            {
+                "keyId": new_id,
+                "values": state["total"],
+                "defaultKeyFile": None if default_file is None else str(default_file),
+            }
+        )
         return
     where = "the server" if remote else str(target.data)
-    how = (f"--key-file {new_key_file}, STATEKEEP_KEY_FILE={new_key_file}" if new_key_file is not None
-           else "--key-file FILE, STATEKEEP_KEY_FILE=FILE")
-    click.echo(f"re-encrypted {state['total']:,} values under key {new_id}. {where} now opens with the new key only "
-               f"(it opened with {source}).")
+    how = (
+        f"--key-file {new_key_file}, STATEKEEP_KEY_FILE={new_key_file}"
+        if new_key_file is not None
+        else "--key-file FILE, STATEKEEP_KEY_FILE=FILE"
+    )
+    click.echo(
+        f"re-encrypted {state['total']:,} values under key {new_id}. {where} now opens with the new key only "
+        f"(it opened with {source})."
+    )
     click.echo(f"Supply the new key from now on: {how}, or STATEKEEP_KEY.")
     if default_file is not None:
-        click.echo(f"The default key file {default_file} still holds the old key: replace its contents with the new "
-                   "key to open the store without options. Keep the old key while you need backups made before now.")
+        click.echo(
+            f"The default key file {default_file} still holds the old key: replace its contents with the new "
+            "key to open the store without options. Keep the old key while you need backups made before now."
+        )
 
 
 # ----- demo ----------------------------------------------------------------------------------------
@@ -1089,11 +1317,17 @@ def _rate(n: int, seconds: float) -> str:
 
 
 @cli.command()
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path),
-              help="Play it in this new (or empty) directory and keep the store (default: a temporary one).")
-@click.option("--actors", type=click.IntRange(min=2), default=50_000, show_default=True,
-              help="How many loan applications.")
-@click.option("--key", help="The store's encryption key (default: with --data, the usual sources; else a throwaway key).")
+@click.option(
+    "--data",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Play it in this new (or empty) directory and keep the store (default: a temporary one).",
+)
+@click.option(
+    "--actors", type=click.IntRange(min=2), default=50_000, show_default=True, help="How many loan applications."
+)
+@click.option(
+    "--key", help="The store's encryption key (default: with --data, the usual sources; else a throwaway key)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the story's results as JSON.")
 @click.pass_context
 def demo(ctx: click.Context, data: Path | None, actors: int, key: str | None, as_json: bool) -> None:
@@ -1152,18 +1386,25 @@ def _play(keep: Keep, actors: int, kept: Path | None, as_json: bool) -> None:
     with Progress("   spawning and stepping", hidden=as_json) as bar:
         mix = story.build(bar.update)
     seconds = story.timings["build"]
-    say(f"2. {actors:,} applications spawned and stepped in batches (spawn_many, send_many): "
-        f"{seconds:.1f}s, {_rate(actors, seconds)}")
-    labels = {"paid": "paid the fee (SUBMIT_INFO, PAY_FEE), in underwriting; Alice is one",
-              "waived": "had the fee waived (SUBMIT_INFO, WAIVE_FEE), in underwriting; Bob is one",
-              "waived_approved": "had the fee waived and were approved",
-              "in_fee": "submitted their details, in fee", "in_review": "still in review"}
+    say(
+        f"2. {actors:,} applications spawned and stepped in batches (spawn_many, send_many): "
+        f"{seconds:.1f}s, {_rate(actors, seconds)}"
+    )
+    labels = {
+        "paid": "paid the fee (SUBMIT_INFO, PAY_FEE), in underwriting; Alice is one",
+        "waived": "had the fee waived (SUBMIT_INFO, WAIVE_FEE), in underwriting; Bob is one",
+        "waived_approved": "had the fee waived and were approved",
+        "in_fee": "submitted their details, in fee",
+        "in_review": "still in review",
+    }
     for kind, n in mix.items():
         say(f"   {n:>10,}  {labels[kind]}")
 
     preview = story.preview()
-    say(f"\n3. preview loan-v2 under loan-v1, path {','.join(story_module.PATH)} "
-        f"(PAY_FEE now goes to income_verification, then underwriting on VERIFIED): {story.timings['preview']:.2f}s")
+    say(
+        f"\n3. preview loan-v2 under loan-v1, path {','.join(story_module.PATH)} "
+        f"(PAY_FEE now goes to income_verification, then underwriting on VERIFIED): {story.timings['preview']:.2f}s"
+    )
     for name, n in preview.counts.items():
         say(f"   {n:>10,}  {name.replace('_', ' ')}")
     for flow in preview.flows:
@@ -1173,10 +1414,14 @@ def _play(keep: Keep, actors: int, kept: Path | None, as_json: bool) -> None:
     story.deploy_v2()
     alice_now = story.alice_at_deploy
     assert alice_now is not None
-    say(f"\n4. deploy loan-v2 --expect {preview.digest[:16]}... (the outcome previewed, checked again): "
-        f"{story.timings['deploy_v2'] * 1e3:.0f} ms")
-    say(f"   read at once, before anything is materialised: alice is on {alice_now.version}, "
-        f"in {text(alice_now.value)} ({story.timings['first_read'] * 1e3:.1f} ms)")
+    say(
+        f"\n4. deploy loan-v2 --expect {preview.digest[:16]}... (the outcome previewed, checked again): "
+        f"{story.timings['deploy_v2'] * 1e3:.0f} ms"
+    )
+    say(
+        f"   read at once, before anything is materialised: alice is on {alice_now.version}, "
+        f"in {text(alice_now.value)} ({story.timings['first_read'] * 1e3:.1f} ms)"
+    )
 
     with Progress("   materialising loan-v2", hidden=as_json) as bar:
         done = story.materialise(bar.update)
@@ -1201,8 +1446,11 @@ def _play(keep: Keep, actors: int, kept: Path | None, as_json: bool) -> None:
                 why = f"the history matches the path; replayed on {d['deployment']}, landed in {text(d['landing'])}"
             elif r.get("code") == "differs":
                 i = r.get("index")
-                why = (f"the history differs from the path at index {i} "
-                       f"({events[i]}, not {story_module.PATH[i]})" if isinstance(i, int) and i < len(events) else reason(r))
+                why = (
+                    f"the history differs from the path at index {i} ({events[i]}, not {story_module.PATH[i]})"
+                    if isinstance(i, int) and i < len(events)
+                    else reason(r)
+                )
             else:
                 why = reason(r)
             say(f"   {d['kind']} by {d['deployment']}: {why}")

@@ -16,7 +16,6 @@ from statekeep.errors import Error
 from statekeep.keep import Event, split_event
 from statekeep.results import Actor, ApiKey, Deployment, Preview, StepResult
 
-
 #: Actors per page when ``actors()`` is asked for all of them.
 PAGE = 1_000
 
@@ -60,16 +59,35 @@ class Client:
 
     # ----- versions -------------------------------------------------------------------------
 
-    def deploy(self, id: str, definition: Any, *, parent: str | None = None, history_path: Sequence[str] | None = None,
-               match: str = "prefix", landing: str = "replay", state_map: Mapping[str, str] | None = None,
-               guard_default: bool = True, expect: str | None = None) -> Deployment:
+    def deploy(
+        self,
+        id: str,
+        definition: Any,
+        *,
+        parent: str | None = None,
+        history_path: Sequence[str] | None = None,
+        match: str = "prefix",
+        landing: str = "replay",
+        state_map: Mapping[str, str] | None = None,
+        guard_default: bool = True,
+        expect: str | None = None,
+    ) -> Deployment:
         body = _deploy_body(id, definition, parent, history_path, match, landing, state_map, guard_default)
         body["expect"] = expect
         return wire.from_json(Deployment, self._call("PUT", "/v1/definitions", body))
 
-    def preview(self, id: str, definition: Any, *, parent: str, history_path: Sequence[str] | None = None,
-                match: str = "prefix", landing: str = "replay", state_map: Mapping[str, str] | None = None,
-                guard_default: bool = True) -> Preview:
+    def preview(
+        self,
+        id: str,
+        definition: Any,
+        *,
+        parent: str,
+        history_path: Sequence[str] | None = None,
+        match: str = "prefix",
+        landing: str = "replay",
+        state_map: Mapping[str, str] | None = None,
+        guard_default: bool = True,
+    ) -> Preview:
         body = _deploy_body(id, definition, parent, history_path, match, landing, state_map, guard_default)
         return wire.from_json(Preview, self._call("POST", "/v1/definitions/preview", body))
 
@@ -81,22 +99,52 @@ class Client:
 
     # ----- actors ---------------------------------------------------------------------------
 
-    def spawn(self, definition_id: str, context: Any = None, *, actor_id: str | None = None,
-              idempotency_key: str | None = None) -> Actor:
-        body = {"definitionId": definition_id, "context": context, "actorId": actor_id,
-                "idempotencyKey": idempotency_key}
+    def spawn(
+        self,
+        definition_id: str,
+        context: Any = None,
+        *,
+        actor_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Actor:
+        body = {
+            "definitionId": definition_id,
+            "context": context,
+            "actorId": actor_id,
+            "idempotencyKey": idempotency_key,
+        }
         return wire.from_json(Actor, self._call("POST", "/v1/actors", body))
 
-    def spawn_many(self, definition_id: str, contexts: Iterable[Any], *, actor_ids: Sequence[str | None] | None = None,
-                   idempotency_key: str | None = None) -> list[Actor]:
-        body = {"definitionId": definition_id, "contexts": list(contexts),
-                "actorIds": None if actor_ids is None else list(actor_ids), "idempotencyKey": idempotency_key}
+    def spawn_many(
+        self,
+        definition_id: str,
+        contexts: Iterable[Any],
+        *,
+        actor_ids: Sequence[str | None] | None = None,
+        idempotency_key: str | None = None,
+    ) -> list[Actor]:
+        body = {
+            "definitionId": definition_id,
+            "contexts": list(contexts),
+            "actorIds": None if actor_ids is None else list(actor_ids),
+            "idempotencyKey": idempotency_key,
+        }
         return [wire.from_json(Actor, a) for a in self._call("POST", "/v1/actors/batch", body)]
 
-    def send(self, actor_id: str, event: Event, *, guards: Mapping[str, bool] | None = None,
-             idempotency_key: str | None = None, expected_seq: int | None = None) -> StepResult:
-        body = _event_body(event) | {"guards": None if guards is None else dict(guards),
-                                     "idempotencyKey": idempotency_key, "expectedSeq": expected_seq}
+    def send(
+        self,
+        actor_id: str,
+        event: Event,
+        *,
+        guards: Mapping[str, bool] | None = None,
+        idempotency_key: str | None = None,
+        expected_seq: int | None = None,
+    ) -> StepResult:
+        body = _event_body(event) | {
+            "guards": None if guards is None else dict(guards),
+            "idempotencyKey": idempotency_key,
+            "expectedSeq": expected_seq,
+        }
         return wire.from_json(StepResult, self._call("POST", f"/v1/actors/{_seg(actor_id)}/events", body))
 
     def send_many(self, items: Iterable[tuple[str, Event]]) -> list[StepResult]:
@@ -121,14 +169,29 @@ class Client:
             raise ValueError("give an actor_id, a deployment, or both")
         return [wire.actor_record(d) for d in found]
 
-    def actors(self, definition_id: str | None = None, state: Any = None, status: str | None = None,
-               after: str | None = None, limit: int | None = None) -> list[Actor]:
+    def actors(
+        self,
+        definition_id: str | None = None,
+        state: Any = None,
+        status: str | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> list[Actor]:
         out: list[Actor] = []
         state_text = None if state is None else state if isinstance(state, str) else json.dumps(state)
         while True:
             page_size = PAGE if limit is None else min(PAGE, limit - len(out))
-            page = self._call("GET", "/v1/actors", params={"definitionId": definition_id, "state": state_text,
-                                                             "status": status, "after": after, "limit": page_size})
+            page = self._call(
+                "GET",
+                "/v1/actors",
+                params={
+                    "definitionId": definition_id,
+                    "state": state_text,
+                    "status": status,
+                    "after": after,
+                    "limit": page_size,
+                },
+            )
             out += [wire.from_json(Actor, a) for a in page["actors"]]
             after = page["next"]
             if after is None or (limit is not None and len(out) >= limit):
@@ -163,8 +226,23 @@ def _event_body(event: Event) -> dict[str, Any]:
     return {"type": event_type} | payload
 
 
-def _deploy_body(id: str, definition: Any, parent: str | None, history_path: Sequence[str] | None, match: str,
-                 landing: str, state_map: Mapping[str, str] | None, guard_default: bool) -> dict[str, Any]:
-    return {"id": id, "definition": definition, "parentId": parent,
-            "historyPath": None if history_path is None else list(history_path), "match": match, "landing": landing,
-            "stateMapping": None if state_map is None else dict(state_map), "guardDefault": guard_default}
+def _deploy_body(
+    id: str,
+    definition: Any,
+    parent: str | None,
+    history_path: Sequence[str] | None,
+    match: str,
+    landing: str,
+    state_map: Mapping[str, str] | None,
+    guard_default: bool,
+) -> dict[str, Any]:
+    return {
+        "id": id,
+        "definition": definition,
+        "parentId": parent,
+        "historyPath": None if history_path is None else list(history_path),
+        "match": match,
+        "landing": landing,
+        "stateMapping": None if state_map is None else dict(state_map),
+        "guardDefault": guard_default,
+    }

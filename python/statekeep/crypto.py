@@ -265,8 +265,11 @@ class Sealer:
         """Every key but the current one, sealed under the current one (the record is its key
         id). A store keeps these while a rotation is under way, so it opens with the new key
         alone and the rotation can resume."""
-        return {kid: self.seal(key, table="meta", record=kid.encode())
-                for kid, key in self._keys.items() if kid != self._current}
+        return {
+            kid: self.seal(key, table="meta", record=kid.encode())
+            for kid, key in self._keys.items()
+            if kid != self._current
+        }
 
     def with_wrapped(self, wrapped: Mapping[str, bytes]) -> Sealer:
         """A new Sealer that also holds the keys of ``wrapped_keys()``."""

@@ -108,10 +108,16 @@ class Story:
         for first in range(0, self.actors, batch):
             apps = [application(i) for i in range(first, min(first + batch, self.actors))]
             ids = [actor_id for actor_id, _ in apps]
-            self.keep.spawn_many("loan-v1", [{"applicant": actor_id, "amount": 5_000 + (first + k) % 45 * 1_000}
-                                             for k, actor_id in enumerate(ids)], actor_ids=ids)
-            events = [_event(actor_id, event_type, first + k)
-                      for k, (actor_id, kind) in enumerate(apps) for event_type in KINDS[kind]]
+            self.keep.spawn_many(
+                "loan-v1",
+                [{"applicant": actor_id, "amount": 5_000 + (first + k) % 45 * 1_000} for k, actor_id in enumerate(ids)],
+                actor_ids=ids,
+            )
+            events = [
+                _event(actor_id, event_type, first + k)
+                for k, (actor_id, kind) in enumerate(apps)
+                for event_type in KINDS[kind]
+            ]
             if events:
                 self.keep.send_many(events)
             mix.update(kind for _, kind in apps)
@@ -132,8 +138,9 @@ class Story:
         if self.preview_result is None:
             raise RuntimeError("preview before deploying")
         started = time.perf_counter()
-        self.deployment = self.keep.deploy("loan-v2", LOAN_V2, parent="loan-v1", history_path=PATH,
-                                           expect=self.preview_result.digest)
+        self.deployment = self.keep.deploy(
+            "loan-v2", LOAN_V2, parent="loan-v1", history_path=PATH, expect=self.preview_result.digest
+        )
         self.timings["deploy_v2"] = _elapsed(started)
         started = time.perf_counter()
         self.alice_at_deploy = self.keep.get("alice")
@@ -167,8 +174,13 @@ class Story:
             "actors": self.actors,
             "mix": self.mix,
             "timings": {name: round(seconds, 4) for name, seconds in self.timings.items()},
-            "preview": None if shown is None else {"counts": shown["migration"]["counts"],
-                                                   "flows": shown["migration"]["flows"], "digest": shown["digest"]},
+            "preview": None
+            if shown is None
+            else {
+                "counts": shown["migration"]["counts"],
+                "flows": shown["migration"]["flows"],
+                "digest": shown["digest"],
+            },
             "deployment": None if self.deployment is None else wire.to_json(self.deployment),
         }
         for name in NAMED:

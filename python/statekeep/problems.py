@@ -26,14 +26,35 @@ STATUS: list[tuple[type[BaseException], int]] = [
     (TypeError, 422),
 ]
 
-TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-          409: "Conflict", 413: "Content Too Large", 422: "Unprocessable Content", 500: "Internal Server Error"}
+TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Content Too Large",
+    422: "Unprocessable Content",
+    500: "Internal Server Error",
+}
 
 #: What the client may raise, by the name in ``error``.
 RAISABLE: dict[str, type[Exception]] = {
-    cls.__name__: cls for cls in (errors.Error, errors.NotFound, errors.Conflict, errors.NeedsRescue,
-                                  errors.DefinitionError, errors.SnapshotError, errors.StepError,
-                                  errors.EncryptionError, errors.Unauthorized, errors.Forbidden, ValueError, TypeError)
+    cls.__name__: cls
+    for cls in (
+        errors.Error,
+        errors.NotFound,
+        errors.Conflict,
+        errors.NeedsRescue,
+        errors.DefinitionError,
+        errors.SnapshotError,
+        errors.StepError,
+        errors.EncryptionError,
+        errors.Unauthorized,
+        errors.Forbidden,
+        ValueError,
+        TypeError,
+    )
 }
 
 
@@ -52,8 +73,12 @@ def status_of(error: BaseException) -> int | None:
 
 
 def document(status: int, error: BaseException | None, detail: str) -> dict[str, Any]:
-    doc: dict[str, Any] = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status,
-                           "detail": detail}
+    doc: dict[str, Any] = {
+        "type": "about:blank",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
     if error is not None and not isinstance(error, BadRequest):
         doc["error"] = type(error).__name__ if type(error).__name__ in RAISABLE else "Error"
     if isinstance(error, errors.DefinitionError) and error.path is not None:
@@ -79,6 +104,12 @@ def to_exception(status: int, doc: dict[str, Any]) -> Exception:
     cls = RAISABLE.get(str(name))
     if cls is not None:
         return cls(detail)
-    fallback: dict[int, type[Exception]] = {400: ValueError, 401: errors.Unauthorized, 403: errors.Forbidden,
-                                            404: errors.NotFound, 409: errors.Conflict, 422: ValueError}
+    fallback: dict[int, type[Exception]] = {
+        400: ValueError,
+        401: errors.Unauthorized,
+        403: errors.Forbidden,
+        404: errors.NotFound,
+        409: errors.Conflict,
+        422: ValueError,
+    }
     return fallback.get(status, errors.Error)(detail)

@@ -6,23 +6,27 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 #: A routing decision, as the audit trail keeps it (``from`` is a keyword, hence this form).
-Decision = TypedDict("Decision", {
-    #: ``migrated``, ``stayed``, ``stranded``, ``superseded``, or the operator's ``released``.
-    "kind": str,
-    "deployment": str,
-    "from": str,
-    "to": str,
-    "actor_fingerprint": int,
-    "path_fingerprint": int,
-    #: Why, as a code with its details (``{"code": "non_compliant", "index": 1, ...}``).
-    "reason": dict[str, Any],
-    #: Where a migrated actor landed (a state value), else None.
-    "landing": Any,
-    "actor": str,
-    #: When the record was written (seconds since the epoch); absent while only implied by a
-    #: commit the scan has not reached.
-    "at": float,
-}, total=False)
+Decision = TypedDict(
+    "Decision",
+    {
+        #: ``migrated``, ``stayed``, ``stranded``, ``superseded``, or the operator's ``released``.
+        "kind": str,
+        "deployment": str,
+        "from": str,
+        "to": str,
+        "actor_fingerprint": int,
+        "path_fingerprint": int,
+        #: Why, as a code with its details (``{"code": "non_compliant", "index": 1, ...}``).
+        "reason": dict[str, Any],
+        #: Where a migrated actor landed (a state value), else None.
+        "landing": Any,
+        "actor": str,
+        #: When the record was written (seconds since the epoch); absent while only implied by a
+        #: commit the scan has not reached.
+        "at": float,
+    },
+    total=False,
+)
 
 
 class HistoryEntry(TypedDict):

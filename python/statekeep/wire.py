@@ -61,10 +61,18 @@ def to_json(result: Any) -> Any:
     """Any result of the keep (a dataclass, a list of them, a record) in its JSON form."""
     if isinstance(result, Preview):
         counts = {camel(k): v for k, v in result.counts.items()}
-        return {"migration": {"wouldMigrate": result.would_migrate, "wouldStay": result.would_stay,
-                              "wouldStrand": result.would_strand, "pending": result.pending, "counts": counts,
-                              "flows": result.flows, "reasons": result.reasons},
-                "digest": result.digest}
+        return {
+            "migration": {
+                "wouldMigrate": result.would_migrate,
+                "wouldStay": result.would_stay,
+                "wouldStrand": result.would_strand,
+                "pending": result.pending,
+                "counts": counts,
+                "flows": result.flows,
+                "reasons": result.reasons,
+            },
+            "digest": result.digest,
+        }
     if isinstance(result, (Actor, StepResult, Deployment, ApiKey)):
         out = record({f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
         if isinstance(result, Actor):
@@ -111,10 +119,19 @@ def from_json(kind: type[T], data: Mapping[str, Any]) -> T:
     """A result of type ``kind`` from its JSON form."""
     if kind is Preview:
         m = data["migration"]
-        return cast(T, Preview(
-            would_migrate=m["wouldMigrate"], would_stay=m["wouldStay"], would_strand=m["wouldStrand"],
-            pending=m["pending"], counts={snake(k): v for k, v in m["counts"].items()}, flows=m["flows"],
-            reasons=m.get("reasons", {}), digest=data["digest"]))
+        return cast(
+            T,
+            Preview(
+                would_migrate=m["wouldMigrate"],
+                would_stay=m["wouldStay"],
+                would_strand=m["wouldStrand"],
+                pending=m["pending"],
+                counts={snake(k): v for k, v in m["counts"].items()},
+                flows=m["flows"],
+                reasons=m.get("reasons", {}),
+                digest=data["digest"],
+            ),
+        )
     fields = from_record(data)
     if kind is Actor:
         fields["id"] = fields.pop("actor_id")

@@ -482,7 +482,12 @@ class SerialWorld:
         assert index is not None and replay.unhandled_in is not None
         return Verdict(
             STRANDED,
-            {"code": "non_compliant", "index": index, "event": actor.history[index].type, "state": replay.unhandled_in.value},
+            {
+                "code": "non_compliant",
+                "index": index,
+                "event": actor.history[index].type,
+                "state": replay.unhandled_in.value,
+            },
             None,
         )
 

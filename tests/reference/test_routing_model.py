@@ -7,6 +7,7 @@ and check the model's invariants on random runs.
 from __future__ import annotations
 
 import copy
+import itertools
 import random
 from typing import Any
 
@@ -52,7 +53,9 @@ LOAN_V2 = variant(
 # loan-v2b: the fee can no longer be waived.
 LOAN_NO_WAIVER = variant(LOAN_V1, fee={"on": {P: "underwriting"}})
 # The fee state renamed "payment".
-LOAN_PAYMENT = variant(LOAN_V1, fee=None, review={"on": {S: "payment"}}, payment={"on": {P: "underwriting", W: "underwriting"}})
+LOAN_PAYMENT = variant(
+    LOAN_V1, fee=None, review={"on": {S: "payment"}}, payment={"on": {P: "underwriting", W: "underwriting"}}
+)
 
 PAYERS = [S, P]
 
@@ -81,22 +84,42 @@ def test_loan_story_alice_migrates_by_replay_and_bob_stays() -> None:
     made = world.deploy("loan-v2", LOAN_V2, parent="loan-v1", path=PAYERS)
     assert made == [
         {
-            "actor": "alice", "kind": "migrated", "deployment": "loan-v2", "from": "loan-v1", "to": "loan-v2",
-            "actor_fingerprint": statekeep.fingerprint([S, P]), "path_fingerprint": statekeep.fingerprint(PAYERS),
-            "reason": {"code": "matched"}, "landing": "income_verification",
+            "actor": "alice",
+            "kind": "migrated",
+            "deployment": "loan-v2",
+            "from": "loan-v1",
+            "to": "loan-v2",
+            "actor_fingerprint": statekeep.fingerprint([S, P]),
+            "path_fingerprint": statekeep.fingerprint(PAYERS),
+            "reason": {"code": "matched"},
+            "landing": "income_verification",
         },
         {
-            "actor": "bob", "kind": "stayed", "deployment": "loan-v2", "from": "loan-v1", "to": "loan-v2",
-            "actor_fingerprint": statekeep.fingerprint([S, W]), "path_fingerprint": statekeep.fingerprint(PAYERS),
-            "reason": {"code": "differs", "index": 1}, "landing": None,
+            "actor": "bob",
+            "kind": "stayed",
+            "deployment": "loan-v2",
+            "from": "loan-v1",
+            "to": "loan-v2",
+            "actor_fingerprint": statekeep.fingerprint([S, W]),
+            "path_fingerprint": statekeep.fingerprint(PAYERS),
+            "reason": {"code": "differs", "index": 1},
+            "landing": None,
         },
     ]
     # The history never changes on migration; the state is the replay's landing.
     assert world.actor("alice") == {
-        "version": "loan-v2", "value": "income_verification", "status": "active", "history": [S, P], "needs_rescue": None,
+        "version": "loan-v2",
+        "value": "income_verification",
+        "status": "active",
+        "history": [S, P],
+        "needs_rescue": None,
     }
     assert world.actor("bob") == {
-        "version": "loan-v1", "value": "underwriting", "status": "active", "history": [S, W], "needs_rescue": None,
+        "version": "loan-v1",
+        "value": "underwriting",
+        "status": "active",
+        "history": [S, W],
+        "needs_rescue": None,
     }
     # Alice now follows v2's definition, Bob v1's.
     assert world.send("alice", A) == (False, [])
@@ -118,7 +141,10 @@ def test_a_history_that_does_not_replay_strands_the_actor_naming_the_event_and_t
     assert (stranded["from"], stranded["to"]) == ("loan-v1", "loan-v2b")
     # Carol stays on v1 with her state, marked with the reason.
     assert world.actor("carol") == {
-        "version": "loan-v1", "value": "underwriting", "status": "active", "history": [S, W],
+        "version": "loan-v1",
+        "value": "underwriting",
+        "status": "active",
+        "history": [S, W],
         "needs_rescue": {"code": "non_compliant", "index": 1, "event": W, "state": "fee"},
     }
 
@@ -142,9 +168,15 @@ def test_release_clears_the_mark_and_names_the_deployment_that_stranded_the_acto
     world.deploy("loan-v2b", LOAN_NO_WAIVER, parent="loan-v1", path=[S])
     released = world.release("carol")
     assert released == {
-        "actor": "carol", "kind": "released", "deployment": "loan-v2b", "from": "loan-v1", "to": "loan-v1",
-        "actor_fingerprint": statekeep.fingerprint([S, W]), "path_fingerprint": statekeep.fingerprint([S]),
-        "reason": {"code": "released"}, "landing": None,
+        "actor": "carol",
+        "kind": "released",
+        "deployment": "loan-v2b",
+        "from": "loan-v1",
+        "to": "loan-v1",
+        "actor_fingerprint": statekeep.fingerprint([S, W]),
+        "path_fingerprint": statekeep.fingerprint([S]),
+        "reason": {"code": "released"},
+        "landing": None,
     }
     assert world.actor("carol")["needs_rescue"] is None
     assert world.decisions("carol")[-1] == released
@@ -174,7 +206,11 @@ def test_a_pending_actor_is_decided_by_the_event_that_makes_its_history_as_long_
     assert world.actor("dave")["version"] == "loan-v2"
     # Erin waives: decided stayed when |H| reaches 2.
     handled, made = world.send("erin", W)
-    assert (handled, brief(made), made[0]["reason"]) == (True, [("erin", "stayed", "loan-v2")], {"code": "differs", "index": 1})
+    assert (handled, brief(made), made[0]["reason"]) == (
+        True,
+        [("erin", "stayed", "loan-v2")],
+        {"code": "differs", "index": 1},
+    )
     # Fay's first event makes |H| = 1: not due yet. An unhandled event decides nothing.
     assert world.send("fay", P) == (False, [])
     assert world.send("fay", S) == (True, [])
@@ -204,8 +240,9 @@ def test_an_event_that_strands_the_actor_is_handled_and_only_later_events_are_re
 def test_stranded_again_the_mark_carries_the_newest_reason() -> None:
     world = loan_world(carol=[S, W])
     world.deploy("loan-v2b", LOAN_NO_WAIVER, parent="loan-v1", path=[S])
-    made = world.deploy("loan-v2s", LOAN_PAYMENT, parent="loan-v1", path=[S], landing="state",
-                        state_map={"underwriting": "nowhere"})
+    made = world.deploy(
+        "loan-v2s", LOAN_PAYMENT, parent="loan-v1", path=[S], landing="state", state_map={"underwriting": "nowhere"}
+    )
     assert brief(made) == [("carol", "stranded", "loan-v2s")]
     assert world.actor("carol")["needs_rescue"] == made[0]["reason"]
     assert made[0]["reason"]["code"] == "invalid_landing"
@@ -242,7 +279,13 @@ def test_the_empty_path_is_a_wildcard_and_spawn_decides_it() -> None:
     made = world.spawn("hal", "loan-v1")
     assert brief(made) == [("hal", "migrated", "all"), ("hal", "superseded", "any")]
     assert made[1]["reason"] == {"code": "superseded", "by": "all"}
-    assert world.actor("hal") == {"version": "all", "value": "review", "status": "active", "history": [], "needs_rescue": None}
+    assert world.actor("hal") == {
+        "version": "all",
+        "value": "review",
+        "status": "active",
+        "history": [],
+        "needs_rescue": None,
+    }
 
 
 # --- several due at once -------------------------------------------------------------------------
@@ -250,7 +293,9 @@ def test_the_empty_path_is_a_wildcard_and_spawn_decides_it() -> None:
 
 def test_a_later_deployment_of_the_same_path_is_a_hotfix_for_pending_actors() -> None:
     world = loan_world(alice=[S, P], dave=[S], erin=[S])
-    assert brief(world.deploy("loan-v2", LOAN_NO_WAIVER, parent="loan-v1", path=PAYERS)) == [("alice", "migrated", "loan-v2")]
+    assert brief(world.deploy("loan-v2", LOAN_NO_WAIVER, parent="loan-v1", path=PAYERS)) == [
+        ("alice", "migrated", "loan-v2")
+    ]
     assert world.deploy("loan-v2-fix", LOAN_V2, parent="loan-v1", path=PAYERS) == []
     handled, made = world.send("dave", P)
     assert brief(made) == [("dave", "migrated", "loan-v2-fix"), ("dave", "superseded", "loan-v2")]
@@ -292,7 +337,9 @@ def test_longer_paths_first_then_most_recent_then_superseded() -> None:
 def test_an_actor_arriving_by_migration_moves_on_at_once() -> None:
     world = loan_world(alice=[S])
     assert world.deploy("loan-v2", LOAN_V2, parent="loan-v1", path=PAYERS) == []
-    loan_v3 = variant(LOAN_V2, income_verification={"on": {V: "underwriting", "REJECT": "rejected"}}, rejected={"type": "final"})
+    loan_v3 = variant(
+        LOAN_V2, income_verification={"on": {V: "underwriting", "REJECT": "rejected"}}, rejected={"type": "final"}
+    )
     assert world.deploy("loan-v3", loan_v3, parent="loan-v2", path=PAYERS) == []  # nobody on v2 yet
     handled, made = world.send("alice", P)
     assert brief(made) == [("alice", "migrated", "loan-v2"), ("alice", "migrated", "loan-v3")]
@@ -341,7 +388,9 @@ def test_recorded_guard_outcomes_drive_the_replay_and_others_take_the_new_defaul
 
 
 def test_a_replay_that_cannot_settle_is_an_invalid_landing() -> None:
-    looping = variant(LOAN_V1, fee={"on": {P: "spin", W: "underwriting"}}, spin={"always": "spin2"}, spin2={"always": "spin"})
+    looping = variant(
+        LOAN_V1, fee={"on": {P: "spin", W: "underwriting"}}, spin={"always": "spin2"}, spin2={"always": "spin"}
+    )
     world = loan_world(alice=[S, P])
     made = world.deploy("loop", looping, parent="loan-v1", path=[S])
     assert brief(made) == [("alice", "stranded", "loop")]
@@ -354,7 +403,10 @@ def test_state_landing_renames_through_the_state_map_or_strands() -> None:
     world = loan_world(alice=[S, P], dave=[S], fay=[])
     made = world.deploy("pay", LOAN_PAYMENT, parent="loan-v1", path=[S], landing="state", state_map={"fee": "payment"})
     # Dave's "fee" is renamed; Alice's "underwriting" has no mapped prefix and exists in the new version.
-    assert [(r["actor"], r["kind"], r["landing"]) for r in made] == [("alice", "migrated", "underwriting"), ("dave", "migrated", "payment")]
+    assert [(r["actor"], r["kind"], r["landing"]) for r in made] == [
+        ("alice", "migrated", "underwriting"),
+        ("dave", "migrated", "payment"),
+    ]
     assert world.actor("dave")["value"] == "payment"
     assert world.send("dave", W) == (True, [])
     # A map to a state that does not exist strands; so does no map for a state that is gone.
@@ -371,10 +423,15 @@ def test_state_landing_renames_through_the_state_map_or_strands() -> None:
 def test_state_landing_of_a_parallel_state_renames_a_region() -> None:
     regions: dict[str, Any] = {
         "initial": "a",
-        "states": {"a": {"type": "parallel", "states": {
-            "r1": {"initial": "x", "states": {"x": {"on": {"GO": "y"}}, "y": {}}},
-            "r2": {},
-        }}},
+        "states": {
+            "a": {
+                "type": "parallel",
+                "states": {
+                    "r1": {"initial": "x", "states": {"x": {"on": {"GO": "y"}}, "y": {}}},
+                    "r2": {},
+                },
+            }
+        },
     }
     renamed = copy.deepcopy(regions)
     renamed["states"]["a"]["states"]["left"] = renamed["states"]["a"]["states"].pop("r1")
@@ -456,11 +513,20 @@ def test_invariants_of_random_runs(operations: list[Operation]) -> None:
 def test_invariants_of_long_seeded_runs(seed: int) -> None:
     rng = random.Random(seed)
     kinds = ["deploy", "spawn", "spawn", "send", "send", "send", "send", "send", "send", "release"]
-    run_and_check([
-        (rng.choice(kinds), rng.randrange(len(DEFINITIONS)), rng.randrange(50), rng.choice(PATHS),
-         rng.choice(["prefix", "exact"]), rng.choice(["replay", "state"]), rng.choice(EVENTS))
-        for _ in range(150)
-    ])
+    run_and_check(
+        [
+            (
+                rng.choice(kinds),
+                rng.randrange(len(DEFINITIONS)),
+                rng.randrange(50),
+                rng.choice(PATHS),
+                rng.choice(["prefix", "exact"]),
+                rng.choice(["replay", "state"]),
+                rng.choice(EVENTS),
+            )
+            for _ in range(150)
+        ]
+    )
 
 
 def run_and_check(operations: list[Operation]) -> None:
@@ -505,7 +571,7 @@ def run_and_check(operations: list[Operation]) -> None:
         state = world.actor(aid)
         # Forward only: the migrations form a path from the spawn version along parent-to-child edges.
         moves = [r for r in world.decisions(aid) if r["kind"] == "migrated"]
-        for earlier, later in zip(moves, moves[1:]):
+        for earlier, later in itertools.pairwise(moves):
             assert earlier["to"] == later["from"]
         if moves:
             assert moves[-1]["to"] == state["version"]

@@ -36,7 +36,7 @@ __all__ = ["Event", "Keep", "open", "split_event", "store_exists", "store_id_of"
 GROUPABLE = frozenset({"spawn", "spawn_many", "send", "send_many", "release"})
 
 
-def open(path: str | os.PathLike[str], key: bytes | str | None = None) -> Keep:  # noqa: A001 - the public name
+def open(path: str | os.PathLike[str], key: bytes | str | None = None) -> Keep:
     """Open (or create) the store in directory ``path``."""
     return Keep(path, key=key)
 

@@ -22,20 +22,33 @@ Event = str | Mapping[str, Any]
 
 
 class Actors(KeepBase):
-    def spawn(self, definition_id: str, context: Any = None, *, actor_id: str | None = None,
-              idempotency_key: str | None = None) -> Actor:
+    def spawn(
+        self,
+        definition_id: str,
+        context: Any = None,
+        *,
+        actor_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Actor:
         """Start a new actor on a version."""
         return self.spawn_many(definition_id, [context], actor_ids=[actor_id], idempotency_key=idempotency_key)[0]
 
-    def spawn_many(self, definition_id: str, contexts: Iterable[Any], *, actor_ids: Sequence[str | None] | None = None,
-                   idempotency_key: str | None = None) -> list[Actor]:
+    def spawn_many(
+        self,
+        definition_id: str,
+        contexts: Iterable[Any],
+        *,
+        actor_ids: Sequence[str | None] | None = None,
+        idempotency_key: str | None = None,
+    ) -> list[Actor]:
         """Start many actors on a version in one transaction."""
         contexts = list(contexts)
         ids = list(actor_ids) if actor_ids is not None else [None] * len(contexts)
         if len(ids) != len(contexts):
             raise InvalidRequest("give one actor id (or None) for each context")
-        request = _request_digest(idempotency_key, {"op": "spawn", "version": definition_id, "contexts": contexts,
-                                                    "ids": ids})
+        request = _request_digest(
+            idempotency_key, {"op": "spawn", "version": definition_id, "contexts": contexts, "ids": ids}
+        )
         with self._writing() as txn:
             replay = _replay(txn, idempotency_key, request)
             if replay is not None:
@@ -45,7 +58,7 @@ class Actors(KeepBase):
             now = time.time()
             writes = WriteSet()
             out = []
-            for context, actor_id in zip(contexts, ids):
+            for context, actor_id in zip(contexts, ids, strict=True):
                 actor_id = actor_id or uuid.uuid4().hex
                 check_name(actor_id, "an actor id")
                 if txn.actor(actor_id) is not None:
@@ -59,8 +72,15 @@ class Actors(KeepBase):
             _remember(txn, idempotency_key, request, [a.__dict__ for a in out])
         return out
 
-    def send(self, actor_id: str, event: Event, *, guards: Mapping[str, bool] | None = None,
-             idempotency_key: str | None = None, expected_seq: int | None = None) -> StepResult:
+    def send(
+        self,
+        actor_id: str,
+        event: Event,
+        *,
+        guards: Mapping[str, bool] | None = None,
+        idempotency_key: str | None = None,
+        expected_seq: int | None = None,
+    ) -> StepResult:
         """Send an event; returns once it is durable."""
         return self._send_all([(actor_id, event, guards, expected_seq)], idempotency_key)[0]
 
@@ -68,10 +88,12 @@ class Actors(KeepBase):
         """Send many events in one synced transaction (all apply, or none on an error)."""
         return self._send_all([(actor_id, event, None, None) for actor_id, event in items], None)
 
-    def _send_all(self, items: list[tuple[str, Event, Mapping[str, bool] | None, int | None]],
-                  idempotency_key: str | None) -> list[StepResult]:
-        request = _request_digest(idempotency_key, {"op": "send", "items": [[a, e, dict(g or {}), x]
-                                                                           for a, e, g, x in items]})
+    def _send_all(
+        self, items: list[tuple[str, Event, Mapping[str, bool] | None, int | None]], idempotency_key: str | None
+    ) -> list[StepResult]:
+        request = _request_digest(
+            idempotency_key, {"op": "send", "items": [[a, e, dict(g or {}), x] for a, e, g, x in items]}
+        )
         with self._writing() as txn:
             replay = _replay(txn, idempotency_key, request)
             if replay is not None:
@@ -81,8 +103,10 @@ class Actors(KeepBase):
                 event_type, payload = split_event(event)
                 actor, decisions = self._touch(txn, actor_id)
                 if expected_seq is not None and expected_seq != actor.history_length:
-                    raise Conflict(f"actor '{actor_id}' is at seq {actor.history_length}, not {expected_seq}: "
-                                   "it changed since you read it; read it again and retry")
+                    raise Conflict(
+                        f"actor '{actor_id}' is at seq {actor.history_length}, not {expected_seq}: "
+                        "it changed since you read it; read it again and retry"
+                    )
                 now = time.time()
                 sent = self._registry.send(actor, event_type, dict(guards) if guards else None, now)
                 decisions += sent.decisions
@@ -90,22 +114,38 @@ class Actors(KeepBase):
                     # Nothing is written: what catching up decided is derived again, identically,
                     # at the next touch; and a batch applies whole or not at all.
                     refused = sent.refused
-                    raise NeedsRescue(f"actor '{actor_id}' needs rescue: deployment '{refused['deployment']}' "
-                                      f"could not land it ({_describe(refused['reason'])}); deploy a rescue version "
-                                      "or release it", refused["deployment"], refused["reason"])
+                    raise NeedsRescue(
+                        f"actor '{actor_id}' needs rescue: deployment '{refused['deployment']}' "
+                        f"could not land it ({_describe(refused['reason'])}); deploy a rescue version "
+                        "or release it",
+                        refused["deployment"],
+                        refused["reason"],
+                    )
                 assert sent.step is not None
                 writes = WriteSet()
                 if sent.step.handled:
                     index = actor.history_length
-                    sealed = (self._seal("events", event_record(actor_id, index), payload, "the event's payload")
-                              if payload else b"")
+                    sealed = (
+                        self._seal("events", event_record(actor_id, index), payload, "the event's payload")
+                        if payload
+                        else b""
+                    )
                     writes.event(actor_id, index, EventRecord(event_type, time.time_ns(), sealed))
                 self._put_actor(writes, actor_id, sent.actor, actor.version, sent.records)
                 txn.apply(writes)
-                results.append(StepResult(
-                    actor_id=actor_id, value=sent.actor.value, status=sent.actor.status, version=sent.actor.version,
-                    seq=sent.actor.history_length, actions=sent.step.actions, effects=sent.step.effects,
-                    handled=sent.step.handled, decisions=cast(list[Decision], decisions)))
+                results.append(
+                    StepResult(
+                        actor_id=actor_id,
+                        value=sent.actor.value,
+                        status=sent.actor.status,
+                        version=sent.actor.version,
+                        seq=sent.actor.history_length,
+                        actions=sent.step.actions,
+                        effects=sent.step.effects,
+                        handled=sent.step.handled,
+                        decisions=cast(list[Decision], decisions),
+                    )
+                )
             _remember(txn, idempotency_key, request, [r.__dict__ for r in results])
         return results
 

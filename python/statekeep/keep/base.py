@@ -10,8 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from statekeep import crypto, jsonio
-from statekeep._core import ActorState
-from statekeep._core import Machine, Registry
+from statekeep._core import ActorState, Machine, Registry
 from statekeep.errors import InvalidRequest, NotFound, StoreDamaged
 from statekeep.store import Reader, Store, UnitOfWork, WriteSet
 
@@ -71,8 +70,15 @@ class KeepBase:
     def _commit_to_registry(self, registry: Registry, v: Mapping[str, Any], machine: Machine | None = None) -> None:
         if machine is None:
             machine = Machine(v["definition"], guard_default=v["guard_default"])
-        seq = registry.deploy(v["id"], machine, parent=v["parent"], path=v["path"], match=v["match"],
-                              landing=v["landing"], state_map=v["state_map"])
+        seq = registry.deploy(
+            v["id"],
+            machine,
+            parent=v["parent"],
+            path=v["path"],
+            match=v["match"],
+            landing=v["landing"],
+            state_map=v["state_map"],
+        )
         if registry is self._registry:
             self._seq_of[v["id"]] = seq
 
@@ -88,8 +94,10 @@ class KeepBase:
         try:
             return self._registry.load_actor(raw)
         except ValueError as e:
-            raise StoreDamaged(f"the store is damaged: the record of actor '{actor_id}' cannot be read ({e}); "
-                               "restore the store from a backup") from None
+            raise StoreDamaged(
+                f"the store is damaged: the record of actor '{actor_id}' cannot be read ({e}); "
+                "restore the store from a backup"
+            ) from None
 
     def _load(self, txn: Reader, actor_id: str) -> ActorState:
         check_name(actor_id, "an actor id")
@@ -98,8 +106,14 @@ class KeepBase:
             raise NotFound(f"no actor '{actor_id}'")
         return self._load_actor(actor_id, raw)
 
-    def _put_actor(self, writes: WriteSet, actor_id: str, actor: ActorState, previous_version: str | None,
-                   records: Sequence[tuple[int, int, str, bytes]]) -> None:
+    def _put_actor(
+        self,
+        writes: WriteSet,
+        actor_id: str,
+        actor: ActorState,
+        previous_version: str | None,
+        records: Sequence[tuple[int, int, str, bytes]],
+    ) -> None:
         """Write the actor as the core left it, with the decision records it produced."""
         writes.actor(actor_id, actor.to_bytes())
         for ordinal, deployment, kind, record in records:

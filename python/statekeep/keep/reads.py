@@ -31,10 +31,16 @@ class Reads(KeepBase):
             out = []
             for index in range(start, stop):
                 event = txn.event(actor_id, index)
-                payload = (self._open_sealed("events", event_record(actor_id, index), event.sealed_payload)
-                           if event.sealed_payload else {})
-                out.append(HistoryEntry(index=index, type=event.type, payload=payload, guards=guards[index],
-                                        at=event.at_ns / 1e9))
+                payload = (
+                    self._open_sealed("events", event_record(actor_id, index), event.sealed_payload)
+                    if event.sealed_payload
+                    else {}
+                )
+                out.append(
+                    HistoryEntry(
+                        index=index, type=event.type, payload=payload, guards=guards[index], at=event.at_ns / 1e9
+                    )
+                )
             return out
 
     def decisions(self, actor_id: str | None = None, deployment: str | None = None) -> list[Decision]:
@@ -61,8 +67,14 @@ class Reads(KeepBase):
                         found[candidate_id] = mine
             return [_decision(d) for actor in sorted(found) for d in found[actor]]
 
-    def actors(self, definition_id: str | None = None, state: Any = None, status: str | None = None,
-               after: str | None = None, limit: int | None = None) -> list[Actor]:
+    def actors(
+        self,
+        definition_id: str | None = None,
+        state: Any = None,
+        status: str | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> list[Actor]:
         """Actors in id order (a page: ``after`` an id, at most ``limit``), optionally on one
         version, in one state value, or with one status, as of now."""
         with self._reading() as txn:
@@ -98,9 +110,17 @@ class Reads(KeepBase):
 
 
 def view(actor_id: str, actor: ActorState, context: Any) -> Actor:
-    return Actor(id=actor_id, version=actor.version, value=actor.value, status=actor.status, context=context,
-                 seq=actor.history_length, history_length=actor.history_length, fingerprint=actor.fingerprint,
-                 needs_rescue=actor.needs_rescue)
+    return Actor(
+        id=actor_id,
+        version=actor.version,
+        value=actor.value,
+        status=actor.status,
+        context=context,
+        seq=actor.history_length,
+        history_length=actor.history_length,
+        fingerprint=actor.fingerprint,
+        needs_rescue=actor.needs_rescue,
+    )
 
 
 def candidates(keep: KeepBase, txn: Reader, version: str, after: str | None = None) -> Iterator[tuple[str, ActorState]]:

@@ -31,8 +31,11 @@ class Security(KeepBase):
             if new:
                 txn.create(store_id, Keyring(key_ids=[current], key_check=crypto.key_check(sealer)))
                 if written is not None:
-                    print(f"statekeep: a new encryption key for {data_dir} was written to {written}; "
-                          "keep it safe: the store cannot be read without it", file=sys.stderr)
+                    print(
+                        f"statekeep: a new encryption key for {data_dir} was written to {written}; "
+                        "keep it safe: the store cannot be read without it",
+                        file=sys.stderr,
+                    )
                 return sealer
             keyring = txn.keyring()
             crypto.verify_key_check(sealer, keyring.key_check)
@@ -40,8 +43,9 @@ class Security(KeepBase):
             # store opens, and the rotation resumes, with the new key alone.
             return sealer.with_wrapped(keyring.wrapped)
 
-    def rotate_key(self, new_key: bytes | str, *, batch: int = 1_000,
-                   progress: Callable[[int, int], None] | None = None) -> None:
+    def rotate_key(
+        self, new_key: bytes | str, *, batch: int = 1_000, progress: Callable[[int, int], None] | None = None
+    ) -> None:
         """Re-encrypt every sealed value under ``new_key``, in bounded transactions while the
         store stays in use; afterwards the store opens with the new key only. If interrupted,
         open the store with the new key and call this again: it resumes. ``progress`` is
@@ -51,8 +55,13 @@ class Security(KeepBase):
         with self._store.write() as txn:
             sealer = self._sealer.with_key(secret, make_current=True)
             if self._sealer.current != new_id:
-                txn.set_keyring(Keyring(key_ids=sorted(sealer.key_ids - {new_id}) + [new_id],
-                                        key_check=crypto.key_check(sealer), wrapped=sealer.wrapped_keys()))
+                txn.set_keyring(
+                    Keyring(
+                        key_ids=[*sorted(sealer.key_ids - {new_id}), new_id],
+                        key_check=crypto.key_check(sealer),
+                        wrapped=sealer.wrapped_keys(),
+                    )
+                )
             self._sealer = sealer
         with self._store.read() as reader:
             total = reader.sealed_count()
@@ -77,8 +86,12 @@ class Security(KeepBase):
         for actor_id, sealed in found:
             if crypto.Sealer.key_id_of(sealed) != new_id:
                 record = context_record(actor_id)
-                txn.reseal_context(actor_id, self._sealer.seal(self._sealer.open(sealed, table="contexts", record=record),
-                                                               table="contexts", record=record))
+                txn.reseal_context(
+                    actor_id,
+                    self._sealer.seal(
+                        self._sealer.open(sealed, table="contexts", record=record), table="contexts", record=record
+                    ),
+                )
         return (found[-1][0] if len(found) == batch else None), len(found)
 
     def _reseal_events(self, txn: UnitOfWork, after: object, batch: int, new_id: str) -> tuple[object, int]:

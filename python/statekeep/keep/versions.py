@@ -21,9 +21,19 @@ _BUCKETS = {"migrated": "would_migrate", "stayed": "would_stay", "stranded": "wo
 
 
 class Versions(KeepBase):
-    def deploy(self, id: str, definition: Any, *, parent: str | None = None, history_path: Sequence[str] | None = None,
-               match: str = "prefix", landing: str = "replay", state_map: Mapping[str, str] | None = None,
-               guard_default: bool = True, expect: str | None = None) -> Deployment:
+    def deploy(
+        self,
+        id: str,
+        definition: Any,
+        *,
+        parent: str | None = None,
+        history_path: Sequence[str] | None = None,
+        match: str = "prefix",
+        landing: str = "replay",
+        state_map: Mapping[str, str] | None = None,
+        guard_default: bool = True,
+        expect: str | None = None,
+    ) -> Deployment:
         """Commit a version. With a parent it is a deployment: every actor on the parent is
         decided by the routing law as of this commit, though the records are written by the
         background scan. Deploying the same body again under the same id is a no-op."""
@@ -34,20 +44,28 @@ class Versions(KeepBase):
             existing = txn.version_seq(id)
             if existing is not None:
                 if txn.version(existing)["digest"] != body["digest"]:
-                    raise Conflict(f"a different definition is already deployed as '{id}'; deploy the change under a new id")
+                    raise Conflict(
+                        f"a different definition is already deployed as '{id}'; deploy the change under a new id"
+                    )
                 return self._deployment(txn, id)
             if parent is not None and parent not in self._seq_of:
                 raise NotFound(f"parent version '{parent}' is not deployed")
             if expect is not None:
                 if parent is None:
-                    raise InvalidRequest("'expect' is a preview's digest, and a version without a parent has no preview: "
-                                         "deploy it without 'expect'")
+                    raise InvalidRequest(
+                        "'expect' is a preview's digest, and a version without a parent has no preview: "
+                        "deploy it without 'expect'"
+                    )
                 shown = self._preview(txn, body, machine).digest
                 if shown != expect:
-                    raise Conflict(f"the outcome of deploying '{id}' is no longer the one previewed "
-                                   f"(digest {shown}, expected {expect}); preview again")
+                    raise Conflict(
+                        f"the outcome of deploying '{id}' is no longer the one previewed "
+                        f"(digest {shown}, expected {expect}); preview again"
+                    )
             seq = len(self._registry)
-            self._commit_to_registry(self._registry.fork(), body, machine)  # validates the rule before anything is written
+            self._commit_to_registry(
+                self._registry.fork(), body, machine
+            )  # validates the rule before anything is written
             body["committed_at"] = time.time()
             scan = None
             if parent is not None:
@@ -58,9 +76,18 @@ class Versions(KeepBase):
         self._wake_workers()
         return self.deployment(id)
 
-    def preview(self, id: str, definition: Any, *, parent: str, history_path: Sequence[str] | None = None,
-                match: str = "prefix", landing: str = "replay", state_map: Mapping[str, str] | None = None,
-                guard_default: bool = True) -> Preview:
+    def preview(
+        self,
+        id: str,
+        definition: Any,
+        *,
+        parent: str,
+        history_path: Sequence[str] | None = None,
+        match: str = "prefix",
+        landing: str = "replay",
+        state_map: Mapping[str, str] | None = None,
+        guard_default: bool = True,
+    ) -> Preview:
         """What deploying this version would do to every actor on ``parent``, decided by the
         same functions on a consistent snapshot. Nothing is written."""
         body = _body(id, definition, parent, history_path, match, landing, state_map, guard_default)
@@ -74,8 +101,15 @@ class Versions(KeepBase):
 
     def _preview(self, txn: Reader, body: dict[str, Any], machine: Machine) -> Preview:
         fork = self._registry.fork()
-        fork.deploy(body["id"], machine, parent=body["parent"], path=body["path"], match=body["match"],
-                    landing=body["landing"], state_map=body["state_map"])
+        fork.deploy(
+            body["id"],
+            machine,
+            parent=body["parent"],
+            path=body["path"],
+            match=body["match"],
+            landing=body["landing"],
+            state_map=body["state_map"],
+        )
         lists: dict[str, list[str]] = {"would_migrate": [], "would_stay": [], "would_strand": [], "pending": []}
         flows: Counter[tuple[str, str]] = Counter()
         reasons: dict[str, dict[str, Any]] = {}
@@ -84,7 +118,7 @@ class Versions(KeepBase):
             now, _ = self._registry.catch_up(actor)
             if now.version != body["parent"]:
                 continue
-            after, decisions = fork.catch_up(fork.load_actor(now.to_bytes()))
+            _, decisions = fork.catch_up(fork.load_actor(now.to_bytes()))
             mine = [d for d in decisions if d["deployment"] == body["id"]]
             kind = mine[0]["kind"] if mine else "pending"
             lists[_BUCKETS.get(kind, "pending")].append(actor_id)
@@ -96,19 +130,33 @@ class Versions(KeepBase):
         outcome.sort(key=lambda o: str(o[0]))
         digest = hashlib.sha256(jsonio.canonical({"body": body["digest"], "outcome": outcome})).hexdigest()
         return Preview(
-            would_migrate=sorted(lists["would_migrate"]), would_stay=sorted(lists["would_stay"]),
-            would_strand=sorted(lists["would_strand"]), pending=sorted(lists["pending"]),
+            would_migrate=sorted(lists["would_migrate"]),
+            would_stay=sorted(lists["would_stay"]),
+            would_strand=sorted(lists["would_strand"]),
+            pending=sorted(lists["pending"]),
             counts={k: len(v) for k, v in lists.items()},
             flows=[{"from": json.loads(a), "to": json.loads(b), "count": n} for (a, b), n in sorted(flows.items())],
-            reasons=reasons, digest=digest)
+            reasons=reasons,
+            digest=digest,
+        )
 
     def definitions(self) -> list[Version]:
         """Every committed version, in commit order."""
         with self._reading() as txn:
-            return [Version(id=v["id"], parent=v["parent"], path=v["path"], match=v["match"], landing=v["landing"],
-                            state_map=v["state_map"], guard_default=v["guard_default"], definition=v["definition"],
-                            committed_at=v["committed_at"])
-                    for v in txn.versions()]
+            return [
+                Version(
+                    id=v["id"],
+                    parent=v["parent"],
+                    path=v["path"],
+                    match=v["match"],
+                    landing=v["landing"],
+                    state_map=v["state_map"],
+                    guard_default=v["guard_default"],
+                    definition=v["definition"],
+                    committed_at=v["committed_at"],
+                )
+                for v in txn.versions()
+            ]
 
     def deployment(self, id: str) -> Deployment:
         with self._reading() as txn:
@@ -118,9 +166,20 @@ class Versions(KeepBase):
         seq = self._version_seq(id)
         v = txn.version(seq)
         scan = txn.scan(seq) or ScanState(total=0, done=True)
-        return Deployment(id=id, parent=v["parent"], path=v["path"], match=v["match"], landing=v["landing"],
-                          state_map=v["state_map"], guard_default=v["guard_default"], seq=seq,
-                          scanned=scan.scanned, total=scan.total, done=scan.done, counts=txn.decision_counts(seq))
+        return Deployment(
+            id=id,
+            parent=v["parent"],
+            path=v["path"],
+            match=v["match"],
+            landing=v["landing"],
+            state_map=v["state_map"],
+            guard_default=v["guard_default"],
+            seq=seq,
+            scanned=scan.scanned,
+            total=scan.total,
+            done=scan.done,
+            counts=txn.decision_counts(seq),
+        )
 
     def stats(self) -> dict[str, Any]:
         """Actors materialised on each version, and each deployment's scan: what a metrics page
@@ -129,12 +188,22 @@ class Versions(KeepBase):
             versions = self._registry.versions()
             actors = {v: txn.actor_count(seq) for seq, v in enumerate(versions)}
             scans = {versions[seq]: st for seq, st in txn.scans().items()}
-        return {"actors": actors,
-                "scans": {v: {"scanned": st.scanned, "total": st.total, "done": st.done} for v, st in scans.items()}}
+        return {
+            "actors": actors,
+            "scans": {v: {"scanned": st.scanned, "total": st.total, "done": st.done} for v, st in scans.items()},
+        }
 
 
-def _body(id: str, definition: Any, parent: str | None, history_path: Sequence[str] | None, match: str,
-          landing: str, state_map: Mapping[str, str] | None, guard_default: bool) -> dict[str, Any]:
+def _body(
+    id: str,
+    definition: Any,
+    parent: str | None,
+    history_path: Sequence[str] | None,
+    match: str,
+    landing: str,
+    state_map: Mapping[str, str] | None,
+    guard_default: bool,
+) -> dict[str, Any]:
     check_name(id, "a version id")
     if isinstance(definition, (str, bytes)):
         try:
@@ -143,7 +212,15 @@ def _body(id: str, definition: Any, parent: str | None, history_path: Sequence[s
             raise DefinitionError(f"$: the definition is not valid JSON: {e}", "$") from None
     if parent is None and (history_path or state_map):
         raise InvalidRequest("a history path and a state map need a parent version")
-    body = {"id": id, "definition": definition, "parent": parent, "path": list(history_path or []),
-            "match": match, "landing": landing, "state_map": dict(state_map or {}), "guard_default": guard_default}
+    body = {
+        "id": id,
+        "definition": definition,
+        "parent": parent,
+        "path": list(history_path or []),
+        "match": match,
+        "landing": landing,
+        "state_map": dict(state_map or {}),
+        "guard_default": guard_default,
+    }
     body["digest"] = hashlib.sha256(jsonio.canonical(body)).hexdigest()
     return body

@@ -19,8 +19,14 @@ __all__ = ["create_app", "serve", "worker_app"]
 _WORKER_DATA = "STATEKEEP_SERVE_DATA"
 
 
-def serve(data: str | os.PathLike[str], *, host: str = "127.0.0.1", port: int = 8080,
-          key: bytes | str | None = None, workers: int = 1) -> None:
+def serve(
+    data: str | os.PathLike[str],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    key: bytes | str | None = None,
+    workers: int = 1,
+) -> None:
     """Serve the store in ``data`` until interrupted, in ``workers`` processes (each with its
     own group commits; LMDB serialises their writes). The first start of a store with no API
     keys creates an admin key and prints it once."""
@@ -30,11 +36,18 @@ def serve(data: str | os.PathLike[str], *, host: str = "127.0.0.1", port: int = 
     try:
         if not keep.api_keys():
             admin = keep.create_api_key("admin", name="first admin key")
-            print(f"statekeep: the store has no API keys; created an admin key (shown only now):\n\n"
-                  f"    {admin.token}\n\nCreate narrower keys with: statekeep keys create --scope write",
-                  file=sys.stderr, flush=True)
-        print(f"statekeep: serving {data} on http://{host}:{port} (docs at /docs)"
-              + (f" in {workers} processes" if workers > 1 else ""), file=sys.stderr, flush=True)
+            print(
+                f"statekeep: the store has no API keys; created an admin key (shown only now):\n\n"
+                f"    {admin.token}\n\nCreate narrower keys with: statekeep keys create --scope write",
+                file=sys.stderr,
+                flush=True,
+            )
+        print(
+            f"statekeep: serving {data} on http://{host}:{port} (docs at /docs)"
+            + (f" in {workers} processes" if workers > 1 else ""),
+            file=sys.stderr,
+            flush=True,
+        )
         options = {"host": host, "port": port, "log_level": "warning", "access_log": False, "lifespan": "on"}
         if workers == 1:
             uvicorn.run(create_app(keep), **options)  # type: ignore[arg-type]

@@ -43,8 +43,9 @@ def json_response(data: Any, status: int = 200) -> Response:
 
 
 def problem(status: int, error: BaseException | None, detail: str) -> Response:
-    return Response(problems.body(problems.document(status, error, detail)), status_code=status,
-                    media_type=problems.PROBLEM_JSON)
+    return Response(
+        problems.body(problems.document(status, error, detail)), status_code=status, media_type=problems.PROBLEM_JSON
+    )
 
 
 class Service:
@@ -65,7 +66,7 @@ class Service:
                     await self.authorise(request, scope)
                 result = await handler(request)
                 response = result if isinstance(result, Response) else json_response(result)
-            except Exception as e:  # noqa: BLE001 - every error becomes a problem document
+            except Exception as e:
                 status = problems.status_of(e)
                 if status is None:
                     log.exception("%s %s failed", method, path)
@@ -179,9 +180,13 @@ class Service:
     async def spawn(self, request: Request) -> Response:
         body = await read_json(request)
         definition_id = required(body, "definitionId", str)
-        actor = await self.commits.call("spawn", definition_id, body.get("context"),
-                                        actor_id=optional(body, "actorId", str),
-                                        idempotency_key=optional(body, "idempotencyKey", str))
+        actor = await self.commits.call(
+            "spawn",
+            definition_id,
+            body.get("context"),
+            actor_id=optional(body, "actorId", str),
+            idempotency_key=optional(body, "idempotencyKey", str),
+        )
         return json_response(wire.to_json(actor), 201)
 
     async def spawn_many(self, request: Request) -> Response:
@@ -190,8 +195,13 @@ class Service:
         ids = optional(body, "actorIds", list)
         if ids is not None and len(ids) != len(contexts):
             raise ValueError("'actorIds' needs one id (or null) for each context")
-        actors = await self.commits.call("spawn_many", required(body, "definitionId", str), contexts, actor_ids=ids,
-                                         idempotency_key=optional(body, "idempotencyKey", str))
+        actors = await self.commits.call(
+            "spawn_many",
+            required(body, "definitionId", str),
+            contexts,
+            actor_ids=ids,
+            idempotency_key=optional(body, "idempotencyKey", str),
+        )
         return json_response(wire.to_json(actors), 201)
 
     async def send_many(self, request: Request) -> Any:
@@ -207,14 +217,20 @@ class Service:
         q = request.query_params
         limit = int_param(q.get("limit"), "limit", 100)
         state: Any = q.get("state")
-        if state is not None and state[:1] in "{[\"":
+        if state is not None and state[:1] in '{["':
             try:
                 state = json.loads(state)
             except ValueError:
                 raise ValueError("'state' is a state value: a name, or JSON for a compound value") from None
-        found = await run_in_threadpool(lambda: self.keep.actors(
-            definition_id=q.get("definitionId"), state=state, status=q.get("status"), after=q.get("after"),
-            limit=limit + 1))
+        found = await run_in_threadpool(
+            lambda: self.keep.actors(
+                definition_id=q.get("definitionId"),
+                state=state,
+                status=q.get("status"),
+                after=q.get("after"),
+                limit=limit + 1,
+            )
+        )
         page = found[:limit]
         return {"actors": wire.to_json(page), "next": page[-1].id if len(found) > limit and page else None}
 
@@ -232,9 +248,14 @@ class Service:
             raise ValueError("'guards' maps guard names to true or false")
         control = {"guards", "idempotencyKey", "expectedSeq"}
         event = {"type": event_type} | {k: v for k, v in body.items() if k not in control and k != "type"}
-        result = await self.commits.call("send", request.path_params["id"], event, guards=guards,
-                                         idempotency_key=optional(body, "idempotencyKey", str),
-                                         expected_seq=optional(body, "expectedSeq", int))
+        result = await self.commits.call(
+            "send",
+            request.path_params["id"],
+            event,
+            guards=guards,
+            idempotency_key=optional(body, "idempotencyKey", str),
+            expected_seq=optional(body, "expectedSeq", int),
+        )
         return wire.to_json(result)
 
     async def release(self, request: Request) -> Any:
@@ -247,8 +268,9 @@ class Service:
         return await run_in_threadpool(self.keep.history, request.path_params["id"], after, limit)
 
     async def actor_decisions(self, request: Request) -> Any:
-        records = await run_in_threadpool(self.keep.decisions, request.path_params["id"],
-                                          request.query_params.get("deployment"))
+        records = await run_in_threadpool(
+            self.keep.decisions, request.path_params["id"], request.query_params.get("deployment")
+        )
         return [wire.record(d) for d in records]
 
     async def deployment(self, request: Request) -> Any:
@@ -260,8 +282,9 @@ class Service:
 
     async def create_key(self, request: Request) -> Response:
         body = await read_json(request)
-        key = await run_in_threadpool(lambda: self.keep.create_api_key(
-            required(body, "scope", str), name=optional(body, "name", str)))
+        key = await run_in_threadpool(
+            lambda: self.keep.create_api_key(required(body, "scope", str), name=optional(body, "name", str))
+        )
         return json_response(wire.to_json(key), 201)
 
     async def keys(self, request: Request) -> Any:
@@ -355,10 +378,15 @@ def deploy_args(body: Mapping[str, Any], *, expect: bool) -> dict[str, Any]:
     if state_map is not None and not all(isinstance(v, str) for v in state_map.values()):
         raise ValueError("'stateMapping' maps old state ids to new state ids")
     args: dict[str, Any] = {
-        "id": required(body, "id", str), "definition": body["definition"], "parent": optional(body, "parentId", str),
-        "history_path": path, "match": optional(body, "match", str, "prefix"),
-        "landing": optional(body, "landing", str, "replay"), "state_map": state_map,
-        "guard_default": optional(body, "guardDefault", bool, True)}
+        "id": required(body, "id", str),
+        "definition": body["definition"],
+        "parent": optional(body, "parentId", str),
+        "history_path": path,
+        "match": optional(body, "match", str, "prefix"),
+        "landing": optional(body, "landing", str, "replay"),
+        "state_map": state_map,
+        "guard_default": optional(body, "guardDefault", bool, True),
+    }
     if expect:
         args["expect"] = optional(body, "expect", str)
     return args

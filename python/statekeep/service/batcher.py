@@ -46,14 +46,14 @@ class GroupCommitter:
                 group, self._pending = self._pending[:MAX_GROUP], self._pending[MAX_GROUP:]
                 try:
                     results = await loop.run_in_executor(self._writer, self._keep.run_group, [c for c, _ in group])
-                except BaseException as e:  # the whole group failed: a server fault, every caller sees it
+                except BaseException as e:  # noqa: BLE001 - the whole group failed: a server fault, every caller sees it
                     for _, future in group:
                         if not future.done():
                             future.set_exception(e)
                     continue
                 self.groups += 1
                 self.calls += len(group)
-                for (_, future), result in zip(group, results):
+                for (_, future), result in zip(group, results, strict=True):
                     if future.done():
                         continue  # the request went away; its write stands
                     if isinstance(result, BaseException):

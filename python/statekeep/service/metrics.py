@@ -30,39 +30,55 @@ class Metrics:
             self._sums[(method, route)] += seconds
 
     def render(self, stats: dict[str, Any], *, groups: int, grouped_calls: int) -> str:
-        lines = ["# HELP statekeep_http_requests_total HTTP requests by method, route and status.",
-                 "# TYPE statekeep_http_requests_total counter"]
+        lines = [
+            "# HELP statekeep_http_requests_total HTTP requests by method, route and status.",
+            "# TYPE statekeep_http_requests_total counter",
+        ]
         with self._lock:
             for (method, route, status), n in sorted(self._requests.items()):
-                lines.append(f'statekeep_http_requests_total{{method="{method}",route="{route}",status="{status}"}} {n}')
-            lines += ["# HELP statekeep_http_request_seconds Time to answer, by method and route.",
-                      "# TYPE statekeep_http_request_seconds histogram"]
+                lines.append(
+                    f'statekeep_http_requests_total{{method="{method}",route="{route}",status="{status}"}} {n}'
+                )
+            lines += [
+                "# HELP statekeep_http_request_seconds Time to answer, by method and route.",
+                "# TYPE statekeep_http_request_seconds histogram",
+            ]
             for (method, route), counts in sorted(self._buckets.items()):
                 labels = f'method="{method}",route="{route}"'
                 running = 0
-                for bound, n in zip((*map(str, BUCKETS), "+Inf"), counts):
+                for bound, n in zip((*map(str, BUCKETS), "+Inf"), counts, strict=True):
                     running += n
                     lines.append(f'statekeep_http_request_seconds_bucket{{{labels},le="{bound}"}} {running}')
                 lines.append(f"statekeep_http_request_seconds_sum{{{labels}}} {self._sums[(method, route)]:.6f}")
                 lines.append(f"statekeep_http_request_seconds_count{{{labels}}} {running}")
         lines += ["# HELP statekeep_actors Actors materialised on each version.", "# TYPE statekeep_actors gauge"]
         lines += [f'statekeep_actors{{version="{_label(v)}"}} {n}' for v, n in stats["actors"].items()]
-        lines += ["# HELP statekeep_materialisation_scanned Actors a deployment's scan has visited.",
-                  "# TYPE statekeep_materialisation_scanned gauge"]
+        lines += [
+            "# HELP statekeep_materialisation_scanned Actors a deployment's scan has visited.",
+            "# TYPE statekeep_materialisation_scanned gauge",
+        ]
         for v, scan in stats["scans"].items():
             lines.append(f'statekeep_materialisation_scanned{{deployment="{_label(v)}"}} {scan["scanned"]}')
-        lines += ["# HELP statekeep_materialisation_total Actors on a deployment's parent at its commit.",
-                  "# TYPE statekeep_materialisation_total gauge"]
+        lines += [
+            "# HELP statekeep_materialisation_total Actors on a deployment's parent at its commit.",
+            "# TYPE statekeep_materialisation_total gauge",
+        ]
         for v, scan in stats["scans"].items():
             lines.append(f'statekeep_materialisation_total{{deployment="{_label(v)}"}} {scan["total"]}')
-        lines += ["# HELP statekeep_materialisation_done Whether a deployment's records are all written.",
-                  "# TYPE statekeep_materialisation_done gauge"]
+        lines += [
+            "# HELP statekeep_materialisation_done Whether a deployment's records are all written.",
+            "# TYPE statekeep_materialisation_done gauge",
+        ]
         for v, scan in stats["scans"].items():
             lines.append(f'statekeep_materialisation_done{{deployment="{_label(v)}"}} {int(scan["done"])}')
-        lines += ["# HELP statekeep_commit_groups_total Synced group commits of write requests.",
-                  "# TYPE statekeep_commit_groups_total counter", f"statekeep_commit_groups_total {groups}",
-                  "# HELP statekeep_grouped_calls_total Write requests committed in groups.",
-                  "# TYPE statekeep_grouped_calls_total counter", f"statekeep_grouped_calls_total {grouped_calls}"]
+        lines += [
+            "# HELP statekeep_commit_groups_total Synced group commits of write requests.",
+            "# TYPE statekeep_commit_groups_total counter",
+            f"statekeep_commit_groups_total {groups}",
+            "# HELP statekeep_grouped_calls_total Write requests committed in groups.",
+            "# TYPE statekeep_grouped_calls_total counter",
+            f"statekeep_grouped_calls_total {grouped_calls}",
+        ]
         return "\n".join(lines) + "\n"
 
 

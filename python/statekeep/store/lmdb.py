@@ -48,15 +48,28 @@ from statekeep.errors import Error, StoreDamaged
 from statekeep.store.base import DECISION_KINDS, EventRecord, Keyring, ScanState, UnitOfWork, WriteSet
 
 MAP_SIZE = 1 << 40
-DATABASES = ("meta", "versions", "version_ids", "actors", "contexts", "events", "decisions", "by_deployment",
-             "by_version", "counts", "scans", "idempotency", "api_keys")
+DATABASES = (
+    "meta",
+    "versions",
+    "version_ids",
+    "actors",
+    "contexts",
+    "events",
+    "decisions",
+    "by_deployment",
+    "by_version",
+    "counts",
+    "scans",
+    "idempotency",
+    "api_keys",
+)
 FORMAT = b"2"
 #: The file LMDB keeps the data in: its presence is what makes a directory a store.
 DATA_FILE = "data.mdb"
 
 _U32 = struct.Struct(">I")
 _U64 = struct.Struct(">Q")
-_EVENT_HEADER = struct.Struct(">IQI")   # type length, time ns, sealed payload length
+_EVENT_HEADER = struct.Struct(">IQI")  # type length, time ns, sealed payload length
 _SEP = b"\x00"
 
 
@@ -101,8 +114,8 @@ def _pack_event(record: EventRecord) -> bytes:
 def _unpack_event(data: bytes) -> EventRecord:
     type_len, at_ns, payload_len = _EVENT_HEADER.unpack_from(data)
     at = _EVENT_HEADER.size
-    kind = bytes(data[at:at + type_len]).decode("utf-8")
-    payload = bytes(data[at + type_len:at + type_len + payload_len])
+    kind = bytes(data[at : at + type_len]).decode("utf-8")
+    payload = bytes(data[at + type_len : at + type_len + payload_len])
     return EventRecord(kind, at_ns, payload)
 
 
@@ -168,8 +181,11 @@ class LmdbReader:
 
     def keyring(self) -> Keyring:
         wrapped = orjson.loads(self._get("meta", b"wrapped_keys") or b"{}")
-        return Keyring(key_ids=orjson.loads(self._must("meta", b"key_ids")), key_check=self._must("meta", b"key_check"),
-                       wrapped={kid: bytes.fromhex(w) for kid, w in wrapped.items()})
+        return Keyring(
+            key_ids=orjson.loads(self._must("meta", b"key_ids")),
+            key_check=self._must("meta", b"key_check"),
+            wrapped={kid: bytes.fromhex(w) for kid, w in wrapped.items()},
+        )
 
     # ----- versions ---------------------------------------------------------------------------
 
@@ -211,7 +227,9 @@ class LmdbReader:
         keys = [_key(a) for a in actor_ids]
         found = self._txn.cursor(db=self._dbs["actors"]).getmulti(keys)
         if len(found) != len(keys):
-            raise StoreDamaged(f"the store is damaged: {len(keys) - len(found)} of {len(keys)} indexed actors are missing")
+            raise StoreDamaged(
+                f"the store is damaged: {len(keys) - len(found)} of {len(keys)} indexed actors are missing"
+            )
         return cast(list[bytes], [value for _, value in found])
 
     def all_actors(self, after: str | None = None) -> Iterator[tuple[str, bytes]]:
@@ -242,7 +260,7 @@ class LmdbReader:
     def deployment_decisions(self, deployment: int) -> Iterator[tuple[str, dict[str, Any]]]:
         for key in self._keys("by_deployment", _u32(deployment), None):
             child = key[4:]
-            yield child[:child.index(_SEP)].decode(), orjson.loads(self._must("decisions", child))
+            yield child[: child.index(_SEP)].decode(), orjson.loads(self._must("decisions", child))
 
     # ----- beside actors -------------------------------------------------------------------------
 
@@ -359,15 +377,24 @@ class LmdbStore:
     def __init__(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
         self.location = str(path)
-        self._env = lmdb.open(str(path), map_size=MAP_SIZE, max_dbs=len(DATABASES), sync=True, metasync=True,
-                              max_readers=512, readahead=False)
+        self._env = lmdb.open(
+            str(path),
+            map_size=MAP_SIZE,
+            max_dbs=len(DATABASES),
+            sync=True,
+            metasync=True,
+            max_readers=512,
+            readahead=False,
+        )
         self._dbs = {name: self._env.open_db(name.encode()) for name in DATABASES}
         with self._env.begin() as txn:
             stored = txn.get(b"format", db=self._dbs["meta"])
         if stored is not None and bytes(stored) != FORMAT:
             self._env.close()
-            raise Error(f"{path} holds a store of format {bytes(stored)!r}; this statekeep reads format "
-                        f"{FORMAT!r} only: open it with the statekeep that wrote it")
+            raise Error(
+                f"{path} holds a store of format {bytes(stored)!r}; this statekeep reads format "
+                f"{FORMAT!r} only: open it with the statekeep that wrote it"
+            )
 
     @contextmanager
     def read(self) -> Iterator[LmdbReader]:

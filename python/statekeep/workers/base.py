@@ -49,13 +49,19 @@ class Worker:
         while not self._closing.is_set():
             try:
                 busy = self._step()
-            except Exception as e:  # noqa: BLE001 - a worker outlives its errors, and says so
+            except Exception as e:
                 if self._closing.is_set():
                     return
                 self.failures += 1
                 self.last_error = f"{type(e).__name__}: {e}"
-                log.warning("statekeep %s failed (attempt %d, retrying in %.1f s): %s", self.name, self.failures,
-                            delay, self.last_error, exc_info=self.failures == 1)
+                log.warning(
+                    "statekeep %s failed (attempt %d, retrying in %.1f s): %s",
+                    self.name,
+                    self.failures,
+                    delay,
+                    self.last_error,
+                    exc_info=self.failures == 1,
+                )
                 self._closing.wait(delay)
                 delay = min(delay * 2, self.backoff[1])
                 continue
@@ -67,4 +73,3 @@ class Worker:
             if not busy:
                 self._wake.wait(timeout=self.idle)
                 self._wake.clear()
-

@@ -32,8 +32,9 @@ def scan_step(keep: KeepBase, batch: int = BATCH) -> bool:
         changed, moved, decisions = registry.catch_up_many(txn.actors(ids), time.time())
         writes = WriteSet()
         writes.actors = [(ids[i], core) for i, core in changed]
-        writes.decisions = [(ids[i], ordinal, deployment, kind, record)
-                            for i, ordinal, deployment, kind, record in decisions]
+        writes.decisions = [
+            (ids[i], ordinal, deployment, kind, record) for i, ordinal, deployment, kind, record in decisions
+        ]
         writes.moves = [(ids[i], parent, version) for i, version in moved]
         txn.apply(writes)
         state.scanned += len(ids)
