@@ -369,7 +369,9 @@ impl<'a> Builder<'a> {
             let done_ix = self.intern_event(&done);
             self.machine.nodes[ix as usize].done_event = Some(done_ix);
         }
-        if let Some(on_done) = config.get("onDone") {
+        // XState reads `onDone` and `always` only when they are truthy in JavaScript: `""`, `null`,
+        // `false` and `0` mean no transition there (whereas `on: {E: ""}` is a targetless one).
+        if let Some(on_done) = config.get("onDone").filter(|v| is_truthy(v)) {
             if !matches!(kind, NodeKind::Compound | NodeKind::Parallel) {
                 return Err(DefinitionError::new(
                     format!("{path}.onDone"),
@@ -436,7 +438,7 @@ impl<'a> Builder<'a> {
                 self.machine.nodes[ix as usize].delays.push(Delay { event: event_ix, delay });
             }
         }
-        if let Some(always) = config.get("always") {
+        if let Some(always) = config.get("always").filter(|v| is_truthy(v)) {
             let list = self.transitions(ix, always, &format!("{path}.always"))?;
             self.machine.nodes[ix as usize].always = list;
         }
