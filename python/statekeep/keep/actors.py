@@ -98,18 +98,28 @@ class Actors(KeepBase):
             replay = _replay(txn, idempotency_key, request)
             if replay is not None:
                 return [StepResult(**r) for r in replay]
+            events = [split_event(event) for _, event, _, _ in items]
+            # Each actor is loaded once, and the whole batch crosses into the core in one call.
+            position: dict[str, int] = {}
+            for actor_id, _, _, _ in items:
+                position.setdefault(actor_id, len(position))
+            loaded = [self._load(txn, actor_id) for actor_id in position]
+            now = time.time()
+            outcomes, finals = self._registry.send_many(
+                loaded,
+                [(position[a], t, dict(g) if g else None) for (a, _, g, _), (t, _) in zip(items, events, strict=True)],
+                now,
+            )
+            writes = WriteSet()
             results = []
-            for actor_id, event, guards, expected_seq in items:
-                event_type, payload = split_event(event)
-                actor, decisions = self._touch(txn, actor_id)
-                if expected_seq is not None and expected_seq != actor.history_length:
+            for (actor_id, _, _, expected_seq), (event_type, payload), sent in zip(
+                items, events, outcomes, strict=True
+            ):
+                if expected_seq is not None and expected_seq != sent.seq_before:
                     raise Conflict(
-                        f"actor '{actor_id}' is at seq {actor.history_length}, not {expected_seq}: "
+                        f"actor '{actor_id}' is at seq {sent.seq_before}, not {expected_seq}: "
                         "it changed since you read it; read it again and retry"
                     )
-                now = time.time()
-                sent = self._registry.send(actor, event_type, dict(guards) if guards else None, now)
-                decisions += sent.decisions
                 if sent.refused is not None:
                     # Nothing is written: what catching up decided is derived again, identically,
                     # at the next touch; and a batch applies whole or not at all.
@@ -121,31 +131,34 @@ class Actors(KeepBase):
                         refused["deployment"],
                         refused["reason"],
                     )
-                assert sent.step is not None
-                writes = WriteSet()
-                if sent.step.handled:
-                    index = actor.history_length
+                step = sent.step
+                assert step is not None
+                if step.handled:
+                    index = sent.seq_before
                     sealed = (
                         self._seal("events", event_record(actor_id, index), payload, "the event's payload")
                         if payload
                         else b""
                     )
                     writes.event(actor_id, index, EventRecord(event_type, time.time_ns(), sealed))
-                self._put_actor(writes, actor_id, sent.actor, actor.version, sent.records)
-                txn.apply(writes)
+                for ordinal, deployment, kind, record in sent.records:
+                    writes.decision(actor_id, ordinal, deployment, kind, record)
                 results.append(
                     StepResult(
                         actor_id=actor_id,
-                        value=sent.actor.value,
-                        status=sent.actor.status,
-                        version=sent.actor.version,
-                        seq=sent.actor.history_length,
-                        actions=sent.step.actions,
-                        effects=sent.step.effects,
-                        handled=sent.step.handled,
-                        decisions=cast(list[Decision], decisions),
+                        value=sent.value,
+                        status=sent.status,
+                        version=sent.version,
+                        seq=sent.seq,
+                        actions=step.actions,
+                        effects=step.effects,
+                        handled=step.handled,
+                        decisions=[cast(Decision, dict(d, actor=actor_id)) for d in sent.decisions],
                     )
                 )
+            for (actor_id, _), before, after in zip(position.items(), loaded, finals, strict=True):
+                self._put_actor(writes, actor_id, after, before.version, ())
+            txn.apply(writes)
             _remember(txn, idempotency_key, request, [r.__dict__ for r in results])
         return results
 

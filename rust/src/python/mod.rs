@@ -21,6 +21,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<routing::SendOutcome>()?;
     m.add_class::<routing::CaughtUpOutcome>()?;
     m.add_class::<routing::Released>()?;
+    m.add_class::<routing::ItemSent>()?;
     m.add_function(wrap_pyfunction!(fingerprint, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprint_chain, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprint_extend, m)?)?;

@@ -45,6 +45,21 @@ impl PyRegistry {
     fn actor(registry: &Arc<Registry>, actor: Actor) -> PyActor {
         PyActor { registry: registry.clone(), inner: actor }
     }
+
+    /// A send's step, or why the actor refused the event.
+    fn step_or_refusal(py: Python<'_>, registry: &Registry, sent: Sent) -> PyResult<(Option<Py<Step>>, Option<PyObject>)> {
+        Ok(match sent {
+            Sent::Stepped { step, on } => {
+                let machine = registry.version(on).machine.clone();
+                (Some(Py::new(py, Step::new(py, &machine, step)?)?), None)
+            }
+            Sent::Refused(stranding) => {
+                let reason = stranding.reason.to_json(registry);
+                let refusal = serde_json::json!({"deployment": registry.version(stranding.deployment).id, "reason": reason});
+                (None, Some(to_py(py, &refusal)?))
+            }
+        })
+    }
 }
 
 #[pymethods]
@@ -175,17 +190,7 @@ impl PyRegistry {
         for_each_guard(guards, |name, outcome| outcomes.push((name.to_owned(), outcome)))?;
         let mut decisions = Vec::new();
         let sent = decide::send(&registry, &mut state, &event, &outcomes, &mut decisions).map_err(step_error)?;
-        let (step, refused) = match sent {
-            Sent::Stepped { step, on } => {
-                let machine = registry.version(on).machine.clone();
-                (Some(Py::new(py, Step::new(py, &machine, step)?)?), None)
-            }
-            Sent::Refused(stranding) => {
-                let reason = stranding.reason.to_json(&registry);
-                let refusal = serde_json::json!({"deployment": registry.version(stranding.deployment).id, "reason": reason});
-                (None, Some(to_py(py, &refusal)?))
-            }
-        };
+        let (step, refused) = Self::step_or_refusal(py, &registry, sent)?;
         Ok(SendOutcome {
             step,
             refused,
@@ -193,6 +198,49 @@ impl PyRegistry {
             records: stored(py, &records::stored_records(&registry, &state, &decisions, at))?.unbind(),
             actor: Py::new(py, Self::actor(&registry, state))?,
         })
+    }
+
+    /// Send many events in one call, in order (an actor may have several): `actors` are the
+    /// distinct actors the batch touches, `items` `(position in actors, event, guard outcomes
+    /// or None)`. Returns an outcome per item, and the actors as the batch leaves them.
+    #[pyo3(signature = (actors, items, at = 0.0))]
+    #[allow(clippy::type_complexity)]
+    fn send_many(
+        &self,
+        py: Python<'_>,
+        actors: Vec<Bound<'_, PyActor>>,
+        items: Vec<(usize, Bound<'_, PyAny>, Option<Bound<'_, PyDict>>)>,
+        at: f64,
+    ) -> PyResult<(Vec<ItemSent>, Vec<PyActor>)> {
+        let registry = self.view();
+        let mut states = actors.iter().map(|a| a.get().rebase(&registry)).collect::<PyResult<Vec<_>>>()?;
+        let mut out = Vec::with_capacity(items.len());
+        let mut decisions = Vec::new();
+        let mut guards = Vec::new();
+        for (position, event, table) in &items {
+            let state = states
+                .get_mut(*position)
+                .ok_or_else(|| PyValueError::new_err(format!("item names actor {position}, the batch has {}", actors.len())))?;
+            let event = event_type(event)?;
+            guards.clear();
+            for_each_guard(table.as_ref(), |name, outcome| guards.push((name.to_owned(), outcome)))?;
+            decisions.clear();
+            let seq_before = state.history.len();
+            let sent = decide::send(&registry, state, &event, &guards, &mut decisions).map_err(step_error)?;
+            let (step, refused) = Self::step_or_refusal(py, &registry, sent)?;
+            out.push(ItemSent {
+                step,
+                refused,
+                decisions: Self::decisions(py, &registry, &decisions)?.unbind(),
+                records: stored(py, &records::stored_records(&registry, state, &decisions, at))?.unbind(),
+                version: registry.version(state.version).id.clone(),
+                value: to_py(py, &state_value(&registry.version(state.version).machine, &state.snapshot))?,
+                status: state.snapshot.status.as_str(),
+                seq_before,
+                seq: state.history.len(),
+            });
+        }
+        Ok((out, states.into_iter().map(|state| Self::actor(&registry, state)).collect()))
     }
 
     /// Apply every commit the actor has not seen, one at a time in commit order.
@@ -504,6 +552,32 @@ pub struct SendOutcome {
     decisions: Py<PyList>,
     #[pyo3(get)]
     records: Py<PyList>,
+}
+
+/// What one event of `Registry.send_many` did: its step (or why it was refused), the
+/// decisions taken at that moment with their stored records, and the actor after it (its
+/// version, state value, status and history length; a deployment the event made due may have
+/// moved it off the version it stepped on). `seq_before` is the history length before it.
+#[pyclass(module = "statekeep._core", name = "ItemSent", frozen)]
+pub struct ItemSent {
+    #[pyo3(get)]
+    step: Option<Py<Step>>,
+    #[pyo3(get)]
+    refused: Option<PyObject>,
+    #[pyo3(get)]
+    decisions: Py<PyList>,
+    #[pyo3(get)]
+    records: Py<PyList>,
+    #[pyo3(get)]
+    version: String,
+    #[pyo3(get)]
+    value: PyObject,
+    #[pyo3(get)]
+    status: &'static str,
+    #[pyo3(get)]
+    seq_before: usize,
+    #[pyo3(get)]
+    seq: usize,
 }
 
 /// The result of `Registry.catch_up_records`.
