@@ -1,4 +1,4 @@
-"""The routing law, serial world: a plain reference model written from ``routing-law.md`` alone.
+"""The routing law, serial world: a plain reference model written from ``docs/routing-law.md`` alone.
 
 "The law above is stated for a serial world: events and commits happen one at a time, and at
 each commit the deployment is decided for every actor on its parent at once. That serial

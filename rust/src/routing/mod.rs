@@ -1,4 +1,4 @@
-//! The routing law (shared/design/routing-law.md) as pure functions: which running actors a
+//! The routing law (docs/routing-law.md) as pure functions: which running actors a
 //! deployment moves, decided once per (actor, deployment), commit by commit.
 //!
 //! - [`registry`]: the committed versions, their rules and their commit order;
