@@ -98,6 +98,10 @@ impl Snapshot {
             if tag == 0 {
                 history.push(None);
             } else {
+                // The count comes from the input: bound it before reserving for it.
+                if tag - 1 > machine.len() {
+                    return Err(SnapshotError(format!("a history records {} states, the machine has {}", tag - 1, machine.len())));
+                }
                 let mut nodes = Vec::with_capacity(tag - 1);
                 for _ in 0..tag - 1 {
                     nodes.push(reader.node(machine.len())?);

@@ -5,6 +5,48 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use statekeep_core::{compile, compile_str, initial, transition, Snapshot};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+/// The system allocator, noting the largest single request of each thread, so that a test can
+/// tell that a decoder did not reserve what a length field in its input claims.
+struct Tracking;
+
+thread_local! {
+    static LARGEST: Cell<usize> = const { Cell::new(0) };
+}
+
+fn note(size: usize) {
+    let _ = LARGEST.try_with(|l| l.set(l.get().max(size)));
+}
+
+unsafe impl GlobalAlloc for Tracking {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note(layout.size());
+        System.alloc(layout)
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note(layout.size());
+        System.alloc_zeroed(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note(new_size);
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Tracking = Tracking;
+
+/// The largest allocation `f` asked for on this thread.
+fn largest_allocation<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    LARGEST.with(|l| l.set(0));
+    let out = f();
+    (out, LARGEST.with(Cell::get))
+}
 
 const KEYS: &[&str] = &[
     "id", "type", "initial", "states", "on", "always", "onDone", "entry", "exit", "after", "invoke", "history", "target", "guard",
@@ -319,4 +361,27 @@ fn an_entry_set_never_leaves_a_parent_out() {
         assert!(step.snapshot.validate(&machine).is_ok(), "after {event}: {:?}", step.snapshot);
     }
     assert_eq!(statekeep_core::value::state_value(&machine, &step.snapshot), serde_json::json!({"s0": {"a": {}}, "s1": {}}));
+}
+
+#[test]
+fn a_snapshot_history_count_is_bounded_before_it_is_reserved() {
+    // Found by the actor_bytes fuzz target (fuzz/): an actor record cut inside its snapshot's
+    // history table, followed by the bytes fc 05 00 0a, made the last slot claim 167,773,690
+    // recorded states, and `Snapshot::from_bytes` reserved 671 MB for them before finding the
+    // input truncated (a u32 count of 0xffffffff reserved 17 GB).
+    let machine = compile_str(
+        r#"{"id":"m","initial":"a","states":{"a":{},"c":{"initial":"c1","states":{"c1":{},"h":{"type":"history"}}},"h":{"type":"history"}}}"#,
+        true,
+    )
+    .unwrap();
+    assert_eq!(machine.history_slots, 2);
+    let good = initial(&machine, &[]).unwrap().snapshot.to_bytes(&machine);
+    for tag in [[0xfc, 0x05, 0x00, 0x0a], [0xff; 4]] {
+        let mut bad = good.clone();
+        let n = bad.len();
+        bad[n - 4..].copy_from_slice(&tag);
+        let (result, largest) = largest_allocation(|| Snapshot::from_bytes(&machine, &bad));
+        assert!(result.is_err());
+        assert!(largest < 1 << 16, "decoding {} bytes reserved {largest} bytes", bad.len());
+    }
 }
