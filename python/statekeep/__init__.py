@@ -17,6 +17,7 @@ from statekeep._core import (
     fingerprint_extend,
 )
 from statekeep._core import __version__ as __version__
+from statekeep.api import KeepAPI
 from statekeep.errors import (
     Conflict,
     DefinitionError,
@@ -56,6 +57,7 @@ __all__ = [
     "Error",
     "Forbidden",
     "Keep",
+    "KeepAPI",
     "Machine",
     "NeedsRescue",
     "NotFound",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
@@ -14,7 +14,7 @@ import httpx
 from statekeep import problems, wire
 from statekeep.errors import Error
 from statekeep.keep import Event, split_event
-from statekeep.results import Actor, ApiKey, Deployment, Preview, StepResult
+from statekeep.results import Actor, ApiKey, Decision, Deployment, HistoryEntry, Preview, StepResult, Version
 
 #: Actors per page when ``actors()`` is asked for all of them.
 PAGE = 1_000
@@ -30,6 +30,8 @@ def connect(url: str | None = None, api_key: str | None = None, *, timeout: floa
 
 
 class Client:
+    """A statekeep service, through the keep's interface (:class:`statekeep.api.KeepAPI`)."""
+
     def __init__(self, url: str, api_key: str | None, *, timeout: float = 60.0) -> None:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout)
@@ -91,8 +93,8 @@ class Client:
         body = _deploy_body(id, definition, parent, history_path, match, landing, state_map, guard_default)
         return wire.from_json(Preview, self._call("POST", "/v1/definitions/preview", body))
 
-    def definitions(self) -> list[dict[str, Any]]:
-        return [wire.from_record(d) for d in self._call("GET", "/v1/definitions")]
+    def definitions(self) -> list[Version]:
+        return [cast(Version, wire.from_record(d)) for d in self._call("GET", "/v1/definitions")]
 
     def deployment(self, id: str) -> Deployment:
         return wire.from_json(Deployment, self._call("GET", f"/v1/deployments/{_seg(id)}"))
@@ -151,23 +153,23 @@ class Client:
         events = [{"actorId": actor_id} | _event_body(event) for actor_id, event in items]
         return [wire.from_json(StepResult, r) for r in self._call("POST", "/v1/events", {"events": events})]
 
-    def release(self, actor_id: str) -> dict[str, Any]:
-        return wire.actor_record(self._call("POST", f"/v1/actors/{_seg(actor_id)}/release"))
+    def release(self, actor_id: str) -> Decision:
+        return cast(Decision, wire.actor_record(self._call("POST", f"/v1/actors/{_seg(actor_id)}/release")))
 
     def get(self, actor_id: str) -> Actor:
         return wire.from_json(Actor, self._call("GET", f"/v1/actors/{_seg(actor_id)}"))
 
-    def history(self, actor_id: str, after: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    def history(self, actor_id: str, after: int | None = None, limit: int | None = None) -> list[HistoryEntry]:
         return list(self._call("GET", f"/v1/actors/{_seg(actor_id)}/history", params={"after": after, "limit": limit}))
 
-    def decisions(self, actor_id: str | None = None, deployment: str | None = None) -> list[dict[str, Any]]:
+    def decisions(self, actor_id: str | None = None, deployment: str | None = None) -> list[Decision]:
         if actor_id is not None:
             found = self._call("GET", f"/v1/actors/{_seg(actor_id)}/decisions", params={"deployment": deployment})
         elif deployment is not None:
             found = self._call("GET", f"/v1/deployments/{_seg(deployment)}/decisions")
         else:
             raise ValueError("give an actor_id, a deployment, or both")
-        return [wire.actor_record(d) for d in found]
+        return [cast(Decision, wire.actor_record(d)) for d in found]
 
     def actors(
         self,
@@ -202,7 +204,9 @@ class Client:
     def backup(self, dest: str | os.PathLike[str]) -> None:
         raise Error("a backup is taken where the store is: run 'statekeep backup --data DIR DEST' on the server")
 
-    def rotate_key(self, new_key: bytes | str, **_: Any) -> None:
+    def rotate_key(
+        self, new_key: bytes | str, *, batch: int = 1_000, progress: Callable[[int, int], None] | None = None
+    ) -> None:
         raise Error("the encryption key is rotated where the store is: run 'statekeep rotate-key --data DIR' there")
 
     # ----- API keys -------------------------------------------------------------------------

@@ -1,0 +1,122 @@
+"""The interface a keep offers, whatever the transport: ``statekeep.open`` (``Keep``, embedded)
+and ``statekeep.connect`` (``Client``, over HTTP) both satisfy :class:`KeepAPI`, with the same
+arguments, results and exceptions. Code that only calls these methods (the CLI, an
+application) depends on this, and runs unchanged on either.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol, Self
+
+from statekeep.keep import Event
+from statekeep.results import Actor, ApiKey, Decision, Deployment, HistoryEntry, Preview, StepResult, Version
+
+
+class KeepAPI(Protocol):
+    """A store of actors, embedded or remote. Use it as a context manager, or ``close()`` it."""
+
+    # ----- versions ---------------------------------------------------------------------------
+
+    def deploy(
+        self,
+        id: str,
+        definition: Any,
+        *,
+        parent: str | None = None,
+        history_path: Sequence[str] | None = None,
+        match: str = "prefix",
+        landing: str = "replay",
+        state_map: Mapping[str, str] | None = None,
+        guard_default: bool = True,
+        expect: str | None = None,
+    ) -> Deployment: ...
+
+    def preview(
+        self,
+        id: str,
+        definition: Any,
+        *,
+        parent: str,
+        history_path: Sequence[str] | None = None,
+        match: str = "prefix",
+        landing: str = "replay",
+        state_map: Mapping[str, str] | None = None,
+        guard_default: bool = True,
+    ) -> Preview: ...
+
+    def definitions(self) -> list[Version]: ...
+
+    def deployment(self, id: str) -> Deployment: ...
+
+    # ----- actors -----------------------------------------------------------------------------
+
+    def spawn(
+        self,
+        definition_id: str,
+        context: Any = None,
+        *,
+        actor_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Actor: ...
+
+    def spawn_many(
+        self,
+        definition_id: str,
+        contexts: Iterable[Any],
+        *,
+        actor_ids: Sequence[str | None] | None = None,
+        idempotency_key: str | None = None,
+    ) -> list[Actor]: ...
+
+    def send(
+        self,
+        actor_id: str,
+        event: Event,
+        *,
+        guards: Mapping[str, bool] | None = None,
+        idempotency_key: str | None = None,
+        expected_seq: int | None = None,
+    ) -> StepResult: ...
+
+    def send_many(self, items: Iterable[tuple[str, Event]]) -> list[StepResult]: ...
+
+    def release(self, actor_id: str) -> Decision: ...
+
+    # ----- reads ------------------------------------------------------------------------------
+
+    def get(self, actor_id: str) -> Actor: ...
+
+    def history(self, actor_id: str, after: int | None = None, limit: int | None = None) -> list[HistoryEntry]: ...
+
+    def decisions(self, actor_id: str | None = None, deployment: str | None = None) -> list[Decision]: ...
+
+    def actors(
+        self,
+        definition_id: str | None = None,
+        state: Any = None,
+        status: str | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> list[Actor]: ...
+
+    # ----- keys and the store -------------------------------------------------------------------
+
+    def create_api_key(self, scope: str, *, name: str | None = None) -> ApiKey: ...
+
+    def api_keys(self) -> list[ApiKey]: ...
+
+    def revoke_api_key(self, key_id: str) -> None: ...
+
+    def backup(self, dest: str | os.PathLike[str]) -> None: ...
+
+    def rotate_key(
+        self, new_key: bytes | str, *, batch: int = 1_000, progress: Callable[[int, int], None] | None = None
+    ) -> None: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...
