@@ -385,3 +385,45 @@ fn a_snapshot_history_count_is_bounded_before_it_is_reserved() {
         assert!(largest < 1 << 16, "decoding {} bytes reserved {largest} bytes", bad.len());
     }
 }
+
+#[test]
+fn an_actor_stranded_by_a_version_the_registry_lacks_is_refused_on_load() {
+    // Found by the actor_bytes fuzz target: the version that stranded an actor was read from
+    // its record unchecked, and releasing the loaded actor indexed the registry with it.
+    use statekeep_core::routing::{decide, Actor, Deploy, LandingMode, MatchMode, Registry};
+    use std::sync::Arc;
+    let mut registry = Registry::new();
+    for (id, definition, parent) in [
+        ("v1", r#"{"id":"m","initial":"a","states":{"a":{"on":{"GO":"b"}},"b":{}}}"#, None),
+        ("v2", r#"{"id":"m","initial":"a","states":{"a":{},"b":{}}}"#, Some("v1")),
+    ] {
+        registry
+            .commit(Deploy {
+                id: id.into(),
+                machine: Arc::new(compile_str(definition, true).unwrap()),
+                parent: parent.map(str::to_string),
+                path: parent.map(|_| vec!["GO".to_string()]).unwrap_or_default(),
+                match_mode: MatchMode::Prefix,
+                landing: LandingMode::Replay,
+                state_map: Vec::new(),
+            })
+            .unwrap();
+    }
+    let mut out = Vec::new();
+    let (mut actor, _) = decide::spawn(&registry, 0, &mut out).unwrap();
+    decide::send(&registry, &mut actor, "GO", &[], &mut out).unwrap();
+    let stranding = actor.needs_rescue.clone().expect("v2 does not handle GO: stranded");
+    let mut bytes = actor.to_bytes(&registry);
+    // The record ends with the rescue flag, the version, and the reason's JSON text.
+    let reason = stranding.reason.to_json(&registry).to_string();
+    let at = bytes.len() - reason.len() - 4 - 4;
+    assert_eq!(u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()), stranding.deployment);
+    bytes[at..at + 4].copy_from_slice(&8u32.to_le_bytes());
+    match Actor::from_bytes(&registry, &bytes) {
+        Err(e) => assert!(e.contains("#8"), "{e}"),
+        Ok(mut loaded) => {
+            decide::release(&registry, &mut loaded);
+            panic!("loaded an actor stranded by version #8 of 2");
+        }
+    }
+}

@@ -107,6 +107,9 @@ impl Actor {
             0 => None,
             1 => {
                 let deployment = r.u32()?;
+                if deployment as usize >= registry.len() {
+                    return Err(format!("the actor was stranded by version #{deployment}, which this registry does not have"));
+                }
                 let text = r.string()?;
                 let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
                 Some(Stranding { deployment, reason: Reason::from_json(&json, registry)? })
