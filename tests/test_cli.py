@@ -16,8 +16,10 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
+import statekeep
 from statekeep.cli import cli
 from statekeep.demo import LOAN_V1, LOAN_V2
+from statekeep.errors import StoreError
 
 PATH = "SUBMIT_INFO,PAY_FEE"
 HEX16 = re.compile(r"[0-9a-f]{16}")
@@ -155,6 +157,15 @@ def test_no_store_is_a_usage_error_and_a_missing_store_is_not_created(tmp_path: 
     assert not (tmp_path / "nowhere").exists()
     result = run("get", "--data", tmp_path, "--url", "http://localhost:1", "alice", code=2)
     assert "not both" in result.stderr
+
+
+def test_a_directory_that_is_not_a_store_is_refused_as_a_store_error(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "data.mdb").write_text("not a store")
+    with pytest.raises(StoreError, match="cannot open the store"):
+        statekeep.open(tmp_path / "data")
+    result = run("get", "--data", tmp_path / "data", "alice", code=1)
+    assert result.stderr.startswith("error: cannot open the store: ") and "LMDB" in result.stderr
 
 
 # ----- deploy, preview, validate ---------------------------------------------------------------

@@ -30,7 +30,17 @@ from statekeep.keep.versions import Versions
 from statekeep.workers import scan
 from statekeep.workers.base import Worker
 
-__all__ = ["Event", "Keep", "open", "split_event", "store_exists", "store_id_of"]
+__all__ = [
+    "Event",
+    "Keep",
+    "open",
+    "remove_store",
+    "restore_store",
+    "split_event",
+    "store_exists",
+    "store_id_of",
+    "store_size",
+]
 
 #: The write calls that :meth:`Keep.run_group` can apply together.
 GROUPABLE = frozenset({"spawn", "spawn_many", "send", "send_many", "release"})
@@ -49,6 +59,22 @@ def store_exists(path: str | os.PathLike[str]) -> bool:
 def store_id_of(path: str | os.PathLike[str]) -> str | None:
     """The id of the store at ``path`` without opening it; None when there is none."""
     return stores.read_store_id(path)
+
+
+def store_size(path: str | os.PathLike[str]) -> int:
+    """The bytes the store at ``path`` occupies (0 when there is none): a backup's progress."""
+    return stores.size(path)
+
+
+def restore_store(backup: str | os.PathLike[str], path: str | os.PathLike[str]) -> None:
+    """Copy the store in ``backup`` (made by :meth:`Keep.backup`) to ``path``, new or empty.
+    It opens with the key of the store it was taken from."""
+    stores.restore(backup, path)
+
+
+def remove_store(path: str | os.PathLike[str]) -> None:
+    """Delete the store at ``path`` (a restore that does not open is undone with this)."""
+    stores.remove(path)
 
 
 class Keep(Versions, Actors, Reads, Security):

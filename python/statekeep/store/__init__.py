@@ -31,6 +31,9 @@ __all__ = [
     "exists",
     "open_store",
     "read_store_id",
+    "remove",
+    "restore",
+    "size",
 ]
 
 
@@ -53,3 +56,24 @@ def read_store_id(location: str | os.PathLike[str]) -> str | None:
     from statekeep.store import lmdb
 
     return lmdb.read_store_id(Path(location))
+
+
+def size(location: str | os.PathLike[str]) -> int:
+    """The bytes the store at ``location`` occupies; 0 when there is none (yet)."""
+    from statekeep.store import lmdb
+
+    return lmdb.size(Path(location))
+
+
+def restore(backup: str | os.PathLike[str], location: str | os.PathLike[str]) -> None:
+    """Make ``location`` (new, or empty) a copy of the store in ``backup``, a store's backup."""
+    from statekeep.store import lmdb
+
+    lmdb.restore(Path(backup), Path(location))
+
+
+def remove(location: str | os.PathLike[str]) -> None:
+    """Delete the store at ``location``."""
+    from statekeep.store import lmdb
+
+    lmdb.remove(Path(location))

@@ -35,6 +35,7 @@ each version's deployments by path length, in memory.
 from __future__ import annotations
 
 import json
+import shutil
 import struct
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -44,7 +45,7 @@ from typing import Any, cast
 import lmdb
 import orjson
 
-from statekeep.errors import Error, StoreDamaged
+from statekeep.errors import Error, StoreDamaged, StoreError
 from statekeep.store.base import DECISION_KINDS, EventRecord, Keyring, ScanState, UnitOfWork, WriteSet
 
 MAP_SIZE = 1 << 40
@@ -66,6 +67,8 @@ DATABASES = (
 FORMAT = b"2"
 #: The file LMDB keeps the data in: its presence is what makes a directory a store.
 DATA_FILE = "data.mdb"
+#: The file of LMDB's reader table, made beside it by the first open.
+LOCK_FILE = "lock.mdb"
 
 _U32 = struct.Struct(">I")
 _U64 = struct.Struct(">Q")
@@ -326,34 +329,51 @@ class LmdbUnitOfWork(LmdbReader):
         self._put("scans", _u32(deployment), _scan_bytes(state))
 
     def apply(self, writes: WriteSet) -> None:
-        puts: dict[str, list[tuple[bytes, bytes]]] = {}
+        # A scan applies thousands of actors at once: the loops below are its Python cost, so
+        # they pack each number once and put with one putmulti per database.
         counts: dict[bytes, int] = {}
-        for actor_id, old, new in writes.moves:
-            key = _key(actor_id)
-            if old is not None:
-                self._txn.delete(_u32(old) + key, db=self._dbs["by_version"])
-                counts[_u32(old)] = counts.get(_u32(old), 0) - 1
-            puts.setdefault("by_version", []).append((_u32(new) + key, b""))
-            counts[_u32(new)] = counts.get(_u32(new), 0) + 1
-        for actor_id, ordinal, deployment, kind, record in writes.decisions:
-            child = _key(actor_id) + _SEP + _U32.pack(ordinal)
-            puts.setdefault("decisions", []).append((child, record))
-            puts.setdefault("by_deployment", []).append((_U32.pack(deployment) + child, b""))
-            count_key = _kind_count_key(deployment, kind)
-            counts[count_key] = counts.get(count_key, 0) + 1
-        if writes.actors:
-            puts["actors"] = [(_key(a), data) for a, data in writes.actors]
-        if writes.contexts:
-            puts["contexts"] = [(_key(a), sealed) for a, sealed in writes.contexts]
-        if writes.events:
-            puts["events"] = [(_child(a, index), _pack_event(record)) for a, index, record in writes.events]
-        # One putmulti per database: a scan writes thousands of actors, and the per-put cost of
-        # Python is what it would pay otherwise.
-        for db, items in puts.items():
-            self._txn.cursor(db=self._dbs[db]).putmulti(items)
+        packed: dict[int, bytes] = {}
+
+        def u32(n: int) -> bytes:
+            b = packed.get(n)
+            if b is None:
+                b = packed[n] = _U32.pack(n)
+            return b
+
+        if writes.moves:
+            delete, by_version = self._txn.delete, self._dbs["by_version"]
+            index: list[tuple[bytes, bytes]] = []
+            for actor_id, old, new in writes.moves:
+                key = actor_id.encode()
+                if old is not None:
+                    prefix = u32(old)
+                    delete(prefix + key, db=by_version)
+                    counts[prefix] = counts.get(prefix, 0) - 1
+                prefix = u32(new)
+                index.append((prefix + key, b""))
+                counts[prefix] = counts.get(prefix, 0) + 1
+            self._put_many("by_version", index)
+        if writes.decisions:
+            records: list[tuple[bytes, bytes]] = []
+            by_deployment: list[tuple[bytes, bytes]] = []
+            for actor_id, ordinal, deployment, kind, record in writes.decisions:
+                child = actor_id.encode() + _SEP + u32(ordinal)
+                records.append((child, record))
+                by_deployment.append((u32(deployment) + child, b""))
+                count_key = u32(deployment) + kind.encode()
+                counts[count_key] = counts.get(count_key, 0) + 1
+            self._put_many("decisions", records)
+            self._put_many("by_deployment", by_deployment)
+        self._put_many("actors", [(a.encode(), data) for a, data in writes.actors])
+        self._put_many("contexts", [(a.encode(), sealed) for a, sealed in writes.contexts])
+        self._put_many("events", [(_child(a, index), _pack_event(record)) for a, index, record in writes.events])
         for key, delta in counts.items():
             if delta:
                 self._put("counts", key, _u64(self._count(key) + delta))
+
+    def _put_many(self, db: str, items: list[tuple[bytes, bytes]]) -> None:
+        if items:
+            self._txn.cursor(db=self._dbs[db]).putmulti(items)
 
     def remember(self, key: str, record: dict[str, Any]) -> None:
         self._put("idempotency", key.encode(), _dumps(record))
@@ -377,15 +397,18 @@ class LmdbStore:
     def __init__(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
         self.location = str(path)
-        self._env = lmdb.open(
-            str(path),
-            map_size=MAP_SIZE,
-            max_dbs=len(DATABASES),
-            sync=True,
-            metasync=True,
-            max_readers=512,
-            readahead=False,
-        )
+        try:
+            self._env = lmdb.open(
+                str(path),
+                map_size=MAP_SIZE,
+                max_dbs=len(DATABASES),
+                sync=True,
+                metasync=True,
+                max_readers=512,
+                readahead=False,
+            )
+        except lmdb.Error as e:
+            raise StoreError(f"cannot open the store: {e}") from e
         self._dbs = {name: self._env.open_db(name.encode()) for name in DATABASES}
         with self._env.begin() as txn:
             stored = txn.get(b"format", db=self._dbs["meta"])
@@ -396,26 +419,41 @@ class LmdbStore:
                 f"{FORMAT!r} only: open it with the statekeep that wrote it"
             )
 
+    # LMDB's failures (a full disk, a permission, a lock) leave as StoreError: the caller's
+    # fault is never one of them.
+
     @contextmanager
     def read(self) -> Iterator[LmdbReader]:
-        with self._env.begin() as txn:
-            yield LmdbReader(txn, self._dbs)
+        try:
+            with self._env.begin() as txn:
+                yield LmdbReader(txn, self._dbs)
+        except lmdb.Error as e:
+            raise StoreError(f"the store failed: {e}") from e
 
     @contextmanager
     def write(self) -> Iterator[LmdbUnitOfWork]:
-        with self._env.begin(write=True) as txn:
-            yield LmdbUnitOfWork(txn, self._dbs)
+        try:
+            with self._env.begin(write=True) as txn:
+                yield LmdbUnitOfWork(txn, self._dbs)
+        except lmdb.Error as e:
+            raise StoreError(f"the store failed: {e}") from e
 
     @contextmanager
     def nested(self, parent: UnitOfWork) -> Iterator[LmdbUnitOfWork]:
         assert isinstance(parent, LmdbUnitOfWork), "a nested transaction belongs to a transaction of the same store"
-        with self._env.begin(write=True, parent=parent._txn) as txn:
-            yield LmdbUnitOfWork(txn, self._dbs)
+        try:
+            with self._env.begin(write=True, parent=parent._txn) as txn:
+                yield LmdbUnitOfWork(txn, self._dbs)
+        except lmdb.Error as e:
+            raise StoreError(f"the store failed: {e}") from e
 
     def backup(self, dest: Path) -> None:
         """A consistent, compacted copy of the environment as of one moment."""
         dest.mkdir(parents=True, exist_ok=False)
-        self._env.copy(str(dest), compact=True)
+        try:
+            self._env.copy(str(dest), compact=True)
+        except lmdb.Error as e:
+            raise StoreError(f"the backup to {dest} failed: {e}") from e
 
     def close(self) -> None:
         self._env.close()
@@ -424,6 +462,38 @@ class LmdbStore:
 def exists(path: Path) -> bool:
     """Whether ``path`` holds a store (without creating one)."""
     return (path / DATA_FILE).exists()
+
+
+def size(path: Path) -> int:
+    """The bytes the store in ``path`` holds on disk; 0 when there is none (yet). A backup
+    being written grows to about the size of its compacted source."""
+    try:
+        return (path / DATA_FILE).stat().st_size
+    except OSError:
+        return 0
+
+
+def restore(backup: Path, dest: Path) -> None:
+    """Make ``dest`` (new, or an empty directory) a copy of the store that ``backup`` holds."""
+    if read_store_id(backup) is None:
+        raise StoreError(f"{backup} is not a statekeep backup (no store in its {DATA_FILE})")
+    if dest.exists() and any(dest.iterdir()):
+        raise StoreError(f"{dest} is not empty: restore into a new or empty directory")
+    made = not dest.exists()
+    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.copyfile(backup / DATA_FILE, dest / DATA_FILE)
+    except BaseException:
+        remove(dest)
+        if made:
+            dest.rmdir()
+        raise
+
+
+def remove(path: Path) -> None:
+    """Delete the store in ``path``: its files, not the directory."""
+    for name in (DATA_FILE, LOCK_FILE):
+        (path / name).unlink(missing_ok=True)
 
 
 def read_store_id(path: Path) -> str | None:
