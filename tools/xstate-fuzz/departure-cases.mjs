@@ -1,0 +1,95 @@
+// The departures from XState 5.33.3, one small case each (most shrunk from machines the fuzzer
+// generated). `node fuzz.mjs --write-departures` runs them through XState and statekeep and
+// writes tests/regressions/xstate-departures.jsonl; `--verify-departures` checks the file
+// against XState again.
+//
+// Each `why` says what XState does and why statekeep's result is the legal one.
+
+export const DEPARTURE_CASES = [
+  {
+    id: 'dep-targets-in-one-region',
+    why:
+      'Two targets of one transition inside one compound state: XState enters both x and y, two active children of b. statekeep refuses the definition: several targets must lie in different regions of a parallel state.',
+    machine: { id: 'm', initial: 'a', states: { a: { on: { GO: { target: ['b.x', 'b.y'], actions: 'go' } } }, b: { initial: 'x', states: { x: { entry: 'in:x' }, y: { entry: 'in:y' } } } } },
+    steps: [{ event: 'GO', guards: {} }],
+  },
+  {
+    id: 'dep-history-target-beside-its-parallel-parent',
+    why:
+      "A target list with a history state whose parent is the parallel state p (so it stands for all of p) and a state in p's region r2: XState enters r2's initial x for the history and y for the other target, two active children of r2. statekeep refuses the definition: the history target counts as its parent, which contains the other target.",
+    machine: {
+      id: 'm', initial: 'a',
+      states: {
+        a: { on: { GO: { target: ['#m.p.h', '#m.p.r2.y'] } } },
+        p: { type: 'parallel', states: { h: { type: 'history' }, r1: { initial: 'x1', states: { x1: {}, y1: {} } }, r2: { initial: 'x', states: { x: {}, y: {} } } } },
+      },
+    },
+    steps: [{ event: 'GO', guards: {} }],
+  },
+  {
+    id: 'dep-domain-once-history-in-parallel',
+    why:
+      "c targets the history a of its parallel parent b (nothing recorded: the default is b itself), so the domain is m and b is exited. XState records a's history while exiting ([c]), then recomputes the domain for the entry set: now the target resolves to c, the source, so the domain is c and b is not entered again. It ends with c active without b. statekeep computes the domain once per microstep: b and c are exited and entered again.",
+    machine: {
+      id: 'm', initial: 'b',
+      states: { b: { type: 'parallel', entry: 'in:b', exit: 'out:b', states: { a: { type: 'history' }, c: { entry: 'in:c', exit: 'out:c', on: { E: { target: '#m.b.a', actions: 't' } } } } } },
+    },
+    steps: [{ event: 'E', guards: {} }],
+  },
+  {
+    id: 'dep-domain-once-root-left-inactive',
+    why:
+      "A re-entering transition to a history state of the parallel root, whose default is the root: the domain is undefined (everything, the root too, is exited). XState records the history, recomputes the domain (now ac's own) and enters only ac: the root is no longer active. statekeep keeps the first domain and enters the root and ac again.",
+    machine: {
+      id: 'm', type: 'parallel', entry: 'in:m', exit: 'out:m',
+      states: { s: { type: 'history' }, ac: { entry: 'in:ac', exit: 'out:ac', on: { A: { target: '#m.s', reenter: true, actions: 't' } } } },
+    },
+    steps: [{ event: 'A', guards: {} }],
+  },
+  {
+    id: 'dep-entry-set-closed-under-parents',
+    why:
+      "After RESET, h has recorded a. GO selects a -> h (a self-target through history: an empty exit set) and s1 -> #m (exits everything, re-enters the root's initial states). They do not conflict by exit sets; XState's entry set holds a from the history, so the root's initial entry skips s0 and a ends active without its parent. statekeep closes the entry set under parents: s0 is entered with a.",
+    machine: {
+      id: 'm', type: 'parallel',
+      states: {
+        s0: { type: 'parallel', entry: 'in:s0', exit: 'out:s0', states: { a: { entry: 'in:a', exit: 'out:a', on: { GO: '#m.s0.h' } }, h: { type: 'history' } } },
+        s1: { entry: 'in:s1', exit: 'out:s1', on: { GO: '#m', RESET: '#m' } },
+      },
+    },
+    steps: [{ event: 'RESET', guards: {} }, { event: 'D', guards: {} }, { event: 'GO', guards: {} }],
+  },
+  {
+    id: 'dep-entry-set-state-left-behind',
+    why:
+      "D selects c.b.c.b -> its parent's history a (nothing recorded, so the default is b itself: an empty exit set) and g -> d, which exits all of c. XState re-enters c.b.c.b from the history while d becomes m's child: c.b.c.b ends active without its parents. Entering those parents would give m two active children, so statekeep does not enter c.b.c.b: g's transition has taken m elsewhere (t1's actions still run, as in XState).",
+    machine: {
+      id: 'm', initial: 'c',
+      states: {
+        c: {
+          type: 'parallel',
+          states: {
+            b: { type: 'parallel', states: { c: { initial: 'b', states: { a: { type: 'history' }, b: { entry: 'in:b', exit: 'out:b', on: { D: [{ target: '#m.c.b.c.a', actions: 't1' }] } } } } } },
+            g: { exit: 'out:g', on: { D: { target: '#m.d', actions: 't2' } } },
+          },
+        },
+        d: { entry: 'in:d' },
+      },
+    },
+    steps: [{ event: 'D', guards: {} }],
+  },
+  {
+    id: 'dep-history-default-names-a-history-state',
+    why:
+      "The default target of f's history e is a.b, itself a history state. XState adds a.b to the entry set as it is and ends with a history state active (and a's initial c beside it). statekeep treats a history state in a default target as any other history target: a.b has nothing recorded, so a enters its initial state c.",
+    machine: {
+      id: 'm', initial: 'e',
+      on: { GO: { target: '#m.f.e' } },
+      states: {
+        e: { exit: 'out:e' },
+        f: { type: 'parallel', entry: 'in:f', states: { a: { initial: 'c', entry: 'in:a', states: { b: { type: 'history' }, c: { entry: 'in:c' } } }, e: { type: 'history', target: 'a.b' } } },
+      },
+    },
+    steps: [{ event: 'GO', guards: {} }],
+  },
+];
