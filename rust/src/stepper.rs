@@ -98,6 +98,16 @@ impl NodeSet {
     fn contains(&self, n: NodeIx) -> bool {
         self.member[n as usize]
     }
+    fn retain(&mut self, mut keep: impl FnMut(NodeIx) -> bool) {
+        let member = &mut self.member;
+        self.items.retain(|&n| {
+            let kept = keep(n);
+            if !kept {
+                member[n as usize] = false;
+            }
+            kept
+        });
+    }
     fn clear(&mut self) {
         for &n in &self.items {
             self.member[n as usize] = false;
@@ -561,28 +571,49 @@ impl<'m> Run<'m> {
     }
 
     /// Enter every parent that an entered state would otherwise be missing. XState's entry set
-    /// can leave one out when two transitions of a microstep do not conflict by their exit sets
-    /// but one exits a state the other's entry assumes stays active (an eventless self-target
-    /// through history beside a transition that exits the history's parent). In every other case
-    /// the set is already closed and this adds nothing.
+    /// can leave parents out when two transitions of a microstep do not conflict by their exit
+    /// sets but one exits a state the other's entry assumes stays active (a self-target through
+    /// history, whose exit set is empty, beside a transition that exits the history's parent).
+    /// Where entering the missing parents would make them a second active child of a compound
+    /// state, the other transition has taken that compound state elsewhere: the states below
+    /// them are not entered at all (XState enters them without their parents). In every other
+    /// case the set is already closed and this changes nothing.
     fn close_entry_set(&mut self) {
         let mut i = 0;
         while i < self.to_enter.items.len() {
             let s = self.to_enter.items[i];
             let mut missing = Vec::new();
             let mut cursor = self.m.node(s).parent;
+            let mut present = None;
             while let Some(p) = cursor {
                 if self.active[p as usize] || self.to_enter.contains(p) {
+                    present = Some(p);
                     break;
                 }
                 missing.push(p);
                 cursor = self.m.node(p).parent;
+            }
+            if let (Some(&top), Some(anchor)) = (missing.last(), present) {
+                if self.m.node(anchor).kind == NodeKind::Compound && self.another_child_present(anchor, top) {
+                    let m = self.m;
+                    let outside = |x: NodeIx| x != top && !m.is_descendant(x, top);
+                    self.to_enter.retain(outside);
+                    self.default_entry.retain(outside);
+                    // Earlier states may have been dropped too: look at the set again.
+                    i = 0;
+                    continue;
+                }
             }
             if !missing.is_empty() {
                 self.add_ancestors(&missing, None);
             }
             i += 1;
         }
+    }
+
+    /// Whether compound state `n` has a child other than `except` active or being entered.
+    fn another_child_present(&self, n: NodeIx, except: NodeIx) -> bool {
+        self.m.node(n).children.iter().any(|&c| c != except && (self.active[c as usize] || self.to_enter.contains(c)))
     }
 
     /// XState's `isInFinalState` over the current configuration.

@@ -177,3 +177,53 @@ fn recorded_feature_cases_match_xstate() {
     assert_eq!(count, 44);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The departures from XState (tests/regressions/xstate-departures.jsonl), statekeep's side.
+/// Each case records XState 5.33.3's result at step `xstateResult.at` (`node fuzz.mjs
+/// --verify-departures` in tools/xstate-fuzz re-runs XState on it); statekeep must refuse the
+/// definition with the recorded message, or give the recorded results with a legal
+/// configuration after every step, where XState's recorded configuration is not one.
+#[test]
+fn departures_from_xstate_are_legal_where_xstate_is_not() {
+    let cases = corpus("regressions/xstate-departures.jsonl");
+    assert!(!cases.is_empty());
+    let mut failures = Vec::new();
+    for case in &cases {
+        let id = case["id"].as_str().unwrap();
+        if let Some(message) = case["statekeep"]["compileError"].as_str() {
+            match compile(&case["machine"], true) {
+                Ok(_) => failures.push(format!("{id}: compiles, expected the error {message}")),
+                Err(e) if e.to_string() != message => failures.push(format!("{id}: error {e}, expected {message}")),
+                Err(_) => {}
+            }
+            continue;
+        }
+        let run = || -> Result<(), String> {
+            run_case(case)?;
+            let machine = compile(&case["machine"], true).map_err(|e| e.to_string())?;
+            let mut step = initial(&machine, &guards(&machine, &case["initial"]["guards"])).map_err(|e| e.to_string())?;
+            step.snapshot.validate(&machine).map_err(|e| format!("initial: {e}"))?;
+            for (i, s) in case["steps"].as_array().unwrap().iter().enumerate() {
+                let event = s["event"]["type"].as_str().unwrap();
+                step = transition(&machine, &step.snapshot, event, &guards(&machine, &s["guards"])).map_err(|e| e.to_string())?;
+                step.snapshot.validate(&machine).map_err(|e| format!("step {i}: {e}"))?;
+            }
+            let xstate = &case["xstateResult"];
+            let ids: Vec<&str> = xstate["nodes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+            let config = ids
+                .iter()
+                .map(|id| machine.nodes.iter().position(|n| n.id == *id).map(|ix| ix as u32).ok_or(format!("no state {id}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            let theirs =
+                statekeep_core::Snapshot { config, history: vec![None; machine.history_slots as usize], status: step.snapshot.status };
+            if theirs.validate(&machine).is_ok() {
+                return Err(format!("XState's recorded configuration {ids:?} is a legal one"));
+            }
+            Ok(())
+        };
+        if let Err(e) = run() {
+            failures.push(format!("{id}: {e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
