@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 
 import statekeep
 from statekeep.cli import cli
-from statekeep.demo import LOAN_V1, LOAN_V2
+from statekeep.cli.story import LOAN_V1, LOAN_V2
 from statekeep.errors import StoreError
 
 PATH = "SUBMIT_INFO,PAY_FEE"

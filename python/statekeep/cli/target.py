@@ -1,0 +1,174 @@
+"""Where a command acts: a local store (``--data``, opened as a ``Keep`` with ``--key`` or
+``--key-file``) or a server (``--url`` with ``--api-key``, through the HTTP client). Either way
+the command gets the keep's interface, :class:`statekeep.api.KeepAPI`."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import click
+
+from statekeep.api import KeepAPI
+from statekeep.errors import Error
+from statekeep.keep import Keep, store_exists
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ENV_DATA = "STATEKEEP_DATA"
+ENV_URL = "STATEKEEP_URL"
+ENV_API_KEY = "STATEKEEP_API_KEY"
+#: How often a waiting command asks for progress, locally and over HTTP.
+POLL_LOCAL = 0.05
+POLL_REMOTE = 0.5
+
+
+@dataclass(frozen=True)
+class Target:
+    """The store a command acts on and how it prints, from the group's options and the
+    command's own (a command's own win; a command line wins over the environment)."""
+
+    data: Path | None = None
+    data_from_env: bool = False
+    url: str | None = None
+    url_from_env: bool = False
+    api_key: str | None = None
+    key: str | None = None
+    key_file: Path | None = None
+    as_json: bool = False
+
+    def merged(
+        self,
+        data: Path | None,
+        url: str | None,
+        api_key: str | None,
+        key: str | None,
+        key_file: Path | None,
+        as_json: bool,
+    ) -> Target:
+        out = self
+        if data is not None:
+            out = replace(out, data=data, data_from_env=False)
+        if url is not None:
+            out = replace(out, url=url, url_from_env=False)
+        return replace(
+            out,
+            api_key=api_key if api_key is not None else out.api_key,
+            key=key if key is not None else out.key,
+            key_file=key_file if key_file is not None else out.key_file,
+            as_json=out.as_json or as_json,
+        )
+
+    def remote(self) -> bool:
+        """Whether the command goes to a server (``--url``) rather than a local store."""
+        if self.data is not None and self.url is not None:
+            if self.data_from_env == self.url_from_env:
+                raise click.UsageError(
+                    "give --data or --url, not both"
+                    if not self.data_from_env
+                    else f"{ENV_DATA} and {ENV_URL} are both set: pass --data or --url to choose"
+                )
+            return self.data_from_env
+        if self.data is None and self.url is None:
+            raise click.UsageError(
+                f"no store given: pass --data DIR (or set {ENV_DATA}) for a local store, "
+                f"or --url URL (or set {ENV_URL}) for a server"
+            )
+        return self.url is not None
+
+    def local_data(self, command: str) -> Path:
+        """The data directory of a command that only works on a local store."""
+        if self.data is None or (self.url is not None and self.remote()):
+            raise click.UsageError(f"{command} works on a local store only: pass --data DIR (or set {ENV_DATA})")
+        return self.data
+
+    def secret(self) -> str | None:
+        """The encryption key given on the command line (else the keep reads STATEKEEP_KEY,
+        STATEKEEP_KEY_FILE or the store's default key file)."""
+        if self.key is not None and self.key_file is not None:
+            raise click.UsageError("give --key or --key-file, not both")
+        if self.key_file is not None:
+            return read_text(self.key_file, "--key-file")
+        return self.key
+
+    def poll(self) -> float:
+        """Seconds between two questions about progress."""
+        return POLL_REMOTE if self.remote() else POLL_LOCAL
+
+
+def read_text(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise Error(f"{what}: cannot read {path}: {e.strerror or e}") from None
+
+
+DATA_HELP = f"A local store's data directory [env: {ENV_DATA}]."
+URL_HELP = f"A statekeep server's URL, instead of --data [env: {ENV_URL}]."
+API_KEY_HELP = f"The API key (sk_...) for --url [env: {ENV_API_KEY}]."
+KEY_HELP = (
+    "The local store's encryption key (base64 or hex); else STATEKEEP_KEY, STATEKEEP_KEY_FILE or the default key file."
+)
+KEY_FILE_HELP = "A file holding the local store's encryption key (safer than --key: not in `ps`)."
+JSON_HELP = "Print the JSON wire form (camelCase names, 16-hex fingerprints) instead of text."
+_TARGET_OPTIONS = ("data", "url", "api_key", "key", "key_file", "as_json")
+
+
+def target_options(f: F) -> F:
+    """The target options, on a command: the same as on the group, so they can go before or
+    after the command's name. Those given here win over the group's. The command gets the
+    merged :class:`Target` as its first argument."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        base = ctx.find_object(Target) or Target()
+        target = base.merged(*(kwargs.pop(name) for name in _TARGET_OPTIONS))
+        return f(target, *args, **kwargs)
+
+    options = [
+        click.option("--data", type=click.Path(file_okay=False, path_type=Path), help=DATA_HELP),
+        click.option("--url", help=URL_HELP),
+        click.option("--api-key", help=API_KEY_HELP),
+        click.option("--key", help=KEY_HELP),
+        click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), help=KEY_FILE_HELP),
+        click.option("--json", "as_json", is_flag=True, help=JSON_HELP),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return cast(F, wrapper)
+
+
+def connect(target: Target) -> KeepAPI:
+    """The HTTP client: the same methods, arguments, results and exceptions as ``Keep``."""
+    from statekeep.client import connect  # only for --url: it needs the client's extra
+
+    return connect(target.url, api_key=target.api_key)
+
+
+@contextlib.contextmanager
+def open_keep(target: Target, *, create: bool = False, scan: bool = False) -> Iterator[KeepAPI]:
+    """The keep the command acts on: a client for --url, else the local store (which must
+    exist unless ``create``; ``scan`` runs the background scan while it is open)."""
+    keep: KeepAPI
+    if target.remote():
+        keep = connect(target)
+    else:
+        assert target.data is not None
+        if not create:
+            require_store(target.data)
+        keep = Keep(target.data, key=target.secret(), scan=scan)
+    with keep:
+        yield keep
+
+
+def require_store(data: Path) -> None:
+    if not store_exists(data):
+        raise Error(
+            f"no store at {data}: deploy a definition to create one (statekeep deploy --data {data} "
+            "DEFINITION.json), or check --data / " + ENV_DATA
+        )
