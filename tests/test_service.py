@@ -411,9 +411,9 @@ def test_the_api_describes_itself_and_serves_its_docs_offline(server: Served) ->
 
 
 def _routes(server: Served) -> list[Any]:
-    from statekeep.service.app import Service
+    from statekeep.service import create_app
 
-    return Service(server.keep).routes()
+    return list(create_app(server.keep).routes)
 
 
 def test_schemathesis_finds_no_server_error(server: Served, tmp_path: Path) -> None:
