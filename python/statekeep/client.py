@@ -9,12 +9,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 from urllib.parse import quote
 
-import httpx
-
 from statekeep import problems, wire
 from statekeep.errors import Error
+from statekeep.extras import missing
 from statekeep.keep import Event, split_event
 from statekeep.results import Actor, ApiKey, Decision, Deployment, HistoryEntry, Preview, StepResult, Version
+
+try:
+    import httpx
+except ModuleNotFoundError as e:
+    raise missing("statekeep.connect (the HTTP client)", "client", e) from None
 
 #: Actors per page when ``actors()`` is asked for all of them.
 PAGE = 1_000
@@ -205,7 +209,12 @@ class Client:
         raise Error("a backup is taken where the store is: run 'statekeep backup --data DIR DEST' on the server")
 
     def rotate_key(
-        self, new_key: bytes | str, *, batch: int = 1_000, progress: Callable[[int, int], None] | None = None
+        self,
+        new_key: bytes | str | None = None,
+        *,
+        batch: int = 1_000,
+        progress: Callable[[int, int], None] | None = None,
+        wait: float = 60.0,
     ) -> None:
         raise Error("the encryption key is rotated where the store is: run 'statekeep rotate-key --data DIR' there")
 

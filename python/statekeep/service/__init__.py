@@ -7,10 +7,16 @@ import os
 import sys
 from pathlib import Path
 
-from starlette.applications import Starlette
-
 from statekeep import crypto
+from statekeep.extras import missing
 from statekeep.keep import Keep
+
+try:
+    import uvicorn
+    from starlette.applications import Starlette
+except ModuleNotFoundError as e:
+    raise missing("the HTTP service", "server", e) from None
+
 from statekeep.service.app import create_app
 
 __all__ = ["create_app", "serve", "worker_app"]
@@ -30,8 +36,6 @@ def serve(
     """Serve the store in ``data`` until interrupted, in ``workers`` processes (each with its
     own group commits; LMDB serialises their writes). The first start of a store with no API
     keys creates an admin key and prints it once."""
-    import uvicorn
-
     keep = Keep(Path(data), key=key)
     try:
         if not keep.api_keys():
