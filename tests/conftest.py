@@ -23,3 +23,12 @@ def key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("STATEKEEP_KEY", raising=False)
     monkeypatch.delenv("STATEKEEP_KEY_FILE", raising=False)
     return keys
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now (for a server a test starts as a process)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -112,7 +112,12 @@ class KeepAPI(Protocol):
     def backup(self, dest: str | os.PathLike[str]) -> None: ...
 
     def rotate_key(
-        self, new_key: bytes | str, *, batch: int = 1_000, progress: Callable[[int, int], None] | None = None
+        self,
+        new_key: bytes | str | None = None,
+        *,
+        batch: int = 1_000,
+        progress: Callable[[int, int], None] | None = None,
+        wait: float = 60.0,
     ) -> None: ...
 
     def close(self) -> None: ...

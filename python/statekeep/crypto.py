@@ -1,12 +1,16 @@
-"""Encryption at rest: every actor context and event payload is sealed with AES-256-GCM.
+"""Encryption at rest: every actor context, event payload and kept answer is sealed with
+AES-256-GCM under a *data key*; the data keys are kept in the store, each sealed under the
+operator's key (envelope encryption: :func:`wrap_data_key`). The operator's key never seals a
+value and is never stored.
 
 Sealed format (37 bytes of overhead)::
 
     version (1 byte, = 1) | key id (8 bytes) | nonce (12 bytes, random) | ciphertext || tag (16 bytes)
 
 The key id is ``key_id(key)`` (16 hex characters) stored as its 8 raw bytes, so a store can hold
-several keys and a value says which one opens it; values sealed under an old key still open
-while a rotation re-encrypts them under the current one.
+several data keys and a value says which one opens it; values sealed under an old data key
+still open while a rotation re-seals them under the current one. (In stores of format 2 the
+operator's key sealed values itself; such a key becomes a data key when the store is upgraded.)
 
 Associated data binds each value to where it is stored::
 
@@ -43,9 +47,12 @@ __all__ = [
     "default_key_path",
     "key_check",
     "key_id",
+    "new_data_key",
     "parse_key",
     "resolve_key",
+    "unwrap_data_key",
     "verify_key_check",
+    "wrap_data_key",
 ]
 
 KEY_BYTES = 32
@@ -230,6 +237,10 @@ class Sealer:
     def key_ids(self) -> frozenset[str]:
         return frozenset(self._keys)
 
+    def key(self, kid: str) -> bytes:
+        """The key held under ``kid``."""
+        return self._keys[kid]
+
     def seal(self, plaintext: bytes, *, table: str, record: bytes) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)
         header = bytes([VERSION]) + bytes.fromhex(self._current) + nonce
@@ -302,3 +313,23 @@ def verify_key_check(sealer: Sealer, sealed: bytes) -> None:
             raise EncryptionError("the key-check record holds an unexpected value")
     except EncryptionError as e:
         raise EncryptionError(f"the key does not open this store: {e}") from None
+
+
+def new_data_key() -> tuple[str, bytes]:
+    """A fresh random data key and its id."""
+    key = os.urandom(KEY_BYTES)
+    return key_id(key), key
+
+
+def wrap_data_key(operator_key: bytes, data_key_id: str, data_key: bytes) -> bytes:
+    """``data_key`` sealed under ``operator_key``, bound to its id."""
+    kid = key_id(operator_key)
+    return Sealer({kid: operator_key}, kid).seal(data_key, table="keyring", record=data_key_id.encode())
+
+
+def unwrap_data_key(operator_key: bytes, data_key_id: str, wrapped: bytes) -> bytes:
+    kid = key_id(operator_key)
+    key = Sealer({kid: operator_key}, kid).open(wrapped, table="keyring", record=data_key_id.encode())
+    if key_id(key) != data_key_id:
+        raise EncryptionError(f"the data key filed under id {data_key_id} has another id: the keyring is damaged")
+    return key

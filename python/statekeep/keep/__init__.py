@@ -10,8 +10,8 @@ commits only its version; an actor is caught up on first touch by the core, comm
 and a background worker (``statekeep.workers.scan``) writes the rest in bounded transactions.
 
 The parts, one concern each: ``versions`` (deploy, preview), ``actors`` (spawn, send,
-release), ``reads`` (get, history, decisions, actors), ``security`` (keys); ``base`` holds what
-they share.
+release), ``reads`` (get, history, decisions, actors), ``keyring`` (encryption keys and their
+rotation), ``apikeys``; ``base`` holds what they share.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from typing import Any
 from statekeep import store as stores
 from statekeep.errors import Error
 from statekeep.keep.actors import Actors, Event, split_event
+from statekeep.keep.apikeys import ApiKeys
+from statekeep.keep.keyring import HEARTBEAT, Keys
 from statekeep.keep.reads import Reads
-from statekeep.keep.security import Security
 from statekeep.keep.versions import Versions
 from statekeep.workers import scan
 from statekeep.workers.base import Worker
@@ -77,14 +78,14 @@ def remove_store(path: str | os.PathLike[str]) -> None:
     stores.remove(path)
 
 
-class Keep(Versions, Actors, Reads, Security):
+class Keep(Versions, Actors, Reads, Keys, ApiKeys):
     """A store of actors. Use it as a context manager, or ``close()`` it."""
 
     def __init__(self, path: str | os.PathLike[str], *, key: bytes | str | None = None, scan: bool = True) -> None:
         self.path = Path(path)
         super().__init__(stores.open_store(self.path))
         try:
-            self._sealer = self._open_keys(key, self.path)
+            self._open_keys(key, self.path)
         except BaseException:
             self._store.close()
             raise
@@ -92,6 +93,10 @@ class Keep(Versions, Actors, Reads, Security):
         self._wakers.append(self._scanner.wake)
         if scan:
             self._scanner.start()
+        # Every process says it is alive and follows the keyring, idle or not: a key rotation
+        # waits for the live ones before it drops a key.
+        self._sessions = Worker("sessions", self.heartbeat, idle=HEARTBEAT)
+        self._sessions.start()
 
     def __enter__(self) -> Keep:
         return self
@@ -100,8 +105,12 @@ class Keep(Versions, Actors, Reads, Security):
         self.close()
 
     def close(self) -> None:
+        self._sessions.close()
         self._scanner.close()
-        self._store.close()
+        try:
+            self._end_session()
+        finally:
+            self._store.close()
 
     def scan_step(self, batch: int = scan.BATCH) -> bool:
         """Materialise one bounded batch of the oldest unfinished deployment scan; returns
@@ -120,6 +129,7 @@ class Keep(Versions, Actors, Reads, Security):
         results: list[Any] = []
         with self._store.write() as outer:
             self._refresh(outer)
+            self._follow_keys(outer)
             self._group.txn = outer
             try:
                 for name, args, kwargs in calls:

@@ -50,7 +50,7 @@ class Actors(KeepBase):
             idempotency_key, {"op": "spawn", "version": definition_id, "contexts": contexts, "ids": ids}
         )
         with self._writing() as txn:
-            replay = _replay(txn, idempotency_key, request)
+            replay = self._replay(txn, idempotency_key, request)
             if replay is not None:
                 return [Actor(**a) for a in replay]
             self._version_seq(definition_id)
@@ -69,7 +69,7 @@ class Actors(KeepBase):
                 self._put_actor(writes, actor_id, spawned.actor, None, spawned.records)
                 out.append(view(actor_id, spawned.actor, ctx))
             txn.apply(writes)
-            _remember(txn, idempotency_key, request, [a.__dict__ for a in out])
+            self._remember(txn, idempotency_key, request, [a.__dict__ for a in out])
         return out
 
     def send(
@@ -95,7 +95,7 @@ class Actors(KeepBase):
             idempotency_key, {"op": "send", "items": [[a, e, dict(g or {}), x] for a, e, g, x in items]}
         )
         with self._writing() as txn:
-            replay = _replay(txn, idempotency_key, request)
+            replay = self._replay(txn, idempotency_key, request)
             if replay is not None:
                 return [StepResult(**r) for r in replay]
             events = [split_event(event) for _, event, _, _ in items]
@@ -159,8 +159,28 @@ class Actors(KeepBase):
             for (actor_id, _), before, after in zip(position.items(), loaded, finals, strict=True):
                 self._put_actor(writes, actor_id, after, before.version, ())
             txn.apply(writes)
-            _remember(txn, idempotency_key, request, [r.__dict__ for r in results])
+            self._remember(txn, idempotency_key, request, [r.__dict__ for r in results])
         return results
+
+    def _replay(self, txn: UnitOfWork, key: str | None, request: str) -> Any:
+        """The first answer to a request retried under the same idempotency key."""
+        if key is None:
+            return None
+        check_name(key, "an idempotency key")
+        stored = txn.idempotent(key)
+        if stored is None:
+            return None
+        digest, sealed = stored
+        if digest != request:
+            raise Conflict(f"idempotency key '{key}' was used for a different request; use a new key")
+        return self._open_sealed("idempotency", key.encode(), sealed)
+
+    def _remember(self, txn: UnitOfWork, key: str | None, request: str, answer: Any) -> None:
+        """The answer kept for an idempotency key, sealed: it holds contexts."""
+        if key is not None:
+            txn.remember(
+                key, request, self._sealer.seal(jsonio.dumps(answer), table="idempotency", record=key.encode())
+            )
 
     def release(self, actor_id: str) -> Decision:
         """Clear a stranded actor's mark; it continues on its version. Returns the record."""
@@ -188,24 +208,6 @@ def _request_digest(idempotency_key: str | None, request: Any) -> str:
     """What an idempotency key is bound to; only computed when there is a key (a batch of
     thousands is not serialised for nothing)."""
     return "" if idempotency_key is None else hashlib.sha256(jsonio.canonical(request)).hexdigest()
-
-
-def _replay(txn: UnitOfWork, key: str | None, request: str) -> Any:
-    """The first answer to a request retried under the same idempotency key."""
-    if key is None:
-        return None
-    check_name(key, "an idempotency key")
-    stored = txn.idempotent(key)
-    if stored is None:
-        return None
-    if stored["request"] != request:
-        raise Conflict(f"idempotency key '{key}' was used for a different request; use a new key")
-    return stored["result"]
-
-
-def _remember(txn: UnitOfWork, key: str | None, request: str, result: Any) -> None:
-    if key is not None:
-        txn.remember(key, {"request": request, "result": result})
 
 
 def _describe(reason: Mapping[str, Any]) -> str:

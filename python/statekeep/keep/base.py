@@ -34,9 +34,11 @@ class KeepBase:
 
     @contextmanager
     def _reading(self) -> Iterator[Reader]:
-        """A consistent view, with every version committed up to it known to the registry."""
+        """A consistent view, with every version committed up to it known to the registry,
+        and the keys of its keyring loaded."""
         with self._store.read() as txn:
             self._refresh(txn)
+            self._follow_keys(txn)
             yield txn
 
     @contextmanager
@@ -47,10 +49,15 @@ class KeepBase:
         if outer is None:
             with self._store.write() as txn:
                 self._refresh(txn)
+                self._follow_keys(txn)
                 yield txn
         else:
             with self._store.nested(outer) as txn:
                 yield txn
+
+    def _follow_keys(self, txn: Reader) -> None:
+        """Load the keyring again if another process changed it (``keep.keyring``)."""
+        raise NotImplementedError
 
     def _wake_workers(self) -> None:
         for wake in self._wakers:

@@ -11,7 +11,7 @@ The contract every back end must meet is tested once, over all of them, in
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,14 +43,46 @@ class ScanState:
 
 @dataclass(frozen=True)
 class Keyring:
-    """What a store keeps of its encryption keys: never a key in the clear."""
+    """What a store keeps of its keys: data keys, each sealed under one or more operator keys
+    (envelope encryption); never a key in the clear. Values are sealed under data keys; the
+    operator's key only opens the data keys, so rotating a data key needs nothing but the store,
+    and rotating the operator's key re-seals only the data keys."""
 
-    #: The ids of the keys values may be sealed under, current last.
+    #: Bumped by every change: a process that sees a newer one reloads the keyring before it
+    #: seals or opens anything.
+    generation: int
+    #: The data key that seals new values.
+    current: str
+    #: Data key id -> {operator key id -> the data key sealed under that operator key}.
+    data_keys: dict[str, dict[str, bytes]]
+    #: Operator key id -> a known value sealed under it, so a wrong key is refused at open.
+    checks: dict[str, bytes]
+    #: While a rotation is under way: the data key it moves every value to, and the operator
+    #: key it moves to (None when only the data key changes).
+    rotating: tuple[str, str | None] | None = None
+
+
+@dataclass(frozen=True)
+class LegacyKeyring:
+    """The keys of a store of format 2, where the operator's key sealed values itself; the
+    keep upgrades it to a :class:`Keyring` when it opens the store."""
+
     key_ids: list[str]
-    #: A known value sealed under the current key, so a wrong key is refused at open.
     key_check: bytes
-    #: Older keys sealed under the current one while a rotation is under way, by key id.
+    #: Older operator keys sealed under the current one (an interrupted rotation), by key id.
     wrapped: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Session:
+    """A process that has the store open, as it last said so."""
+
+    pid: int
+    host: str
+    started_at: float
+    seen_at: float
+    #: The keyring generation it has loaded.
+    generation: int
 
 
 @dataclass
@@ -91,7 +123,12 @@ class Reader(Protocol):
     def store_id(self) -> str | None:
         """The store's id; None for a store not created yet."""
 
-    def keyring(self) -> Keyring: ...
+    def keyring(self) -> Keyring | LegacyKeyring: ...
+
+    def keyring_generation(self) -> int:
+        """The keyring's generation, read cheaply (0 for a store of format 2)."""
+
+    def sessions(self) -> dict[str, Session]: ...
 
     # ----- versions, in commit order
     def commits(self) -> int:
@@ -138,20 +175,25 @@ class Reader(Protocol):
         """``(actor id, record)`` of every record written for ``deployment``, by actor id."""
 
     # ----- what the keep keeps beside actors
-    def idempotent(self, key: str) -> dict[str, Any] | None: ...
+    def idempotent(self, key: str) -> tuple[str, bytes] | None:
+        """An idempotency key's request digest and its first answer, sealed."""
 
     def api_key(self, key_id: str) -> dict[str, Any] | None: ...
 
     def api_keys(self) -> list[tuple[str, dict[str, Any]]]: ...
 
     def sealed_count(self) -> int:
-        """How many sealed values the store holds (contexts and event payloads)."""
+        """How many sealed values the store holds (contexts, event payloads, answers kept
+        for idempotency keys)."""
 
     def sealed_contexts(self, after: str | None, limit: int) -> list[tuple[str, bytes]]:
         """Up to ``limit`` ``(actor id, sealed context)`` in id order, after ``after``."""
 
     def sealed_events(self, after: tuple[str, int] | None, limit: int) -> list[tuple[tuple[str, int], EventRecord]]:
         """Up to ``limit`` ``((actor id, index), event)`` in key order, after ``after``."""
+
+    def sealed_answers(self, after: str | None, limit: int) -> list[tuple[str, str, bytes]]:
+        """Up to ``limit`` ``(idempotency key, request digest, sealed answer)`` in key order."""
 
 
 class UnitOfWork(Reader, Protocol):
@@ -163,6 +205,14 @@ class UnitOfWork(Reader, Protocol):
 
     def set_keyring(self, keyring: Keyring) -> None: ...
 
+    def upgrade(self, keyring: Keyring, seal_answer: Callable[[str, bytes], bytes]) -> None:
+        """Make a store of an older format one of the current format, with ``keyring``;
+        ``seal_answer(key, answer)`` seals what was kept in the clear for an idempotency key."""
+
+    def put_session(self, session_id: str, session: Session) -> None: ...
+
+    def delete_session(self, session_id: str) -> None: ...
+
     def add_version(self, seq: int, record: dict[str, Any], scan: ScanState | None) -> None:
         """Commit version ``seq`` (the next one), with its deployment's scan."""
 
@@ -170,8 +220,8 @@ class UnitOfWork(Reader, Protocol):
 
     def apply(self, writes: WriteSet) -> None: ...
 
-    def remember(self, key: str, record: dict[str, Any]) -> None:
-        """An idempotency key's request and first answer."""
+    def remember(self, key: str, request: str, sealed_answer: bytes) -> None:
+        """An idempotency key's request digest and its first answer, sealed."""
 
     def put_api_key(self, key_id: str, record: dict[str, Any]) -> None: ...
 
@@ -181,6 +231,8 @@ class UnitOfWork(Reader, Protocol):
     def reseal_context(self, actor_id: str, sealed: bytes) -> None: ...
 
     def reseal_event(self, actor_id: str, index: int, record: EventRecord) -> None: ...
+
+    def reseal_answer(self, key: str, request: str, sealed_answer: bytes) -> None: ...
 
 
 class Store(Protocol):

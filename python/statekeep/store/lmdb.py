@@ -6,8 +6,12 @@ only once it is on disk. Named databases (keys are bytes; ``u32``/``u64`` are bi
 that keys sort numerically):
 
 ``meta``
-    ``format`` (b"2"), ``store_id`` (a UUID), ``key_ids`` (JSON: the key ids, current last),
-    ``key_check`` (a sealed known value that proves the key), ``commits`` (``u32``: versions).
+    ``format`` (b"3"), ``store_id`` (a UUID), ``commits`` (``u32``: versions), ``keyring``
+    (JSON: generation, current data key, each data key sealed under each operator key (hex),
+    each operator key's check value (hex), the rotation under way), ``keyring_generation``
+    (``u64``, read by every transaction). Format 2 had ``key_ids``, ``key_check`` and
+    ``wrapped_keys`` instead, values sealed under the operator's key itself; it is upgraded
+    when the keep opens it.
 ``versions``       ``u32`` commit seq -> JSON: id, definition, parent, path, match, landing,
                    state map, guard default, body digest, commit time.
 ``version_ids``    version id -> ``u32`` seq.
@@ -25,7 +29,9 @@ that keys sort numerically):
 ``counts``         ``u32`` version seq -> ``u64`` actors on it;
                    ``u32`` deployment seq, kind -> ``u64`` decisions of that kind.
 ``scans``          ``u32`` deployment seq -> JSON: total, scanned, cursor, done.
-``idempotency``    key -> JSON: request digest and the first result.
+``idempotency``    key -> the request's digest (64 hex characters), then the first answer
+                   sealed (format 2: JSON of both, the answer in the clear).
+``sessions``       session id -> JSON: pid, host, start, last seen, keyring generation loaded.
 ``api_keys``       key id -> JSON: scope, name, creation time, SHA-256 of the secret.
 
 Which deployments an event makes due is not an index here: the registry in the core holds
@@ -37,7 +43,7 @@ from __future__ import annotations
 import json
 import shutil
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -46,10 +52,20 @@ import lmdb
 import orjson
 
 from statekeep.errors import Error, StoreDamaged, StoreError
-from statekeep.store.base import DECISION_KINDS, EventRecord, Keyring, ScanState, UnitOfWork, WriteSet
+from statekeep.store.base import (
+    DECISION_KINDS,
+    EventRecord,
+    Keyring,
+    LegacyKeyring,
+    ScanState,
+    Session,
+    UnitOfWork,
+    WriteSet,
+)
 
 MAP_SIZE = 1 << 40
 DATABASES = (
+    "sessions",
     "meta",
     "versions",
     "version_ids",
@@ -64,7 +80,9 @@ DATABASES = (
     "idempotency",
     "api_keys",
 )
-FORMAT = b"2"
+FORMAT = b"3"
+#: The older formats this statekeep opens (and upgrades).
+READABLE_FORMATS = (b"2", FORMAT)
 #: The file LMDB keeps the data in: its presence is what makes a directory a store.
 DATA_FILE = "data.mdb"
 #: The file of LMDB's reader table, made beside it by the first open.
@@ -182,13 +200,30 @@ class LmdbReader:
         raw = self._get("meta", b"store_id")
         return None if raw is None else raw.decode()
 
-    def keyring(self) -> Keyring:
-        wrapped = orjson.loads(self._get("meta", b"wrapped_keys") or b"{}")
+    def keyring(self) -> Keyring | LegacyKeyring:
+        raw = self._get("meta", b"keyring")
+        if raw is None:
+            wrapped = orjson.loads(self._get("meta", b"wrapped_keys") or b"{}")
+            return LegacyKeyring(
+                key_ids=orjson.loads(self._must("meta", b"key_ids")),
+                key_check=self._must("meta", b"key_check"),
+                wrapped={kid: bytes.fromhex(w) for kid, w in wrapped.items()},
+            )
+        d = orjson.loads(raw)
         return Keyring(
-            key_ids=orjson.loads(self._must("meta", b"key_ids")),
-            key_check=self._must("meta", b"key_check"),
-            wrapped={kid: bytes.fromhex(w) for kid, w in wrapped.items()},
+            generation=d["generation"],
+            current=d["current"],
+            data_keys={dk: {ok: bytes.fromhex(w) for ok, w in wraps.items()} for dk, wraps in d["data_keys"].items()},
+            checks={ok: bytes.fromhex(c) for ok, c in d["checks"].items()},
+            rotating=None if d["rotating"] is None else (d["rotating"][0], d["rotating"][1]),
         )
+
+    def keyring_generation(self) -> int:
+        raw = self._get("meta", b"keyring_generation")
+        return 0 if raw is None else _read_u64(raw)
+
+    def sessions(self) -> dict[str, Session]:
+        return {key.decode(): Session(**orjson.loads(raw)) for key, raw in self._items("sessions")}
 
     # ----- versions ---------------------------------------------------------------------------
 
@@ -267,9 +302,9 @@ class LmdbReader:
 
     # ----- beside actors -------------------------------------------------------------------------
 
-    def idempotent(self, key: str) -> dict[str, Any] | None:
+    def idempotent(self, key: str) -> tuple[str, bytes] | None:
         raw = self._get("idempotency", key.encode())
-        return None if raw is None else cast(dict[str, Any], orjson.loads(raw))
+        return None if raw is None else (raw[:64].decode(), raw[64:])
 
     def api_key(self, key_id: str) -> dict[str, Any] | None:
         raw = self._get("api_keys", key_id.encode())
@@ -279,7 +314,16 @@ class LmdbReader:
         return [(key.decode(), orjson.loads(raw)) for key, raw in self._items("api_keys")]
 
     def sealed_count(self) -> int:
-        return sum(int(self._txn.stat(self._dbs[db])["entries"]) for db in ("contexts", "events"))
+        return sum(int(self._txn.stat(self._dbs[db])["entries"]) for db in ("contexts", "events", "idempotency"))
+
+    def sealed_answers(self, after: str | None, limit: int) -> list[tuple[str, str, bytes]]:
+        start = None if after is None else after.encode() + _SEP
+        out: list[tuple[str, str, bytes]] = []
+        for key, raw in self._items("idempotency", start=start):
+            if len(out) >= limit:
+                break
+            out.append((key.decode(), raw[:64].decode(), raw[64:]))
+        return out
 
     def sealed_contexts(self, after: str | None, limit: int) -> list[tuple[str, bytes]]:
         start = None if after is None else _key(after) + _SEP
@@ -313,9 +357,30 @@ class LmdbUnitOfWork(LmdbReader):
         self.set_keyring(keyring)
 
     def set_keyring(self, keyring: Keyring) -> None:
-        self._put("meta", b"key_ids", _dumps(keyring.key_ids))
-        self._put("meta", b"key_check", keyring.key_check)
-        self._put("meta", b"wrapped_keys", _dumps({kid: w.hex() for kid, w in keyring.wrapped.items()}))
+        record = {
+            "generation": keyring.generation,
+            "current": keyring.current,
+            "data_keys": {dk: {ok: w.hex() for ok, w in wraps.items()} for dk, wraps in keyring.data_keys.items()},
+            "checks": {ok: c.hex() for ok, c in keyring.checks.items()},
+            "rotating": keyring.rotating,
+        }
+        self._put("meta", b"keyring", _dumps(record))
+        self._put("meta", b"keyring_generation", _u64(keyring.generation))
+
+    def upgrade(self, keyring: Keyring, seal_answer: Callable[[str, bytes], bytes]) -> None:
+        answers = [(key, orjson.loads(raw)) for key, raw in self._items("idempotency")]
+        for key, record in answers:
+            self.remember(key.decode(), record["request"], seal_answer(key.decode(), _dumps(record["result"])))
+        for legacy in (b"key_ids", b"key_check", b"wrapped_keys"):
+            self._txn.delete(legacy, db=self._dbs["meta"])
+        self.set_keyring(keyring)
+        self._put("meta", b"format", FORMAT)
+
+    def put_session(self, session_id: str, session: Session) -> None:
+        self._put("sessions", session_id.encode(), _dumps(session.__dict__))
+
+    def delete_session(self, session_id: str) -> None:
+        self._txn.delete(session_id.encode(), db=self._dbs["sessions"])
 
     def add_version(self, seq: int, record: dict[str, Any], scan: ScanState | None) -> None:
         # Definitions can nest deeper than orjson writes; the standard library has no limit.
@@ -375,8 +440,10 @@ class LmdbUnitOfWork(LmdbReader):
         if items:
             self._txn.cursor(db=self._dbs[db]).putmulti(items)
 
-    def remember(self, key: str, record: dict[str, Any]) -> None:
-        self._put("idempotency", key.encode(), _dumps(record))
+    def remember(self, key: str, request: str, sealed_answer: bytes) -> None:
+        if len(request) != 64:
+            raise ValueError("an idempotency record keeps a SHA-256 digest in hex")
+        self._put("idempotency", key.encode(), request.encode() + sealed_answer)
 
     def put_api_key(self, key_id: str, record: dict[str, Any]) -> None:
         self._put("api_keys", key_id.encode(), _dumps(record))
@@ -389,6 +456,9 @@ class LmdbUnitOfWork(LmdbReader):
 
     def reseal_event(self, actor_id: str, index: int, record: EventRecord) -> None:
         self._put("events", _child(actor_id, index), _pack_event(record))
+
+    def reseal_answer(self, key: str, request: str, sealed_answer: bytes) -> None:
+        self.remember(key, request, sealed_answer)
 
 
 class LmdbStore:
@@ -412,11 +482,11 @@ class LmdbStore:
         self._dbs = {name: self._env.open_db(name.encode()) for name in DATABASES}
         with self._env.begin() as txn:
             stored = txn.get(b"format", db=self._dbs["meta"])
-        if stored is not None and bytes(stored) != FORMAT:
+        if stored is not None and bytes(stored) not in READABLE_FORMATS:
             self._env.close()
             raise Error(
-                f"{path} holds a store of format {bytes(stored)!r}; this statekeep reads format "
-                f"{FORMAT!r} only: open it with the statekeep that wrote it"
+                f"{path} holds a store of format {bytes(stored)!r}; this statekeep reads formats "
+                f"{', '.join(repr(f) for f in READABLE_FORMATS)} only: open it with the statekeep that wrote it"
             )
 
     # LMDB's failures (a full disk, a permission, a lock) leave as StoreError: the caller's

@@ -21,9 +21,11 @@ class Worker:
     #: The first and the longest wait after a failed step.
     backoff = (0.1, 30.0)
 
-    def __init__(self, name: str, step: Callable[[], bool]) -> None:
+    def __init__(self, name: str, step: Callable[[], bool], *, idle: float | None = None) -> None:
         self.name = name
         self._step = step
+        if idle is not None:
+            self.idle = idle
         self._closing = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
