@@ -98,16 +98,6 @@ impl NodeSet {
     fn contains(&self, n: NodeIx) -> bool {
         self.member[n as usize]
     }
-    fn retain(&mut self, mut keep: impl FnMut(NodeIx) -> bool) {
-        let member = &mut self.member;
-        self.items.retain(|&n| {
-            let kept = keep(n);
-            if !kept {
-                member[n as usize] = false;
-            }
-            kept
-        });
-    }
     fn clear(&mut self) {
         for &n in &self.items {
             self.member[n as usize] = false;
@@ -511,10 +501,24 @@ impl<'m> Run<'m> {
     fn enter_states(&mut self, filtered: &[TransIx], domains: &[Option<NodeIx>], is_initial: bool) -> (usize, bool) {
         self.to_enter.clear();
         self.default_entry.clear();
+        let mut source_left = false;
         for (&t, &domain) in filtered.iter().zip(domains) {
+            source_left |= self.source_left_by_another(t, domain);
             self.compute_entry_set(self.m.transition(t), domain);
         }
-        self.close_entry_set();
+        if source_left && !self.entry_keeps_configuration_legal() {
+            // XState takes these entry sets as they are and ends with states active without their
+            // parents, or two active children of a compound state. The internal transitions whose
+            // source another transition has just exited enter nothing instead (their actions
+            // still run): what the other transitions enter is a legal configuration.
+            self.to_enter.clear();
+            self.default_entry.clear();
+            for (&t, &domain) in filtered.iter().zip(domains) {
+                if !self.source_left_by_another(t, domain) {
+                    self.compute_entry_set(self.m.transition(t), domain);
+                }
+            }
+        }
         if is_initial {
             self.default_entry.insert(ROOT);
         }
@@ -570,50 +574,30 @@ impl<'m> Run<'m> {
         (entered_new, all_reentered)
     }
 
-    /// Enter every parent that an entered state would otherwise be missing. XState's entry set
-    /// can leave parents out when two transitions of a microstep do not conflict by their exit
-    /// sets but one exits a state the other's entry assumes stays active (a self-target through
-    /// history, whose exit set is empty, beside a transition that exits the history's parent).
-    /// Where entering the missing parents would make them a second active child of a compound
-    /// state, the other transition has taken that compound state elsewhere: the states below
-    /// them are not entered at all (XState enters them without their parents). In every other
-    /// case the set is already closed and this changes nothing.
-    fn close_entry_set(&mut self) {
-        let mut i = 0;
-        while i < self.to_enter.items.len() {
-            let s = self.to_enter.items[i];
-            let mut missing = Vec::new();
-            let mut cursor = self.m.node(s).parent;
-            let mut present = None;
-            while let Some(p) = cursor {
-                if self.active[p as usize] || self.to_enter.contains(p) {
-                    present = Some(p);
-                    break;
-                }
-                missing.push(p);
-                cursor = self.m.node(p).parent;
-            }
-            if let (Some(&top), Some(anchor)) = (missing.last(), present) {
-                if self.m.node(anchor).kind == NodeKind::Compound && self.another_child_present(anchor, top) {
-                    let m = self.m;
-                    let outside = |x: NodeIx| x != top && !m.is_descendant(x, top);
-                    self.to_enter.retain(outside);
-                    self.default_entry.retain(outside);
-                    // Earlier states may have been dropped too: look at the set again.
-                    i = 0;
-                    continue;
-                }
-            }
-            if !missing.is_empty() {
-                self.add_ancestors(&missing, None);
-            }
-            i += 1;
-        }
+    /// Whether `t` is an internal transition (its domain is its source, which it does not exit)
+    /// whose source is no longer active: another transition of the microstep exited it. Its
+    /// exit set is empty (the source is atomic: a self-target, possibly through a history state
+    /// that restores it), so no conflict removed it.
+    fn source_left_by_another(&self, t: TransIx, domain: Option<NodeIx>) -> bool {
+        let t = self.m.transition(t);
+        domain == Some(t.source) && !t.reenter && !self.active[t.source as usize]
     }
 
-    /// Whether compound state `n` has a child other than `except` active or being entered.
-    fn another_child_present(&self, n: NodeIx, except: NodeIx) -> bool {
-        self.m.node(n).children.iter().any(|&c| c != except && (self.active[c as usize] || self.to_enter.contains(c)))
+    /// Whether the states still active after the exits, with the entry set, form a legal
+    /// configuration: every state's parent is in it, a compound state has one child in it and
+    /// a parallel state all of its regions.
+    fn entry_keeps_configuration_legal(&self) -> bool {
+        let present = |n: NodeIx| self.active[n as usize] || self.to_enter.contains(n);
+        self.snapshot.config.iter().chain(&self.to_enter.items).all(|&n| {
+            let node = self.m.node(n);
+            let children = node.children.iter().filter(|&&c| present(c)).count();
+            node.parent.is_none_or(present)
+                && match node.kind {
+                    NodeKind::Compound => children == 1,
+                    NodeKind::Parallel => children == node.children.len(),
+                    _ => true,
+                }
+        })
     }
 
     /// XState's `isInFinalState` over the current configuration.

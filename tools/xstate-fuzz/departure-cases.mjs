@@ -47,22 +47,22 @@ export const DEPARTURE_CASES = [
     steps: [{ event: 'A', guards: {} }],
   },
   {
-    id: 'dep-entry-set-closed-under-parents',
+    id: 'dep-self-target-beside-exit-leaves-parent-out',
     why:
-      "After RESET, h has recorded a. GO selects a -> h (a self-target through history: an empty exit set) and s1 -> #m (exits everything, re-enters the root's initial states). They do not conflict by exit sets; XState's entry set holds a from the history, so the root's initial entry skips s0 and a ends active without its parent. statekeep closes the entry set under parents: s0 is entered with a.",
+      "After RESET, h has recorded a. GO selects a -> h (a self-target through history: an empty exit set, so it conflicts with nothing) and s1 -> #m, which exits everything and enters the root's initial states. XState's entry set holds a from the history, so the root's initial entry skips s0 and a ends active without its parent. When an internal transition's source is exited by another transition and the entry sets together would leave an illegal configuration, statekeep does not enter what the internal transition enters (its actions still run): s1's transition enters s0 and a.",
     machine: {
       id: 'm', type: 'parallel',
       states: {
-        s0: { type: 'parallel', entry: 'in:s0', exit: 'out:s0', states: { a: { entry: 'in:a', exit: 'out:a', on: { GO: '#m.s0.h' } }, h: { type: 'history' } } },
-        s1: { entry: 'in:s1', exit: 'out:s1', on: { GO: '#m', RESET: '#m' } },
+        s0: { type: 'parallel', entry: 'in:s0', exit: 'out:s0', states: { a: { entry: 'in:a', exit: 'out:a', on: { GO: { target: '#m.s0.h', actions: 't1' } } }, h: { type: 'history' } } },
+        s1: { entry: 'in:s1', exit: 'out:s1', on: { GO: { target: '#m', actions: 't2' }, RESET: '#m' } },
       },
     },
     steps: [{ event: 'RESET', guards: {} }, { event: 'D', guards: {} }, { event: 'GO', guards: {} }],
   },
   {
-    id: 'dep-entry-set-state-left-behind',
+    id: 'dep-self-target-beside-exit-leaves-state-behind',
     why:
-      "D selects c.b.c.b -> its parent's history a (nothing recorded, so the default is b itself: an empty exit set) and g -> d, which exits all of c. XState re-enters c.b.c.b from the history while d becomes m's child: c.b.c.b ends active without its parents. Entering those parents would give m two active children, so statekeep does not enter c.b.c.b: g's transition has taken m elsewhere (t1's actions still run, as in XState).",
+      "D selects c.b.c.b -> its parent's history a (nothing recorded: the default is b itself, an empty exit set) and g -> d, which exits all of c. XState re-enters c.b.c.b from the history while d becomes m's child: c.b.c.b ends active without its parents. statekeep does not take the entry of the internal transition whose source g's transition exited (t1 still runs): m is in d.",
     machine: {
       id: 'm', initial: 'c',
       states: {
@@ -77,6 +77,19 @@ export const DEPARTURE_CASES = [
       },
     },
     steps: [{ event: 'D', guards: {} }],
+  },
+  {
+    id: 'dep-self-target-beside-exit-enters-two-children',
+    why:
+      "A selects b -> a's history e (nothing recorded: the default is b itself, an empty exit set) and region e's a.h target, which exits all of m's regions. XState enters b again from the history and h from the other transition: a has two active children. statekeep does not take the entry of the internal transition whose source the other one exited (its actions still run): a is in h.",
+    machine: {
+      id: 'm', type: 'parallel',
+      states: {
+        a: { initial: 'b', states: { b: { entry: 'in:b', exit: 'out:b', on: { A: [{ target: '#m.a.e', actions: 't1' }] } }, e: { type: 'history' }, h: { entry: 'in:h' } } },
+        e: { exit: 'out:e', on: { A: [{ target: '#m.a.h', actions: 't2' }] } },
+      },
+    },
+    steps: [{ event: 'A', guards: {} }],
   },
   {
     id: 'dep-history-default-names-a-history-state',
