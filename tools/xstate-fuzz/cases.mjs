@@ -80,7 +80,10 @@ export function compare(xstate, statekeep) {
   if (xstate.stop?.kind === 'rejected') {
     return { outcome: 'diff', diff: { kind: 'accepted', at: 'initial', statekeep: statekeep.initial, xstate: xstate.stop.detail } };
   }
-  if (!xstate.initial) return { outcome: 'xstate-stops-at-start' };
+  if (!xstate.initial) {
+    if (statekeep.initial?.legal === false) return { outcome: 'diff', diff: { kind: 'statekeep-illegal', at: 'initial', statekeep: statekeep.initial.value, xstate: xstate.stop } };
+    return { outcome: 'xstate-stops-at-start' };
+  }
   const first = compareStep(xstate.initial, statekeep.initial, 'initial');
   if (first) return { outcome: 'diff', diff: first };
   for (let i = 0; i < xstate.steps.length; i++) {
@@ -88,6 +91,11 @@ export function compare(xstate, statekeep) {
     if (!sk) return { outcome: 'diff', diff: { kind: 'error', at: i, statekeep: 'no result', xstate: xstate.steps[i] } };
     const d = compareStep(xstate.steps[i], sk, i);
     if (d) return { outcome: 'diff', diff: d };
+  }
+  // Where XState stops being a reference, statekeep must still be in a legal configuration.
+  if (xstate.stop && xstate.stop.at !== 'initial') {
+    const sk = statekeep.steps[xstate.stop.at];
+    if (sk?.legal === false) return { outcome: 'diff', diff: { kind: 'statekeep-illegal', at: xstate.stop.at, statekeep: sk.value, xstate: xstate.stop } };
   }
   return { outcome: xstate.stop ? 'same-until-xstate-stops' : 'same' };
 }

@@ -96,20 +96,20 @@ function growTree(rng, p) {
   return model;
 }
 
-// Any node with a parent can be targeted; `from` picks nearby nodes more often.
+// A target among `order` (any node, the root too, now and then), nearby nodes more often:
+// siblings and their descendants, the source's own descendants, the source itself.
 function pickTarget(rng, model, order, source, p) {
   const parent = model.nodes[source].parent;
   const below = (a) => order.filter((n) => isDescendant(model, n, a));
   const choice = rng.weighted([35, 15, 10, 30, p.history > 0 ? 10 : 0]);
-  let node;
-  if (choice === 0 && parent !== null) node = rng.pick(below(parent));
-  else if (choice === 1 && below(source).length) node = rng.pick(below(source));
-  else if (choice === 2) node = source;
-  else if (choice === 4) {
-    const histories = order.filter((n) => model.nodes[n].kind === 'history');
-    node = histories.length ? rng.pick(histories) : rng.pick(order);
-  } else node = rng.chance(0.05) ? model.root : rng.pick(order);
-  return withForm(rng, model, node);
+  let pool = [];
+  if (choice === 0 && parent !== null) pool = below(parent);
+  else if (choice === 1) pool = below(source);
+  else if (choice === 2 && order.includes(source)) pool = [source];
+  else if (choice === 4) pool = order.filter((n) => model.nodes[n].kind === 'history');
+  else if (rng.chance(0.05)) pool = [model.root];
+  if (!pool.length) pool = order;
+  return pool.length ? withForm(rng, model, rng.pick(pool)) : null;
 }
 
 function withForm(rng, model, node) {
@@ -122,17 +122,25 @@ function withForm(rng, model, node) {
   return target;
 }
 
-// A target in a later part of the document: eventless and done transitions that move forward
-// settle; a few go anywhere, and the machines that then loop are counted and skipped.
+// A target in a later part of the document, below a compound state that also holds the source:
+// eventless and done transitions that move forward like that settle. Two kinds loop and are
+// left to the few targets drawn anywhere (the machines that then loop are counted and skipped):
+// a target across regions of a parallel state (the domain is the parallel state, so every
+// region, the source's too, is entered again and its transition fires again), and a final
+// state below the source (entering it queues a done event each time, and after a done event
+// eventless transitions are selected again).
 function pickForwardTarget(rng, model, order, source, p) {
-  if (rng.chance(0.03)) return pickTarget(rng, model, order, source, p);
+  if (rng.chance(0.01)) return pickTarget(rng, model, order, source, p);
   const at = order.indexOf(source);
-  // Re-entering a final state below the source queues a done event every time, which makes the
-  // eventless transition fire again: a loop. Leave those to the few targets drawn anywhere.
+  const commonCompound = (n) => {
+    for (const a of ancestors(model, source)) if (isDescendant(model, n, a)) return model.nodes[a].kind === 'state';
+    return false;
+  };
   const later = order
     .slice(at + 1)
     .filter((n) => model.nodes[n].kind !== 'history' || rng.chance(0.3))
-    .filter((n) => model.nodes[n].kind !== 'final' || !isDescendant(model, n, source));
+    .filter((n) => !isDescendant(model, n, source) || (model.nodes[n].kind !== 'final' && rng.chance(0.2)))
+    .filter((n) => isDescendant(model, n, source) || commonCompound(n));
   if (!later.length) return null;
   return withForm(rng, model, rng.pick(later));
 }
@@ -146,7 +154,8 @@ function pickMultiTarget(rng, model, order, p) {
   const parallels = order.filter((n) => model.nodes[n].kind === 'parallel' && stateChildren(model, n).length >= 2);
   if (!parallels.length) return null;
   const par = rng.pick(parallels);
-  const regions = stateChildren(model, par);
+  const regions = stateChildren(model, par).filter((r) => regionTargets(model, order, r).length > 0);
+  if (regions.length < 2) return null;
   if (rng.chance(p.incompatibleMulti)) {
     const region = rng.pick(regions);
     const inRegion = regionTargets(model, order, region);
@@ -246,11 +255,16 @@ export function generateModel(rng) {
         const d = rng.chance(p.wildcard) ? rng.pick(WILDCARDS) : EXACT_EVENTS[Math.floor(EXACT_EVENTS.length * rng.next() ** 1.5)];
         if (descriptors.has(d)) continue;
         descriptors.add(d);
-        node.on.push([d, makeList(rng, model, targetable, n, p, ctx, false)]);
+        // `*` also takes done events: a `*` into a final state would take its own done event again.
+        const targets = d === '*' ? targetable.filter((t) => model.nodes[t].kind !== 'final') : targetable;
+        node.on.push([d, makeList(rng, model, targets, n, p, ctx, false)]);
       }
     }
-    if (rng.chance(p.always)) node.always = makeList(rng, model, targetable, n, p, ctx, true);
-    if (kids.length && rng.chance(p.onDone)) node.onDone = makeList(rng, model, targetable, n, p, ctx, true);
+    // The root's eventless transitions are tried from every state; with a target they loop
+    // whenever what they enter does not settle at once, so the root's have none.
+    const eventless = n === model.root ? { ...p, targetless: 1 } : p;
+    if (rng.chance(p.always)) node.always = makeList(rng, model, targetable, n, eventless, ctx, true);
+    if (kids.length && rng.chance(p.onDone)) node.onDone = makeList(rng, model, targetable, n, eventless, ctx, true);
   }
   return { model, profile: p };
 }

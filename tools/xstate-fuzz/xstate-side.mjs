@@ -2,8 +2,8 @@
 // the corpus records: value, status and the actions of the start and of every event.
 //
 // XState is only a reference while its configuration is one a machine can be in, and while it
-// settles. After every step the active node list (`snapshot._nodes`) is checked; the first
-// step where it is illegal, or where XState gives up on a loop, ends the case there, with the
+// settles. After every microstep the active node list (`snapshot._nodes`) is checked; the first
+// step where one is illegal, or where XState gives up on a loop, ends the case there, with the
 // reason.
 
 import { readFileSync } from 'node:fs';
@@ -55,9 +55,18 @@ export function runXState(config, guardNames, initialGuards, nextStep) {
     return { initial: null, steps: [], stop: { at: 'initial', kind: 'rejected', detail: String(err.message ?? err) } };
   }
   let actions = [];
+  // The first illegal configuration a microstep of the current macrostep left (a later
+  // microstep of the same macrostep can make it legal again, having acted on it).
+  let passedThrough = null;
   let actor;
   const inspect = (ev) => {
     if (ev.type === '@xstate.action' && ev.actorRef === actor && !ev.action.type.startsWith('xstate.')) actions.push(ev.action.type);
+    // (The start's microsteps run inside createActor, before `actor` is assigned; a machine
+    // here has no child actors, so every microstep is its own.)
+    else if (ev.type === '@xstate.microstep' && !passedThrough) {
+      const why = illegality(ev.snapshot._nodes, machine.root);
+      if (why) passedThrough = { why, nodes: nodeIds(ev.snapshot._nodes) };
+    }
   };
   actor = createActor(machine, { inspect });
   // Without an error observer an actor in status "error" rethrows asynchronously.
@@ -74,6 +83,10 @@ export function runXState(config, guardNames, initialGuards, nextStep) {
     if (why) {
       return { stop: { at, kind: 'illegal', detail: why, nodes: nodeIds(s._nodes), value: s.value, status: s.status, actions } };
     }
+    if (passedThrough) {
+      const detail = `${passedThrough.why}, after a microstep`;
+      return { stop: { at, kind: 'illegal', detail, nodes: passedThrough.nodes, value: s.value, status: s.status, actions } };
+    }
     return { record: { value: s.value, status: s.status, actions } };
   };
 
@@ -87,6 +100,7 @@ export function runXState(config, guardNames, initialGuards, nextStep) {
     const step = nextStep(i, snapshot._nodes, snapshot.status);
     if (!step) break;
     table = step.guards;
+    passedThrough = null;
     actor.send({ type: step.event });
     const seen = observe(i);
     actions = [];
