@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(VIRTUAL_ENV)/bin:$(PATH)
 
-.PHONY: develop lint format test test-rust test-python proofs bench clean
+.PHONY: develop lint format test test-rust test-python proofs bench clean fuzz-xstate
 
 $(VENV)/bin/maturin:
 	python3 -m venv $(VENV)
@@ -49,6 +49,16 @@ proofs:
 	bash proofs/coq/check.sh
 
 test: lint test-rust proofs test-python
+
+# The differential fuzzer against XState 5.33.3 (tools/xstate-fuzz; tests/regressions/README.md):
+# SEEDS=A-B runs those seeds, otherwise FUZZ_SECONDS of seeds from a base derived from the
+# commit. A difference fails the run and is shrunk into tests/regressions/xstate-regressions.jsonl.
+FUZZ_SECONDS ?= 120
+fuzz-xstate:
+	cargo build --release --quiet -p statekeep-xstate-diff
+	test -d tools/xstate-fuzz/node_modules/xstate || (cd tools/xstate-fuzz && npm ci --no-audit --no-fund)
+	cd tools/xstate-fuzz && node fuzz.mjs --verify-departures
+	cd tools/xstate-fuzz && node fuzz.mjs $(if $(SEEDS),--seeds $(SEEDS),--from-commit --seconds $(FUZZ_SECONDS))
 
 # Release builds and the side-by-side comparison with XState (see benches/README.md).
 bench: $(VENV)/bin/maturin
