@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(VIRTUAL_ENV)/bin:$(PATH)
 
-.PHONY: develop lint format test test-rust test-python proofs bench clean fuzz-xstate
+.PHONY: develop lint format test test-rust test-python proofs bench clean fuzz-xstate fuzz-core
 
 $(VENV)/bin/maturin:
 	python3 -m venv $(VENV)
@@ -59,6 +59,13 @@ fuzz-xstate:
 	test -d tools/xstate-fuzz/node_modules/xstate || (cd tools/xstate-fuzz && npm ci --no-audit --no-fund)
 	cd tools/xstate-fuzz && node fuzz.mjs --verify-departures
 	cd tools/xstate-fuzz && node fuzz.mjs $(if $(SEEDS),--seeds $(SEEDS),--from-commit --seconds $(FUZZ_SECONDS))
+
+# The core's cargo-fuzz targets (fuzz/README.md), built and run for FUZZ_CORE_SECONDS each
+# (FUZZ_SECONDS when given, else 30); any crash fails. Needs cargo-fuzz:
+# cargo install --locked cargo-fuzz@0.13.2
+FUZZ_CORE_SECONDS ?= $(if $(filter command line environment,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),30)
+fuzz-core:
+	FUZZ_SECONDS=$(FUZZ_CORE_SECONDS) bash fuzz/run.sh
 
 # Release builds and the side-by-side comparison with XState (see benches/README.md).
 bench: $(VENV)/bin/maturin
