@@ -659,7 +659,6 @@ def test_statekeep_serve_in_two_processes_shares_one_store(tmp_path: Path) -> No
     import socket
     import time
 
-    import statekeep
     from served import send_notes_from_threads
 
     with socket.socket() as s:
