@@ -5,19 +5,154 @@
 //! because XState's document order is that order.
 
 use crate::error::DefinitionError;
-use crate::fingerprint::fnv1a;
 use crate::model::*;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
+/// How deep states may nest: a child of the root is 1 deep, its children 2 deep, and so on.
+/// The stepper, the value renderer and the snapshot checks walk the tree recursively; at this
+/// depth they need well under 1 MiB of stack in a debug build (a Python thread has 8 MiB on
+/// Linux, a Rust thread 2 MiB), and the definition stays inside Python's own JSON recursion
+/// limit (about 1,000 levels) for the Python layer that reads and writes it.
+pub const MAX_STATE_DEPTH: usize = 256;
+
+/// How deep a definition's JSON may nest, in arrays and objects (the root object is level 1).
+/// States `MAX_STATE_DEPTH` deep take `2 * MAX_STATE_DEPTH + 1` levels; the rest is room for
+/// the values inside them. Parsing, serialising (for the digest) and dropping a value recurse
+/// once per level, about 1 KiB of stack per level in a release build (2.6 KiB in a debug
+/// build): 640 levels fit in well under 1 MiB.
+pub const MAX_JSON_DEPTH: usize = 2 * MAX_STATE_DEPTH + 128;
+
 /// Compile a definition from JSON text.
 pub fn compile_str(text: &str, guard_default: bool) -> Result<Machine, DefinitionError> {
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| DefinitionError::new("$", format!("the definition is not valid JSON: {e}")))?;
+    let value = parse(text)?;
     compile(&value, guard_default)
 }
 
-/// Compile a definition given as a parsed JSON value.
+/// Parse a definition's JSON text, refusing more than [`MAX_JSON_DEPTH`] levels of nesting
+/// with a clear error instead of running out of stack.
+pub fn parse(text: &str) -> Result<Value, DefinitionError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    let too_deep = std::cell::Cell::new(false);
+    let parsed = serde::de::DeserializeSeed::deserialize(Depth { left: MAX_JSON_DEPTH, too_deep: &too_deep }, &mut de)
+        .and_then(|value| de.end().map(|()| value));
+    parsed.map_err(|e| {
+        if too_deep.get() {
+            DefinitionError::new(
+                "$",
+                format!(
+                    "the definition is nested more than {MAX_JSON_DEPTH} levels deep (at line {} column {}); states may be nested at most {MAX_STATE_DEPTH} deep",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        } else {
+            DefinitionError::new("$", format!("the definition is not valid JSON: {e}"))
+        }
+    })
+}
+
+/// serde_json's own `Value` visitor, counting the levels of arrays and objects left.
+#[derive(Clone, Copy)]
+struct Depth<'c> {
+    left: usize,
+    too_deep: &'c std::cell::Cell<bool>,
+}
+
+impl Depth<'_> {
+    fn deeper<E: serde::de::Error>(self) -> Result<Self, E> {
+        if self.left == 0 {
+            self.too_deep.set(true);
+            return Err(E::custom(format_args!("nested more than {MAX_JSON_DEPTH} levels deep")));
+        }
+        Ok(Depth { left: self.left - 1, too_deep: self.too_deep })
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Depth<'_> {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Depth<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        serde::de::DeserializeSeed::deserialize(self, deserializer)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let inner = self.deeper()?;
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element_seed(inner)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let inner = self.deeper()?;
+        let mut values = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(inner)?;
+            values.insert(key, value);
+        }
+        Ok(Value::Object(values))
+    }
+}
+
+/// FNV-1a over the bytes serde_json writes, without holding them.
+struct Fnv(u64);
+
+impl std::io::Write for Fnv {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 = crate::fingerprint::fnv1a_extend(self.0, bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The machine digest: FNV-1a of the definition's compact JSON, keys in their given order.
+fn digest_of(definition: &Value) -> u64 {
+    let mut hasher = Fnv(crate::fingerprint::OFFSET_BASIS);
+    match serde_json::to_writer(&mut hasher, definition) {
+        Ok(()) => hasher.0,
+        Err(_) => crate::fingerprint::OFFSET_BASIS,
+    }
+}
+
+/// Compile a definition given as a parsed JSON value. Every step is linear in the size of the
+/// definition; states nested more than [`MAX_STATE_DEPTH`] deep are refused.
 pub fn compile(definition: &Value, guard_default: bool) -> Result<Machine, DefinitionError> {
     let root = definition
         .as_object()
@@ -27,7 +162,7 @@ pub fn compile(definition: &Value, guard_default: bool) -> Result<Machine, Defin
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
         Some(other) => return Err(DefinitionError::new("$.id", format!("must be a non-empty string, not {}", kind_of(other)))),
     };
-    let digest = fnv1a(serde_json::to_string(definition).unwrap_or_default().as_bytes());
+    let digest = digest_of(definition);
     let mut builder = Builder {
         machine: Machine {
             id: machine_id.clone(),
@@ -46,23 +181,51 @@ pub fn compile(definition: &Value, guard_default: bool) -> Result<Machine, Defin
             digest,
         },
         configs: Vec::new(),
+        depths: Vec::new(),
         ids: HashMap::new(),
+        children_by_key: HashMap::new(),
         action_index: HashMap::new(),
     };
-    builder.add_node(root, "$".to_string(), machine_id, None, Vec::new())?;
+    builder.add_nodes(root, machine_id)?;
+    // Each node's path, rebuilt in document order from its parent's (the paths of the
+    // ancestors of the node at hand are all that is held).
+    let mut spine: Vec<String> = Vec::new();
     for ix in 0..builder.machine.nodes.len() {
-        builder.link_node(ix as NodeIx)?;
+        let depth = builder.depths[ix] as usize;
+        spine.truncate(depth);
+        let path = match depth {
+            0 => "$".to_string(),
+            _ => child_path(&format!("{}.states", spine[depth - 1]), &builder.machine.nodes[ix].key),
+        };
+        builder.link_node(ix as NodeIx, &path)?;
+        spine.push(path);
     }
+    builder.check_history_defaults()?;
     builder.finish_initial_transition();
     Ok(builder.machine)
 }
 
 struct Builder<'a> {
     machine: Machine,
-    /// Each node's config object and JSON path, by node index.
-    configs: Vec<(&'a Map<String, Value>, String)>,
+    /// Each node's config object, by node index.
+    configs: Vec<&'a Map<String, Value>>,
+    /// Each node's depth in states (the root is 0).
+    depths: Vec<u16>,
     ids: HashMap<String, NodeIx>,
+    /// Every child (history children included) by its parent and key.
+    children_by_key: HashMap<(NodeIx, &'a str), NodeIx>,
     action_index: HashMap<(String, Option<String>), ActionIx>,
+}
+
+/// A state's `states` object.
+type States = Map<String, Value>;
+
+/// A child state still to be added, with its parent.
+struct Pending<'a> {
+    parent: NodeIx,
+    key: &'a String,
+    config: &'a Value,
+    depth: usize,
 }
 
 const NODE_KEYS: &[&str] = &[
@@ -88,29 +251,78 @@ const TRANSITION_KEYS: &[&str] = &["target", "guard", "actions", "reenter", "des
 const INVOKE_KEYS: &[&str] = &["id", "src", "input", "onDone", "onError", "onSnapshot", "systemId"];
 
 impl<'a> Builder<'a> {
-    /// First pass: create the node and its descendants in pre-order, so indices are document order.
+    /// First pass: create every node in pre-order, so indices are document order. Iterative:
+    /// the stack holds the children still to visit, and the path and default id of each
+    /// ancestor of the node at hand. Errors come in the order a recursive walk finds them.
+    fn add_nodes(&mut self, root: &'a Map<String, Value>, machine_id: String) -> Result<(), DefinitionError> {
+        let mut pending: Vec<Pending<'a>> = Vec::new();
+        // (path, default id) of the ancestors of the next node, by depth.
+        let mut spine: Vec<(String, String)> = Vec::new();
+        let (root_ix, states) = self.add_node(root, "$".to_string(), machine_id.clone(), machine_id.clone(), None, 0)?;
+        spine.push(("$".to_string(), machine_id));
+        push_children(&mut pending, root_ix, states, 1);
+        while let Some(child) = pending.pop() {
+            spine.truncate(child.depth);
+            let (parent_path, parent_default_id) = &spine[child.depth - 1];
+            let path = child_path(&format!("{parent_path}.states"), child.key);
+            if child.key.is_empty() {
+                return Err(DefinitionError::new(path, "a state key cannot be empty"));
+            }
+            let config = child
+                .config
+                .as_object()
+                .ok_or_else(|| DefinitionError::new(path.clone(), format!("a state must be an object, not {}", kind_of(child.config))))?;
+            if child.depth > MAX_STATE_DEPTH {
+                return Err(DefinitionError::new(
+                    path,
+                    format!("states are nested more than {MAX_STATE_DEPTH} deep (the limit is {MAX_STATE_DEPTH} states)"),
+                ));
+            }
+            let default_id = format!("{parent_default_id}.{}", child.key);
+            let (ix, states) =
+                self.add_node(config, path.clone(), default_id.clone(), child.key.clone(), Some(child.parent), child.depth)?;
+            self.children_by_key.insert((child.parent, child.key.as_str()), ix);
+            let history = self.machine.nodes[ix as usize].kind.is_history();
+            let parent = &mut self.machine.nodes[child.parent as usize];
+            if history {
+                parent.history_children.push(ix);
+            } else {
+                parent.children.push(ix);
+            }
+            spine.push((path, default_id));
+            push_children(&mut pending, ix, states, child.depth + 1);
+        }
+        // Pre-order: a node's last descendant is the largest of its children's.
+        for ix in (1..self.machine.nodes.len()).rev() {
+            let last = self.machine.nodes[ix].last_descendant;
+            let parent = self.machine.nodes[ix].parent.expect("only the root has no parent") as usize;
+            if last > self.machine.nodes[parent].last_descendant {
+                self.machine.nodes[parent].last_descendant = last;
+            }
+        }
+        Ok(())
+    }
+
+    /// One node: its own checks, then the node itself; returns its child states, if any.
     fn add_node(
         &mut self,
         config: &'a Map<String, Value>,
         path: String,
+        default_id: String,
         key: String,
         parent: Option<NodeIx>,
-        key_path: Vec<String>,
-    ) -> Result<NodeIx, DefinitionError> {
+        depth: usize,
+    ) -> Result<(NodeIx, Option<&'a States>), DefinitionError> {
         let ix = self.machine.nodes.len() as NodeIx;
         let id = match config.get("id") {
-            None => {
-                let mut parts = vec![self.machine.id.clone()];
-                parts.extend(key_path.iter().cloned());
-                parts.join(".")
-            }
+            None => default_id,
             Some(Value::String(s)) if !s.is_empty() => s.clone(),
             Some(other) => {
                 return Err(DefinitionError::new(format!("{path}.id"), format!("must be a non-empty string, not {}", kind_of(other))))
             }
         };
         if let Some(previous) = self.ids.insert(id.clone(), ix) {
-            let first = self.configs[previous as usize].1.clone();
+            let first = self.node_path(previous);
             return Err(DefinitionError::new(
                 path,
                 format!("duplicate state id '{id}' (also used by {first}); every state id must be unique"),
@@ -162,15 +374,12 @@ impl<'a> Builder<'a> {
                         ))
                     }
                 };
-                check_keys(config, &path, HISTORY_KEYS, "a history state")?;
+                check_keys(config, &path, HISTORY_KEYS, &[], "a history state")?;
                 NodeKind::History { deep }
             }
             other => {
-                let mut allowed: Vec<&str> = NODE_KEYS.to_vec();
-                if parent.is_none() {
-                    allowed.extend_from_slice(ROOT_ONLY_KEYS);
-                }
-                check_keys(config, &path, &allowed, "a state")?;
+                let root_only: &[&str] = if parent.is_none() { ROOT_ONLY_KEYS } else { &[] };
+                check_keys(config, &path, NODE_KEYS, root_only, "a state")?;
                 other
             }
         };
@@ -186,6 +395,13 @@ impl<'a> Builder<'a> {
             }
             _ => {}
         }
+        let history_slot = match kind {
+            NodeKind::History { .. } => {
+                self.machine.history_slots += 1;
+                Some(self.machine.history_slots - 1)
+            }
+            _ => None,
+        };
         self.machine.nodes.push(Node {
             key,
             id,
@@ -203,44 +419,30 @@ impl<'a> Builder<'a> {
             exact: Vec::new(),
             wildcards: Vec::new(),
             always: Vec::new(),
-            history_slot: None,
+            history_slot,
             history_default: None,
             done_event: None,
             output: None,
         });
-        self.configs.push((config, path.clone()));
-        if let NodeKind::History { .. } = kind {
-            let slot = self.machine.history_slots;
-            self.machine.history_slots += 1;
-            self.machine.nodes[ix as usize].history_slot = Some(slot);
+        self.configs.push(config);
+        self.depths.push(depth as u16);
+        Ok((ix, states))
+    }
+
+    /// The JSON path of a node already added, rebuilt from its keys (for messages).
+    fn node_path(&self, ix: NodeIx) -> String {
+        let mut keys = Vec::new();
+        let mut cursor = ix;
+        while let Some(parent) = self.machine.node(cursor).parent {
+            keys.push(self.machine.node(cursor).key.as_str());
+            cursor = parent;
         }
-        if let Some(states) = states {
-            for child_key in js_ordered_keys(states) {
-                let child_path = child_path(&format!("{path}.states"), child_key);
-                if child_key.is_empty() {
-                    return Err(DefinitionError::new(child_path, "a state key cannot be empty"));
-                }
-                let child_config = states[child_key].as_object().ok_or_else(|| {
-                    DefinitionError::new(child_path.clone(), format!("a state must be an object, not {}", kind_of(&states[child_key])))
-                })?;
-                let mut child_keys = key_path.clone();
-                child_keys.push(child_key.clone());
-                let child = self.add_node(child_config, child_path, child_key.clone(), Some(ix), child_keys)?;
-                if self.machine.node(child).kind.is_history() {
-                    self.machine.nodes[ix as usize].history_children.push(child);
-                } else {
-                    self.machine.nodes[ix as usize].children.push(child);
-                }
-            }
-        }
-        let last = self.machine.nodes.len() as NodeIx - 1;
-        self.machine.nodes[ix as usize].last_descendant = last;
-        Ok(ix)
+        keys.iter().rev().fold("$".to_string(), |path, key| child_path(&format!("{path}.states"), key))
     }
 
     /// Second pass: everything that refers to other nodes, once every node exists.
-    fn link_node(&mut self, ix: NodeIx) -> Result<(), DefinitionError> {
-        let (config, path) = self.configs[ix as usize].clone();
+    fn link_node(&mut self, ix: NodeIx, path: &str) -> Result<(), DefinitionError> {
+        let config = self.configs[ix as usize];
         let kind = self.machine.node(ix).kind;
         let id = self.machine.node(ix).id.clone();
 
@@ -279,7 +481,7 @@ impl<'a> Builder<'a> {
                 let (target, actions) = match initial {
                     Value::String(s) => (s.as_str(), None),
                     Value::Object(obj) => {
-                        check_keys(obj, &initial_path, &["target", "actions", "description", "meta"], "an initial transition")?;
+                        check_keys(obj, &initial_path, &["target", "actions", "description", "meta"], &[], "an initial transition")?;
                         match obj.get("target") {
                             Some(Value::String(s)) => (s.as_str(), obj.get("actions")),
                             _ => {
@@ -345,13 +547,7 @@ impl<'a> Builder<'a> {
 
         // XState's transition map: `on`, then `onDone`, then each invocation's handlers, then
         // the delayed transitions. Setting an existing descriptor replaces its list in place.
-        let mut map: Vec<(String, Vec<TransIx>)> = Vec::new();
-        fn set(map: &mut Vec<(String, Vec<TransIx>)>, descriptor: String, list: Vec<TransIx>) {
-            match map.iter_mut().find(|(d, _)| *d == descriptor) {
-                Some(entry) => entry.1 = list,
-                None => map.push((descriptor, list)),
-            }
-        }
+        let mut map = DescriptorMap::default();
         if let Some(on) = config.get("on") {
             let on_path = format!("{path}.on");
             let on = on.as_object().ok_or_else(|| {
@@ -361,7 +557,7 @@ impl<'a> Builder<'a> {
                 let d_path = child_path(&on_path, descriptor);
                 validate_descriptor(descriptor, &d_path)?;
                 let list = self.transitions(ix, &on[descriptor], &d_path)?;
-                set(&mut map, descriptor.clone(), list);
+                map.set(descriptor.clone(), list);
             }
         }
         if matches!(kind, NodeKind::Compound | NodeKind::Parallel) {
@@ -379,7 +575,7 @@ impl<'a> Builder<'a> {
                 ));
             }
             let list = self.transitions(ix, on_done, &format!("{path}.onDone"))?;
-            set(&mut map, format!("xstate.done.state.{id}"), list);
+            map.set(format!("xstate.done.state.{id}"), list);
         }
         if let Some(invoke) = config.get("invoke") {
             let invoke_path = format!("{path}.invoke");
@@ -391,7 +587,7 @@ impl<'a> Builder<'a> {
                 let obj = item.as_object().ok_or_else(|| {
                     DefinitionError::new(item_path.clone(), format!("an invocation must be an object with a `src`, not {}", kind_of(item)))
                 })?;
-                check_keys(obj, &item_path, INVOKE_KEYS, "an invocation")?;
+                check_keys(obj, &item_path, INVOKE_KEYS, &[], "an invocation")?;
                 let src = match obj.get("src") {
                     Some(Value::String(s)) if !s.is_empty() => s.clone(),
                     _ => {
@@ -413,7 +609,7 @@ impl<'a> Builder<'a> {
                 {
                     if let Some(config) = obj.get(handler) {
                         let list = self.transitions(ix, config, &format!("{item_path}.{handler}"))?;
-                        set(&mut map, format!("{prefix}.{invoke_id}"), list);
+                        map.set(format!("{prefix}.{invoke_id}"), list);
                     }
                 }
                 self.machine.nodes[ix as usize].invokes.push(Invoke { id: invoke_id, src, input: obj.get("input").cloned() });
@@ -430,10 +626,7 @@ impl<'a> Builder<'a> {
                     None => (format!("xstate.after.{delay_key}.{id}"), Value::String(delay_key.clone())),
                 };
                 let list = self.transitions(ix, &after[delay_key], &child_path(&after_path, delay_key))?;
-                match map.iter_mut().find(|(d, _)| *d == event) {
-                    Some(entry) => entry.1.extend(list),
-                    None => map.push((event.clone(), list)),
-                }
+                map.extend(event.clone(), list);
                 let event_ix = self.intern_event(&event);
                 self.machine.nodes[ix as usize].delays.push(Delay { event: event_ix, delay });
             }
@@ -445,7 +638,7 @@ impl<'a> Builder<'a> {
 
         let mut exact = Vec::new();
         let mut wildcards = Vec::new();
-        for (descriptor, list) in map {
+        for (descriptor, list) in map.entries {
             if let Some(prefix) = wildcard_prefix(&descriptor) {
                 wildcards.push(Wildcard { prefix, descriptor: descriptor.clone(), transitions: list.clone() });
             }
@@ -461,26 +654,76 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn finish_initial_transition(&mut self) {
-        let mut targets = Vec::new();
-        let mut seen = vec![false; self.machine.nodes.len()];
-        fn walk(m: &Machine, n: NodeIx, seen: &mut [bool], out: &mut Vec<NodeIx>) {
-            if seen[n as usize] {
-                return;
+    /// A history state's default (its `target`, or its parent's initial state) may itself be a
+    /// history state; following those defaults must end in states that are not history states.
+    /// A compound state that starts in its own target-less history state never does (XState
+    /// recurses until the stack runs out), nor do history states that name each other.
+    fn check_history_defaults(&self) -> Result<(), DefinitionError> {
+        let m = &self.machine;
+        let next = |h: NodeIx| -> Vec<NodeIx> {
+            let parent = m.node(h).parent.expect("history nodes have a parent");
+            let targets = match m.node(h).history_default.as_ref().expect("history default") {
+                HistoryDefault::ParentInitial => m.node(parent).initial.into_iter().collect(),
+                HistoryDefault::Parent => Vec::new(),
+                HistoryDefault::Targets(list) => list.clone(),
+            };
+            targets.into_iter().filter(|&t| m.node(t).kind.is_history()).collect()
+        };
+        // Depth-first over the history states, iteratively: 1 while on the path, 2 when done.
+        let mut mark = vec![0u8; m.nodes.len()];
+        for start in (0..m.nodes.len() as NodeIx).filter(|&n| m.node(n).kind.is_history()) {
+            if mark[start as usize] != 0 {
+                continue;
             }
-            seen[n as usize] = true;
-            out.push(n);
-            match m.node(n).kind {
-                NodeKind::Compound => walk(m, m.node(n).initial.expect("compound has initial"), seen, out),
-                NodeKind::Parallel => {
-                    for &c in &m.node(n).children {
-                        walk(m, c, seen, out);
+            let mut path: Vec<(NodeIx, Vec<NodeIx>)> = vec![(start, next(start))];
+            mark[start as usize] = 1;
+            while let Some((_, successors)) = path.last_mut() {
+                match successors.pop() {
+                    Some(s) if mark[s as usize] == 1 => {
+                        let from = path.iter().position(|(n, _)| *n == s).expect("on the path");
+                        let chain: Vec<String> =
+                            path[from..].iter().map(|(n, _)| format!("#{}", m.node(*n).id)).chain([format!("#{}", m.node(s).id)]).collect();
+                        return Err(DefinitionError::new(
+                            self.node_path(s),
+                            format!(
+                                "the default of history state #{} leads back to it ({}); give one of these history states a `target` that is not a history state, or start its parent in another child",
+                                m.node(s).id,
+                                chain.join(" -> ")
+                            ),
+                        ));
+                    }
+                    Some(s) if mark[s as usize] == 0 => {
+                        mark[s as usize] = 1;
+                        path.push((s, next(s)));
+                    }
+                    Some(_) => {}
+                    None => {
+                        let (done, _) = path.pop().expect("not empty");
+                        mark[done as usize] = 2;
                     }
                 }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish_initial_transition(&mut self) {
+        // The initial configuration in pre-order: each compound's initial child, every region.
+        let m = &self.machine;
+        let mut targets = Vec::new();
+        let mut seen = vec![false; m.nodes.len()];
+        let mut stack = vec![ROOT];
+        while let Some(n) = stack.pop() {
+            if std::mem::replace(&mut seen[n as usize], true) {
+                continue;
+            }
+            targets.push(n);
+            match m.node(n).kind {
+                NodeKind::Compound => stack.push(m.node(n).initial.expect("compound has initial")),
+                NodeKind::Parallel => stack.extend(m.node(n).children.iter().rev()),
                 _ => {}
             }
         }
-        walk(&self.machine, ROOT, &mut seen, &mut targets);
         self.machine.initial_transition = self.machine.transitions.len() as TransIx;
         self.machine.transitions.push(Transition { source: ROOT, targets: Some(targets), guard: None, actions: Vec::new(), reenter: true });
     }
@@ -515,7 +758,7 @@ impl<'a> Builder<'a> {
             let action = match item {
                 Value::String(s) if !s.is_empty() => Action { kind: s.clone(), params: None },
                 Value::Object(obj) => {
-                    check_keys(obj, &item_path, &["type", "params"], "an action")?;
+                    check_keys(obj, &item_path, &["type", "params"], &[], "an action")?;
                     match obj.get("type") {
                         Some(Value::String(s)) if !s.is_empty() => Action { kind: s.clone(), params: obj.get("params").cloned() },
                         _ => {
@@ -564,7 +807,7 @@ impl<'a> Builder<'a> {
                     Transition { source, targets, guard: None, actions: Vec::new(), reenter: false }
                 }
                 Value::Object(obj) => {
-                    check_keys(obj, &item_path, TRANSITION_KEYS, "a transition")?;
+                    check_keys(obj, &item_path, TRANSITION_KEYS, &[], "a transition")?;
                     let targets = match obj.get("target") {
                         None | Some(Value::Null) => None,
                         Some(t) => self.resolve_targets(source, t, &format!("{item_path}.target"))?,
@@ -606,7 +849,7 @@ impl<'a> Builder<'a> {
         match value {
             Value::String(s) if !s.is_empty() => Ok(self.intern_guard(s)),
             Value::Object(obj) => {
-                check_keys(obj, path, &["type", "params"], "a guard")?;
+                check_keys(obj, path, &["type", "params"], &[], "a guard")?;
                 match obj.get("type") {
                     Some(Value::String(s)) if !s.is_empty() => Ok(self.intern_guard(s)),
                     _ => Err(DefinitionError::new(format!("{path}.type"), "a guard object needs a non-empty string `type`")),
@@ -642,33 +885,63 @@ impl<'a> Builder<'a> {
         let m = &self.machine;
         // A history state restores its parent's children, so it stands for its parent here.
         let place = |n: NodeIx| if m.node(n).kind.is_history() { m.node(n).parent.unwrap_or(n) } else { n };
-        for (i, &target_a) in targets.iter().enumerate() {
-            for &target_b in &targets[i + 1..] {
-                let (a, b) = (place(target_a), place(target_b));
-                let mut common = m.node(a).parent;
-                while let Some(c) = common {
-                    if m.is_descendant(b, c) {
-                        break;
-                    }
-                    common = m.node(c).parent;
+        let compatible = |target_a: NodeIx, target_b: NodeIx| {
+            let (a, b) = (place(target_a), place(target_b));
+            let mut common = m.node(a).parent;
+            while let Some(c) = common {
+                if m.is_descendant(b, c) {
+                    break;
                 }
-                let compatible = a != b
-                    && !m.is_descendant(a, b)
-                    && !m.is_descendant(b, a)
-                    && common.is_some_and(|c| m.node(c).kind == NodeKind::Parallel);
-                if !compatible {
-                    return Err(DefinitionError::new(
-                        path,
-                        format!(
-                            "targets #{} and #{} cannot be active together; several targets must lie in different regions of one parallel state",
-                            m.node(target_a).id,
-                            m.node(target_b).id
-                        ),
-                    ));
-                }
+                common = m.node(c).parent;
             }
+            a != b && !m.is_descendant(a, b) && !m.is_descendant(b, a) && common.is_some_and(|c| m.node(c).kind == NodeKind::Parallel)
+        };
+        // The first pair (in the order the targets are written) that cannot be active together.
+        let first = if targets.len() <= 16 {
+            (0..targets.len()).find_map(|i| (i + 1..targets.len()).find(|&j| !compatible(targets[i], targets[j])).map(|j| (i, j)))
+        } else {
+            self.first_in_conflict(targets, place)
+                .map(|i| (i, (i + 1..targets.len()).find(|&j| !compatible(targets[i], targets[j])).expect("a conflicting target")))
+        };
+        match first {
+            None => Ok(()),
+            Some((i, j)) => Err(DefinitionError::new(
+                path,
+                format!(
+                    "targets #{} and #{} cannot be active together; several targets must lie in different regions of one parallel state",
+                    m.node(targets[i]).id,
+                    m.node(targets[j]).id
+                ),
+            )),
         }
-        Ok(())
+    }
+
+    /// The first target that some later target cannot be active with, in O(targets x depth x
+    /// log targets) rather than by comparing every pair. Target `b` can be active with target
+    /// `a` exactly when, for some parallel ancestor `p` of `a` (with `c` its child above `a`),
+    /// `b` lies strictly below `p` but outside `c`'s subtree: `p` is then their nearest common
+    /// ancestor, and neither contains the other. Those ranges are disjoint, so counting the
+    /// later targets in each tells whether all of them can be active with `a`.
+    fn first_in_conflict(&self, targets: &[NodeIx], place: impl Fn(NodeIx) -> NodeIx) -> Option<usize> {
+        let m = &self.machine;
+        let places: Vec<NodeIx> = targets.iter().map(|&t| place(t)).collect();
+        let mut later = RangeCounter::new(places.clone());
+        let mut first = None;
+        for (i, &a) in places.iter().enumerate().rev() {
+            let mut compatible = 0;
+            let mut below = a;
+            while let Some(p) = m.node(below).parent {
+                if m.node(p).kind == NodeKind::Parallel {
+                    compatible += later.within(p + 1, m.node(p).last_descendant) - later.within(below, m.node(below).last_descendant);
+                }
+                below = p;
+            }
+            if compatible < later.total {
+                first = Some(i);
+            }
+            later.add(a);
+        }
+        first
     }
 
     fn resolve_target(&self, source: NodeIx, target: &str) -> Result<NodeIx, String> {
@@ -727,8 +1000,7 @@ impl<'a> Builder<'a> {
     }
 
     fn child_by_key(&self, parent: NodeIx, key: &str) -> Option<NodeIx> {
-        let node = self.machine.node(parent);
-        node.children.iter().chain(node.history_children.iter()).copied().find(|&c| self.machine.node(c).key == key)
+        self.children_by_key.get(&(parent, key)).copied()
     }
 
     fn child_keys(&self, parent: NodeIx) -> String {
@@ -813,12 +1085,14 @@ fn wildcard_prefix(descriptor: &str) -> Option<Vec<String>> {
     Some(stem.split('.').map(str::to_string).collect())
 }
 
-fn check_keys(obj: &Map<String, Value>, path: &str, allowed: &[&str], what: &str) -> Result<(), DefinitionError> {
+/// Refuse a key outside `allowed` and `also` (the allowed keys are listed in that order).
+fn check_keys(obj: &Map<String, Value>, path: &str, allowed: &[&str], also: &[&str], what: &str) -> Result<(), DefinitionError> {
     for key in obj.keys() {
-        if !allowed.contains(&key.as_str()) {
+        if !allowed.contains(&key.as_str()) && !also.contains(&key.as_str()) {
+            let all: Vec<&str> = allowed.iter().chain(also).copied().collect();
             return Err(DefinitionError::new(
                 child_path(path, key),
-                format!("unsupported key '{key}' in {what}; allowed keys are: {}", allowed.join(", ")),
+                format!("unsupported key '{key}' in {what}; allowed keys are: {}", all.join(", ")),
             ));
         }
     }
@@ -827,16 +1101,121 @@ fn check_keys(obj: &Map<String, Value>, path: &str, allowed: &[&str], what: &str
 
 /// Object keys in JavaScript's property order: array-index keys ascending, then the rest as written.
 pub(crate) fn js_ordered_keys(map: &Map<String, Value>) -> Vec<&String> {
-    let mut indices: Vec<(u32, &String)> = Vec::new();
-    let mut others = Vec::new();
-    for key in map.keys() {
-        match array_index(key) {
-            Some(i) => indices.push((i, key)),
-            None => others.push(key),
+    js_ordered_entries(map).into_iter().map(|(k, _)| k).collect()
+}
+
+/// Object entries in JavaScript's property order (see [`js_ordered_keys`]).
+fn js_ordered_entries(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut indices: Vec<(u32, (&String, &Value))> = Vec::new();
+    let mut others = Vec::with_capacity(map.len());
+    for entry in map {
+        match array_index(entry.0) {
+            Some(i) => indices.push((i, entry)),
+            None => others.push(entry),
         }
     }
+    if indices.is_empty() {
+        return others;
+    }
     indices.sort_unstable_by_key(|(i, _)| *i);
-    indices.into_iter().map(|(_, k)| k).chain(others).collect()
+    indices.into_iter().map(|(_, e)| e).chain(others).collect()
+}
+
+/// Queue a node's child states, last first, so they are taken in document order.
+fn push_children<'a>(pending: &mut Vec<Pending<'a>>, parent: NodeIx, states: Option<&'a Map<String, Value>>, depth: usize) {
+    if let Some(states) = states {
+        for (key, config) in js_ordered_entries(states).into_iter().rev() {
+            pending.push(Pending { parent, key, config, depth });
+        }
+    }
+}
+
+/// A state's transition map: descriptors in XState's map order with their candidates. Looked
+/// up by a scan while small, by a hash index once it grows (a state may handle many events).
+#[derive(Default)]
+struct DescriptorMap {
+    entries: Vec<(String, Vec<TransIx>)>,
+    index: HashMap<String, usize>,
+}
+
+impl DescriptorMap {
+    const SCAN: usize = 8;
+
+    fn position(&self, descriptor: &str) -> Option<usize> {
+        if self.entries.len() <= Self::SCAN {
+            self.entries.iter().position(|(d, _)| d == descriptor)
+        } else {
+            self.index.get(descriptor).copied()
+        }
+    }
+
+    fn push(&mut self, descriptor: String, list: Vec<TransIx>) {
+        self.entries.push((descriptor, list));
+        let len = self.entries.len();
+        if len == Self::SCAN + 1 {
+            self.index = self.entries.iter().enumerate().map(|(i, (d, _))| (d.clone(), i)).collect();
+        } else if len > Self::SCAN + 1 {
+            self.index.insert(self.entries[len - 1].0.clone(), len - 1);
+        }
+    }
+
+    /// Setting an existing descriptor replaces its list in place.
+    fn set(&mut self, descriptor: String, list: Vec<TransIx>) {
+        match self.position(&descriptor) {
+            Some(i) => self.entries[i].1 = list,
+            None => self.push(descriptor, list),
+        }
+    }
+
+    /// Delayed transitions add to an existing descriptor's list.
+    fn extend(&mut self, descriptor: String, list: Vec<TransIx>) {
+        match self.position(&descriptor) {
+            Some(i) => self.entries[i].1.extend(list),
+            None => self.push(descriptor, list),
+        }
+    }
+}
+
+/// Counts of points (node indices) in ranges, with points added one at a time: a Fenwick tree
+/// over the distinct points it will ever hold.
+struct RangeCounter {
+    points: Vec<NodeIx>,
+    tree: Vec<u32>,
+    total: u32,
+}
+
+impl RangeCounter {
+    fn new(mut points: Vec<NodeIx>) -> Self {
+        points.sort_unstable();
+        points.dedup();
+        let tree = vec![0; points.len() + 1];
+        RangeCounter { points, tree, total: 0 }
+    }
+
+    fn add(&mut self, point: NodeIx) {
+        let mut i = self.points.binary_search(&point).expect("a known point") + 1;
+        while i < self.tree.len() {
+            self.tree[i] += 1;
+            i += i & i.wrapping_neg();
+        }
+        self.total += 1;
+    }
+
+    /// How many points added are below `bound` (a count of distinct-point slots, then summed).
+    fn below(&self, bound: NodeIx) -> u32 {
+        let mut i = self.points.partition_point(|&p| p < bound);
+        let mut sum = 0;
+        while i > 0 {
+            sum += self.tree[i];
+            i &= i - 1;
+        }
+        sum
+    }
+
+    /// How many points added lie in `lo ..= hi`.
+    fn within(&self, lo: NodeIx, hi: NodeIx) -> u32 {
+        self.below(hi + 1) - self.below(lo)
+    }
 }
 
 fn array_index(key: &str) -> Option<u32> {
@@ -963,6 +1342,200 @@ mod tests {
         assert_eq!(js_number("inf"), None);
         assert_eq!(js_number_text(1000.0), "1000");
         assert_eq!(js_number_text(1.5), "1.5");
+    }
+
+    /// A chain of `depth` states below the root, each starting in the next; the deepest has
+    /// two atomic children, `s` (initial) and `t`, with `GO` from one to the other.
+    fn chain(depth: usize) -> Value {
+        let mut state = serde_json::json!({"initial": "s", "states": {"s": {"on": {"GO": "t"}}, "t": {}}});
+        for _ in 1..depth - 1 {
+            state = serde_json::json!({"initial": "s", "states": {"s": state}});
+        }
+        serde_json::json!({"id": "m", "initial": "s", "states": {"s": state}})
+    }
+
+    #[test]
+    fn states_nest_up_to_the_limit_and_no_deeper() {
+        let machine = compile(&chain(MAX_STATE_DEPTH), true).unwrap();
+        assert_eq!(machine.nodes.iter().map(|n| n.id.matches('.').count()).max(), Some(MAX_STATE_DEPTH));
+        let err = compile(&chain(MAX_STATE_DEPTH + 1), true).unwrap_err();
+        assert_eq!(err.path, format!("${}", ".states.s".repeat(MAX_STATE_DEPTH + 1)));
+        assert_eq!(err.message, "states are nested more than 256 deep (the limit is 256 states)");
+        // From text too, although that is more than 2 * 256 levels of JSON.
+        assert!(compile_str(&chain(MAX_STATE_DEPTH).to_string(), true).is_ok());
+        assert_eq!(compile_str(&chain(MAX_STATE_DEPTH + 1).to_string(), true).unwrap_err(), err);
+    }
+
+    #[test]
+    fn json_nests_up_to_its_limit_and_no_deeper() {
+        // The root object is level 1; the context adds the rest.
+        let text = |levels: usize| {
+            format!(r#"{{"id":"m","initial":"a","states":{{"a":{{}}}},"context":{}1{}}}"#, "[".repeat(levels - 1), "]".repeat(levels - 1))
+        };
+        assert!(compile_str(&text(MAX_JSON_DEPTH), true).is_ok());
+        let err = compile_str(&text(MAX_JSON_DEPTH + 1), true).unwrap_err();
+        assert_eq!(err.path, "$");
+        assert_eq!(
+            err.message,
+            format!(
+                "the definition is nested more than 640 levels deep (at line 1 column {}); states may be nested at most 256 deep",
+                52 + 640
+            )
+        );
+        // Far deeper input is refused the same way, without running out of stack.
+        let err = compile_str(&"[".repeat(1_000_000), true).unwrap_err();
+        assert!(err.message.starts_with("the definition is nested more than 640 levels deep"), "{err}");
+        // Other malformed text keeps serde_json's message.
+        assert_eq!(
+            compile_str("{\"id\":", true).unwrap_err().message,
+            "the definition is not valid JSON: EOF while parsing a value at line 1 column 6"
+        );
+        assert_eq!(
+            compile_str("[1] x", true).unwrap_err().message,
+            "the definition is not valid JSON: trailing characters at line 1 column 5"
+        );
+    }
+
+    #[test]
+    fn parsing_keeps_what_serde_json_reads() {
+        let text = r#"{"id":"m","initial":"a","states":{"a":{"entry":{"type":"x","params":{"n":-1,"u":18446744073709551615,"f":1.5,"g":1e300,"b":true,"z":null,"s":"\u00e9\n","a":[[],[{}]],"o":{},"d":1,"d":2}}}}}"#;
+        let ours = parse(text).unwrap();
+        let theirs: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(ours, theirs);
+        assert_eq!(ours.to_string(), theirs.to_string(), "the same key order");
+        let refused = serde_json::from_str::<Value>("[1e400]").unwrap_err();
+        assert_eq!(parse("[1e400]").unwrap_err().message, format!("the definition is not valid JSON: {refused}"));
+    }
+
+    #[test]
+    fn the_digest_is_fnv1a_of_the_compact_text_in_the_given_key_order() {
+        let text =
+            r#"{"id":"m","initial":"b","states":{"b":{"on":{"GO":"a"}},"a":{"entry":[{"type":"é","params":{"z":1,"a":[1.5,null]}}]}}}"#;
+        let machine = compile_str(text, true).unwrap();
+        assert_eq!(machine.digest, crate::fingerprint::fnv1a(text.as_bytes()));
+        let value: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(compile(&value, true).unwrap().digest, machine.digest);
+    }
+
+    #[test]
+    fn a_history_default_that_leads_back_to_itself_is_refused() {
+        let err = compile_str(r#"{"id":"m","initial":"h","states":{"h":{"type":"history"}}}"#, true).unwrap_err();
+        assert_eq!(err.path, "$.states.h");
+        assert!(err.message.starts_with("the default of history state #m.h leads back to it (#m.h -> #m.h)"), "{err}");
+        let err = compile_str(
+            r#"{"id":"m","initial":"a","states":{"a":{"initial":"h1","states":{"h1":{"type":"history","target":"h2"},"h2":{"type":"history"},"x":{}}}}}"#,
+            true,
+        )
+        .unwrap_err();
+        assert_eq!(err.path, "$.states.a.states.h1");
+        assert!(err.message.contains("(#m.a.h1 -> #m.a.h2 -> #m.a.h1)"), "{err}");
+        // A chain of history defaults that ends in a state is fine.
+        let machine = compile_str(
+            r#"{"id":"m","initial":"a","states":{"a":{"initial":"h1","states":{"h1":{"type":"history","target":"h2"},"h2":{"type":"history","target":"x"},"x":{}}}}}"#,
+            true,
+        )
+        .unwrap();
+        let step = crate::initial(&machine, &[]).unwrap();
+        assert_eq!(crate::value::state_value(&machine, &step.snapshot), serde_json::json!({"a": "x"}));
+    }
+
+    #[test]
+    fn a_state_with_many_events_keeps_xstates_map_order_and_replacements() {
+        let mut on = Map::new();
+        for i in 0..40 {
+            on.insert(format!("E{i}"), Value::String(format!(".s{}", i % 3)));
+        }
+        // `onDone` replaces the list that `on` gave its descriptor, in place (the 41st entry).
+        on.insert("xstate.done.state.m.p".into(), Value::String(".s0".into()));
+        let definition = serde_json::json!({"id": "m", "initial": "p", "states": {
+            "p": {"initial": "s0", "on": on, "onDone": ".s2", "states": {"s0": {}, "s1": {}, "s2": {}}}}});
+        let machine = compile(&definition, true).unwrap();
+        let p = &machine.nodes[1];
+        assert_eq!(p.exact.len(), 41);
+        let names: Vec<&str> = p.exact.iter().map(|(e, _)| machine.event_name(*e)).collect();
+        assert_eq!(names[..3], ["E0", "E1", "E2"]);
+        assert_eq!(names[40], "xstate.done.state.m.p");
+        let done = &p.exact[40].1;
+        assert_eq!(machine.transition(done[0]).targets.as_deref(), Some(&[machine.nodes[1].children[2]][..]));
+        let e38 = &p.exact[38].1;
+        assert_eq!(machine.transition(e38[0]).targets.as_deref(), Some(&[machine.nodes[1].children[2]][..]));
+    }
+
+    /// The targets' conflict check by ranges gives the pair the plain pairwise check finds.
+    mod conflicts {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A random tree: each state compound, parallel or atomic, keys by position.
+        fn tree(shape: &[(u8, u8)], at: &mut usize, depth: usize) -> Value {
+            let (kind, children) = shape.get(*at).copied().unwrap_or((0, 0));
+            *at += 1;
+            if depth >= 4 || children % 4 == 0 || kind % 3 == 0 {
+                return serde_json::json!({});
+            }
+            let mut states = Map::new();
+            for i in 0..(children % 4) {
+                states.insert(format!("k{i}"), tree(shape, at, depth + 1));
+            }
+            if kind % 3 == 1 {
+                serde_json::json!({"type": "parallel", "states": states})
+            } else {
+                serde_json::json!({"initial": "k0", "states": states})
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(300))]
+            #[test]
+            fn matches_the_pairwise_check(shape in prop::collection::vec((any::<u8>(), any::<u8>()), 1..200),
+                                          regions in 17usize..40,
+                                          picks in prop::collection::vec(any::<u16>(), 0..4),
+                                          from_config in any::<bool>()) {
+                // A parallel root with many regions, so that the initial configuration's atomic
+                // states are enough targets that can all be active together.
+                let mut at = 0;
+                let mut states = Map::new();
+                for r in 0..regions {
+                    states.insert(format!("r{r}"), tree(&shape, &mut at, 1));
+                }
+                let root = serde_json::json!({"id": "m", "type": "parallel", "states": states});
+                let machine = compile(&root, true).unwrap();
+                let n = machine.nodes.len();
+                let mut places: Vec<NodeIx> = if from_config {
+                    let start = machine.transition(machine.initial_transition).targets.clone().unwrap();
+                    start.into_iter().filter(|&t| machine.node(t).kind.is_atomic()).collect()
+                } else {
+                    (0..regions.max(17)).map(|i| ((i * 7919) % n) as NodeIx).collect()
+                };
+                // Spoil some: a random state in a random place.
+                for (k, &p) in picks.iter().enumerate() {
+                    let at = (p as usize * 31 + k) % (places.len() + 1);
+                    places.insert(at, (p as usize % n) as NodeIx);
+                }
+                let ids: Vec<String> = machine.nodes.iter().map(|n| n.id.clone()).collect();
+                let targets: Vec<Value> = places.iter().map(|&p| Value::String(format!("#{}", ids[p as usize]))).collect();
+                let mut with = root.clone();
+                with["on"] = serde_json::json!({"GO": {"target": targets}});
+                let ours = compile(&with, true).err().map(|e| e.message);
+                let m = &machine;
+                let pairwise = (0..places.len()).find_map(|i| (i + 1..places.len()).find(|&j| {
+                    let (a, b) = (places[i], places[j]);
+                    let mut common = m.node(a).parent;
+                    while let Some(c) = common {
+                        if m.is_descendant(b, c) { break; }
+                        common = m.node(c).parent;
+                    }
+                    a == b || m.is_descendant(a, b) || m.is_descendant(b, a) || !common.is_some_and(|c| m.node(c).kind == NodeKind::Parallel)
+                }).map(|j| (i, j)));
+                let expected = pairwise.map(|(i, j)| format!(
+                    "targets #{} and #{} cannot be active together; several targets must lie in different regions of one parallel state",
+                    ids[places[i] as usize], ids[places[j] as usize]));
+                if from_config && picks.is_empty() {
+                    prop_assert!(expected.is_none());
+                }
+                prop_assert_eq!(ours, expected);
+            }
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 #[inline]
-fn fnv1a_extend(mut hash: u64, bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a_extend(mut hash: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         hash ^= u64::from(b);
         hash = hash.wrapping_mul(PRIME);

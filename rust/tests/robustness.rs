@@ -341,6 +341,54 @@ fn deeply_nested_definitions_are_rejected_or_compiled_without_overflow() {
     assert_eq!(step.snapshot.config.len(), 201);
 }
 
+/// A chain of `depth` states below the root, each starting in the next; the deepest has two
+/// children, `s` (initial) and `t`, with `GO` from one to the other; `RESET` at the root goes
+/// back to the top of the chain.
+fn chain(depth: usize) -> String {
+    let mut state = serde_json::json!({"initial": "s", "states": {"s": {"on": {"GO": "t"}}, "t": {}}});
+    for _ in 1..depth - 1 {
+        state = serde_json::json!({"initial": "s", "states": {"s": state}});
+    }
+    serde_json::json!({"id": "m", "initial": "s", "on": {"RESET": ".s"}, "states": {"s": state}}).to_string()
+}
+
+#[test]
+fn definitions_at_the_depth_limits_compile_and_step_on_a_2_mib_stack() {
+    use statekeep_core::compile::{MAX_JSON_DEPTH, MAX_STATE_DEPTH};
+    use statekeep_core::value::{snapshot_from_value, state_value};
+    // Parsing, the digest and dropping recurse once per JSON level; the stepper, values and
+    // snapshot checks once per state. A Rust thread's default stack is 2 MiB, a Python
+    // thread's 8 MiB on Linux; this runs in a debug build, whose frames are the largest.
+    let run = || {
+        let machine = compile_str(&chain(MAX_STATE_DEPTH), true).unwrap();
+        let step = initial(&machine, &[]).unwrap();
+        assert_eq!(step.snapshot.config.len(), MAX_STATE_DEPTH + 1);
+        let moved = transition(&machine, &step.snapshot, "GO", &[]).unwrap();
+        assert!(moved.handled);
+        let value = state_value(&machine, &moved.snapshot);
+        let mut cursor = &value;
+        for _ in 1..MAX_STATE_DEPTH {
+            cursor = &cursor["s"];
+        }
+        assert_eq!(cursor, &serde_json::json!("t"));
+        let loaded = Snapshot::from_bytes(&machine, &moved.snapshot.to_bytes(&machine)).unwrap();
+        assert_eq!(loaded, moved.snapshot);
+        assert_eq!(snapshot_from_value(&machine, &value).unwrap().config, moved.snapshot.config);
+        let back = transition(&machine, &moved.snapshot, "RESET", &[]).unwrap();
+        assert_eq!(back.snapshot.config, step.snapshot.config);
+
+        let deepest = format!(
+            r#"{{"id":"m","initial":"a","states":{{"a":{{}}}},"context":{}1{}}}"#,
+            "[".repeat(MAX_JSON_DEPTH - 1),
+            "]".repeat(MAX_JSON_DEPTH - 1)
+        );
+        assert!(compile_str(&deepest, true).is_ok());
+        let err = compile_str(&"{\"a\":".repeat(1_000_000), true).unwrap_err();
+        assert!(err.message.contains("nested more than"), "{err}");
+    };
+    std::thread::Builder::new().stack_size(2 << 20).spawn(run).unwrap().join().unwrap();
+}
+
 #[test]
 fn an_entry_set_never_leaves_a_parent_out() {
     // Found by `valid_machines_compile_and_keep_valid_configurations`. Once `h` has recorded `a`,
