@@ -1,5 +1,6 @@
 //! Values across the boundary: JSON to Python objects and back.
 
+use crate::compile::{MAX_JSON_DEPTH, MAX_STATE_DEPTH};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Value};
@@ -43,15 +44,68 @@ pub fn to_py(py: Python<'_>, value: &Value) -> PyResult<PyObject> {
     })
 }
 
-/// Python to JSON, for definitions given as dicts. Refuses what JSON cannot hold.
-pub fn to_json(obj: &Bound<'_, PyAny>) -> Result<Value, String> {
-    to_json_at(obj, 0)
+/// What `to_json` calls a definition in its messages.
+pub const DEFINITION: &str = "the definition";
+
+/// Python to JSON, for definitions given as dicts. Refuses what JSON cannot hold, and more than
+/// [`MAX_JSON_DEPTH`] levels of nesting (`what` names the value in that message).
+pub fn to_json(obj: &Bound<'_, PyAny>, what: &str) -> Result<Value, String> {
+    to_json_at(obj, 1).map_err(|e| match e {
+        Refusal::TooDeep => {
+            let states = if what == DEFINITION { format!("; states may be nested at most {MAX_STATE_DEPTH} deep") } else { String::new() };
+            format!("{what} is nested more than {MAX_JSON_DEPTH} levels deep{states}")
+        }
+        Refusal::Other(message) => message,
+    })
 }
 
-fn to_json_at(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, String> {
-    // Far deeper than any real definition, far shallower than the native stack.
-    if depth > 256 {
-        return Err("the definition is nested more than 256 levels deep".into());
+enum Refusal {
+    TooDeep,
+    Other(String),
+}
+
+impl From<String> for Refusal {
+    fn from(message: String) -> Self {
+        Refusal::Other(message)
+    }
+}
+
+/// `level` is the level an array or object here would be at (the root object is level 1).
+fn to_json_at(obj: &Bound<'_, PyAny>, level: usize) -> Result<Value, Refusal> {
+    // The common kinds first; bool before int (it is a subclass).
+    if let Ok(s) = obj.downcast::<PyString>() {
+        return Ok(Value::String(s.to_str().map_err(|e| e.to_string())?.to_owned()));
+    }
+    if let Ok(d) = obj.downcast::<PyDict>() {
+        if level > MAX_JSON_DEPTH {
+            return Err(Refusal::TooDeep);
+        }
+        let mut map = Map::with_capacity(d.len());
+        for (k, v) in d.iter() {
+            let key = k.downcast::<PyString>().map_err(|_| "object keys must be strings".to_string())?;
+            map.insert(key.to_str().map_err(|e| e.to_string())?.to_owned(), to_json_at(&v, level + 1)?);
+        }
+        return Ok(Value::Object(map));
+    }
+    if let Ok(list) = obj.downcast::<PyList>() {
+        if level > MAX_JSON_DEPTH {
+            return Err(Refusal::TooDeep);
+        }
+        let mut items = Vec::with_capacity(list.len());
+        for item in list.iter() {
+            items.push(to_json_at(&item, level + 1)?);
+        }
+        return Ok(Value::Array(items));
+    }
+    if let Ok(tuple) = obj.downcast::<PyTuple>() {
+        if level > MAX_JSON_DEPTH {
+            return Err(Refusal::TooDeep);
+        }
+        let mut items = Vec::with_capacity(tuple.len());
+        for item in tuple.iter() {
+            items.push(to_json_at(&item, level + 1)?);
+        }
+        return Ok(Value::Array(items));
     }
     if obj.is_none() {
         return Ok(Value::Null);
@@ -66,29 +120,13 @@ fn to_json_at(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, String> {
         if let Ok(u) = obj.extract::<u64>() {
             return Ok(Value::from(u));
         }
-        return Err("an integer does not fit in 64 bits".into());
+        return Err("an integer does not fit in 64 bits".to_string().into());
     }
     if let Ok(f) = obj.downcast::<PyFloat>() {
-        return serde_json::Number::from_f64(f.value()).map(Value::Number).ok_or_else(|| "NaN and infinity are not JSON".into());
-    }
-    if let Ok(s) = obj.downcast::<PyString>() {
-        return Ok(Value::String(s.to_str().map_err(|e| e.to_string())?.to_owned()));
-    }
-    if let Ok(d) = obj.downcast::<PyDict>() {
-        let mut map = Map::new();
-        for (k, v) in d.iter() {
-            let key = k.downcast::<PyString>().map_err(|_| "object keys must be strings".to_string())?;
-            map.insert(key.to_str().map_err(|e| e.to_string())?.to_owned(), to_json_at(&v, depth + 1)?);
-        }
-        return Ok(Value::Object(map));
-    }
-    if obj.downcast::<PyList>().is_ok() || obj.downcast::<PyTuple>().is_ok() {
-        let mut items = Vec::new();
-        for item in obj.try_iter().map_err(|e| e.to_string())? {
-            items.push(to_json_at(&item.map_err(|e| e.to_string())?, depth + 1)?);
-        }
-        return Ok(Value::Array(items));
+        return serde_json::Number::from_f64(f.value())
+            .map(Value::Number)
+            .ok_or_else(|| "NaN and infinity are not JSON".to_string().into());
     }
     let name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
-    Err(format!("a value of type {name} is not JSON"))
+    Err(format!("a value of type {name} is not JSON").into())
 }

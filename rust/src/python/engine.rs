@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString};
 use std::sync::Arc;
 
-use super::convert::{optional_to_py, to_json, to_py};
+use super::convert::{optional_to_py, to_json, to_py, DEFINITION};
 use super::errors::{snapshot_error, step_error, DefinitionError, SnapshotError};
 
 /// A compiled machine definition.
@@ -24,17 +24,25 @@ impl PyMachine {
     #[new]
     #[pyo3(signature = (definition, guard_default = true))]
     fn new(py: Python<'_>, definition: &Bound<'_, PyAny>, guard_default: bool) -> PyResult<Self> {
+        // Parsing and compiling run with the GIL released; a dict is first copied into owned
+        // JSON while it is held. (A str or bytes object is immutable, so its buffer is read
+        // in place.)
         let compiled = if let Ok(text) = definition.downcast::<PyString>() {
-            let text = text.to_str()?.to_owned();
-            py.allow_threads(|| compile_str(&text, guard_default))
+            let text = text.to_str()?;
+            py.allow_threads(|| compile_str(text, guard_default))
         } else if let Ok(bytes) = definition.downcast::<PyBytes>() {
-            match std::str::from_utf8(bytes.as_bytes()) {
+            let bytes = bytes.as_bytes();
+            py.allow_threads(|| match std::str::from_utf8(bytes) {
                 Ok(text) => compile_str(text, guard_default),
                 Err(e) => Err(crate::DefinitionError::new("$", format!("the definition is not UTF-8: {e}"))),
-            }
+            })
         } else {
-            let value = to_json(definition).map_err(|e| DefinitionError::new_err((format!("$: {e}"), "$")))?;
-            compile(&value, guard_default)
+            let value = to_json(definition, DEFINITION).map_err(|e| DefinitionError::new_err((format!("$: {e}"), "$")))?;
+            py.allow_threads(move || {
+                let compiled = compile(&value, guard_default);
+                drop(value);
+                compiled
+            })
         };
         let machine = compiled.map_err(|e| DefinitionError::new_err((e.to_string(), e.path.clone())))?;
         Ok(PyMachine { inner: Arc::new(machine) })
@@ -110,7 +118,7 @@ impl PyMachine {
     /// compound states start in their initial state. Refuses names that do not exist and two
     /// children of one compound state.
     fn resolve_value(&self, value: &Bound<'_, PyAny>) -> PyResult<PySnapshot> {
-        let value = to_json(value).map_err(SnapshotError::new_err)?;
+        let value = to_json(value, "the state value").map_err(SnapshotError::new_err)?;
         let snapshot = value::snapshot_from_value(&self.inner, &value).map_err(snapshot_error)?;
         Ok(PySnapshot { machine: self.inner.clone(), inner: snapshot })
     }
