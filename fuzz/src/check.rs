@@ -184,15 +184,12 @@ pub fn run(m: &Machine, initial_guards: &[Option<bool>], events: &[(String, Vec<
 }
 
 /// A definition error names a place in the definition: its JSON path parses, and it or its
-/// parent (for something missing) exists in the definition.
+/// parent (for something missing) exists in the definition, when there is one to look in.
 pub fn assert_error_path(definition: Option<&serde_json::Value>, e: &DefinitionError) {
     assert!(!e.message.is_empty(), "an error without a message at {}", e.path);
     assert_eq!(e.to_string(), format!("{}: {}", e.path, e.message));
     let segments = parse_path(&e.path).unwrap_or_else(|| panic!("not a JSON path: {:?} ({})", e.path, e.message));
-    let Some(definition) = definition else {
-        assert!(segments.is_empty(), "text that is not JSON is refused at {}", e.path);
-        return;
-    };
+    let Some(definition) = definition else { return };
     let found = |segments: &[Segment]| {
         let mut cursor = definition;
         for segment in segments {
