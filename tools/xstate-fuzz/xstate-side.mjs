@@ -19,6 +19,17 @@ if (installed !== XSTATE_VERSION) throw new Error(`xstate ${installed} installed
 // a hundred times less to detect at 100 than at 10,000.
 export const XSTATE_MICROSTEP_LIMIT = 100;
 
+// The child states of each state node (history nodes are not states a configuration holds).
+const childStates = new WeakMap();
+function childrenOf(n) {
+  let children = childStates.get(n);
+  if (!children) {
+    children = Object.values(n.states).filter((c) => c.type !== 'history');
+    childStates.set(n, children);
+  }
+  return children;
+}
+
 // Why a configuration (XState's `_nodes`) is not one a machine can be in, or null.
 export function illegality(nodes, root) {
   const active = new Set(nodes);
@@ -28,8 +39,9 @@ export function illegality(nodes, root) {
     if (n.type === 'history') return `history state #${n.id} is active`;
     if (n.parent && !active.has(n.parent)) return `#${n.id} is active without its parent #${n.parent.id}`;
     if (n.type === 'compound' || n.type === 'parallel') {
-      const children = Object.values(n.states).filter((c) => c.type !== 'history');
-      const count = children.filter((c) => active.has(c)).length;
+      const children = childrenOf(n);
+      let count = 0;
+      for (const c of children) if (active.has(c)) count++;
       if (n.type === 'compound' && count !== 1) return `compound #${n.id} has ${count} active children`;
       if (n.type === 'parallel' && count !== children.length) return `parallel #${n.id} has ${count} of ${children.length} regions active`;
     }
