@@ -2,9 +2,9 @@
 //! with transitions, guards, `always`, `onDone`, delays and invocations), a guard table and a
 //! sequence of events; every step is checked (`check::run`).
 //!
-//! The generator also builds history states whose default leads back to a history state: the
-//! compiler accepts those and the stepper recurses without end (a known bug, README.md), so
-//! they are only compiled, unless the `strict` feature is on.
+//! The generator also builds history states whose default leads back to a history state. The
+//! compiler must refuse those or take them to the known bug (README.md): a refusal is right,
+//! and one it accepts is not stepped unless the `strict` feature is on.
 
 #![no_main]
 

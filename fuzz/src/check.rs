@@ -248,9 +248,11 @@ fn parse_path(path: &str) -> Option<Vec<Segment>> {
 pub mod known {
     use super::*;
 
-    /// A history state whose default resolves, through `initial` or its `target`, to a history
-    /// state again (itself, or another whose default leads back) makes the stepper recurse
-    /// until the stack overflows; the compiler accepts such definitions.
+    /// A history state whose default entry (its `target`, its parent's initial state, or its
+    /// parallel parent), going down through initial states and regions, reaches a history state
+    /// again, and so on back to itself, makes the stepper recurse until the stack overflows.
+    /// The compiler refuses the direct cycles (history states naming each other) and accepts
+    /// those through a compound state's initial history state.
     pub fn history_default_cycle(m: &Machine) -> bool {
         if cfg!(feature = "strict") {
             return false;

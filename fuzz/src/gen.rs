@@ -294,7 +294,7 @@ pub fn build(input: &Input) -> Built {
     }
     // History defaults: a state below the parent, a history state (even itself) included. Any
     // child may be a compound state's initial one. Both can make a history state's default lead
-    // back to a history state, a known bug that `check::known` skips.
+    // back to a history state (`Built::history_cycle`), which the compiler refuses.
     for (i, spec) in input.states.iter().take(MAX_STATES).enumerate() {
         let n = i + 1;
         if !tree.states[n].history() {
