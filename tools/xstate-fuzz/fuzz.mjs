@@ -12,7 +12,10 @@
 //
 // Options: --seeds A-B | --seed A --count N | --from-commit; --seconds S (budget); --no-record
 // (print reproducers, write nothing); --max-diffs N (stop after N differences, default 5);
-// --summary FILE (append a JSON line with the counts).
+// --summary FILE (append a JSON line with the counts); --batch N (cases per batch, 200).
+//
+// statekeep's side is target/release/statekeep-xstate-diff (`cargo build --release -p
+// statekeep-xstate-diff`; `make fuzz-xstate` builds it), or the binary STATEKEEP_DIFF_BIN names.
 
 import { execFileSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
