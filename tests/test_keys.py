@@ -121,7 +121,7 @@ OTHER_PROCESS = textwrap.dedent(
     data, key, go, behave = Path(sys.argv[1]), base64.b64decode(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
     with statekeep.open(data, key=key) as keep:
         if behave == "silent":  # a process that stops following the keyring
-            keep._sessions.close()
+            keep._workers["sessions"].close()
             with keep._store.write() as txn:
                 txn.delete_session(keep._session_id)
         print("ready", flush=True)

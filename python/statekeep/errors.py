@@ -74,3 +74,8 @@ class StoreError(Error):
 class StoreDamaged(StoreError):
     """A stored record is missing or cannot be read: the store is damaged. The message names
     the record; restore the store from a backup."""
+
+
+class StoreFull(StoreError):
+    """The store cannot take another write: its disk is full, or it reached its size limit.
+    Reads go on; the message says what to free or raise. A server answers 507."""

@@ -22,6 +22,7 @@ STATUS: list[tuple[type[BaseException], int]] = [
     (errors.DefinitionError, 422),
     (errors.SnapshotError, 422),
     (errors.StepError, 422),
+    (errors.InvalidRequest, 422),
     (ValueError, 422),
     (TypeError, 422),
 ]
@@ -36,7 +37,15 @@ TITLES = {
     413: "Content Too Large",
     422: "Unprocessable Content",
     500: "Internal Server Error",
+    507: "Insufficient Storage",
 }
+
+#: Server faults the client is told about (what happened, and that it is not its request's
+#: fault); any other is a bare 500 whose details are only in the server's log.
+SERVER_FAULTS: list[tuple[type[BaseException], int]] = [
+    (errors.StoreFull, 507),
+    (errors.StoreDamaged, 500),
+]
 
 #: What the client may raise, by the name in ``error``.
 RAISABLE: dict[str, type[Exception]] = {
@@ -50,6 +59,10 @@ RAISABLE: dict[str, type[Exception]] = {
         errors.SnapshotError,
         errors.StepError,
         errors.EncryptionError,
+        errors.InvalidRequest,
+        errors.StoreError,
+        errors.StoreFull,
+        errors.StoreDamaged,
         errors.Unauthorized,
         errors.Forbidden,
         ValueError,
@@ -67,6 +80,14 @@ def status_of(error: BaseException) -> int | None:
     if isinstance(error, BadRequest):
         return 400
     for cls, status in STATUS:
+        if isinstance(error, cls):
+            return status
+    return None
+
+
+def server_fault(error: BaseException) -> int | None:
+    """The status of a server fault worth telling the client about, or None."""
+    for cls, status in SERVER_FAULTS:
         if isinstance(error, cls):
             return status
     return None

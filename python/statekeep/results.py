@@ -99,6 +99,9 @@ class Deployment:
     done: bool
     #: Decision records written so far, by kind.
     counts: dict[str, int] = field(default_factory=dict)
+    #: While this process's background scan keeps failing (a full disk, say), what it last
+    #: failed with; it retries and resumes by itself once the cause is gone.
+    last_error: str | None = None
 
 
 @dataclass(frozen=True)

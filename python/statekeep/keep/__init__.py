@@ -47,9 +47,10 @@ __all__ = [
 GROUPABLE = frozenset({"spawn", "spawn_many", "send", "send_many", "release"})
 
 
-def open(path: str | os.PathLike[str], key: bytes | str | None = None) -> Keep:
-    """Open (or create) the store in directory ``path``."""
-    return Keep(path, key=key)
+def open(path: str | os.PathLike[str], key: bytes | str | None = None, *, max_size: int | None = None) -> Keep:
+    """Open (or create) the store in directory ``path``; it grows as needed, up to
+    ``max_size`` bytes if given (then a write past it raises ``StoreFull``)."""
+    return Keep(path, key=key, max_size=max_size)
 
 
 def store_exists(path: str | os.PathLike[str]) -> bool:
@@ -81,22 +82,28 @@ def remove_store(path: str | os.PathLike[str]) -> None:
 class Keep(Versions, Actors, Reads, Keys, ApiKeys):
     """A store of actors. Use it as a context manager, or ``close()`` it."""
 
-    def __init__(self, path: str | os.PathLike[str], *, key: bytes | str | None = None, scan: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        key: bytes | str | None = None,
+        scan: bool = True,
+        max_size: int | None = None,
+    ) -> None:
         self.path = Path(path)
-        super().__init__(stores.open_store(self.path))
+        super().__init__(stores.open_store(self.path, max_size=max_size))
         try:
             self._open_keys(key, self.path)
         except BaseException:
             self._store.close()
             raise
-        self._scanner = Worker("scan", self.scan_step)
-        self._wakers.append(self._scanner.wake)
-        if scan:
-            self._scanner.start()
+        self._workers["scan"] = Worker("scan", self.scan_step)
         # Every process says it is alive and follows the keyring, idle or not: a key rotation
         # waits for the live ones before it drops a key.
-        self._sessions = Worker("sessions", self.heartbeat, idle=HEARTBEAT)
-        self._sessions.start()
+        self._workers["sessions"] = Worker("sessions", self.heartbeat, idle=HEARTBEAT)
+        for name, worker in self._workers.items():
+            if scan or name != "scan":
+                worker.start()
 
     def __enter__(self) -> Keep:
         return self
@@ -105,8 +112,8 @@ class Keep(Versions, Actors, Reads, Keys, ApiKeys):
         self.close()
 
     def close(self) -> None:
-        self._sessions.close()
-        self._scanner.close()
+        for worker in self._workers.values():
+            worker.close()
         try:
             self._end_session()
         finally:

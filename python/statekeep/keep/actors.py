@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from statekeep import jsonio
 from statekeep.errors import Conflict, InvalidRequest, NeedsRescue
-from statekeep.keep.base import KeepBase, check_name, context_record, event_record
+from statekeep.keep.base import KeepBase, check_id, check_name, context_record, event_record
 from statekeep.keep.reads import view
 from statekeep.results import Actor, Decision, StepResult
 from statekeep.store import EventRecord, UnitOfWork, WriteSet
@@ -58,9 +58,9 @@ class Actors(KeepBase):
             now = time.time()
             writes = WriteSet()
             out = []
-            for context, actor_id in zip(contexts, ids, strict=True):
-                actor_id = actor_id or uuid.uuid4().hex
-                check_name(actor_id, "an actor id")
+            for context, given in zip(contexts, ids, strict=True):
+                actor_id = uuid.uuid4().hex if given is None else given
+                check_id(actor_id, "an actor id")
                 if txn.actor(actor_id) is not None:
                     raise Conflict(f"an actor '{actor_id}' already exists")
                 spawned = self._registry.spawn(definition_id, now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -13,6 +13,7 @@ from statekeep import crypto, jsonio
 from statekeep._core import ActorState, Machine, Registry
 from statekeep.errors import InvalidRequest, NotFound, StoreDamaged
 from statekeep.store import Reader, Store, UnitOfWork, WriteSet
+from statekeep.workers.base import Worker
 
 
 class KeepBase:
@@ -27,8 +28,8 @@ class KeepBase:
         self._group = threading.local()
         self._registry = Registry()
         self._seq_of: dict[str, int] = {}
-        #: Called when something committed may give the background workers work.
-        self._wakers: list[Callable[[], None]] = []
+        #: The background workers, by name (``statekeep.workers``).
+        self._workers: dict[str, Worker] = {}
 
     # ----- transactions ---------------------------------------------------------------------------
 
@@ -60,8 +61,9 @@ class KeepBase:
         raise NotImplementedError
 
     def _wake_workers(self) -> None:
-        for wake in self._wakers:
-            wake()
+        """Something committed may give the background workers work."""
+        for worker in self._workers.values():
+            worker.wake()
 
     # ----- the registry of versions, in step with the store ---------------------------------------
 
@@ -160,6 +162,18 @@ def event_record(actor_id: str, index: int) -> bytes:
 
 
 def check_name(name: str, what: str) -> None:
-    """Ids and keys are store keys (and prefixes of others): bounded, and free of the separator."""
+    """Keys of the store (and prefixes of others): bounded, and free of the separator."""
     if not isinstance(name, str) or not name or "\x00" in name or len(name.encode()) > 256:
         raise InvalidRequest(f"{what} is a non-empty string of at most 256 bytes without NUL characters")
+
+
+def check_id(name: str, what: str) -> None:
+    """The one rule for the ids that name things in URLs too (actors, versions): 1 to 256
+    bytes of UTF-8, no '/', no control characters, not '.' or '..', so that every id made
+    anywhere can be reached everywhere (``/v1/actors/{id}``)."""
+    check_name(name, what)
+    if "/" in name or name in (".", "..") or any(ord(c) < 0x20 or ord(c) == 0x7F for c in name):
+        raise InvalidRequest(
+            f"{what} {name!r} is not a valid id: use 1 to 256 bytes of text without '/' or control characters "
+            "(and not '.' or '..')"
+        )

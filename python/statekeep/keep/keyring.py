@@ -134,7 +134,9 @@ class Keys(KeepBase):
 
     def heartbeat(self) -> bool:
         """Say this process is alive and take a changed keyring (the sessions worker calls
-        this every :data:`HEARTBEAT` seconds); forget sessions long dead."""
+        this every :data:`HEARTBEAT` seconds); forget sessions long dead; let the store do its
+        housekeeping (LMDB clears the reader slots of processes that died)."""
+        self._store.maintain()
         now = time.time()
         with self._store.write() as txn:
             self._follow_keys(txn)

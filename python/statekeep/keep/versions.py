@@ -12,7 +12,7 @@ from typing import Any
 from statekeep import jsonio
 from statekeep._core import Machine
 from statekeep.errors import Conflict, DefinitionError, InvalidRequest, NotFound
-from statekeep.keep.base import KeepBase, check_name
+from statekeep.keep.base import KeepBase, check_id
 from statekeep.keep.reads import candidates
 from statekeep.results import Deployment, Preview, Version
 from statekeep.store import Reader, ScanState
@@ -179,6 +179,7 @@ class Versions(KeepBase):
             total=scan.total,
             done=scan.done,
             counts=txn.decision_counts(seq),
+            last_error=None if scan.done or "scan" not in self._workers else self._workers["scan"].last_error,
         )
 
     def stats(self) -> dict[str, Any]:
@@ -204,7 +205,7 @@ def _body(
     state_map: Mapping[str, str] | None,
     guard_default: bool,
 ) -> dict[str, Any]:
-    check_name(id, "a version id")
+    check_id(id, "a version id")
     if isinstance(definition, (str, bytes)):
         try:
             definition = json.loads(definition)

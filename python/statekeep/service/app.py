@@ -98,11 +98,14 @@ def _route(service: Service, path: str, method: str, scope: str | None, handler:
             response = result if isinstance(result, Response) else json_response(result)
         except Exception as e:
             status = problems.status_of(e)
-            if status is None:
+            if status is not None:
+                response = problem(status, e, str(e))
+            elif (fault := problems.server_fault(e)) is not None:
+                log.error("%s %s failed: %s", method, path, e)
+                response = problem(fault, e, str(e))
+            else:
                 log.exception("%s %s failed", method, path)
                 response = problem(500, None, "the server failed; the error is in its log")
-            else:
-                response = problem(status, e, str(e))
         service.metrics.observe(method, path, response.status_code, time.perf_counter() - started)
         return response
 

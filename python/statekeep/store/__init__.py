@@ -41,11 +41,12 @@ __all__ = [
 ]
 
 
-def open_store(location: str | os.PathLike[str]) -> Store:
-    """The store at ``location``: a directory for the embedded LMDB store (made if missing)."""
+def open_store(location: str | os.PathLike[str], *, max_size: int | None = None) -> Store:
+    """The store at ``location``: a directory for the embedded LMDB store (made if missing),
+    growing up to ``max_size`` bytes (None: as far as the disk allows)."""
     from statekeep.store.lmdb import LmdbStore
 
-    return LmdbStore(Path(location))
+    return LmdbStore(Path(location), max_size=max_size)
 
 
 def exists(location: str | os.PathLike[str]) -> bool:

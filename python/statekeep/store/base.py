@@ -252,4 +252,7 @@ class Store(Protocol):
     def backup(self, dest: Path) -> None:
         """A consistent copy of the store as of one moment, while writes go on."""
 
+    def maintain(self) -> None:
+        """Housekeeping a process that holds the store open does now and then."""
+
     def close(self) -> None: ...

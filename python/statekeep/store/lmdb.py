@@ -40,9 +40,13 @@ each version's deployments by path length, in memory.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
 import struct
+import threading
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,7 +55,7 @@ from typing import Any, cast
 import lmdb
 import orjson
 
-from statekeep.errors import Error, StoreDamaged, StoreError
+from statekeep.errors import Error, StoreDamaged, StoreError, StoreFull
 from statekeep.store.base import (
     DECISION_KINDS,
     EventRecord,
@@ -63,7 +67,11 @@ from statekeep.store.base import (
     WriteSet,
 )
 
-MAP_SIZE = 1 << 40
+#: The map a new store starts with; it doubles as the store grows.
+INITIAL_MAP_SIZE = 64 << 20
+#: What LMDB's errors say when the disk is full, and the free space below which it must be.
+_DISK_FULL = ("No space left", "Disk quota", "File too large")
+_LOW_DISK = 1 << 20
 DATABASES = (
     "sessions",
     "meta",
@@ -85,6 +93,8 @@ FORMAT = b"3"
 READABLE_FORMATS = (b"2", FORMAT)
 #: The file LMDB keeps the data in: its presence is what makes a directory a store.
 DATA_FILE = "data.mdb"
+#: What a backup holds beside its data: the store id, format, size and SHA-256 of the data.
+MANIFEST = "manifest.json"
 #: The file of LMDB's reader table, made beside it by the first open.
 LOCK_FILE = "lock.mdb"
 
@@ -461,16 +471,68 @@ class LmdbUnitOfWork(LmdbReader):
         self.remember(key, request, sealed_answer)
 
 
-class LmdbStore:
-    """A store directory: one LMDB environment, synced on every commit."""
+class _Gate:
+    """The transactions this process has open. LMDB resizes its map only while a process has
+    none, so a resize waits for them to end and holds new ones back meanwhile."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._active = 0
+        self._resizing = False
+
+    @contextmanager
+    def open(self) -> Iterator[None]:
+        with self._cond:
+            while self._resizing:
+                self._cond.wait()
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._active -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def alone(self) -> Iterator[None]:
+        with self._cond:
+            while self._resizing:
+                self._cond.wait()
+            self._resizing = True
+            while self._active:
+                self._cond.wait()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._resizing = False
+                self._cond.notify_all()
+
+
+class LmdbStore:
+    """A store directory: one LMDB environment, synced on every commit.
+
+    The map (the address space LMDB reserves for the file) starts small and doubles whenever
+    the data fills three quarters of it, up to ``max_size`` if one is set; a store is never a
+    terabyte of address space that ``ulimit -v`` refuses. A full disk or the size limit is a
+    :class:`StoreFull` while reads go on. Reader slots left by processes that died are cleared
+    at open and by :meth:`maintain`, or the pages they pin would never be reused."""
+
+    def __init__(self, path: Path, *, max_size: int | None = None) -> None:
         path.mkdir(parents=True, exist_ok=True)
+        _check_whole(path)
         self.location = str(path)
+        self._path = path
+        self._max_size = max_size
+        self._gate = _Gate()
+        existing = _file_size(path / DATA_FILE)
+        map_size = max(INITIAL_MAP_SIZE, 1 << (2 * existing).bit_length())
+        if max_size is not None:
+            map_size = max(min(map_size, max_size), existing)
         try:
             self._env = lmdb.open(
                 str(path),
-                map_size=MAP_SIZE,
+                map_size=map_size,
                 max_dbs=len(DATABASES),
                 sync=True,
                 metasync=True,
@@ -479,9 +541,14 @@ class LmdbStore:
             )
         except lmdb.Error as e:
             raise StoreError(f"cannot open the store: {e}") from e
-        self._dbs = {name: self._env.open_db(name.encode()) for name in DATABASES}
-        with self._env.begin() as txn:
-            stored = txn.get(b"format", db=self._dbs["meta"])
+        try:
+            self._env.reader_check()
+            self._dbs = {name: self._env.open_db(name.encode()) for name in DATABASES}
+            with self._env.begin() as txn:
+                stored = txn.get(b"format", db=self._dbs["meta"])
+        except BaseException:
+            self._env.close()
+            raise
         if stored is not None and bytes(stored) not in READABLE_FORMATS:
             self._env.close()
             raise Error(
@@ -492,21 +559,51 @@ class LmdbStore:
     # LMDB's failures (a full disk, a permission, a lock) leave as StoreError: the caller's
     # fault is never one of them.
 
+    def _failure(self, e: lmdb.Error, doing: str) -> StoreError:
+        if isinstance(e, lmdb.MapFullError):
+            self._grow()
+            limit = f" of {self._max_size} bytes" if self._max_size is not None else ""
+            return StoreFull(
+                f"the store reached its size limit{limit}: nothing was written; "
+                + ("raise the limit (max_size, or --max-size)" if self._max_size is not None else "retry the request")
+            )
+        text = str(e)
+        if any(s in text for s in _DISK_FULL) or shutil.disk_usage(self._path).free < _LOW_DISK:
+            return StoreFull(f"the store's disk is full ({text}): nothing was written; free space on it, then retry")
+        return StoreError(f"the store failed while {doing}: {text}")
+
+    @contextmanager
+    def _begin(self, write: bool) -> Iterator[lmdb.Transaction]:
+        while True:
+            with self._gate.open():
+                try:
+                    txn = self._env.begin(write=write)
+                except lmdb.MapResizedError:
+                    txn = None
+                if txn is not None:
+                    with txn:
+                        yield txn
+                    return
+            # Another process grew the map: adopt its size, with no transaction open here.
+            with self._gate.alone():
+                self._env.set_mapsize(0)
+
     @contextmanager
     def read(self) -> Iterator[LmdbReader]:
         try:
-            with self._env.begin() as txn:
+            with self._begin(write=False) as txn:
                 yield LmdbReader(txn, self._dbs)
         except lmdb.Error as e:
-            raise StoreError(f"the store failed: {e}") from e
+            raise self._failure(e, "reading") from e
 
     @contextmanager
     def write(self) -> Iterator[LmdbUnitOfWork]:
+        self._make_room()
         try:
-            with self._env.begin(write=True) as txn:
+            with self._begin(write=True) as txn:
                 yield LmdbUnitOfWork(txn, self._dbs)
         except lmdb.Error as e:
-            raise StoreError(f"the store failed: {e}") from e
+            raise self._failure(e, "writing") from e
 
     @contextmanager
     def nested(self, parent: UnitOfWork) -> Iterator[LmdbUnitOfWork]:
@@ -515,18 +612,111 @@ class LmdbStore:
             with self._env.begin(write=True, parent=parent._txn) as txn:
                 yield LmdbUnitOfWork(txn, self._dbs)
         except lmdb.Error as e:
-            raise StoreError(f"the store failed: {e}") from e
+            raise self._failure(e, "writing") from e
+
+    def _make_room(self) -> None:
+        """Double the map before a write when the data fills three quarters of it."""
+        info = self._env.info()
+        if (info["last_pgno"] + 1) * self._env.stat()["psize"] > info["map_size"] * 3 // 4:
+            self._grow()
+
+    def _grow(self) -> None:
+        current = self._env.info()["map_size"]
+        wanted = current * 2 if self._max_size is None else min(current * 2, self._max_size)
+        if wanted > current:
+            with self._gate.alone():
+                if self._env.info()["map_size"] < wanted:
+                    self._env.set_mapsize(wanted)
+
+    def maintain(self) -> None:
+        """Clear the reader slots of processes that died (a process that holds the store open
+        calls this now and then)."""
+        self._env.reader_check()
 
     def backup(self, dest: Path) -> None:
-        """A consistent, compacted copy of the environment as of one moment."""
-        dest.mkdir(parents=True, exist_ok=False)
+        """A consistent, compacted copy of the environment as of one moment, written under a
+        temporary name and renamed into place with a manifest (its size and checksum) once it
+        is whole: an interrupted backup is never mistaken for one."""
+        if dest.exists():
+            raise StoreError(f"{dest} exists already: back up to a new directory")
+        partial = dest.with_name(f".{dest.name}.partial-{uuid.uuid4().hex[:8]}")
+        partial.mkdir(parents=True)
         try:
-            self._env.copy(str(dest), compact=True)
-        except lmdb.Error as e:
-            raise StoreError(f"the backup to {dest} failed: {e}") from e
+            try:
+                self._env.copy(str(partial), compact=True)
+            except lmdb.Error as e:
+                raise self._failure(e, f"backing up to {dest}") from e
+            with self.read() as txn:
+                store_id = txn.store_id()
+            _fsync(partial / DATA_FILE)
+            manifest = {"store_id": store_id, "format": FORMAT.decode(), **_digest(partial / DATA_FILE)}
+            (partial / MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+            _fsync(partial / MANIFEST)
+            partial.rename(dest)
+            _fsync(dest.parent)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
 
     def close(self) -> None:
         self._env.close()
+
+
+# LMDB's meta pages (pages 0 and 1; the one with the higher transaction id is current): the
+# page size is kept in the free database's ``md_pad``, then the last page used and the txn id.
+_META = struct.Struct("<I I Q Q I")  # magic, version, address, map size, free db's md_pad (page size)
+_META_TAIL = struct.Struct("<Q Q")  # last page, transaction id
+_PAGE_HEADER = 16
+_MAGIC = 0xBEEFC0DE
+
+
+def _check_whole(path: Path) -> None:
+    """Refuse a data file shorter than the pages its header counts: a copy or backup that was
+    cut off. (LMDB maps the file and reads it at open; a missing page is SIGBUS, not an error.)"""
+    data = path / DATA_FILE
+    try:
+        with data.open("rb") as f:
+            head = f.read(_PAGE_HEADER + 136)
+            if len(head) < _PAGE_HEADER + 136 or _META.unpack_from(head, _PAGE_HEADER)[0] != _MAGIC:
+                return  # not an LMDB file at all: LMDB refuses it by itself, without crashing
+            psize = _META.unpack_from(head, _PAGE_HEADER)[4]
+            f.seek(psize)
+            second = f.read(_PAGE_HEADER + 136)
+            metas = [
+                _META_TAIL.unpack_from(page, _PAGE_HEADER + 120) for page in (head, second) if len(page) == len(head)
+            ]
+            last_page, _ = max(metas, key=lambda m: m[1])
+            needed, found = max(2, last_page + 1) * psize, data.stat().st_size
+    except FileNotFoundError:
+        return
+    if found < needed:
+        raise StoreDamaged(
+            f"{path} holds an incomplete store: {DATA_FILE} has {found} bytes of the {needed} its header "
+            "counts (a copy or backup that was interrupted); restore a complete backup"
+        )
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _digest(data: Path) -> dict[str, Any]:
+    sha = hashlib.sha256()
+    with data.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            sha.update(chunk)
+    return {"size": data.stat().st_size, "sha256": sha.hexdigest()}
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def exists(path: Path) -> bool:
@@ -536,23 +726,39 @@ def exists(path: Path) -> bool:
 
 def size(path: Path) -> int:
     """The bytes the store in ``path`` holds on disk; 0 when there is none (yet). A backup
-    being written grows to about the size of its compacted source."""
-    try:
-        return (path / DATA_FILE).stat().st_size
-    except OSError:
-        return 0
+    being written to ``path`` (under a temporary name until it is whole) counts too."""
+    candidates = [path / DATA_FILE, *path.parent.glob(f".{path.name}.partial-*/{DATA_FILE}")]
+    for data in candidates:
+        try:
+            return data.stat().st_size
+        except OSError:
+            continue
+    return 0
 
 
 def restore(backup: Path, dest: Path) -> None:
-    """Make ``dest`` (new, or an empty directory) a copy of the store that ``backup`` holds."""
+    """Make ``dest`` (new, or an empty directory) a copy of the store that ``backup`` holds,
+    after checking the backup against its manifest (a backup without one, from an older
+    statekeep, must at least be whole)."""
+    _check_whole(backup)
     if read_store_id(backup) is None:
         raise StoreError(f"{backup} is not a statekeep backup (no store in its {DATA_FILE})")
+    manifest_file = backup / MANIFEST
+    if manifest_file.exists():
+        manifest = orjson.loads(manifest_file.read_bytes())
+        found = _digest(backup / DATA_FILE)
+        if (found["size"], found["sha256"]) != (manifest["size"], manifest["sha256"]):
+            raise StoreDamaged(
+                f"{backup} does not match its manifest ({found['size']} bytes, expected {manifest['size']}; "
+                "checksum differs): the backup was altered or damaged; restore another one"
+            )
     if dest.exists() and any(dest.iterdir()):
         raise StoreError(f"{dest} is not empty: restore into a new or empty directory")
     made = not dest.exists()
     dest.mkdir(parents=True, exist_ok=True)
     try:
         shutil.copyfile(backup / DATA_FILE, dest / DATA_FILE)
+        LmdbStore(dest).close()  # refuses a copy that is not whole
     except BaseException:
         remove(dest)
         if made:
@@ -562,13 +768,14 @@ def restore(backup: Path, dest: Path) -> None:
 
 def remove(path: Path) -> None:
     """Delete the store in ``path``: its files, not the directory."""
-    for name in (DATA_FILE, LOCK_FILE):
+    for name in (DATA_FILE, LOCK_FILE, MANIFEST):
         (path / name).unlink(missing_ok=True)
 
 
 def read_store_id(path: Path) -> str | None:
     """The id of the store in ``path``, read without opening it as a keep (which would make a
     new store of any directory); None when ``path`` holds no statekeep store."""
+    _check_whole(path)
     try:
         env = lmdb.open(str(path), readonly=True, max_dbs=len(DATABASES), lock=False)
     except lmdb.Error:
