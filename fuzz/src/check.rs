@@ -248,6 +248,25 @@ fn parse_path(path: &str) -> Option<Vec<Segment>> {
 pub mod known {
     use super::*;
 
+    /// Whether a machine may hit a known bug when stepped.
+    pub fn any(m: &Machine) -> bool {
+        history_target_outside_parent(m) || history_default_cycle(m)
+    }
+
+    /// A history state whose `target` lies outside its parent (`#id` reaches anywhere): entering
+    /// its default enters the target without leaving the states it displaces, so a compound
+    /// state ends up with two active children, or none (and through a compound state that starts
+    /// in such a history state, a default can lead back to itself: `history_default_cycle`).
+    pub fn history_target_outside_parent(m: &Machine) -> bool {
+        if cfg!(feature = "strict") {
+            return false;
+        }
+        m.nodes.iter().any(|node| match (&node.history_default, node.parent) {
+            (Some(HistoryDefault::Targets(list)), Some(parent)) => list.iter().any(|&t| !m.is_descendant(t, parent)),
+            _ => false,
+        })
+    }
+
     /// A history state whose default entry (its `target`, its parent's initial state, or its
     /// parallel parent), going down through initial states and regions, reaches a history state
     /// again, and so on back to itself, makes the stepper recurse until the stack overflows.
