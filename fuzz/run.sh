@@ -30,7 +30,10 @@ for t in $targets; do
   # corpus/ (ignored by git) takes what the run finds; seeds/ (committed) is read only.
   if ! cargo fuzz run "${flags[@]}" "$t" "corpus/$t" "seeds/$t" -- \
       -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 "${extra[@]}" >"$log" 2>&1; then
-    { grep -v -E '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)|# Uses:' "$log" || true; } | tail -n 80
+    # The log's end without progress lines and backtrace locations, then what went wrong.
+    { grep -v -E '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)|# Uses:|^[[:space:]]+at ' "$log" || true; } | tail -n 60
+    echo "-- what failed:"
+    { grep -E -A3 'panicked at|==statekeep-fuzz==|ERROR: libFuzzer|Error: ' "$log" || true; } | head -n 40
     for crash in artifacts/"$t"/*; do
       [ -f "$crash" ] || continue
       echo "-- $crash, base64 (reproduce: base64 -d > input; cargo fuzz run ${flags[*]} $t input):"
