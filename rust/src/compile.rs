@@ -7,6 +7,7 @@
 use crate::error::DefinitionError;
 use crate::model::*;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// How deep states may nest: a child of the root is 1 deep, its children 2 deep, and so on.
@@ -181,36 +182,132 @@ pub fn compile(definition: &Value, guard_default: bool) -> Result<Machine, Defin
             digest,
         },
         configs: Vec::new(),
-        depths: Vec::new(),
         ids: HashMap::new(),
         children_by_key: HashMap::new(),
         action_index: HashMap::new(),
     };
     builder.add_nodes(root, machine_id)?;
-    // Each node's path, rebuilt in document order from its parent's (the paths of the
-    // ancestors of the node at hand are all that is held).
-    let mut spine: Vec<String> = Vec::new();
     for ix in 0..builder.machine.nodes.len() {
-        let depth = builder.depths[ix] as usize;
-        spine.truncate(depth);
-        let path = match depth {
-            0 => "$".to_string(),
-            _ => child_path(&format!("{}.states", spine[depth - 1]), &builder.machine.nodes[ix].key),
-        };
-        builder.link_node(ix as NodeIx, &path)?;
-        spine.push(path);
+        builder.link_node(ix as NodeIx)?;
     }
     builder.check_history_defaults()?;
     builder.finish_initial_transition();
     Ok(builder.machine)
 }
 
+/// A JSON path into the definition (`$.states.a.on.GO[0].target`), rendered only when a message
+/// needs it: building every path as a string cost more than the rest of compiling.
+#[derive(Clone, Copy)]
+enum Path<'p> {
+    Root,
+    /// A state already added: `$.states.a.states.b`.
+    Node(NodeIx),
+    /// A key below a path: `.key`, or `["key"]` where the key is not a plain name.
+    Key(&'p Path<'p>, &'p str),
+    /// An array item below a path: `[i]`.
+    Index(&'p Path<'p>, usize),
+}
+
+impl<'p> Path<'p> {
+    fn render(&self, nodes: &[Node]) -> String {
+        match *self {
+            Path::Root => "$".to_string(),
+            Path::Node(ix) => {
+                let mut keys = Vec::new();
+                let mut cursor = ix;
+                while let Some(parent) = nodes[cursor as usize].parent {
+                    keys.push(nodes[cursor as usize].key.as_str());
+                    cursor = parent;
+                }
+                keys.iter().rev().fold("$".to_string(), |path, key| child_path(&format!("{path}.states"), key))
+            }
+            Path::Key(parent, key) => child_path(&parent.render(nodes), key),
+            Path::Index(parent, i) => format!("{}[{i}]", parent.render(nodes)),
+        }
+    }
+
+    /// Item `i` of an array, or the path itself for a value given alone (`None`).
+    fn item(&'p self, i: Option<usize>) -> Path<'p> {
+        match i {
+            Some(i) => Path::Index(self, i),
+            None => *self,
+        }
+    }
+}
+
+/// The keys of a state config that the compiler reads, found in one pass over its entries
+/// rather than by a (hashed) lookup each.
+#[derive(Default)]
+struct StateKeys<'a> {
+    id: Option<&'a Value>,
+    kind: Option<&'a Value>,
+    initial: Option<&'a Value>,
+    states: Option<&'a Value>,
+    on: Option<&'a Value>,
+    always: Option<&'a Value>,
+    on_done: Option<&'a Value>,
+    entry: Option<&'a Value>,
+    exit: Option<&'a Value>,
+    after: Option<&'a Value>,
+    invoke: Option<&'a Value>,
+    output: Option<&'a Value>,
+    context: Option<&'a Value>,
+    history: Option<&'a Value>,
+    target: Option<&'a Value>,
+}
+
+impl<'a> StateKeys<'a> {
+    fn of(config: &'a Map<String, Value>) -> Self {
+        let mut keys = StateKeys::default();
+        for (key, value) in config {
+            let slot = match key.as_str() {
+                "id" => &mut keys.id,
+                "type" => &mut keys.kind,
+                "initial" => &mut keys.initial,
+                "states" => &mut keys.states,
+                "on" => &mut keys.on,
+                "always" => &mut keys.always,
+                "onDone" => &mut keys.on_done,
+                "entry" => &mut keys.entry,
+                "exit" => &mut keys.exit,
+                "after" => &mut keys.after,
+                "invoke" => &mut keys.invoke,
+                "output" => &mut keys.output,
+                "context" => &mut keys.context,
+                "history" => &mut keys.history,
+                "target" => &mut keys.target,
+                _ => continue,
+            };
+            *slot = Some(value);
+        }
+        keys
+    }
+}
+
+/// The values of a few keys of a small object, in one pass over its entries.
+fn pick<'v, const N: usize>(obj: &'v Map<String, Value>, names: [&str; N]) -> [Option<&'v Value>; N] {
+    let mut out = [None; N];
+    for (key, value) in obj {
+        if let Some(i) = names.iter().position(|n| n == key) {
+            out[i] = Some(value);
+        }
+    }
+    out
+}
+
+/// A value given alone or as an array: the items, each with its index if it was in an array.
+fn items(value: &Value) -> impl Iterator<Item = (&Value, Option<usize>)> {
+    let (list, indexed) = match value {
+        Value::Array(list) => (list.as_slice(), true),
+        other => (std::slice::from_ref(other), false),
+    };
+    list.iter().enumerate().map(move |(i, v)| (v, indexed.then_some(i)))
+}
+
 struct Builder<'a> {
     machine: Machine,
     /// Each node's config object, by node index.
     configs: Vec<&'a Map<String, Value>>,
-    /// Each node's depth in states (the root is 0).
-    depths: Vec<u16>,
     ids: HashMap<String, NodeIx>,
     /// Every child (history children included) by its parent and key.
     children_by_key: HashMap<(NodeIx, &'a str), NodeIx>,
@@ -251,36 +348,41 @@ const TRANSITION_KEYS: &[&str] = &["target", "guard", "actions", "reenter", "des
 const INVOKE_KEYS: &[&str] = &["id", "src", "input", "onDone", "onError", "onSnapshot", "systemId"];
 
 impl<'a> Builder<'a> {
+    fn error(&self, path: Path<'_>, message: impl Into<String>) -> DefinitionError {
+        DefinitionError::new(path.render(&self.machine.nodes), message)
+    }
+
     /// First pass: create every node in pre-order, so indices are document order. Iterative:
-    /// the stack holds the children still to visit, and the path and default id of each
-    /// ancestor of the node at hand. Errors come in the order a recursive walk finds them.
+    /// a stack holds the children still to visit; one buffer holds the default id of the
+    /// node at hand's parent (`machine.key.key`), cut back to each parent's length in turn.
+    /// Errors come in the order a recursive walk finds them.
     fn add_nodes(&mut self, root: &'a Map<String, Value>, machine_id: String) -> Result<(), DefinitionError> {
         let mut pending: Vec<Pending<'a>> = Vec::new();
-        // (path, default id) of the ancestors of the next node, by depth.
-        let mut spine: Vec<(String, String)> = Vec::new();
-        let (root_ix, states) = self.add_node(root, "$".to_string(), machine_id.clone(), machine_id.clone(), None, 0)?;
-        spine.push(("$".to_string(), machine_id));
+        let mut default_id = machine_id.clone();
+        // The length of the default id of each ancestor of the next node, by depth.
+        let mut lengths: Vec<usize> = vec![default_id.len()];
+        let (root_ix, states) = self.add_node(root, Path::Root, machine_id.clone(), machine_id, None)?;
         push_children(&mut pending, root_ix, states, 1);
         while let Some(child) = pending.pop() {
-            spine.truncate(child.depth);
-            let (parent_path, parent_default_id) = &spine[child.depth - 1];
-            let path = child_path(&format!("{parent_path}.states"), child.key);
+            lengths.truncate(child.depth);
+            let parent = Path::Node(child.parent);
+            let states = Path::Key(&parent, "states");
+            let path = Path::Key(&states, child.key);
             if child.key.is_empty() {
-                return Err(DefinitionError::new(path, "a state key cannot be empty"));
+                return Err(self.error(path, "a state key cannot be empty"));
             }
-            let config = child
-                .config
-                .as_object()
-                .ok_or_else(|| DefinitionError::new(path.clone(), format!("a state must be an object, not {}", kind_of(child.config))))?;
+            let Some(config) = child.config.as_object() else {
+                return Err(self.error(path, format!("a state must be an object, not {}", kind_of(child.config))));
+            };
             if child.depth > MAX_STATE_DEPTH {
-                return Err(DefinitionError::new(
-                    path,
-                    format!("states are nested more than {MAX_STATE_DEPTH} deep (the limit is {MAX_STATE_DEPTH} states)"),
-                ));
+                return Err(
+                    self.error(path, format!("states are nested more than {MAX_STATE_DEPTH} deep (the limit is {MAX_STATE_DEPTH} states)"))
+                );
             }
-            let default_id = format!("{parent_default_id}.{}", child.key);
-            let (ix, states) =
-                self.add_node(config, path.clone(), default_id.clone(), child.key.clone(), Some(child.parent), child.depth)?;
+            default_id.truncate(lengths[child.depth - 1]);
+            default_id.push('.');
+            default_id.push_str(child.key);
+            let (ix, states) = self.add_node(config, path, default_id.clone(), child.key.clone(), Some(child.parent))?;
             self.children_by_key.insert((child.parent, child.key.as_str()), ix);
             let history = self.machine.nodes[ix as usize].kind.is_history();
             let parent = &mut self.machine.nodes[child.parent as usize];
@@ -289,7 +391,7 @@ impl<'a> Builder<'a> {
             } else {
                 parent.children.push(ix);
             }
-            spine.push((path, default_id));
+            lengths.push(default_id.len());
             push_children(&mut pending, ix, states, child.depth + 1);
         }
         // Pre-order: a node's last descendant is the largest of its children's.
@@ -307,41 +409,33 @@ impl<'a> Builder<'a> {
     fn add_node(
         &mut self,
         config: &'a Map<String, Value>,
-        path: String,
+        path: Path<'_>,
         default_id: String,
         key: String,
         parent: Option<NodeIx>,
-        depth: usize,
     ) -> Result<(NodeIx, Option<&'a States>), DefinitionError> {
         let ix = self.machine.nodes.len() as NodeIx;
-        let id = match config.get("id") {
+        let keys = StateKeys::of(config);
+        let id = match keys.id {
             None => default_id,
             Some(Value::String(s)) if !s.is_empty() => s.clone(),
-            Some(other) => {
-                return Err(DefinitionError::new(format!("{path}.id"), format!("must be a non-empty string, not {}", kind_of(other))))
-            }
+            Some(other) => return Err(self.error(Path::Key(&path, "id"), format!("must be a non-empty string, not {}", kind_of(other)))),
         };
         if let Some(previous) = self.ids.insert(id.clone(), ix) {
-            let first = self.node_path(previous);
-            return Err(DefinitionError::new(
-                path,
-                format!("duplicate state id '{id}' (also used by {first}); every state id must be unique"),
-            ));
+            let first = Path::Node(previous).render(&self.machine.nodes);
+            return Err(self.error(path, format!("duplicate state id '{id}' (also used by {first}); every state id must be unique")));
         }
-        let states = match config.get("states") {
+        let states = match keys.states {
             None => None,
             Some(Value::Object(map)) => Some(map),
             Some(other) => {
-                return Err(DefinitionError::new(
-                    format!("{path}.states"),
-                    format!("must be an object of child states, not {}", kind_of(other)),
-                ))
+                return Err(self.error(Path::Key(&path, "states"), format!("must be an object of child states, not {}", kind_of(other))))
             }
         };
         let has_children = states.is_some_and(|s| !s.is_empty());
-        let kind = match config.get("type") {
+        let kind = match keys.kind {
             None if has_children => NodeKind::Compound,
-            None if config.get("history").is_some_and(is_truthy) => NodeKind::History { deep: false },
+            None if keys.history.is_some_and(is_truthy) => NodeKind::History { deep: false },
             None => NodeKind::Atomic,
             Some(Value::String(t)) => match t.as_str() {
                 "atomic" => NodeKind::Atomic,
@@ -350,48 +444,44 @@ impl<'a> Builder<'a> {
                 "final" => NodeKind::Final,
                 "history" => NodeKind::History { deep: false },
                 other => {
-                    return Err(DefinitionError::new(
-                        format!("{path}.type"),
+                    return Err(self.error(
+                        Path::Key(&path, "type"),
                         format!("unknown state type '{other}'; expected one of atomic, compound, parallel, final, history"),
                     ))
                 }
             },
-            Some(other) => return Err(DefinitionError::new(format!("{path}.type"), format!("must be a string, not {}", kind_of(other)))),
+            Some(other) => return Err(self.error(Path::Key(&path, "type"), format!("must be a string, not {}", kind_of(other)))),
         };
         let kind = match kind {
             NodeKind::History { .. } => {
                 if parent.is_none() {
-                    return Err(DefinitionError::new(path, "the root cannot be a history state"));
+                    return Err(self.error(path, "the root cannot be a history state"));
                 }
-                let deep = match config.get("history") {
+                let deep = match keys.history {
                     None | Some(Value::Bool(true)) | Some(Value::Bool(false)) => false,
                     Some(Value::String(s)) if s == "shallow" => false,
                     Some(Value::String(s)) if s == "deep" => true,
                     Some(other) => {
-                        return Err(DefinitionError::new(
-                            format!("{path}.history"),
-                            format!("must be \"shallow\" or \"deep\", not {}", show(other)),
-                        ))
+                        return Err(self.error(Path::Key(&path, "history"), format!("must be \"shallow\" or \"deep\", not {}", show(other))))
                     }
                 };
-                check_keys(config, &path, HISTORY_KEYS, &[], "a history state")?;
+                self.check_keys(config, path, HISTORY_KEYS, &[], "a history state")?;
                 NodeKind::History { deep }
             }
             other => {
                 let root_only: &[&str] = if parent.is_none() { ROOT_ONLY_KEYS } else { &[] };
-                check_keys(config, &path, NODE_KEYS, root_only, "a state")?;
+                self.check_keys(config, path, NODE_KEYS, root_only, "a state")?;
                 other
             }
         };
         match kind {
             NodeKind::Compound if !has_children => {
-                return Err(DefinitionError::new(path, "a compound state needs at least one child state in `states`"))
+                return Err(self.error(path, "a compound state needs at least one child state in `states`"))
             }
             NodeKind::Atomic | NodeKind::Final | NodeKind::History { .. } if has_children => {
-                return Err(DefinitionError::new(
-                    format!("{path}.states"),
-                    format!("a state of type '{}' cannot have child states", type_name(kind)),
-                ))
+                return Err(
+                    self.error(Path::Key(&path, "states"), format!("a state of type '{}' cannot have child states", type_name(kind)))
+                )
             }
             _ => {}
         }
@@ -425,43 +515,32 @@ impl<'a> Builder<'a> {
             output: None,
         });
         self.configs.push(config);
-        self.depths.push(depth as u16);
         Ok((ix, states))
     }
 
-    /// The JSON path of a node already added, rebuilt from its keys (for messages).
-    fn node_path(&self, ix: NodeIx) -> String {
-        let mut keys = Vec::new();
-        let mut cursor = ix;
-        while let Some(parent) = self.machine.node(cursor).parent {
-            keys.push(self.machine.node(cursor).key.as_str());
-            cursor = parent;
-        }
-        keys.iter().rev().fold("$".to_string(), |path, key| child_path(&format!("{path}.states"), key))
-    }
-
     /// Second pass: everything that refers to other nodes, once every node exists.
-    fn link_node(&mut self, ix: NodeIx, path: &str) -> Result<(), DefinitionError> {
+    fn link_node(&mut self, ix: NodeIx) -> Result<(), DefinitionError> {
         let config = self.configs[ix as usize];
+        let keys = StateKeys::of(config);
         let kind = self.machine.node(ix).kind;
-        let id = self.machine.node(ix).id.clone();
+        let path = Path::Node(ix);
 
         if let NodeKind::History { .. } = kind {
             let parent = self.machine.node(ix).parent.expect("history nodes have a parent");
-            let default = match config.get("target") {
+            let default = match keys.target {
                 None | Some(Value::Null) => match self.machine.node(parent).kind {
                     NodeKind::Parallel => HistoryDefault::Parent,
                     _ => HistoryDefault::ParentInitial,
                 },
                 Some(Value::String(s)) if s.is_empty() => HistoryDefault::ParentInitial,
                 Some(target) => {
-                    let texts = target_texts(target, &format!("{path}.target"))?;
+                    let target_path = Path::Key(&path, "target");
                     let mut resolved = Vec::new();
-                    for (text, text_path) in texts {
-                        let node = self.path_from(parent, &text).map_err(|m| DefinitionError::new(text_path, m))?;
+                    for (text, i) in self.target_texts(target, target_path)? {
+                        let node = self.path_from(parent, text).map_err(|m| self.error(target_path.item(i), m))?;
                         resolved.push(node);
                     }
-                    self.check_compatible_targets(&resolved, &format!("{path}.target"))?;
+                    self.check_compatible_targets(&resolved, target_path)?;
                     HistoryDefault::Targets(resolved)
                 }
             };
@@ -469,44 +548,47 @@ impl<'a> Builder<'a> {
             return Ok(());
         }
 
-        // initial
-        match (kind, config.get("initial")) {
+        match (kind, keys.initial) {
             (NodeKind::Compound, None) => {
                 let first = self.machine.node(ix).children.first().or(self.machine.node(ix).history_children.first());
                 let hint = first.map(|c| format!("; try \"initial\": \"{}\"", self.machine.node(*c).key)).unwrap_or_default();
-                return Err(DefinitionError::new(path, format!("a compound state needs an `initial` child state{hint}")));
+                return Err(self.error(path, format!("a compound state needs an `initial` child state{hint}")));
             }
             (NodeKind::Compound, Some(initial)) => {
-                let initial_path = format!("{path}.initial");
+                let initial_path = Path::Key(&path, "initial");
                 let (target, actions) = match initial {
                     Value::String(s) => (s.as_str(), None),
                     Value::Object(obj) => {
-                        check_keys(obj, &initial_path, &["target", "actions", "description", "meta"], &[], "an initial transition")?;
-                        match obj.get("target") {
-                            Some(Value::String(s)) => (s.as_str(), obj.get("actions")),
+                        self.check_keys(obj, initial_path, &["target", "actions", "description", "meta"], &[], "an initial transition")?;
+                        match pick(obj, ["target", "actions"]) {
+                            [Some(Value::String(s)), actions] => (s.as_str(), actions),
                             _ => {
-                                return Err(DefinitionError::new(
-                                    format!("{initial_path}.target"),
+                                return Err(self.error(
+                                    Path::Key(&initial_path, "target"),
                                     "an initial transition needs a `target` naming a child state",
                                 ))
                             }
                         }
                     }
                     other => {
-                        return Err(DefinitionError::new(
+                        return Err(self.error(
                             initial_path,
                             format!("must be a child state key or {{\"target\", \"actions\"}}, not {}", kind_of(other)),
                         ))
                     }
                 };
-                let child = self.child_by_key(ix, target).ok_or_else(|| {
-                    DefinitionError::new(
-                        initial_path.clone(),
-                        format!("initial state '{target}' is not a child of #{id}; children are: {}", self.child_keys(ix)),
-                    )
-                })?;
+                let Some(child) = self.child_by_key(ix, target) else {
+                    return Err(self.error(
+                        initial_path,
+                        format!(
+                            "initial state '{target}' is not a child of #{}; children are: {}",
+                            self.machine.node(ix).id,
+                            self.child_keys(ix)
+                        ),
+                    ));
+                };
                 let initial_actions = match actions {
-                    Some(a) => self.actions(a, &format!("{initial_path}.actions"))?,
+                    Some(a) => self.actions(a, Path::Key(&initial_path, "actions"))?,
                     None => Vec::new(),
                 };
                 let node = &mut self.machine.nodes[ix as usize];
@@ -514,136 +596,132 @@ impl<'a> Builder<'a> {
                 node.initial_actions = initial_actions;
             }
             (_, Some(_)) => {
-                return Err(DefinitionError::new(
-                    format!("{path}.initial"),
+                return Err(self.error(
+                    Path::Key(&path, "initial"),
                     format!("`initial` is only allowed on a compound state, and this state is {}", type_name(kind)),
                 ))
             }
             (_, None) => {}
         }
 
-        let entry = match config.get("entry") {
-            Some(a) => self.actions(a, &format!("{path}.entry"))?,
+        let entry = match keys.entry {
+            Some(a) => self.actions(a, Path::Key(&path, "entry"))?,
             None => Vec::new(),
         };
-        let exit = match config.get("exit") {
-            Some(a) => self.actions(a, &format!("{path}.exit"))?,
+        let exit = match keys.exit {
+            Some(a) => self.actions(a, Path::Key(&path, "exit"))?,
             None => Vec::new(),
         };
         self.machine.nodes[ix as usize].entry = entry;
         self.machine.nodes[ix as usize].exit = exit;
 
-        if let Some(output) = config.get("output") {
+        if let Some(output) = keys.output {
             if ix == ROOT {
                 self.machine.output = Some(output.clone());
             } else if kind != NodeKind::Final {
-                return Err(DefinitionError::new(format!("{path}.output"), "`output` is only allowed on final states and the root"));
+                return Err(self.error(Path::Key(&path, "output"), "`output` is only allowed on final states and the root"));
             }
             self.machine.nodes[ix as usize].output = Some(output.clone());
         }
         if ix == ROOT {
-            self.machine.context = config.get("context").cloned();
+            self.machine.context = keys.context.cloned();
         }
 
         // XState's transition map: `on`, then `onDone`, then each invocation's handlers, then
         // the delayed transitions. Setting an existing descriptor replaces its list in place.
         let mut map = DescriptorMap::default();
-        if let Some(on) = config.get("on") {
-            let on_path = format!("{path}.on");
-            let on = on.as_object().ok_or_else(|| {
-                DefinitionError::new(on_path.clone(), format!("must be an object mapping event types to transitions, not {}", kind_of(on)))
-            })?;
-            for descriptor in js_ordered_keys(on) {
-                let d_path = child_path(&on_path, descriptor);
-                validate_descriptor(descriptor, &d_path)?;
-                let list = self.transitions(ix, &on[descriptor], &d_path)?;
-                map.set(descriptor.clone(), list);
+        if let Some(on) = keys.on {
+            let on_path = Path::Key(&path, "on");
+            let Some(on) = on.as_object() else {
+                return Err(self.error(on_path, format!("must be an object mapping event types to transitions, not {}", kind_of(on))));
+            };
+            for (descriptor, transitions) in JsOrder::of(on) {
+                let d_path = Path::Key(&on_path, descriptor);
+                self.validate_descriptor(descriptor, d_path)?;
+                let list = self.transitions(ix, transitions, d_path)?;
+                map.set(Cow::Borrowed(descriptor), list);
             }
         }
         if matches!(kind, NodeKind::Compound | NodeKind::Parallel) {
-            let done = format!("xstate.done.state.{id}");
+            let done = format!("xstate.done.state.{}", self.machine.node(ix).id);
             let done_ix = self.intern_event(&done);
             self.machine.nodes[ix as usize].done_event = Some(done_ix);
         }
         // XState reads `onDone` and `always` only when they are truthy in JavaScript: `""`, `null`,
         // `false` and `0` mean no transition there (whereas `on: {E: ""}` is a targetless one).
-        if let Some(on_done) = config.get("onDone").filter(|v| is_truthy(v)) {
+        if let Some(on_done) = keys.on_done.filter(|v| is_truthy(v)) {
             if !matches!(kind, NodeKind::Compound | NodeKind::Parallel) {
-                return Err(DefinitionError::new(
-                    format!("{path}.onDone"),
+                return Err(self.error(
+                    Path::Key(&path, "onDone"),
                     format!("`onDone` is only allowed on compound and parallel states, and this state is {}", type_name(kind)),
                 ));
             }
-            let list = self.transitions(ix, on_done, &format!("{path}.onDone"))?;
-            map.set(format!("xstate.done.state.{id}"), list);
+            let list = self.transitions(ix, on_done, Path::Key(&path, "onDone"))?;
+            map.set(Cow::Owned(format!("xstate.done.state.{}", self.machine.node(ix).id)), list);
         }
-        if let Some(invoke) = config.get("invoke") {
-            let invoke_path = format!("{path}.invoke");
-            let items: Vec<(&Value, String)> = match invoke {
-                Value::Array(items) => items.iter().enumerate().map(|(i, v)| (v, format!("{invoke_path}[{i}]"))).collect(),
-                other => vec![(other, invoke_path.clone())],
-            };
-            for (i, (item, item_path)) in items.into_iter().enumerate() {
-                let obj = item.as_object().ok_or_else(|| {
-                    DefinitionError::new(item_path.clone(), format!("an invocation must be an object with a `src`, not {}", kind_of(item)))
-                })?;
-                check_keys(obj, &item_path, INVOKE_KEYS, &[], "an invocation")?;
-                let src = match obj.get("src") {
-                    Some(Value::String(s)) if !s.is_empty() => s.clone(),
-                    _ => {
-                        return Err(DefinitionError::new(format!("{item_path}.src"), "an invocation needs a `src` naming the actor logic"))
-                    }
+        if let Some(invoke) = keys.invoke {
+            let invoke_path = Path::Key(&path, "invoke");
+            for (position, (item, i)) in items(invoke).enumerate() {
+                let item_path = invoke_path.item(i);
+                let Some(obj) = item.as_object() else {
+                    return Err(self.error(item_path, format!("an invocation must be an object with a `src`, not {}", kind_of(item))));
                 };
-                let invoke_id = match obj.get("id") {
-                    None => format!("{i}.{id}"),
+                self.check_keys(obj, item_path, INVOKE_KEYS, &[], "an invocation")?;
+                let [src, id, input, on_done, on_error, on_snapshot] = pick(obj, ["src", "id", "input", "onDone", "onError", "onSnapshot"]);
+                let src = match src {
+                    Some(Value::String(s)) if !s.is_empty() => s.clone(),
+                    _ => return Err(self.error(Path::Key(&item_path, "src"), "an invocation needs a `src` naming the actor logic")),
+                };
+                let invoke_id = match id {
+                    None => format!("{position}.{}", self.machine.node(ix).id),
                     Some(Value::String(s)) if !s.is_empty() => s.clone(),
                     Some(other) => {
-                        return Err(DefinitionError::new(
-                            format!("{item_path}.id"),
-                            format!("must be a non-empty string, not {}", kind_of(other)),
-                        ))
+                        return Err(self.error(Path::Key(&item_path, "id"), format!("must be a non-empty string, not {}", kind_of(other))))
                     }
                 };
-                for (handler, prefix) in
-                    [("onDone", "xstate.done.actor"), ("onError", "xstate.error.actor"), ("onSnapshot", "xstate.snapshot")]
-                {
-                    if let Some(config) = obj.get(handler) {
-                        let list = self.transitions(ix, config, &format!("{item_path}.{handler}"))?;
-                        map.set(format!("{prefix}.{invoke_id}"), list);
+                for (handler, config, prefix) in [
+                    ("onDone", on_done, "xstate.done.actor"),
+                    ("onError", on_error, "xstate.error.actor"),
+                    ("onSnapshot", on_snapshot, "xstate.snapshot"),
+                ] {
+                    if let Some(config) = config {
+                        let list = self.transitions(ix, config, Path::Key(&item_path, handler))?;
+                        map.set(Cow::Owned(format!("{prefix}.{invoke_id}")), list);
                     }
                 }
-                self.machine.nodes[ix as usize].invokes.push(Invoke { id: invoke_id, src, input: obj.get("input").cloned() });
+                self.machine.nodes[ix as usize].invokes.push(Invoke { id: invoke_id, src, input: input.cloned() });
             }
         }
-        if let Some(after) = config.get("after") {
-            let after_path = format!("{path}.after");
-            let after = after.as_object().ok_or_else(|| {
-                DefinitionError::new(after_path.clone(), format!("must be an object mapping delays to transitions, not {}", kind_of(after)))
-            })?;
-            for delay_key in js_ordered_keys(after) {
+        if let Some(after) = keys.after {
+            let after_path = Path::Key(&path, "after");
+            let Some(after) = after.as_object() else {
+                return Err(self.error(after_path, format!("must be an object mapping delays to transitions, not {}", kind_of(after))));
+            };
+            for (delay_key, transitions) in JsOrder::of(after) {
+                let id = &self.machine.node(ix).id;
                 let (event, delay) = match js_number(delay_key) {
                     Some(ms) => (format!("xstate.after.{}.{id}", js_number_text(ms)), number_value(ms)),
                     None => (format!("xstate.after.{delay_key}.{id}"), Value::String(delay_key.clone())),
                 };
-                let list = self.transitions(ix, &after[delay_key], &child_path(&after_path, delay_key))?;
-                map.extend(event.clone(), list);
+                let list = self.transitions(ix, transitions, Path::Key(&after_path, delay_key))?;
                 let event_ix = self.intern_event(&event);
+                map.extend(Cow::Owned(event), list);
                 self.machine.nodes[ix as usize].delays.push(Delay { event: event_ix, delay });
             }
         }
-        if let Some(always) = config.get("always").filter(|v| is_truthy(v)) {
-            let list = self.transitions(ix, always, &format!("{path}.always"))?;
+        if let Some(always) = keys.always.filter(|v| is_truthy(v)) {
+            let list = self.transitions(ix, always, Path::Key(&path, "always"))?;
             self.machine.nodes[ix as usize].always = list;
         }
 
-        let mut exact = Vec::new();
+        let mut exact = Vec::with_capacity(map.entries.len());
         let mut wildcards = Vec::new();
         for (descriptor, list) in map.entries {
-            if let Some(prefix) = wildcard_prefix(&descriptor) {
-                wildcards.push(Wildcard { prefix, descriptor: descriptor.clone(), transitions: list.clone() });
-            }
             // A wildcard descriptor is also the exact match of an event with that literal type.
             let event = self.intern_event(&descriptor);
+            if let Some(prefix) = wildcard_prefix(&descriptor) {
+                wildcards.push(Wildcard { prefix, descriptor: descriptor.into_owned(), transitions: list.clone() });
+            }
             exact.push((event, list));
         }
         // XState sorts by JavaScript string length (UTF-16 units); the sort is stable.
@@ -684,7 +762,7 @@ impl<'a> Builder<'a> {
                         let chain: Vec<String> =
                             path[from..].iter().map(|(n, _)| format!("#{}", m.node(*n).id)).chain([format!("#{}", m.node(s).id)]).collect();
                         return Err(DefinitionError::new(
-                            self.node_path(s),
+                            Path::Node(s).render(&m.nodes),
                             format!(
                                 "the default of history state #{} leads back to it ({}); give one of these history states a `target` that is not a history state, or start its parent in another child",
                                 m.node(s).id,
@@ -748,32 +826,23 @@ impl<'a> Builder<'a> {
         ix
     }
 
-    fn actions(&mut self, value: &Value, path: &str) -> Result<Vec<ActionIx>, DefinitionError> {
-        let items: Vec<(&Value, String)> = match value {
-            Value::Array(items) => items.iter().enumerate().map(|(i, v)| (v, format!("{path}[{i}]"))).collect(),
-            other => vec![(other, path.to_string())],
-        };
-        let mut out = Vec::with_capacity(items.len());
-        for (item, item_path) in items {
+    fn actions(&mut self, value: &Value, path: Path<'_>) -> Result<Vec<ActionIx>, DefinitionError> {
+        let mut out = Vec::new();
+        for (item, i) in items(value) {
+            let item_path = path.item(i);
             let action = match item {
                 Value::String(s) if !s.is_empty() => Action { kind: s.clone(), params: None },
                 Value::Object(obj) => {
-                    check_keys(obj, &item_path, &["type", "params"], &[], "an action")?;
-                    match obj.get("type") {
-                        Some(Value::String(s)) if !s.is_empty() => Action { kind: s.clone(), params: obj.get("params").cloned() },
-                        _ => {
-                            return Err(DefinitionError::new(
-                                format!("{item_path}.type"),
-                                "an action object needs a non-empty string `type`",
-                            ))
-                        }
+                    self.check_keys(obj, item_path, &["type", "params"], &[], "an action")?;
+                    match pick(obj, ["type", "params"]) {
+                        [Some(Value::String(s)), params] if !s.is_empty() => Action { kind: s.clone(), params: params.cloned() },
+                        _ => return Err(self.error(Path::Key(&item_path, "type"), "an action object needs a non-empty string `type`")),
                     }
                 }
                 other => {
-                    return Err(DefinitionError::new(
-                        item_path,
-                        format!("an action must be a name or {{\"type\", \"params\"}}, not {}", kind_of(other)),
-                    ))
+                    return Err(
+                        self.error(item_path, format!("an action must be a name or {{\"type\", \"params\"}}, not {}", kind_of(other)))
+                    )
                 }
             };
             let key = (action.kind.clone(), action.params.as_ref().map(|p| p.to_string()));
@@ -793,50 +862,44 @@ impl<'a> Builder<'a> {
 
     /// A transition config in any of its forms: a target string, an object, `null` (forbidden),
     /// or an array of candidates.
-    fn transitions(&mut self, source: NodeIx, value: &Value, path: &str) -> Result<Vec<TransIx>, DefinitionError> {
-        let items: Vec<(&Value, String)> = match value {
-            Value::Array(items) => items.iter().enumerate().map(|(i, v)| (v, format!("{path}[{i}]"))).collect(),
-            other => vec![(other, path.to_string())],
-        };
-        let mut out = Vec::with_capacity(items.len());
-        for (item, item_path) in items {
+    fn transitions(&mut self, source: NodeIx, value: &Value, path: Path<'_>) -> Result<Vec<TransIx>, DefinitionError> {
+        let mut out = Vec::new();
+        for (item, i) in items(value) {
+            let item_path = path.item(i);
             let transition = match item {
                 Value::Null => Transition { source, targets: None, guard: None, actions: Vec::new(), reenter: false },
-                Value::String(target) => {
-                    let targets = self.resolve_targets(source, &Value::String(target.clone()), &item_path)?;
+                Value::String(_) => {
+                    let targets = self.resolve_targets(source, item, item_path)?;
                     Transition { source, targets, guard: None, actions: Vec::new(), reenter: false }
                 }
                 Value::Object(obj) => {
-                    check_keys(obj, &item_path, TRANSITION_KEYS, &[], "a transition")?;
-                    let targets = match obj.get("target") {
+                    self.check_keys(obj, item_path, TRANSITION_KEYS, &[], "a transition")?;
+                    let [target, guard, actions, reenter] = pick(obj, ["target", "guard", "actions", "reenter"]);
+                    let targets = match target {
                         None | Some(Value::Null) => None,
-                        Some(t) => self.resolve_targets(source, t, &format!("{item_path}.target"))?,
+                        Some(t) => self.resolve_targets(source, t, Path::Key(&item_path, "target"))?,
                     };
-                    let guard = match obj.get("guard") {
+                    let guard = match guard {
                         None | Some(Value::Null) => None,
-                        Some(g) => Some(self.guard(g, &format!("{item_path}.guard"))?),
+                        Some(g) => Some(self.guard(g, Path::Key(&item_path, "guard"))?),
                     };
-                    let actions = match obj.get("actions") {
+                    let actions = match actions {
                         None | Some(Value::Null) => Vec::new(),
-                        Some(a) => self.actions(a, &format!("{item_path}.actions"))?,
+                        Some(a) => self.actions(a, Path::Key(&item_path, "actions"))?,
                     };
-                    let reenter = match obj.get("reenter") {
+                    let reenter = match reenter {
                         None | Some(Value::Null) => false,
                         Some(Value::Bool(b)) => *b,
                         Some(other) => {
-                            return Err(DefinitionError::new(
-                                format!("{item_path}.reenter"),
-                                format!("must be true or false, not {}", kind_of(other)),
-                            ))
+                            return Err(
+                                self.error(Path::Key(&item_path, "reenter"), format!("must be true or false, not {}", kind_of(other)))
+                            )
                         }
                     };
                     Transition { source, targets, guard, actions, reenter }
                 }
                 other => {
-                    return Err(DefinitionError::new(
-                        item_path,
-                        format!("a transition must be a target, an object or null, not {}", kind_of(other)),
-                    ))
+                    return Err(self.error(item_path, format!("a transition must be a target, an object or null, not {}", kind_of(other))))
                 }
             };
             out.push(self.machine.transitions.len() as TransIx);
@@ -845,33 +908,38 @@ impl<'a> Builder<'a> {
         Ok(out)
     }
 
-    fn guard(&mut self, value: &Value, path: &str) -> Result<GuardIx, DefinitionError> {
+    fn guard(&mut self, value: &Value, path: Path<'_>) -> Result<GuardIx, DefinitionError> {
         match value {
             Value::String(s) if !s.is_empty() => Ok(self.intern_guard(s)),
             Value::Object(obj) => {
-                check_keys(obj, path, &["type", "params"], &[], "a guard")?;
-                match obj.get("type") {
-                    Some(Value::String(s)) if !s.is_empty() => Ok(self.intern_guard(s)),
-                    _ => Err(DefinitionError::new(format!("{path}.type"), "a guard object needs a non-empty string `type`")),
+                self.check_keys(obj, path, &["type", "params"], &[], "a guard")?;
+                match pick(obj, ["type"]) {
+                    [Some(Value::String(s))] if !s.is_empty() => Ok(self.intern_guard(s)),
+                    _ => Err(self.error(Path::Key(&path, "type"), "a guard object needs a non-empty string `type`")),
                 }
             }
-            other => Err(DefinitionError::new(path, format!("a guard must be a name or {{\"type\", \"params\"}}, not {}", kind_of(other)))),
+            other => Err(self.error(path, format!("a guard must be a name or {{\"type\", \"params\"}}, not {}", kind_of(other)))),
         }
     }
 
     /// XState's `resolveTarget`: `#id[.path]`, `.child[.path]` below the source, otherwise a path
     /// from the source's parent. An empty target (or `[]`) makes the transition targetless.
-    fn resolve_targets(&mut self, source: NodeIx, target: &Value, path: &str) -> Result<Option<Vec<NodeIx>>, DefinitionError> {
-        if matches!(target, Value::String(s) if s.is_empty()) {
-            return Ok(None);
+    fn resolve_targets(&mut self, source: NodeIx, target: &Value, path: Path<'_>) -> Result<Option<Vec<NodeIx>>, DefinitionError> {
+        if let Value::String(text) = target {
+            // The common case, one target, without the list of texts.
+            if text.is_empty() {
+                return Ok(None);
+            }
+            let node = self.resolve_target(source, text).map_err(|m| self.error(path, m))?;
+            return Ok(Some(vec![node]));
         }
-        let texts = target_texts(target, path)?;
+        let texts = self.target_texts(target, path)?;
         if texts.is_empty() {
             return Ok(None);
         }
         let mut resolved = Vec::with_capacity(texts.len());
-        for (text, text_path) in texts {
-            let node = self.resolve_target(source, &text).map_err(|m| DefinitionError::new(text_path, m))?;
+        for (text, i) in texts {
+            let node = self.resolve_target(source, text).map_err(|m| self.error(path.item(i), m))?;
             resolved.push(node);
         }
         self.check_compatible_targets(&resolved, path)?;
@@ -881,7 +949,7 @@ impl<'a> Builder<'a> {
     /// Several targets must be able to be active together: each pair must sit in different
     /// regions of a parallel state. XState would silently enter two children of one compound
     /// state, a configuration no machine can be in.
-    fn check_compatible_targets(&self, targets: &[NodeIx], path: &str) -> Result<(), DefinitionError> {
+    fn check_compatible_targets(&self, targets: &[NodeIx], path: Path<'_>) -> Result<(), DefinitionError> {
         let m = &self.machine;
         // A history state restores its parent's children, so it stands for its parent here.
         let place = |n: NodeIx| if m.node(n).kind.is_history() { m.node(n).parent.unwrap_or(n) } else { n };
@@ -905,7 +973,7 @@ impl<'a> Builder<'a> {
         };
         match first {
             None => Ok(()),
-            Some((i, j)) => Err(DefinitionError::new(
+            Some((i, j)) => Err(self.error(
                 path,
                 format!(
                     "targets #{} and #{} cannot be active together; several targets must lie in different regions of one parallel state",
@@ -963,10 +1031,11 @@ impl<'a> Builder<'a> {
 
     /// `#id.child.grandchild`: the state with that id, then a path below it.
     fn by_id_path(&self, target: &str) -> Result<NodeIx, String> {
-        let segments = split_path(target);
-        let id = &segments[0][1..];
+        let mut segments = Segments::of(target);
+        let first = segments.next().unwrap_or_default();
+        let id = &first[1..];
         let start = *self.ids.get(id).ok_or_else(|| format!("no state has the id '{id}' (target '{target}')"))?;
-        self.walk(start, &segments[1..], target)
+        self.walk(start, segments, target)
     }
 
     fn path_from(&self, from: NodeIx, path: &str) -> Result<NodeIx, String> {
@@ -975,20 +1044,20 @@ impl<'a> Builder<'a> {
                 return Ok(found);
             }
         }
-        self.walk(from, &split_path(path), path)
+        self.walk(from, Segments::of(path), path)
     }
 
-    fn walk(&self, from: NodeIx, segments: &[String], whole: &str) -> Result<NodeIx, String> {
+    fn walk<'s>(&self, from: NodeIx, segments: impl Iterator<Item = Cow<'s, str>>, whole: &str) -> Result<NodeIx, String> {
         let mut cursor = from;
         for segment in segments {
             if segment.is_empty() {
                 break;
             }
             if segment.starts_with('#') {
-                cursor = self.by_id_path(segment)?;
+                cursor = self.by_id_path(&segment)?;
                 continue;
             }
-            cursor = self.child_by_key(cursor, segment).ok_or_else(|| {
+            cursor = self.child_by_key(cursor, &segment).ok_or_else(|| {
                 format!(
                     "target '{whole}' does not exist: '{segment}' is not a child of #{} (children: {})",
                     self.machine.node(cursor).id,
@@ -1012,68 +1081,123 @@ impl<'a> Builder<'a> {
         }
         all.iter().map(|&c| self.machine.node(c).key.as_str()).collect::<Vec<_>>().join(", ")
     }
+
+    /// The texts of a target (a string or an array of strings), each with its index if it was in
+    /// an array.
+    fn target_texts<'v>(&self, target: &'v Value, path: Path<'_>) -> Result<Vec<(&'v str, Option<usize>)>, DefinitionError> {
+        match target {
+            Value::String(s) => Ok(vec![(s.as_str(), None)]),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| match item {
+                    Value::String(s) if !s.is_empty() => Ok((s.as_str(), Some(i))),
+                    other => Err(self.error(Path::Index(&path, i), format!("a target must be a non-empty string, not {}", kind_of(other)))),
+                })
+                .collect(),
+            other => Err(self.error(path, format!("a target must be a string or an array of strings, not {}", kind_of(other)))),
+        }
+    }
+
+    /// Refuse a key outside `allowed` and `also` (the allowed keys are listed in that order).
+    fn check_keys(
+        &self,
+        obj: &Map<String, Value>,
+        path: Path<'_>,
+        allowed: &[&str],
+        also: &[&str],
+        what: &str,
+    ) -> Result<(), DefinitionError> {
+        for key in obj.keys() {
+            if !allowed.contains(&key.as_str()) && !also.contains(&key.as_str()) {
+                let all: Vec<&str> = allowed.iter().chain(also).copied().collect();
+                return Err(
+                    self.error(Path::Key(&path, key), format!("unsupported key '{key}' in {what}; allowed keys are: {}", all.join(", ")))
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Reject what XState would mis-handle silently: an empty descriptor, or a `*` anywhere but as
+    /// the whole last token.
+    fn validate_descriptor(&self, descriptor: &str, path: Path<'_>) -> Result<(), DefinitionError> {
+        if descriptor.is_empty() {
+            return Err(self.error(path, "an event descriptor cannot be empty; use `always` for eventless transitions"));
+        }
+        if descriptor.contains('*') && descriptor != "*" {
+            let tokens: Vec<&str> = descriptor.split('.').collect();
+            let last = tokens.len() - 1;
+            let valid = tokens[last] == "*" && tokens[..last].iter().all(|t| !t.contains('*'));
+            if !valid {
+                return Err(self.error(
+                    path,
+                    format!("invalid wildcard '{descriptor}': `*` may only be the whole descriptor or its last token, as in \"order.*\""),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
-fn target_texts(target: &Value, path: &str) -> Result<Vec<(String, String)>, DefinitionError> {
-    match target {
-        Value::String(s) => Ok(vec![(s.clone(), path.to_string())]),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| match item {
-                Value::String(s) if !s.is_empty() => Ok((s.clone(), format!("{path}[{i}]"))),
-                other => Err(DefinitionError::new(
-                    format!("{path}[{i}]"),
-                    format!("a target must be a non-empty string, not {}", kind_of(other)),
-                )),
-            })
-            .collect(),
-        other => Err(DefinitionError::new(path, format!("a target must be a string or an array of strings, not {}", kind_of(other)))),
+/// XState's `toStatePath`, one segment at a time: split on `.`, with `\` escaping the next
+/// character. A segment without escapes is borrowed from the path.
+struct Segments<'s> {
+    rest: Option<&'s str>,
+}
+
+impl<'s> Segments<'s> {
+    fn of(path: &'s str) -> Self {
+        Segments { rest: Some(path) }
+    }
+}
+
+impl<'s> Iterator for Segments<'s> {
+    type Item = Cow<'s, str>;
+
+    fn next(&mut self) -> Option<Cow<'s, str>> {
+        let rest = self.rest?;
+        match rest.find(['.', '\\']) {
+            None => {
+                self.rest = None;
+                Some(Cow::Borrowed(rest))
+            }
+            Some(at) if rest.as_bytes()[at] == b'.' => {
+                self.rest = Some(&rest[at + 1..]);
+                Some(Cow::Borrowed(&rest[..at]))
+            }
+            Some(_) => {
+                let mut segment = String::new();
+                let mut chars = rest.char_indices();
+                while let Some((i, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            if let Some((_, next)) = chars.next() {
+                                segment.push(next);
+                            }
+                        }
+                        '.' => {
+                            self.rest = Some(&rest[i + 1..]);
+                            return Some(Cow::Owned(segment));
+                        }
+                        other => segment.push(other),
+                    }
+                }
+                self.rest = None;
+                Some(Cow::Owned(segment))
+            }
+        }
     }
 }
 
 /// XState's `toStatePath`: split on `.`, with `\` escaping the next character.
+#[cfg(test)]
 fn split_path(path: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut segment = String::new();
-    let mut chars = path.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                if let Some(next) = chars.next() {
-                    segment.push(next);
-                }
-            }
-            '.' => out.push(std::mem::take(&mut segment)),
-            other => segment.push(other),
-        }
-    }
-    out.push(segment);
-    out
+    Segments::of(path).map(Cow::into_owned).collect()
 }
 
 fn escape_key(key: &str) -> String {
     key.replace('\\', "\\\\").replace('.', "\\.")
-}
-
-/// Reject what XState would mis-handle silently: an empty descriptor, or a `*` anywhere but as
-/// the whole last token.
-fn validate_descriptor(descriptor: &str, path: &str) -> Result<(), DefinitionError> {
-    if descriptor.is_empty() {
-        return Err(DefinitionError::new(path, "an event descriptor cannot be empty; use `always` for eventless transitions"));
-    }
-    if descriptor.contains('*') && descriptor != "*" {
-        let tokens: Vec<&str> = descriptor.split('.').collect();
-        let last = tokens.len() - 1;
-        let valid = tokens[last] == "*" && tokens[..last].iter().all(|t| !t.contains('*'));
-        if !valid {
-            return Err(DefinitionError::new(
-                path,
-                format!("invalid wildcard '{descriptor}': `*` may only be the whole descriptor or its last token, as in \"order.*\""),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// The tokens before the trailing `*` of a wildcard descriptor; `None` for an exact one.
@@ -1085,46 +1209,54 @@ fn wildcard_prefix(descriptor: &str) -> Option<Vec<String>> {
     Some(stem.split('.').map(str::to_string).collect())
 }
 
-/// Refuse a key outside `allowed` and `also` (the allowed keys are listed in that order).
-fn check_keys(obj: &Map<String, Value>, path: &str, allowed: &[&str], also: &[&str], what: &str) -> Result<(), DefinitionError> {
-    for key in obj.keys() {
-        if !allowed.contains(&key.as_str()) && !also.contains(&key.as_str()) {
-            let all: Vec<&str> = allowed.iter().chain(also).copied().collect();
-            return Err(DefinitionError::new(
-                child_path(path, key),
-                format!("unsupported key '{key}' in {what}; allowed keys are: {}", all.join(", ")),
-            ));
-        }
-    }
-    Ok(())
+/// Object entries in JavaScript's property order: array-index keys ascending, then the rest
+/// as written (the entries themselves when no key is an array index).
+enum JsOrder<'m> {
+    Written(serde_json::map::Iter<'m>),
+    Sorted(std::vec::IntoIter<(&'m String, &'m Value)>),
 }
 
-/// Object keys in JavaScript's property order: array-index keys ascending, then the rest as written.
-pub(crate) fn js_ordered_keys(map: &Map<String, Value>) -> Vec<&String> {
-    js_ordered_entries(map).into_iter().map(|(k, _)| k).collect()
+impl<'m> JsOrder<'m> {
+    fn of(map: &'m Map<String, Value>) -> Self {
+        if !map.keys().any(|k| array_index(k).is_some()) {
+            return JsOrder::Written(map.iter());
+        }
+        let mut indices: Vec<(u32, (&String, &Value))> = Vec::new();
+        let mut others = Vec::with_capacity(map.len());
+        for entry in map {
+            match array_index(entry.0) {
+                Some(i) => indices.push((i, entry)),
+                None => others.push(entry),
+            }
+        }
+        indices.sort_unstable_by_key(|(i, _)| *i);
+        JsOrder::Sorted(indices.into_iter().map(|(_, e)| e).chain(others).collect::<Vec<_>>().into_iter())
+    }
 }
 
-/// Object entries in JavaScript's property order (see [`js_ordered_keys`]).
-fn js_ordered_entries(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
-    let mut indices: Vec<(u32, (&String, &Value))> = Vec::new();
-    let mut others = Vec::with_capacity(map.len());
-    for entry in map {
-        match array_index(entry.0) {
-            Some(i) => indices.push((i, entry)),
-            None => others.push(entry),
+impl<'m> Iterator for JsOrder<'m> {
+    type Item = (&'m String, &'m Value);
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            JsOrder::Written(entries) => entries.next(),
+            JsOrder::Sorted(entries) => entries.next(),
         }
     }
-    if indices.is_empty() {
-        return others;
+}
+
+impl DoubleEndedIterator for JsOrder<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        match self {
+            JsOrder::Written(entries) => entries.next_back(),
+            JsOrder::Sorted(entries) => entries.next_back(),
+        }
     }
-    indices.sort_unstable_by_key(|(i, _)| *i);
-    indices.into_iter().map(|(_, e)| e).chain(others).collect()
 }
 
 /// Queue a node's child states, last first, so they are taken in document order.
-fn push_children<'a>(pending: &mut Vec<Pending<'a>>, parent: NodeIx, states: Option<&'a Map<String, Value>>, depth: usize) {
+fn push_children<'a>(pending: &mut Vec<Pending<'a>>, parent: NodeIx, states: Option<&'a States>, depth: usize) {
     if let Some(states) = states {
-        for (key, config) in js_ordered_entries(states).into_iter().rev() {
+        for (key, config) in JsOrder::of(states).rev() {
             pending.push(Pending { parent, key, config, depth });
         }
     }
@@ -1133,12 +1265,12 @@ fn push_children<'a>(pending: &mut Vec<Pending<'a>>, parent: NodeIx, states: Opt
 /// A state's transition map: descriptors in XState's map order with their candidates. Looked
 /// up by a scan while small, by a hash index once it grows (a state may handle many events).
 #[derive(Default)]
-struct DescriptorMap {
-    entries: Vec<(String, Vec<TransIx>)>,
-    index: HashMap<String, usize>,
+struct DescriptorMap<'a> {
+    entries: Vec<(Cow<'a, str>, Vec<TransIx>)>,
+    index: HashMap<Cow<'a, str>, usize>,
 }
 
-impl DescriptorMap {
+impl<'a> DescriptorMap<'a> {
     const SCAN: usize = 8;
 
     fn position(&self, descriptor: &str) -> Option<usize> {
@@ -1149,7 +1281,7 @@ impl DescriptorMap {
         }
     }
 
-    fn push(&mut self, descriptor: String, list: Vec<TransIx>) {
+    fn push(&mut self, descriptor: Cow<'a, str>, list: Vec<TransIx>) {
         self.entries.push((descriptor, list));
         let len = self.entries.len();
         if len == Self::SCAN + 1 {
@@ -1160,7 +1292,7 @@ impl DescriptorMap {
     }
 
     /// Setting an existing descriptor replaces its list in place.
-    fn set(&mut self, descriptor: String, list: Vec<TransIx>) {
+    fn set(&mut self, descriptor: Cow<'a, str>, list: Vec<TransIx>) {
         match self.position(&descriptor) {
             Some(i) => self.entries[i].1 = list,
             None => self.push(descriptor, list),
@@ -1168,7 +1300,7 @@ impl DescriptorMap {
     }
 
     /// Delayed transitions add to an existing descriptor's list.
-    fn extend(&mut self, descriptor: String, list: Vec<TransIx>) {
+    fn extend(&mut self, descriptor: Cow<'a, str>, list: Vec<TransIx>) {
         match self.position(&descriptor) {
             Some(i) => self.entries[i].1.extend(list),
             None => self.push(descriptor, list),
@@ -1328,8 +1460,12 @@ mod tests {
     #[test]
     fn js_key_order_puts_array_indices_first() {
         let map: Map<String, Value> = serde_json::from_str(r#"{"b":1,"10":2,"a":3,"2":4,"01":5}"#).unwrap();
-        let keys: Vec<&str> = js_ordered_keys(&map).into_iter().map(|s| s.as_str()).collect();
+        let keys: Vec<&str> = JsOrder::of(&map).map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["2", "10", "b", "a", "01"]);
+        let backwards: Vec<&str> = JsOrder::of(&map).rev().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(backwards, ["01", "a", "b", "10", "2"]);
+        let plain: Map<String, Value> = serde_json::from_str(r#"{"b":1,"a":2}"#).unwrap();
+        assert_eq!(JsOrder::of(&plain).rev().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["a", "b"]);
     }
 
     #[test]
@@ -1542,5 +1678,8 @@ mod tests {
     fn paths_split_with_escapes() {
         assert_eq!(split_path("a.b\\.c"), vec!["a", "b.c"]);
         assert_eq!(split_path("#m"), vec!["#m"]);
+        assert_eq!(split_path("a."), vec!["a", ""]);
+        assert_eq!(split_path(""), vec![""]);
+        assert_eq!(split_path("x.a\\\\b\\.c.é\\"), vec!["x", "a\\b.c", "é"]);
     }
 }
