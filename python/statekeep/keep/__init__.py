@@ -119,6 +119,12 @@ class Keep(Versions, Actors, Reads, Keys, ApiKeys):
         finally:
             self._store.close()
 
+    def workers(self) -> dict[str, tuple[int, str | None]]:
+        """The background workers by name (``scan``, ``sessions``), each with its failed
+        attempts since it last succeeded and the last one's error (0 and None while it
+        succeeds): for metrics and health checks."""
+        return {name: (worker.failures, worker.last_error) for name, worker in self._workers.items()}
+
     def scan_step(self, batch: int = scan.BATCH) -> bool:
         """Materialise one bounded batch of the oldest unfinished deployment scan; returns
         whether there was work. The background worker calls this; tests may too."""

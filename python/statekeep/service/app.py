@@ -15,10 +15,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from statekeep import problems
+from statekeep.errors import InvalidRequest
 from statekeep.keep import Keep
 from statekeep.service.auth import KeyCache, authorise
 from statekeep.service.batcher import GroupCommitter
 from statekeep.service.metrics import Metrics
+from statekeep.service.requests import ContentTooLarge
 from statekeep.service.responses import json_response, problem
 from statekeep.service.routes import Handler, Service, actors, definitions, deployments, keys, meta
 
@@ -62,6 +64,7 @@ def create_app(keep: Keep, *, auth: bool = True, owns_keep: bool = False) -> Sta
         keys=KeyCache(keep.authenticate),
         metrics=Metrics(),
         stats=keep.stats,
+        workers=keep.workers,
     )
 
     async def not_found(request: Request, exc: Exception) -> Response:
@@ -86,7 +89,8 @@ def create_app(keep: Keep, *, auth: bool = True, owns_keep: bool = False) -> Sta
 
 def _route(service: Service, path: str, method: str, scope: str | None, handler: Handler) -> Route:
     """The route running ``handler`` in the frame: the key checked for ``scope``, an error
-    the client caused answered with its problem document (any other logged, and a 500), and
+    the client caused answered with its problem document (a body over the limit a 413; a
+    server fault the client is told about with its status; any other logged, and a 500), and
     the time taken measured."""
 
     async def endpoint(request: Request) -> Response:
@@ -96,6 +100,9 @@ def _route(service: Service, path: str, method: str, scope: str | None, handler:
                 authorise(service.keys, request, scope)
             result = await handler(service, request)
             response = result if isinstance(result, Response) else json_response(result)
+        except ContentTooLarge as e:
+            # The client raises InvalidRequest for it, as for any other request it must change.
+            response = problem(e.status, InvalidRequest(str(e)), str(e))
         except Exception as e:
             status = problems.status_of(e)
             if status is not None:

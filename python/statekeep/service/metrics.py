@@ -1,9 +1,11 @@
-"""Prometheus text for ``GET /v1/metrics``: requests, latencies, actors, materialisation."""
+"""Prometheus text for ``GET /v1/metrics``: requests, latencies, actors, materialisation, and
+the background workers' failures."""
 
 from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 #: Latency histogram bounds, in seconds.
@@ -29,7 +31,14 @@ class Metrics:
                 counts[-1] += 1
             self._sums[(method, route)] += seconds
 
-    def render(self, stats: dict[str, Any], *, groups: int, grouped_calls: int) -> str:
+    def render(
+        self,
+        stats: dict[str, Any],
+        *,
+        groups: int,
+        grouped_calls: int,
+        workers: Mapping[str, tuple[int, str | None]],
+    ) -> str:
         lines = [
             "# HELP statekeep_http_requests_total HTTP requests by method, route and status.",
             "# TYPE statekeep_http_requests_total counter",
@@ -78,6 +87,19 @@ class Metrics:
             "# HELP statekeep_grouped_calls_total Write requests committed in groups.",
             "# TYPE statekeep_grouped_calls_total counter",
             f"statekeep_grouped_calls_total {grouped_calls}",
+            # A worker counts its failed attempts from its last success (statekeep.workers.base):
+            # the count drops to 0 when it recovers, which Prometheus takes for a counter reset.
+            "# HELP statekeep_worker_failures_total Failed attempts of a background worker since it last succeeded.",
+            "# TYPE statekeep_worker_failures_total counter",
+        ]
+        lines += [f'statekeep_worker_failures_total{{worker="{_label(w)}"}} {n}' for w, (n, _) in workers.items()]
+        lines += [
+            "# HELP statekeep_worker_failing Whether a background worker's last attempt failed (its error is logged).",
+            "# TYPE statekeep_worker_failing gauge",
+        ]
+        lines += [
+            f'statekeep_worker_failing{{worker="{_label(w)}"}} {int(error is not None)}'
+            for w, (_, error) in workers.items()
         ]
         return "\n".join(lines) + "\n"
 

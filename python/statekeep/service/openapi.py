@@ -23,11 +23,12 @@ _PROBLEM = {"content": {"application/problem+json": {"schema": _ref("Problem")}}
 
 def _problems(*codes: int) -> dict[str, Any]:
     text = {
-        400: "The body is not a JSON object",
+        400: "The body cannot be read: not strict JSON, nested deeper than 1,024 levels, or not an object",
         401: "No valid API key",
         403: "The key's scope is too small",
         404: "Not found",
         409: "A conflict: stale seq, reused idempotency key, existing id, needs rescue",
+        413: "The body is larger than 16 MiB",
         422: "A value that is wrong (the detail says which)",
     }
     return {str(c): {"description": text[c], **_PROBLEM} for c in codes}
@@ -51,7 +52,7 @@ def _op(
         op["security"] = []
     if body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(body)}}}
-        op["responses"].update(_problems(400, 422))
+        op["responses"].update(_problems(400, 413, 422))
     if params:
         op["parameters"] = list(params)
     return op

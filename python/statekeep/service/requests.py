@@ -1,31 +1,71 @@
-"""Reading requests: the JSON body, its fields and the query's parameters, checked strictly; a
-body that cannot be read is a 400, a field of the wrong kind a 422 that names it."""
+"""Reading requests: the JSON body, its fields and the query's parameters, checked strictly. A
+body larger than :data:`MAX_BODY` is a 413, read no further than the limit; a body that cannot
+be read (not strict JSON, nested too deep, not an object) a 400; a field of the wrong kind a 422
+that names it. All of it before any work is done."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
 
-from statekeep import problems
+from statekeep import jsonio, problems
+from statekeep.errors import InvalidRequest
 
-#: The most a request body may hold.
+#: The most a request body may hold: 16 MiB.
 MAX_BODY = 16 << 20
 
 
+class ContentTooLarge(Exception):
+    """A request body over :data:`MAX_BODY`: 413. What is left of it is never read into memory."""
+
+    status = 413
+
+
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The body's bytes, streamed: a declared length over ``limit`` is refused before reading
+    anything, and a body that turns out longer (chunked, or lying) as soon as it passes it, so
+    a server never holds more than ``limit`` bytes of one request."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        raise ContentTooLarge(_too_large(limit, f"its Content-Length is {int(declared)}"))
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ContentTooLarge(_too_large(limit, "more was sent"))
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int, found: str) -> str:
+    return f"the body is larger than {limit >> 20} MiB, the most one request may carry ({found}): send less per request"
+
+
 async def read_json(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise problems.BadRequest(f"the body is larger than {MAX_BODY} bytes")
+    """The body as a JSON object, parsed strictly (``statekeep.jsonio``) before any work."""
+    raw = await read_body(request)
+    if not raw:
+        raise problems.BadRequest("the body is empty: send a JSON object")
     try:
-        body = json.loads(raw) if raw else None
-    except ValueError as e:
-        raise problems.BadRequest(f"the body is not valid JSON: {e}") from None
+        body = parse_json(raw, "the body")
+    except InvalidRequest as e:
+        raise problems.BadRequest(str(e)) from None
     if not isinstance(body, dict):
         raise problems.BadRequest("the body must be a JSON object")
     return body
+
+
+def parse_json(raw: bytes | str, what: str) -> Any:
+    """JSON from a client, strictly (``statekeep.jsonio``); :class:`InvalidRequest` says why not."""
+    try:
+        return jsonio.loads(raw, what)
+    except RecursionError:
+        # jsonio re-reads a document holding a long integer with the standard library, whose
+        # recursion limit is below orjson's depth limit of 1,024 levels.
+        raise InvalidRequest(f"{what} is not valid JSON: it is nested too deep") from None
 
 
 def required(body: Mapping[str, Any], name: str, kind: type) -> Any:

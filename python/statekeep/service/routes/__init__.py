@@ -29,6 +29,8 @@ class Service:
     metrics: Metrics
     #: The store's figures for the metrics page: actors per version, scans.
     stats: Callable[[], dict[str, Any]]
+    #: The keep's background workers: name -> (failed attempts since the last success, last error).
+    workers: Callable[[], dict[str, tuple[int, str | None]]]
 
 
 #: A route's handler: its result is a Response, or data sent as JSON.

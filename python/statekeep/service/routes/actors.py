@@ -3,7 +3,6 @@ actor's history and the decisions about it."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -11,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from statekeep import wire
-from statekeep.service.requests import int_param, optional, read_json, required
+from statekeep.errors import InvalidRequest
+from statekeep.service.requests import int_param, optional, parse_json, read_json, required
 from statekeep.service.responses import json_response
 from statekeep.service.routes import Service
 
@@ -88,9 +88,9 @@ async def list_actors(service: Service, request: Request) -> Any:
     state: Any = q.get("state")
     if state is not None and state[:1] in '{["':
         try:
-            state = json.loads(state)
-        except ValueError:
-            raise ValueError("'state' is a state value: a name, or JSON for a compound value") from None
+            state = parse_json(state, "'state'")
+        except InvalidRequest as e:
+            raise InvalidRequest(f"'state' is a state value: a name, or JSON for a compound value ({e})") from None
     found = await run_in_threadpool(
         lambda: service.keep.actors(
             definition_id=q.get("definitionId"),

@@ -18,7 +18,9 @@ async def health(service: Service, request: Request) -> Any:
 
 async def metrics(service: Service, request: Request) -> Response:
     stats = await run_in_threadpool(service.stats)
-    text = service.metrics.render(stats, groups=service.commits.groups, grouped_calls=service.commits.calls)
+    text = service.metrics.render(
+        stats, groups=service.commits.groups, grouped_calls=service.commits.calls, workers=service.workers()
+    )
     return Response(text, media_type="text/plain; version=0.0.4")
 
 
