@@ -72,7 +72,6 @@ fn decode(registry: &Registry, data: &[u8]) {
 fn use_actor(registry: &Registry, actor: Actor) {
     let machine = &registry.version(actor.version).machine;
     check::assert_legal(machine, &actor.snapshot);
-    assert_eq!(actor.chain.len(), actor.history.len() + 1);
     let bytes = actor.to_bytes(registry);
     assert_eq!(Actor::from_bytes(registry, &bytes).as_ref(), Ok(&actor), "actor bytes round trip");
     let _ = state_value(machine, &actor.snapshot);
@@ -80,7 +79,8 @@ fn use_actor(registry: &Registry, actor: Actor) {
     let mut released = actor.clone();
     let _ = decide::release(registry, &mut released);
     let mut caught_up = actor.clone();
-    decide::catch_up(registry, &mut caught_up, &mut out);
+    #[allow(clippy::let_unit_value)] // it may return a `Result` one day: ignore either
+    let _ = decide::catch_up(registry, &mut caught_up, &mut out);
     for event in EVENTS {
         let mut sent = actor.clone();
         if let Ok(Sent::Stepped { .. }) = decide::send(registry, &mut sent, event, &[("ok".into(), true)], &mut out) {

@@ -31,6 +31,6 @@ fuzz_target!(init: statekeep_core_fuzz::overflow::init(), |input: gen::Input| {
     // generator bug hiding as a known core bug.
     assert!(!check::known::history_target_outside_parent(&machine));
     let events = gen::events(&machine, &input);
-    let initial = gen::guard_table(&machine, &input.initial_guards);
+    let initial = gen::guard_table(&machine, &gen::outcomes(input.initial_guards));
     check::run(&machine, &initial, &events, input.resume as usize);
 });

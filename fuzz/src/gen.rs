@@ -73,19 +73,30 @@ pub struct TransitionSpec {
 pub struct EventSpec {
     /// A fixed event type, or one the machine knows (done, delay and invocation events).
     pub pick: u8,
-    pub guards: [Option<bool>; 4],
+    /// The outcomes of `g0`..`g3`, two bits each (see [`outcomes`]).
+    pub guards: u8,
 }
 
 #[derive(Arbitrary, Debug)]
 pub struct Input {
     pub root_parallel: bool,
-    pub states: Vec<StateSpec>,
-    pub transitions: Vec<TransitionSpec>,
     pub guard_default: bool,
-    pub initial_guards: [Option<bool>; 4],
-    pub events: Vec<EventSpec>,
+    pub initial_guards: u8,
     /// Where the second replay starts, from the snapshot after that many events.
     pub resume: u8,
+    pub states: Vec<StateSpec>,
+    pub transitions: Vec<TransitionSpec>,
+    /// Last, so that the events take the rest of the input.
+    pub events: Vec<EventSpec>,
+}
+
+/// Four guard outcomes from two bits each: 0 the default, 1 false, 2 and 3 true.
+pub fn outcomes(bits: u8) -> [Option<bool>; 4] {
+    std::array::from_fn(|i| match (bits >> (2 * i)) & 3 {
+        0 => None,
+        1 => Some(false),
+        _ => Some(true),
+    })
 }
 
 struct State {
@@ -455,7 +466,7 @@ pub fn events(machine: &statekeep_core::Machine, input: &Input) -> Vec<(String, 
             } else {
                 machine.event_names[pick % machine.event_names.len()].clone()
             };
-            (name, guard_table(machine, &e.guards))
+            (name, guard_table(machine, &outcomes(e.guards)))
         })
         .collect()
 }
