@@ -123,6 +123,18 @@ pub(crate) struct Run<'m> {
     exited: Vec<NodeIx>,
     /// The configuration in activation order as the current microstep found it.
     config_before: Vec<NodeIx>,
+    /// While an entry set is computed with correction 2 of `choose_entry_set`: the domain of
+    /// the transition, below which a history state's entries get their ancestors.
+    history_ancestors_below: Option<Option<NodeIx>>,
+}
+
+/// The corrections `Run::choose_entry_set` applies, each with those before it.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Correction {
+    None,
+    DomainOfTheExit,
+    HistoryAncestorsInDomain,
+    LeftSourceEntersNothing,
 }
 
 impl<'m> Run<'m> {
@@ -143,6 +155,7 @@ impl<'m> Run<'m> {
             default_entry: NodeSet::new(m.len()),
             exited: Vec::new(),
             config_before: Vec::new(),
+            history_ancestors_below: None,
         }
     }
 
@@ -399,10 +412,8 @@ impl<'m> Run<'m> {
             return false;
         }
         let filtered = self.remove_conflicts(selected);
-        // One domain per transition for both exit and entry. XState recomputes it for the entry
-        // set after exiting, when history may have just been recorded; the two can disagree (a
-        // re-entering transition to a history state whose default is a parallel root), and the
-        // entry side then leaves the root inactive: a state no snapshot can be in.
+        // The domains of the exit. XState computes them again for the entry set, after the exit
+        // has recorded history (`choose_entry_set`).
         let domains: Vec<Option<NodeIx>> = filtered.iter().map(|&t| self.domain(self.m.transition(t))).collect();
         let mut history_changed = false;
         self.exited.clear();
@@ -499,26 +510,7 @@ impl<'m> Run<'m> {
     /// XState's `enterStates`. Returns how many states were not active before, and whether
     /// each of them was exited in this microstep (then the set of active states is unchanged).
     fn enter_states(&mut self, filtered: &[TransIx], domains: &[Option<NodeIx>], is_initial: bool) -> (usize, bool) {
-        self.to_enter.clear();
-        self.default_entry.clear();
-        let mut source_left = false;
-        for (&t, &domain) in filtered.iter().zip(domains) {
-            source_left |= self.source_left_by_another(t, domain);
-            self.compute_entry_set(self.m.transition(t), domain);
-        }
-        if source_left && !self.entry_keeps_configuration_legal() {
-            // XState takes these entry sets as they are and ends with states active without their
-            // parents, or two active children of a compound state. The internal transitions whose
-            // source another transition has just exited enter nothing instead (their actions
-            // still run): what the other transitions enter is a legal configuration.
-            self.to_enter.clear();
-            self.default_entry.clear();
-            for (&t, &domain) in filtered.iter().zip(domains) {
-                if !self.source_left_by_another(t, domain) {
-                    self.compute_entry_set(self.m.transition(t), domain);
-                }
-            }
-        }
+        self.choose_entry_set(filtered, domains);
         if is_initial {
             self.default_entry.insert(ROOT);
         }
@@ -572,6 +564,51 @@ impl<'m> Run<'m> {
             }
         }
         (entered_new, all_reentered)
+    }
+
+    /// The states the microstep enters: XState's entry set, except where that would leave a
+    /// configuration no machine can be in (a state active without its parent, a compound state
+    /// with two active children or none, a parallel state missing a region). That only happens
+    /// when a transition targets a history state; then the entry set is computed again with
+    /// one more correction at a time until the configuration is legal:
+    /// 1. each transition's domain as computed for the exit (XState computes it again after the
+    ///    exit has recorded history, and can then leave a parent out);
+    /// 2. the states a history state enters get their ancestors only below the transition's
+    ///    domain (XState enters them up to the history state's parent, re-entering active states
+    ///    above the domain and their regions' initial states beside the active ones);
+    /// 3. an internal transition whose source another transition of the microstep has exited
+    ///    enters nothing (its actions still run).
+    fn choose_entry_set(&mut self, filtered: &[TransIx], domains: &[Option<NodeIx>]) {
+        let through_history = filtered.iter().any(|&t| {
+            let targets = self.m.transition(t).targets.as_deref().unwrap_or_default();
+            targets.iter().any(|&x| self.m.node(x).kind.is_history())
+        });
+        if !through_history {
+            self.compute_entry(filtered, domains, Correction::None);
+            return;
+        }
+        let recomputed: Vec<Option<NodeIx>> = filtered.iter().map(|&t| self.domain(self.m.transition(t))).collect();
+        self.compute_entry(filtered, &recomputed, Correction::None);
+        for correction in [Correction::DomainOfTheExit, Correction::HistoryAncestorsInDomain, Correction::LeftSourceEntersNothing] {
+            if self.entry_keeps_configuration_legal() {
+                return;
+            }
+            self.compute_entry(filtered, domains, correction);
+        }
+    }
+
+    /// The entry set of `filtered` with `domains`, with the corrections up to `correction`.
+    fn compute_entry(&mut self, filtered: &[TransIx], domains: &[Option<NodeIx>], correction: Correction) {
+        self.to_enter.clear();
+        self.default_entry.clear();
+        for (&t, &domain) in filtered.iter().zip(domains) {
+            if correction >= Correction::LeftSourceEntersNothing && self.source_left_by_another(t, domain) {
+                continue;
+            }
+            self.history_ancestors_below = (correction >= Correction::HistoryAncestorsInDomain).then_some(domain);
+            self.compute_entry_set(self.m.transition(t), domain);
+        }
+        self.history_ancestors_below = None;
     }
 
     /// Whether `t` is an internal transition (its domain is its source, which it does not exit)
@@ -667,7 +704,7 @@ impl<'m> Run<'m> {
                         self.add_descendants(r);
                     }
                     for &r in &recorded {
-                        self.add_proper_ancestors(r, parent);
+                        self.add_history_ancestors(r, parent);
                     }
                 } else {
                     let (targets, parent_initial) = match node.history_default.as_ref().expect("history default") {
@@ -685,7 +722,7 @@ impl<'m> Run<'m> {
                         self.add_descendants(x);
                     }
                     for &x in &targets {
-                        self.add_proper_ancestors(x, parent);
+                        self.add_history_ancestors(x, parent);
                     }
                 }
             }
@@ -709,6 +746,16 @@ impl<'m> Run<'m> {
             }
             NodeKind::Atomic | NodeKind::Final => {}
         }
+    }
+
+    /// The ancestors of a state a history state enters, up to the history state's parent (or,
+    /// with correction 2 of `choose_entry_set`, only those below the transition's domain).
+    fn add_history_ancestors(&mut self, s: NodeIx, history_parent: NodeIx) {
+        let mut ancestors = self.proper_ancestors(s, Some(history_parent));
+        if let Some(domain) = self.history_ancestors_below {
+            ancestors.retain(|&a| self.m.is_descendant_of_domain(a, domain));
+        }
+        self.add_ancestors(&ancestors, None);
     }
 
     fn add_proper_ancestors(&mut self, s: NodeIx, to: NodeIx) {

@@ -92,6 +92,55 @@ export const DEPARTURE_CASES = [
     steps: [{ event: 'A', guards: {} }],
   },
   {
+    id: 'dep-history-entry-above-domain-region-initial',
+    why:
+      "D selects b -> the root's history h (nothing recorded; its default a.a.b is b itself: an internal transition) and d -> d.e. XState enters h's default with its ancestors up to h's parent, the root: a and a.a, which were not exited, and a.a's regions, so d gets its initial state c beside e. Where that gives an illegal configuration statekeep enters the ancestors of a history state's states only below the transition's domain: d is in e.",
+    machine: {
+      id: 'm', type: 'parallel',
+      states: {
+        a: {
+          initial: 'a', entry: 'in:a',
+          states: {
+            a: {
+              type: 'parallel', entry: 'in:a.a',
+              states: {
+                b: { entry: 'in:b', on: { D: [{ target: '#m.h', actions: 't1' }] } },
+                d: { initial: 'c', entry: 'in:d', on: { '*': { target: '#m.a.a.d.e', actions: 't2' } }, states: { c: { entry: 'in:c', exit: 'out:c' }, e: { entry: 'in:e' } } },
+              },
+            },
+          },
+        },
+        h: { type: 'history', target: 'a.a.b' },
+      },
+    },
+    steps: [{ event: 'D', guards: {} }],
+  },
+  {
+    id: 'dep-history-entry-above-domain-active-region',
+    why:
+      "After B, c is in b. ev selects e.c -> a's history e (nothing recorded; default b.e.b), whose domain is b.e. XState enters the default with its ancestors up to a: b, which was not exited, and its regions, so c gets its initial state a beside the active b. statekeep enters the ancestors only below the domain there: b.e's regions are entered again and c stays in b.",
+    machine: {
+      id: 'm', initial: 'a',
+      states: {
+        a: {
+          type: 'parallel',
+          states: {
+            b: {
+              type: 'parallel', entry: 'in:b',
+              states: {
+                c: { initial: 'a', states: { a: { entry: 'in:c.a' }, b: { entry: 'in:c.b' } } },
+                e: { type: 'parallel', entry: 'in:e', states: { b: { entry: 'in:e.b', exit: 'out:e.b' }, c: { entry: 'in:e.c', exit: 'out:e.c', on: { ev: [{ target: '#m.a.e', actions: 't' }] } } } },
+                g: { on: { B: [{ target: '#m.a.b.c.b' }] } },
+              },
+            },
+            e: { type: 'history', target: 'b.e.b' },
+          },
+        },
+      },
+    },
+    steps: [{ event: 'B', guards: {} }, { event: 'ev', guards: {} }],
+  },
+  {
     id: 'dep-history-default-names-a-history-state',
     why:
       "The default target of f's history e is a.b, itself a history state. XState adds a.b to the entry set as it is and ends with a history state active (and a's initial c beside it). statekeep treats a history state in a default target as any other history target: a.b has nothing recorded, so a enters its initial state c.",
