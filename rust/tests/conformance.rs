@@ -181,8 +181,9 @@ fn recorded_feature_cases_match_xstate() {
 /// The departures from XState (tests/regressions/xstate-departures.jsonl), statekeep's side.
 /// Each case records XState 5.33.3's result at step `xstateResult.at` (`node fuzz.mjs
 /// --verify-departures` in tools/xstate-fuzz re-runs XState on it); statekeep must refuse the
-/// definition with the recorded message, or give the recorded results with a legal
-/// configuration after every step, where XState's recorded configuration is not one.
+/// definition with the recorded message, or give the recorded results (when they are pinned:
+/// a case the fuzzer appended has none yet) with a legal configuration after every step, where
+/// XState's recorded configuration is not one.
 #[test]
 fn departures_from_xstate_are_legal_where_xstate_is_not() {
     let cases = corpus("regressions/xstate-departures.jsonl");
@@ -199,7 +200,9 @@ fn departures_from_xstate_are_legal_where_xstate_is_not() {
             continue;
         }
         let run = || -> Result<(), String> {
-            run_case(case)?;
+            if case["initial"].get("value").is_some() {
+                run_case(case)?;
+            }
             let machine = compile(&case["machine"], true).map_err(|e| e.to_string())?;
             let mut step = initial(&machine, &guards(&machine, &case["initial"]["guards"])).map_err(|e| e.to_string())?;
             step.snapshot.validate(&machine).map_err(|e| format!("initial: {e}"))?;

@@ -12,6 +12,7 @@ import { compare, runFixed } from './cases.mjs';
 import { XSTATE_VERSION } from './xstate-side.mjs';
 
 export const REGRESSIONS = fileURLToPath(new URL('../../tests/regressions/xstate-regressions.jsonl', import.meta.url));
+export const DEPARTURES = fileURLToPath(new URL('../../tests/regressions/xstate-departures.jsonl', import.meta.url));
 
 // Every transition list of a live node, with a way to drop it.
 function transitionLists(model) {
@@ -168,6 +169,20 @@ export function corpusLine({ id, seed, description, config, initialGuards, steps
   return JSON.stringify({ id, seed, xstate: XSTATE_VERSION, description, machine: config, initial, steps: recorded });
 }
 
+// A departure line without statekeep's results: XState's illegal result at `stop.at`, and the
+// steps up to it; the conformance test asks statekeep for a legal configuration after each.
+function departureLine({ id, seed, before, after, config, initialGuards, steps, stop }) {
+  const names = referencedGuards(config);
+  const upTo = stop.at === 'initial' ? 0 : stop.at + 1;
+  const description = `Found by tools/xstate-fuzz, shrunk from ${before.nodes} to ${after.nodes} state nodes: XState ends ${stop.at === 'initial' ? 'the start' : `step ${stop.at} (${steps[stop.at].event})`} in an illegal configuration (${stop.detail}) and statekeep in an illegal one too. Once statekeep's result is legal, pin it in tools/xstate-fuzz/departure-cases.mjs.`;
+  return JSON.stringify({
+    id, seed, xstate: XSTATE_VERSION, description, machine: config,
+    initial: { guards: guardTable(initialGuards, names) },
+    steps: steps.slice(0, upTo).map((s) => ({ event: { type: s.event }, guards: guardTable(s.guards, names) })),
+    xstateResult: { at: stop.at, illegal: stop.detail, nodes: stop.nodes, value: stop.value, status: stop.status, actions: stop.actions },
+  });
+}
+
 export function referencedGuards(config) {
   const names = new Set();
   const visitList = (list) => {
@@ -185,8 +200,9 @@ export function referencedGuards(config) {
 
 function freshId(base) {
   const taken = new Set();
-  if (existsSync(REGRESSIONS)) {
-    for (const line of readFileSync(REGRESSIONS, 'utf8').split('\n')) if (line.trim()) taken.add(JSON.parse(line).id);
+  for (const file of [REGRESSIONS, DEPARTURES]) {
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, 'utf8').split('\n')) if (line.trim()) taken.add(JSON.parse(line).id);
   }
   let id = base;
   for (let k = 2; taken.has(id); k++) id = `${base}-${k}`;
@@ -210,15 +226,21 @@ export async function shrinkAndRecord(c, diff, runner, { write }) {
   const after = size(small);
   const config = machineConfig(small.model);
   const id = freshId(`fuzz-${c.seed}`);
-  const line = corpusLine({
-    id, seed: c.seed, description: describe(result.diff, small.steps, before, after),
-    config, initialGuards: small.initialGuards, steps: small.steps, xstate: result.xstate,
-  });
+  // Where XState is illegal too there is no XState result to record: the case goes with the
+  // departures, asking only for a legal configuration until statekeep's results are pinned.
+  const illegal = result.diff.kind === 'statekeep-illegal';
+  const line = illegal
+    ? departureLine({ id, seed: c.seed, before, after, config, initialGuards: small.initialGuards, steps: small.steps, stop: result.xstate.stop })
+    : corpusLine({
+        id, seed: c.seed, description: describe(result.diff, small.steps, before, after),
+        config, initialGuards: small.initialGuards, steps: small.steps, xstate: result.xstate,
+      });
+  const file = illegal ? DEPARTURES : REGRESSIONS;
   console.log(`  shrunk in ${tries} tries to ${after.nodes} state nodes, ${after.transitions} transitions, ${after.steps} events:`);
   console.log(line);
   if (write) {
-    appendFileSync(REGRESSIONS, `${line}\n`);
-    console.log(`  recorded as ${id} in tests/regressions/xstate-regressions.jsonl`);
+    appendFileSync(file, `${line}\n`);
+    console.log(`  recorded as ${id} in tests/regressions/${file.split('/').pop()}`);
   }
   return { id };
 }
