@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 import statekeep
+import statekeep.service
+from conftest import free_port
+from statekeep import crypto
 from statekeep.cli import cli
+from statekeep.cli.options import parse_size
 from statekeep.cli.story import LOAN_V1, LOAN_V2
-from statekeep.errors import StoreError
+from statekeep.errors import StoreError, StoreFull
 
 PATH = "SUBMIT_INFO,PAY_FEE"
 HEX16 = re.compile(r"[0-9a-f]{16}")
@@ -482,7 +487,10 @@ def test_rotate_key_then_the_old_key_fails_and_the_new_key_opens(tmp_path: Path,
     assert opened["context"] == {"secret": 1}
     history = as_json(run("history", "alice", "--json", env={"STATEKEEP_DATA": str(store), "STATEKEEP_KEY": new}))
     assert history[0]["payload"] == {"income": 5}
-    assert "--new-key" in run("rotate-key", "--data", store, "--key", new, code=2).stderr
+    assert (
+        "not both"
+        in run("rotate-key", "--data", store, "--key", new, "--new-key", old, "--new-key-file", new_file, code=2).stderr
+    )
 
 
 def test_rotate_key_says_when_the_default_key_file_holds_the_old_key(data: Path, tmp_path: Path, key_dir: Path) -> None:
@@ -490,6 +498,231 @@ def test_rotate_key_says_when_the_default_key_file_holds_the_old_key(data: Path,
     shown = as_json(result)
     assert HEX16.fullmatch(shown["keyId"]) and shown["values"] > 0
     assert Path(shown["defaultKeyFile"]).parent == key_dir
+
+
+def rotate_help() -> str:
+    return " ".join(run("rotate-key", "--help").stdout.split())
+
+
+def test_rotate_key_help_explains_envelope_encryption_and_what_it_rotates() -> None:
+    shown = rotate_help()
+    assert "(envelope encryption)" in shown and "the operator key" in shown
+    assert "Without it (or --new-key-file) only the data key is rotated" in shown
+    assert "--wait SECONDS" in shown and "run it again to finish" in shown
+
+
+def stored_keyring(data: Path) -> statekeep.store.Keyring:
+    with statekeep.open(data) as keep, keep._store.read() as txn:
+        ring = txn.keyring()
+    assert isinstance(ring, statekeep.store.Keyring)
+    return ring
+
+
+def test_rotate_key_without_a_new_key_rotates_the_data_key_only(data: Path) -> None:
+    before = stored_keyring(data)
+    result = run("rotate-key", "--data", data)
+    assert "under a new data key" in result.stdout
+    assert "opens with the same key as before (the default key file" in result.stdout
+    after = stored_keyring(data)
+    assert after.current != before.current and list(after.data_keys) == [after.current], "the old data key is gone"
+    assert list(after.checks) == list(before.checks), "the operator key is the same"
+    assert as_json(run("get", "--data", data, "alice", "--json"))["context"] == {"applicant": "alice"}
+    shown = as_json(run("rotate-key", "--data", data, "--json"))
+    assert (shown["operatorKeyChanged"], shown["keyId"], shown["defaultKeyFile"]) == (
+        False,
+        next(iter(after.checks)),
+        None,
+    )
+    assert shown["values"] > 0
+
+
+def live_session(data: Path, generation: int, pid: int = 4242) -> None:
+    """Record a live process that has loaded the keyring's ``generation`` (a server elsewhere)."""
+    with statekeep.open(data) as keep, keep._store.write() as txn:
+        now = time.time()
+        txn.put_session(
+            "other",
+            statekeep.store.Session(pid=pid, host="elsewhere", started_at=now, seen_at=now + 60, generation=generation),
+        )
+
+
+def test_rotate_key_waits_for_live_processes_and_on_timeout_exits_1_saying_to_run_it_again(data: Path) -> None:
+    live_session(data, generation=stored_keyring(data).generation)
+    started = time.monotonic()
+    result = run("rotate-key", "--data", data, "--wait", "0.5", code=1)
+    assert time.monotonic() - started < 30
+    message = " ".join(result.stderr.split())
+    assert "1 live processes (4242 on elsewhere) have not loaded it yet" in message
+    assert "run the rotation again to finish" in message
+    ring = stored_keyring(data)
+    assert ring.rotating is not None and len(ring.data_keys) == 2, "the old data key is kept"
+    # The other process loads the new keyring: run it again, and it finishes.
+    live_session(data, generation=ring.generation)
+    run("rotate-key", "--data", data, "--wait", "5")
+    assert len(stored_keyring(data).data_keys) == 1
+    assert "Invalid value" in run("rotate-key", "--data", data, "--wait", "-1", code=2).stderr
+
+
+def test_rotate_key_works_on_a_local_store_only(tmp_path: Path) -> None:
+    result = run("rotate-key", "--url", "http://127.0.0.1:9", code=1)
+    assert "local store only" in result.stderr
+
+
+# ----- keys: one parser for every source; a new store says which key made it ------------------------
+
+#: 32 bytes that are no text (0xff is never UTF-8): a raw key.
+RAW_KEY = b"\xff" + bytes(range(31))
+KEY_FILE_FORMS = {
+    "raw": RAW_KEY,
+    "hex": RAW_KEY.hex().encode() + b"\n",
+    "base64": base64.b64encode(RAW_KEY) + b"\n",
+    "urlsafe base64 unpadded, CRLF": base64.urlsafe_b64encode(RAW_KEY).rstrip(b"=") + b"\r\n",
+}
+
+
+@pytest.mark.parametrize("form", KEY_FILE_FORMS)
+def test_a_key_file_is_read_alike_from_the_option_and_the_variable(
+    tmp_path: Path, defs: Path, key_dir: Path, form: str
+) -> None:
+    path = tmp_path / "store.key"
+    path.write_bytes(KEY_FILE_FORMS[form])
+    created = f"held no store: created a new one, encrypted under key id {crypto.key_id(RAW_KEY)}"
+    by_option, by_variable = tmp_path / "by-option", tmp_path / "by-variable"
+    made = run("deploy", "--data", by_option, "--key-file", path, defs / "loan-v1.json")
+    assert f"{created} (from --key-file {path})" in " ".join(made.stderr.split())
+    made = run("deploy", "--data", by_variable, defs / "loan-v1.json", env={"STATEKEEP_KEY_FILE": str(path)})
+    assert f"{created} (from STATEKEEP_KEY_FILE {path})" in " ".join(made.stderr.split())
+    for store in (by_option, by_variable):
+        # Each opens with the file from either source, and with the key itself.
+        run("definitions", "--data", store, "--key-file", path)
+        assert "held no store" not in run("definitions", "--data", store, env={"STATEKEEP_KEY_FILE": str(path)}).stderr
+        with statekeep.open(store, key=RAW_KEY) as keep:
+            assert [v["id"] for v in keep.definitions()] == ["loan-v1"]
+    assert not key_dir.exists() or not any(key_dir.iterdir()), "no key was generated"
+
+
+def test_a_key_file_cut_short_is_refused_from_the_option_and_the_variable_with_one_message(
+    tmp_path: Path, defs: Path, key_dir: Path
+) -> None:
+    path = tmp_path / "cut.key"
+    path.write_bytes(base64.b64encode(os.urandom(32))[:32])  # 32 characters of a 44-character key
+    by_option = run("deploy", "--data", tmp_path / "a", "--key-file", path, defs / "loan-v1.json", code=1).stderr
+    env = {"STATEKEEP_KEY_FILE": str(path)}
+    by_variable = run("deploy", "--data", tmp_path / "b", defs / "loan-v1.json", env=env, code=1).stderr
+    assert by_option.startswith(f"error: --key-file {path}: a key must be 32 bytes")
+    assert by_variable.startswith(f"error: STATEKEEP_KEY_FILE {path}: a key must be 32 bytes")
+    assert by_option.split(f"{path}: ", 1)[1] == by_variable.split(f"{path}: ", 1)[1], "one parser, one message"
+    assert "ambiguous" in by_option and "does not guess" in by_option
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists(), "no store was made with it"
+    assert not key_dir.exists() or not any(key_dir.iterdir()), "and no key generated instead"
+    # Nor is an existing store opened with it, nor served.
+    run("deploy", "--data", tmp_path / "c", defs / "loan-v1.json")
+    assert "ambiguous" in run("get", "--data", tmp_path / "c", "alice", env=env, code=1).stderr
+    assert "ambiguous" in run("serve", "--data", tmp_path / "d", env=env, code=1).stderr
+    assert not (tmp_path / "d").exists()
+
+
+def test_a_store_made_with_a_key_from_a_variable_says_which_key_and_opening_it_later_says_nothing(
+    tmp_path: Path, defs: Path
+) -> None:
+    key = os.urandom(32)
+    env = {"STATEKEEP_KEY": base64.b64encode(key).decode()}
+    made = run("deploy", "--data", tmp_path / "data", defs / "loan-v1.json", env=env)
+    assert f"encrypted under key id {crypto.key_id(key)} (from STATEKEEP_KEY)" in " ".join(made.stderr.split())
+    again = run("spawn", "--data", tmp_path / "data", "loan-v1", "--id", "alice", env=env)
+    assert "held no store" not in again.stderr
+    # A generated key is announced where it was written (by the keep), not as supplied.
+    generated = run("deploy", "--data", tmp_path / "other", defs / "loan-v1.json")
+    assert "was written to" in generated.stderr and "held no store" not in generated.stderr
+
+
+def test_a_raw_key_file_opens_a_store_made_with_its_hex_and_restores_with_it(data: Path, tmp_path: Path) -> None:
+    store, path = tmp_path / "raw", tmp_path / "raw.key"
+    path.write_bytes(RAW_KEY)
+    run("deploy", "--data", store, "--key", RAW_KEY.hex(), tmp_path / "defs" / "loan-v1.json")
+    run("backup", "--data", store, "--key-file", path, tmp_path / "copy")
+    assert "restored" in run("restore", tmp_path / "copy", "--data", tmp_path / "back", "--key-file", path).stdout
+
+
+# ----- serve: how large the store may grow ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("1048576", 1 << 20),
+        ("512M", 512 << 20),
+        ("10G", 10 << 30),
+        ("10g", 10 << 30),
+        ("2GiB", 2 << 30),
+        ("64KB", 64 << 10),
+        ("1T", 1 << 40),
+    ],
+)
+def test_sizes_are_bytes_or_have_a_binary_suffix(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+def test_serve_passes_max_size_from_the_option_or_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[int | None] = []
+
+    def serve(**kwargs: Any) -> None:
+        seen.append(kwargs["max_size"])
+
+    monkeypatch.setattr(statekeep.service, "serve", serve)
+    data = tmp_path / "data"
+    run("serve", "--data", data, "--max-size", "512M")
+    run("serve", "--data", data, env={"STATEKEEP_MAX_SIZE": "10G"})
+    run("serve", "--data", data, "--max-size", "1G", env={"STATEKEEP_MAX_SIZE": "10G"})
+    run("serve", "--data", data)
+    assert seen == [512 << 20, 10 << 30, 1 << 30, None]
+    for bad, says in [
+        ("lots", "not a size"),
+        ("1.5G", "not a size"),
+        ("-5M", "not a size"),
+        ("10X", "not a size"),
+        ("0", "more than 0"),
+    ]:
+        refused = run("serve", "--data", data, "--max-size", bad, code=2).stderr
+        assert "Invalid value for '--max-size'" in refused and says in refused
+        assert says in run("serve", "--data", data, env={"STATEKEEP_MAX_SIZE": bad}, code=2).stderr
+
+
+def test_statekeep_serve_with_max_size_answers_507_past_it_and_goes_on_reading(tmp_path: Path) -> None:
+    import httpx
+
+    port = free_port()
+    key_file = tmp_path / "store.key"
+    key_file.write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
+    env = os.environ | {"STATEKEEP_MAX_SIZE": "2M", "STATEKEEP_KEY_FILE": str(key_file)}
+    command = [sys.executable, "-m", "statekeep", "serve", "--data", str(tmp_path / "data"), "--port", str(port)]
+    server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        banner = serve_banner(server)
+        assert f"(from STATEKEEP_KEY_FILE {key_file})" in " ".join(banner.split())
+        token = re.search(r"sk_[\w-]+", banner)
+        assert token is not None
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f"{url}/v1/health")
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        with statekeep.connect(url, api_key=token.group(0)) as client:
+            client.deploy("loan-v1", LOAN_V1)
+            client.spawn("loan-v1", {"n": 0}, actor_id="a0")
+            with pytest.raises(StoreFull, match="size limit of 2097152 bytes"):
+                for n in range(1, 200):
+                    client.spawn("loan-v1", {"blob": os.urandom(50_000).hex()}, actor_id=f"a{n}")
+            assert client.get("a0").context == {"n": 0}, "reads go on"
+    finally:
+        server.terminate()
+        server.wait(20)
 
 
 # ----- the demo --------------------------------------------------------------------------------
@@ -606,6 +839,36 @@ def test_the_commands_work_against_a_server_as_on_a_store(tmp_path: Path, defs: 
         assert "local store only" in run(*remote, "backup", tmp_path / "copy", code=1).output
 
 
+def test_deployment_shows_the_servers_scan_error_while_it_retries(tmp_path: Path, defs: Path) -> None:
+    from served import served
+
+    with served(tmp_path / "served") as server:
+        remote = ["--url", server.url, "--api-key", server.admin]
+        run(*remote, "deploy", defs / "loan-v1.json")
+        run(*remote, "spawn", "loan-v1", "--id", "alice")
+        scan = server.keep._workers["scan"]
+        working = scan._step
+
+        def failing() -> bool:
+            raise StoreError("the disk is on fire")
+
+        scan._step = failing
+        run(*remote, "deploy", defs / "loan-v2.json", "--parent", "loan-v1", "--path", PATH, "--no-wait")
+        deadline = time.monotonic() + 20
+        while scan.failures == 0:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        shown = run(*remote, "deployment", "loan-v2").stdout
+        assert "last error" in shown and "StoreError: the disk is on fire (the scan retries" in shown
+        assert (
+            as_json(run(*remote, "--json", "deployment", "loan-v2"))["lastError"] == "StoreError: the disk is on fire"
+        )
+        scan._step = working
+        done = as_json(run(*remote, "--json", "deployment", "loan-v2", "--wait"))
+        assert done["done"] is True and done["lastError"] is None
+        assert "last error" not in run(*remote, "deployment", "loan-v2").stdout
+
+
 def test_statekeep_serve_prints_one_admin_key_at_the_first_start_and_serves(tmp_path: Path) -> None:
     import socket
     import time
@@ -655,6 +918,17 @@ def test_statekeep_serve_prints_one_admin_key_at_the_first_start_and_serves(tmp_
         again.wait(10)
 
 
+def serve_banner(server: subprocess.Popen[str]) -> str:
+    """What a ``statekeep serve`` process prints up to the line that says it is serving."""
+    assert server.stderr is not None
+    lines: list[str] = []
+    while not any("serving" in line for line in lines):
+        line = server.stderr.readline()
+        assert line, "the server stopped: " + "".join(lines)
+        lines.append(line)
+    return "".join(lines)
+
+
 def test_statekeep_serve_in_two_processes_shares_one_store(tmp_path: Path) -> None:
     import socket
     import time
@@ -685,9 +959,10 @@ def test_statekeep_serve_in_two_processes_shares_one_store(tmp_path: Path) -> No
     )
     try:
         assert server.stderr is not None
-        banner = "".join(server.stderr.readline() for _ in range(6))
+        banner = serve_banner(server)
         token = re.search(r"sk_[\w-]+", banner)
         assert token is not None and "in 2 processes" in banner, banner
+        assert f"created a new one, encrypted under key id {crypto.key_id(bytes.fromhex(key))} (from --key)" in banner
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 20
         while True:

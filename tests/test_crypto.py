@@ -20,7 +20,9 @@ from statekeep.crypto import (
     key_check,
     key_id,
     parse_key,
+    read_key_file,
     resolve_key,
+    supplied_key,
     verify_key_check,
 )
 
@@ -170,7 +172,18 @@ def test_key_check() -> None:
 # Key parsing
 
 
-@given(st.binary(min_size=32, max_size=32), st.sampled_from([" ", "\n", "\t", " \r\n", ""]))
+def reads_as_text(value: bytes) -> bool:
+    try:
+        return all(c.isprintable() or c in " \t\r\n" for c in value.decode("utf-8"))
+    except UnicodeDecodeError:
+        return False
+
+
+# Raw keys that read as text are refused as ambiguous (below); a random key almost never does.
+@given(
+    st.binary(min_size=32, max_size=32).filter(lambda b: not reads_as_text(b)),
+    st.sampled_from([" ", "\n", "\t", " \r\n", ""]),
+)
 def test_parse_key_accepts_every_form(key: bytes, ws: str) -> None:
     forms: list[bytes | str] = [
         key,
@@ -211,6 +224,37 @@ def test_parse_key_accepts_every_form(key: bytes, ws: str) -> None:
 def test_parse_key_rejects_wrong_lengths_and_garbage(value: bytes | str) -> None:
     with pytest.raises(EncryptionError, match="a key must be 32"):
         parse_key(value)
+
+
+AMBIGUOUS = "got 32 bytes that read as text, which is ambiguous"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        base64.b64encode(os.urandom(32))[:32],  # a base64 key cut short
+        os.urandom(16).hex().encode(),  # half a hex key
+        b"correct horse battery staple!!!!",  # a passphrase
+        b"a" * 31 + b"\n",  # text with its newline
+        "clé secrète, 32 bytes long!!!!".encode(),  # UTF-8 text
+    ],
+)
+def test_32_bytes_that_read_as_text_are_refused_as_ambiguous_never_taken_as_raw(value: bytes) -> None:
+    assert len(value) == 32
+    with pytest.raises(EncryptionError, match=AMBIGUOUS) as e:
+        parse_key(value)
+    assert "does not guess" in str(e.value) and "hex or base64 text" in str(e.value)
+
+
+def test_32_raw_bytes_that_are_not_text_are_a_key() -> None:
+    for raw in [KEY, b"\xff" * 32, b"\x00" * 32, bytes(range(224, 256)), b"\xff" + b"a" * 31]:
+        assert parse_key(raw) == raw
+
+
+def test_a_refusal_names_its_source() -> None:
+    with pytest.raises(EncryptionError, match="^--key-file ./k: a key must be 32 bytes") as e:
+        parse_key(base64.b64encode(KEY)[:32], "--key-file ./k")
+    assert AMBIGUOUS in str(e.value)
 
 
 def test_parse_key_does_not_echo_the_value() -> None:
@@ -280,12 +324,34 @@ def test_resolve_key_names_the_source_of_a_bad_key(monkeypatch: pytest.MonkeyPat
 
 
 def test_key_file_holds_raw_bytes_or_text(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    key = os.urandom(32)
+    key = b"\xff" + os.urandom(31)  # never text: 0xff is no UTF-8
     path = tmp_path / "k"
     monkeypatch.setenv("STATEKEEP_KEY_FILE", str(path))
     for content in [key, b"  " + key.hex().encode() + b"\r\n", base64.b64encode(key) + b"\n"]:
         path.write_bytes(content)
         assert resolve_key(None, store_id="s", data_dir=tmp_path / "d", new_store=False) == (key, None)
+        assert read_key_file(path, "--key-file") == key
+
+
+def test_a_key_file_cut_short_is_refused_from_the_variable_even_for_a_new_store(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = tmp_path / "k"
+    path.write_bytes(base64.b64encode(os.urandom(32))[:32])
+    monkeypatch.setenv("STATEKEEP_KEY_FILE", str(path))
+    with pytest.raises(EncryptionError, match=f"^STATEKEEP_KEY_FILE {path}: .*{AMBIGUOUS}"):
+        resolve_key(None, store_id="s", data_dir=tmp_path / "d", new_store=True)
+    with pytest.raises(EncryptionError, match=f"^--key-file {path}: .*{AMBIGUOUS}"):
+        read_key_file(path, "--key-file")
+
+
+def test_supplied_key_says_where_the_key_came_from(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert supplied_key(None) is None
+    assert supplied_key(KEY.hex(), "--key") == (KEY, "--key")
+    monkeypatch.setenv("STATEKEEP_KEY_FILE", str(write_key(tmp_path / "k", OTHER)))
+    assert supplied_key(None) == (OTHER, f"STATEKEEP_KEY_FILE {tmp_path / 'k'}")
+    monkeypatch.setenv("STATEKEEP_KEY", base64.b64encode(KEY).decode())
+    assert supplied_key(None) == (KEY, "STATEKEEP_KEY")
 
 
 def test_a_new_store_generates_a_key_outside_the_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

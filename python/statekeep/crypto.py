@@ -20,8 +20,9 @@ Associated data binds each value to where it is stored::
 so a value copied to another record or another table (LMDB database) fails to open, and the
 length prefixes keep ``("ab", b"c")`` and ``("a", b"bc")`` apart.
 
-Keys are 32 bytes, given raw or as base64 (standard or urlsafe, padded or not) or hex text; see
-``resolve_key`` for where they come from. Random 96-bit nonces are safe for about 2**32 seals
+Keys are 32 bytes, given as base64 (standard or urlsafe, padded or not) or hex text, or as 32 raw
+bytes that do not read as text; :func:`parse_key` is the one parser of them all, and
+:func:`resolve_key` says where they come from. Random 96-bit nonces are safe for about 2**32 seals
 under one key; rotate well before that.
 """
 
@@ -49,7 +50,9 @@ __all__ = [
     "key_id",
     "new_data_key",
     "parse_key",
+    "read_key_file",
     "resolve_key",
+    "supplied_key",
     "unwrap_data_key",
     "verify_key_check",
     "wrap_data_key",
@@ -72,17 +75,34 @@ _HOW_TO_SUPPLY = (
 )
 
 
-def parse_key(value: bytes | str) -> bytes:
-    """A 32-byte key from raw bytes, or from base64 or hex text (surrounding whitespace ignored)."""
+def parse_key(value: bytes | str, source: str | None = None) -> bytes:
+    """The one parser of keys, wherever they come from (``key=``, ``--key``, ``--key-file``,
+    STATEKEEP_KEY, STATEKEEP_KEY_FILE, the default key file): text of 64 hex characters or
+    43-44 base64 characters (standard or urlsafe, padded or not; surrounding whitespace such
+    as a trailing newline is ignored), or bytes holding such text or exactly 32 raw bytes.
+
+    32 bytes that read as text (a base64 key cut short, a passphrase) are refused: as text they
+    are no key, and taking them as raw bytes would be a guess that makes a store under a key
+    nobody meant. ``source`` (an option, a variable, a file) starts the message of a refusal."""
+    try:
+        return _parse(value)
+    except EncryptionError as e:
+        if source is None:
+            raise
+        raise EncryptionError(f"{source}: {e}") from None
+
+
+def _parse(value: bytes | str) -> bytes:
     if isinstance(value, bytes):
-        if len(value) == KEY_BYTES:
-            return value
-        try:
-            text = value.decode("ascii")
-        except UnicodeDecodeError:
+        text = _as_text(value)
+        if text is None:
+            if len(value) == KEY_BYTES:
+                return value
             raise EncryptionError(
                 f"a key must be {KEY_BYTES} raw bytes or base64/hex text; got {len(value)} bytes that are neither"
-            ) from None
+            )
+        if len(value) == KEY_BYTES:
+            raise EncryptionError(_AMBIGUOUS)
     elif isinstance(value, str):
         text = value
     else:
@@ -102,6 +122,23 @@ def parse_key(value: bytes | str) -> bytes:
         f"a key must be {KEY_BYTES} bytes: raw, 64 hex characters, or 43-44 base64 characters; "
         f"got {len(text)} characters of text that are not one of these"
     )
+
+
+_AMBIGUOUS = (
+    f"a key must be {KEY_BYTES} bytes: raw, 64 hex characters, or 43-44 base64 characters; got {KEY_BYTES} "
+    "bytes that read as text, which is ambiguous: too short for a key as text (a key cut short?), and raw key "
+    "bytes do not read as text. statekeep does not guess: supply the whole key as hex or base64 text"
+)
+
+
+def _as_text(value: bytes) -> str | None:
+    """``value`` as text if it reads as text (UTF-8 of printable characters and whitespace),
+    else None. Random key bytes almost never do: all 32 printable ASCII has odds of 1 in 10^13."""
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if all(c.isprintable() or c in " \t\r\n" for c in text) else None
 
 
 def key_id(key: bytes) -> str:
@@ -129,15 +166,12 @@ def resolve_key(
     """The store's key: ``key=``, then STATEKEEP_KEY, then STATEKEEP_KEY_FILE, then the default
     key file. A new store with none of these gets a generated key, written to the default key
     file (never inside ``data_dir``); its path is returned so the caller can say where it is."""
-    if explicit is not None:
-        return _parse_from(explicit, "key="), None
-    if (env := os.environ.get("STATEKEEP_KEY")) is not None:
-        return _parse_from(env, "STATEKEEP_KEY"), None
-    if (file := os.environ.get("STATEKEEP_KEY_FILE")) is not None:
-        return _read_key_file(Path(file).expanduser(), "STATEKEEP_KEY_FILE"), None
+    supplied = supplied_key(explicit)
+    if supplied is not None:
+        return supplied[0], None
     path = default_key_path(store_id)
     if path.exists():
-        return _read_key_file(path, "the default key file"), None
+        return read_key_file(path, "the default key file"), None
     if not new_store:
         raise EncryptionError(
             f"store {store_id!r} is encrypted and no key was supplied. Supply its key (base64 or hex "
@@ -152,22 +186,31 @@ def resolve_key(
     key = os.urandom(KEY_BYTES)
     if _write_new_key_file(path, key):
         return key, path
-    return _read_key_file(path, "the default key file"), None  # another process won the race
+    return read_key_file(path, "the default key file"), None  # another process won the race
 
 
-def _parse_from(value: bytes | str, source: str) -> bytes:
-    try:
-        return parse_key(value)
-    except EncryptionError as e:
-        raise EncryptionError(f"{source}: {e}") from None
+def supplied_key(explicit: bytes | str | None, source: str = "key=") -> tuple[bytes, str] | None:
+    """The key supplied for a store, and where it came from: ``explicit`` (named ``source``),
+    else STATEKEEP_KEY, else the file STATEKEEP_KEY_FILE names; None when none is (then the
+    store's default key file holds it, or a new store generates one)."""
+    if explicit is not None:
+        return parse_key(explicit, source), source
+    if (env := os.environ.get("STATEKEEP_KEY")) is not None:
+        return parse_key(env, "STATEKEEP_KEY"), "STATEKEEP_KEY"
+    if (file := os.environ.get("STATEKEEP_KEY_FILE")) is not None:
+        path = Path(file).expanduser()
+        return read_key_file(path, "STATEKEEP_KEY_FILE"), f"STATEKEEP_KEY_FILE {path}"
+    return None
 
 
-def _read_key_file(path: Path, source: str) -> bytes:
+def read_key_file(path: Path, source: str) -> bytes:
+    """The key in the file at ``path`` (read by :func:`parse_key`: text with a trailing newline,
+    or 32 raw bytes that are not text); ``source`` names how the file was given."""
     try:
         data = path.read_bytes()
     except OSError as e:
         raise EncryptionError(f"{source}: cannot read the key file {path}: {e.strerror or e}") from None
-    return _parse_from(data, f"{source} {path}")
+    return parse_key(data, f"{source} {path}")
 
 
 def _write_new_key_file(path: Path, key: bytes) -> bool:

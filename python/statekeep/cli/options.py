@@ -5,6 +5,7 @@ A value that cannot be read is a usage error (exit 2)."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -35,6 +36,31 @@ def payload_option(ctx: click.Context, param: click.Parameter, value: str | None
     if "type" in payload:
         raise click.BadParameter("the event type is the EVENT_TYPE argument, not a payload field")
     return payload
+
+
+_SIZE = re.compile(r"(\d+)\s*([KMGT]?)(?:I?B)?", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_size(text: str) -> int:
+    """Bytes from ``12345``, ``512M``, ``10G`` (powers of 1024; ``K``, ``M``, ``G``, ``T``, any
+    case, optionally followed by ``B`` or ``iB``)."""
+    found = _SIZE.fullmatch(text.strip())
+    if found is None:
+        raise ValueError(f"{text!r} is not a size: give bytes, or a number with K, M, G or T (such as 512M or 10G)")
+    size = int(found.group(1)) * _SIZE_UNITS[found.group(2).upper()]
+    if size <= 0:
+        raise ValueError(f"{text!r}: a size must be more than 0 bytes")
+    return size
+
+
+def size_option(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_size(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
 
 
 def _pairs(value: Sequence[str], what: str) -> list[tuple[str, str]]:

@@ -168,6 +168,8 @@ def print_deployment(d: Deployment) -> None:
         rows.append(("materialised", f"{state}: scanned {d.scanned:,} of {d.total:,} actors on {d.parent}"))
         counts = ", ".join(f"{kind} {n:,}" for kind, n in sorted(d.counts.items())) or "none yet"
         rows.append(("decisions", counts))
+        if d.last_error is not None:
+            rows.append(("last error", f"{d.last_error} (the scan retries; see docs/operations.md)"))
     fields(rows)
 
 

@@ -13,9 +13,10 @@ from typing import Any, TypeVar, cast
 
 import click
 
+from statekeep import crypto
 from statekeep.api import KeepAPI
 from statekeep.errors import Error
-from statekeep.keep import Keep, store_exists
+from statekeep.keep import Keep, store_exists, store_id_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,14 +87,28 @@ class Target:
             raise click.UsageError(f"{command} works on a local store only: pass --data DIR (or set {ENV_DATA})")
         return self.data
 
-    def secret(self) -> str | None:
-        """The encryption key given on the command line (else the keep reads STATEKEEP_KEY,
-        STATEKEEP_KEY_FILE or the store's default key file)."""
+    def supplied_key(self) -> tuple[bytes, str] | None:
+        """The encryption key supplied, and where from: ``--key-file`` or ``--key``, else
+        STATEKEEP_KEY or STATEKEEP_KEY_FILE; None when none is (then the store's default key
+        file holds it, or a new store generates one). Every source is read by the one parser,
+        ``statekeep.crypto.parse_key``."""
         if self.key is not None and self.key_file is not None:
             raise click.UsageError("give --key or --key-file, not both")
         if self.key_file is not None:
-            return read_text(self.key_file, "--key-file")
-        return self.key
+            return crypto.read_key_file(self.key_file, "--key-file"), f"--key-file {self.key_file}"
+        if self.key is not None:
+            return crypto.parse_key(self.key, "--key"), "--key"
+        return crypto.supplied_key(None)
+
+    def secret(self) -> str | None:
+        """The key given on the command line, parsed (so a refusal names the option) and handed
+        on as hex text, which the keep reads back unambiguously; None leaves the variables and
+        the default key file to the keep, which reads them with the same parser."""
+        if self.key is None and self.key_file is None:
+            return None
+        supplied = self.supplied_key()
+        assert supplied is not None
+        return supplied[0].hex()
 
     def poll(self) -> float:
         """Seconds between two questions about progress."""
@@ -113,7 +128,10 @@ API_KEY_HELP = f"The API key (sk_...) for --url [env: {ENV_API_KEY}]."
 KEY_HELP = (
     "The local store's encryption key (base64 or hex); else STATEKEEP_KEY, STATEKEEP_KEY_FILE or the default key file."
 )
-KEY_FILE_HELP = "A file holding the local store's encryption key (safer than --key: not in `ps`)."
+KEY_FILE_HELP = (
+    "A file holding the local store's encryption key as base64 or hex text, or as 32 raw bytes "
+    "(safer than --key: not in `ps`)."
+)
 JSON_HELP = "Print the JSON wire form (camelCase names, 16-hex fingerprints) instead of text."
 _TARGET_OPTIONS = ("data", "url", "api_key", "key", "key_file", "as_json")
 
@@ -161,9 +179,26 @@ def open_keep(target: Target, *, create: bool = False, scan: bool = False) -> It
         assert target.data is not None
         if not create:
             require_store(target.data)
-        keep = Keep(target.data, key=target.secret(), scan=scan)
+        keep = open_local(target, target.data, scan=scan)
     with keep:
         yield keep
+
+
+def open_local(target: Target, data: Path, *, scan: bool, max_size: int | None = None) -> Keep:
+    """The local store in ``data``, created if it holds none: then stderr says so, and under
+    which key, so that a store made in the wrong directory is seen at once."""
+    supplied = target.supplied_key()  # first: a key refused leaves no file behind
+    new = store_id_of(data) is None
+    keep = Keep(data, key=target.secret(), scan=scan, max_size=max_size)
+    if new and supplied is not None:
+        # (A generated key is announced by the keep, with the file it was written to.)
+        key, source = supplied
+        click.echo(
+            f"statekeep: {data} held no store: created a new one, encrypted under key id {crypto.key_id(key)} "
+            f"(from {source}). If you meant an existing store, it is not in {data}.",
+            err=True,
+        )
+    return keep
 
 
 def require_store(data: Path) -> None:

@@ -23,6 +23,8 @@ __all__ = ["create_app", "serve", "worker_app"]
 
 #: How :func:`serve` tells its worker processes which store to open.
 _WORKER_DATA = "STATEKEEP_SERVE_DATA"
+#: And the size it may grow to (bytes).
+_WORKER_MAX_SIZE = "STATEKEEP_SERVE_MAX_SIZE"
 
 
 def serve(
@@ -32,11 +34,13 @@ def serve(
     port: int = 8080,
     key: bytes | str | None = None,
     workers: int = 1,
+    max_size: int | None = None,
 ) -> None:
     """Serve the store in ``data`` until interrupted, in ``workers`` processes (each with its
-    own group commits; LMDB serialises their writes). The first start of a store with no API
-    keys creates an admin key and prints it once."""
-    keep = Keep(Path(data), key=key)
+    own group commits; LMDB serialises their writes), letting it grow up to ``max_size`` bytes
+    if given. The first start of a store with no API keys creates an admin key and prints it
+    once."""
+    keep = Keep(Path(data), key=key, max_size=max_size)
     try:
         if not keep.api_keys():
             admin = keep.create_api_key("admin", name="first admin key")
@@ -60,6 +64,8 @@ def serve(
         keep.close()
     # The workers open the store themselves; the key goes to them in their environment.
     os.environ[_WORKER_DATA] = str(data)
+    if max_size is not None:
+        os.environ[_WORKER_MAX_SIZE] = str(max_size)
     if key is not None:
         os.environ["STATEKEEP_KEY"] = base64.b64encode(crypto.parse_key(key)).decode()
     uvicorn.run("statekeep.service:worker_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
@@ -67,4 +73,6 @@ def serve(
 
 def worker_app() -> Starlette:
     """The app of one worker process started by :func:`serve`: it opens and owns its keep."""
-    return create_app(Keep(Path(os.environ[_WORKER_DATA])), owns_keep=True)
+    max_size = os.environ.get(_WORKER_MAX_SIZE)
+    keep = Keep(Path(os.environ[_WORKER_DATA]), max_size=None if max_size is None else int(max_size))
+    return create_app(keep, owns_keep=True)

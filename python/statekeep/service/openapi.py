@@ -158,6 +158,10 @@ SCHEMAS: dict[str, Any] = {
                 "additionalProperties": _COUNT,
                 "description": "decision records written so far, by kind",
             },
+            "lastError": {
+                "type": ["string", "null"],
+                "description": "while the scan is not done: the error of its last attempt, if it failed (it retries)",
+            },
         },
     },
     "Preview": {

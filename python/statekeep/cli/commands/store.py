@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
-from typing import cast
 
 import click
 
@@ -18,7 +16,6 @@ from statekeep.cli.target import (
     POLL_LOCAL,
     Target,
     open_keep,
-    read_text,
     target_options,
 )
 from statekeep.errors import Error
@@ -117,30 +114,62 @@ def restore(
 
 
 @click.command("rotate-key")
-@click.option("--new-key", metavar="KEY", help="The new key (32 bytes as base64 or hex).")
+@click.option(
+    "--new-key",
+    metavar="KEY",
+    help="A new operator key (32 bytes as base64 or hex). Without it (or --new-key-file) only the data key "
+    "is rotated, and the store goes on opening with the key it has.",
+)
 @click.option(
     "--new-key-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A file holding the new key (safer than --new-key: not in `ps`).",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A file holding the new operator key (base64 or hex text, or 32 raw bytes; safer than --new-key: not in `ps`).",
 )
-@click.option("--batch", type=int, default=1_000, show_default=True, help="Values re-encrypted per transaction.")
+@click.option(
+    "--batch", type=click.IntRange(min=1), default=1_000, show_default=True, help="Values re-encrypted per transaction."
+)
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for the other live processes using the store to load the new data key before the "
+    "old keys are dropped. If they have not by then, it exits 1 with every value already re-encrypted and the "
+    "old keys kept: run it again to finish.",
+)
 @target_options
-def rotate_key(target: Target, new_key: str | None, new_key_file: Path | None, batch: int) -> None:
-    """Re-encrypt every context and payload under a new key, while the store stays in use.
+def rotate_key(target: Target, new_key: str | None, new_key_file: Path | None, batch: int, wait: float) -> None:
+    """Rotate the store's encryption keys while it stays in use.
 
-    Afterwards the store opens with the new key only; if interrupted, run it again with the
-    new key as --key: it resumes. Make a new key with e.g. `openssl rand -base64 32 > new.key`.
+    Every value is encrypted under a data key, and the store keeps its data keys only encrypted
+    under your key, the operator key (envelope encryption). Rotating makes a new data key,
+    re-encrypts every context, payload and kept answer under it and drops the old one; with
+    --new-key or --new-key-file the operator key is replaced too, and then the store opens with
+    the new key only.
+
+    Servers and commands using the store go on working: each loads the new data key within
+    seconds. If interrupted, run it again (with the same new key, as --new-key or --new-key-file):
+    it resumes. Make a new operator key with e.g. `openssl rand -base64 32 > new.key`.
 
     \b
-    Example:
+    Examples:
+      statekeep rotate-key --data ./data                       # the data key only
       statekeep rotate-key --data ./data --key-file old.key --new-key-file new.key
     """
-    if (new_key is None) == (new_key_file is None):
-        raise click.UsageError("give the new key with --new-key or --new-key-file (one of them)")
-    secret = new_key if new_key is not None else read_text(cast(Path, new_key_file), "--new-key-file")
-    new_id = crypto.key_id(crypto.parse_key(secret))
-    remote = target.remote()
-    source, default_file = ("the server's key", None) if remote else _key_source(target, cast(Path, target.data))
+    if target.remote():
+        raise Error(
+            "rotate-key works on a local store only: run `statekeep rotate-key --data DIR` on the server's host"
+        )
+    data = target.local_data("rotate-key")
+    if new_key is not None and new_key_file is not None:
+        raise click.UsageError("give the new key with --new-key or --new-key-file, not both")
+    new: bytes | None = None
+    if new_key_file is not None:
+        new = crypto.read_key_file(new_key_file, "--new-key-file")
+    elif new_key is not None:
+        new = crypto.parse_key(new_key, "--new-key")
+    source, default_file, current = _key_source(target, data)
     state = {"total": 0}
 
     with open_keep(target) as keep, Progress("re-encrypting", hidden=target.as_json) as bar:
@@ -149,25 +178,33 @@ def rotate_key(target: Target, new_key: str | None, new_key_file: Path | None, b
             state["total"] = total
             bar.update(done, total)
 
-        keep.rotate_key(secret, batch=batch, progress=progress)
+        # Handed on as hex text: the keep's parser reads it back unambiguously.
+        keep.rotate_key(None if new is None else new.hex(), batch=batch, progress=progress, wait=wait)
+    key_id = crypto.key_id(new) if new is not None else current
     if target.as_json:
         emit_json(
             {
-                "keyId": new_id,
+                "keyId": key_id,
+                "operatorKeyChanged": new is not None,
                 "values": state["total"],
-                "defaultKeyFile": None if default_file is None else str(default_file),
+                "defaultKeyFile": None if default_file is None or new is None else str(default_file),
             }
         )
         return
-    where = "the server" if remote else str(target.data)
+    if new is None:
+        click.echo(
+            f"re-encrypted {state['total']:,} values under a new data key; the old data keys are gone. "
+            f"{data} opens with the same key as before ({source})."
+        )
+        return
     how = (
         f"--key-file {new_key_file}, STATEKEEP_KEY_FILE={new_key_file}"
         if new_key_file is not None
         else "--key-file FILE, STATEKEEP_KEY_FILE=FILE"
     )
     click.echo(
-        f"re-encrypted {state['total']:,} values under key {new_id}. {where} now opens with the new key only "
-        f"(it opened with {source})."
+        f"re-encrypted {state['total']:,} values under a new data key, kept under key {key_id}. {data} now opens "
+        f"with the new key only (it opened with {source})."
     )
     click.echo(f"Supply the new key from now on: {how}, or STATEKEEP_KEY.")
     if default_file is not None:
@@ -177,19 +214,15 @@ def rotate_key(target: Target, new_key: str | None, new_key_file: Path | None, b
         )
 
 
-def _key_source(target: Target, data: Path) -> tuple[str, Path | None]:
-    """Where the current key comes from, as the keep resolves it: a description, and the
-    default key file when it is that."""
-    if target.key is not None:
-        return "--key", None
-    if target.key_file is not None:
-        return f"--key-file {target.key_file}", None
-    if os.environ.get("STATEKEEP_KEY") is not None:
-        return "STATEKEEP_KEY", None
-    if (file := os.environ.get("STATEKEEP_KEY_FILE")) is not None:
-        return f"STATEKEEP_KEY_FILE ({file})", None
+def _key_source(target: Target, data: Path) -> tuple[str, Path | None, str | None]:
+    """Where the current key comes from, as the keep resolves it: a description, the default
+    key file when it is that, and the key's id when it can be read."""
+    supplied = target.supplied_key()
+    if supplied is not None:
+        return supplied[1], None, crypto.key_id(supplied[0])
     store_id = store_id_of(data)
     if store_id is None:
-        return "the default key file", None
+        return "the default key file", None, None
     path = crypto.default_key_path(store_id)
-    return f"the default key file {path}", path
+    current = crypto.key_id(crypto.read_key_file(path, "the default key file")) if path.exists() else None
+    return f"the default key file {path}", path, current
