@@ -254,6 +254,9 @@ struct StateKeys<'a> {
     context: Option<&'a Value>,
     history: Option<&'a Value>,
     target: Option<&'a Value>,
+    /// A key a state may hold only at the root (`context`, `version`), a history state's own
+    /// (`history`, `target`), or one no state may hold: the keys must then be checked.
+    unusual: bool,
 }
 
 impl<'a> StateKeys<'a> {
@@ -276,8 +279,13 @@ impl<'a> StateKeys<'a> {
                 "context" => &mut keys.context,
                 "history" => &mut keys.history,
                 "target" => &mut keys.target,
-                _ => continue,
+                "meta" | "tags" | "description" => continue,
+                _ => {
+                    keys.unusual = true;
+                    continue;
+                }
             };
+            keys.unusual |= matches!(key.as_str(), "context" | "history" | "target");
             *slot = Some(value);
         }
         keys
@@ -469,8 +477,10 @@ impl<'a> Builder<'a> {
                 NodeKind::History { deep }
             }
             other => {
-                let root_only: &[&str] = if parent.is_none() { ROOT_ONLY_KEYS } else { &[] };
-                self.check_keys(config, path, NODE_KEYS, root_only, "a state")?;
+                if keys.unusual {
+                    let root_only: &[&str] = if parent.is_none() { ROOT_ONLY_KEYS } else { &[] };
+                    self.check_keys(config, path, NODE_KEYS, root_only, "a state")?;
+                }
                 other
             }
         };
