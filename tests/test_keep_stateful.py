@@ -461,3 +461,19 @@ def test_the_keep_keeps_the_routing_law() -> None:
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
         ),
     )
+
+
+def test_the_keep_keeps_the_routing_law_when_records_keep_one_event(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same, with actor records that keep only the first event of a history: the keep hands
+    the core the rest from the store's events whenever the law needs it (long paths, landings
+    by replay, the scan, previews, reads)."""
+    monkeypatch.setattr(statekeep.keep.base, "INLINE_HISTORY", 1)
+    run_state_machine_as_test(
+        KeepAgainstTheLaw,
+        settings=settings(
+            max_examples=60,
+            stateful_step_count=50,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        ),
+    )

@@ -8,9 +8,11 @@ bytes between touches. Every actor's version, state, mark and decision records m
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -93,16 +95,38 @@ def without_fingerprints(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class Core:
-    """The Rust core, with actors stored as bytes between touches (as a keep would)."""
+T = TypeVar("T")
 
-    def __init__(self) -> None:
-        self.registry = statekeep.Registry()
+
+def send_to(registry: statekeep.Registry, op: Send, actor: statekeep._core.ActorState) -> statekeep._core.Sent:
+    return registry.send(actor, op.event, op.guards)
+
+
+class Core:
+    """The Rust core, with actors stored as bytes between touches (as a keep would), their
+    records keeping only the first ``inline`` events of a history; the whole histories are kept
+    beside them (as a store's events) and handed over when the core asks for them."""
+
+    def __init__(self, inline: int) -> None:
+        self.registry = statekeep.Registry(inline_history=inline)
         self.stored: list[bytes] = []
         self.records: list[list[dict[str, Any]]] = []
+        self.histories: list[list[tuple[str, dict[str, bool] | None]]] = []
+        self.asked = 0
 
     def load(self, i: int) -> statekeep._core.ActorState:
         return self.registry.load_actor(self.stored[i])
+
+    def whole(self, i: int) -> statekeep._core.ActorState:
+        return self.registry.load_actor(self.stored[i], self.histories[i])
+
+    def call(self, i: int, call: Callable[[statekeep._core.ActorState], T]) -> T:
+        """``call`` on actor ``i`` as stored; again with its whole history if the core asks."""
+        try:
+            return call(self.load(i))
+        except statekeep.errors.HistoryNeeded:
+            self.asked += 1
+            return call(self.whole(i))
 
     def keep(self, i: int, actor: statekeep._core.ActorState, decisions: list[dict[str, Any]]) -> None:
         self.stored[i] = actor.to_bytes()
@@ -110,10 +134,10 @@ class Core:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.lists(ops, min_size=10, max_size=60))
-def test_the_core_decides_like_the_reference_model(script: list[Any]) -> None:
+@given(st.lists(ops, min_size=10, max_size=60), st.sampled_from([0, 1, 2, 16]))
+def test_the_core_decides_like_the_reference_model(script: list[Any], inline: int) -> None:
     world = SerialWorld()
-    core = Core()
+    core = Core(inline)
     root = definition([[1, 2, None], [0, None, 2], [None, 0, 1]], [False, False, False])
     world.deploy("v0", root)
     core.registry.deploy("v0", statekeep.Machine(root))
@@ -145,6 +169,7 @@ def test_the_core_decides_like_the_reference_model(script: list[Any]) -> None:
             spawned = core.registry.spawn(version)
             core.stored.append(spawned.actor.to_bytes())
             core.records.append(list(spawned.decisions))
+            core.histories.append([])
             actor_ids.append(actor_id)
         elif isinstance(op, Send) and actor_ids:
             i = op.actor % len(actor_ids)
@@ -153,8 +178,10 @@ def test_the_core_decides_like_the_reference_model(script: list[Any]) -> None:
                 refused = False
             except NeedsRescue:
                 refused = True
-            sent = core.registry.send(core.load(i), op.event, op.guards)
+            sent = core.call(i, functools.partial(send_to, core.registry, op))
             core.keep(i, sent.actor, sent.decisions)
+            if sent.step is not None and sent.step.handled:
+                core.histories[i].append((op.event, op.guards))
             assert (sent.refused is not None) == refused
             if not refused:
                 assert sent.step is not None and sent.step.handled == handled
@@ -166,21 +193,26 @@ def test_the_core_decides_like_the_reference_model(script: list[Any]) -> None:
             except ValueError:
                 expected = False
             try:
-                released = core.registry.release(core.load(i))
+                released = core.call(i, core.registry.release)
                 actor, record = released.actor, released.record
             except statekeep.Conflict:
-                actor, _ = core.registry.catch_up(core.load(i))
+                actor, _ = core.call(i, core.registry.catch_up)
                 assert not expected
                 assert actor.needs_rescue is None
             else:
                 assert expected
                 # The release caught the actor up first; keep those records too.
-                caught_up = [d for d in core.registry.catch_up(core.load(i))[1]]
+                caught_up = [d for d in core.call(i, core.registry.catch_up)[1]]
                 core.keep(i, actor, caught_up + [record])
         elif isinstance(op, Scan) and actor_ids:
             # A scan reaches each actor once per batch.
             batch = list(dict.fromkeys(op_i % len(actor_ids) for op_i in op.actors))
-            changed, moved, decided = core.registry.catch_up_many([core.stored[i] for i in batch])
+            try:
+                changed, moved, decided = core.registry.catch_up_many([core.stored[i] for i in batch])
+            except statekeep.errors.HistoryNeeded as e:
+                core.asked += 1
+                histories = {position: core.histories[batch[position]] for position in e.actors}
+                changed, moved, decided = core.registry.catch_up_many([core.stored[i] for i in batch], 0.0, histories)
             assert [i for i, _ in changed] == sorted({i for i, *_ in decided}), "an actor is written iff it got records"
             moves = dict(moved)
             for position, i in enumerate(batch):
@@ -201,7 +233,7 @@ def test_the_core_decides_like_the_reference_model(script: list[Any]) -> None:
                 core.stored[i] = dict(changed).get(position, core.stored[i])
 
     for i, actor_id in enumerate(actor_ids):
-        actor, decisions = core.registry.catch_up(core.load(i))
+        actor, decisions = core.registry.catch_up(core.whole(i))
         core.records[i].extend(decisions)
         assert actor.decided == len(core.records[i]), "the core counts every record it produced"
         model = world.actor(actor_id)

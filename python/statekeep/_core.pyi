@@ -10,6 +10,8 @@ _Event: TypeAlias = str | Mapping[str, Any]
 
 __all__ = [
     "FINGERPRINT_OFFSET_BASIS",
+    "MAX_JSON_DEPTH",
+    "MAX_STATE_DEPTH",
     "MICROSTEP_LIMIT",
     "ActorState",
     "CaughtUp",
@@ -31,6 +33,10 @@ __all__ = [
 __version__: Final[str]
 FINGERPRINT_OFFSET_BASIS: Final[int]
 MICROSTEP_LIMIT: Final[int]
+#: How deep states may nest (a child of the root is 1 deep); deeper is a DefinitionError.
+MAX_STATE_DEPTH: Final[int]
+#: How deep a definition's JSON may nest in arrays and objects (the root object is level 1).
+MAX_JSON_DEPTH: Final[int]
 
 @disjoint_base
 class Machine:
@@ -121,7 +127,7 @@ def fingerprint_extend(fingerprint: int, event_type: str) -> int: ...
 class Registry:
     """The committed versions; each call sees a consistent view of them."""
 
-    def __new__(cls) -> Registry: ...
+    def __new__(cls, inline_history: int = 16) -> Registry: ...
     def deploy(
         self,
         id: str,
@@ -150,9 +156,9 @@ class Registry:
     def catch_up(self, actor: ActorState) -> tuple[ActorState, list[dict[str, Any]]]: ...
     def catch_up_records(self, actor: ActorState, at: float = 0.0) -> CaughtUp: ...
     def release(self, actor: ActorState, at: float = 0.0) -> Released: ...
-    def load_actor(self, data: bytes) -> ActorState: ...
+    def load_actor(self, data: bytes, history: Sequence[_GivenEntry] | None = None) -> ActorState: ...
     def catch_up_many(
-        self, actors: Sequence[bytes], at: float = 0.0
+        self, actors: Sequence[bytes], at: float = 0.0, histories: Mapping[int, Sequence[_GivenEntry]] | None = None
     ) -> tuple[list[tuple[int, bytes]], list[tuple[int, int]], list[tuple[int, int, int, str, bytes]]]: ...
     def match_packed(
         self, deployment: str, path: bytes, offsets: bytes, events: bytes, prefix_fps: bytes
@@ -160,6 +166,8 @@ class Registry:
 
 #: A decision record as a store keeps it: (ordinal, deployment seq, kind, JSON bytes).
 _StoredRecord: TypeAlias = tuple[int, int, str, bytes]
+#: One event of a history as a caller gives it back: its type and the guard outcomes used.
+_GivenEntry: TypeAlias = tuple[str, Mapping[str, bool] | None]
 
 @final
 class ActorState:
@@ -185,6 +193,8 @@ class ActorState:
     def watermark(self) -> int: ...
     @property
     def history_length(self) -> int: ...
+    @property
+    def whole_history(self) -> bool: ...
     @property
     def decided(self) -> int: ...
     def to_bytes(self) -> bytes: ...

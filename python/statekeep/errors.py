@@ -79,3 +79,15 @@ class StoreDamaged(StoreError):
 class StoreFull(StoreError):
     """The store cannot take another write: its disk is full, or it reached its size limit.
     Reads go on; the message says what to free or raise. A server answers 507."""
+
+
+class HistoryNeeded(Error):
+    """The core needs more of some actors' histories than their records keep (a record keeps
+    the first events only; the store has every one). ``actors`` are the positions of those
+    actors in the call, ``upto`` how many events it needs: load them and call again. The keep
+    does this itself; only direct users of ``Registry`` see it."""
+
+    def __init__(self, message: str, actors: list[int] | None = None, upto: int = 0) -> None:
+        super().__init__(message)
+        self.actors = actors or [0]
+        self.upto = upto

@@ -59,3 +59,70 @@ impl fmt::Display for SnapshotError {
 }
 
 impl std::error::Error for SnapshotError {}
+
+/// Every failure the core reports, in one type, so that a caller (the Python binding) has one
+/// conversion to make.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CoreError {
+    Definition(DefinitionError),
+    Step(StepError),
+    Snapshot(SnapshotError),
+    /// Bytes that should be an actor record and are not one: the store is damaged.
+    Record(String),
+    Registry(crate::routing::RegistryError),
+    /// The law needs the first `upto` events of an actor's history, which it was not given
+    /// (its record keeps a prefix): supply them and ask again. Nothing was decided.
+    NeedHistory {
+        upto: usize,
+    },
+    /// An argument outside what the operation accepts.
+    Invalid(String),
+    /// An operation that contradicts the actor's state, such as releasing one not stranded.
+    Conflict(String),
+}
+
+impl fmt::Display for CoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CoreError::Definition(e) => e.fmt(f),
+            CoreError::Step(e) => e.fmt(f),
+            CoreError::Snapshot(e) => e.fmt(f),
+            CoreError::Record(msg) => write!(f, "not a readable actor record: {msg}"),
+            CoreError::Registry(e) => e.fmt(f),
+            CoreError::NeedHistory { upto } => write!(f, "the first {upto} events of the actor's history are needed"),
+            CoreError::Invalid(msg) | CoreError::Conflict(msg) => f.write_str(msg),
+        }
+    }
+}
+
+impl std::error::Error for CoreError {}
+
+impl From<DefinitionError> for CoreError {
+    fn from(e: DefinitionError) -> Self {
+        CoreError::Definition(e)
+    }
+}
+
+impl From<StepError> for CoreError {
+    fn from(e: StepError) -> Self {
+        CoreError::Step(e)
+    }
+}
+
+impl From<SnapshotError> for CoreError {
+    fn from(e: SnapshotError) -> Self {
+        CoreError::Snapshot(e)
+    }
+}
+
+impl From<crate::routing::RegistryError> for CoreError {
+    fn from(e: crate::routing::RegistryError) -> Self {
+        CoreError::Registry(e)
+    }
+}
+
+impl From<crate::routing::actor::NeedHistory> for CoreError {
+    fn from(e: crate::routing::actor::NeedHistory) -> Self {
+        CoreError::NeedHistory { upto: e.upto }
+    }
+}

@@ -9,6 +9,7 @@ pub mod compile;
 pub mod error;
 pub mod fingerprint;
 pub mod model;
+pub mod parallelism;
 pub mod replay;
 pub mod routing;
 pub mod snapshot;
@@ -19,7 +20,7 @@ pub mod value;
 mod python;
 
 pub use compile::{compile, compile_str};
-pub use error::{DefinitionError, SnapshotError, StepError};
+pub use error::{CoreError, DefinitionError, SnapshotError, StepError};
 pub use model::Machine;
 pub use snapshot::{Snapshot, Status};
 pub use stepper::{initial, transition, Effect, GuardTable, Placed, StepOutput};

@@ -5,7 +5,8 @@ use serde_json::{json, Value};
 use statekeep_core::routing::decide::{self, Sent};
 use statekeep_core::routing::registry::Hasher;
 use statekeep_core::routing::scan::{self, Histories};
-use statekeep_core::routing::{Actor, Decision, Deploy, Kind, LandingMode, MatchMode, Reason, Registry, VersionIx};
+use statekeep_core::routing::{Actor, Decision, Deploy, HistoryEntry, Kind, LandingMode, MatchMode, Reason, Registry, VersionIx};
+use statekeep_core::CoreError;
 use statekeep_core::{compile, value::state_value};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -89,21 +90,21 @@ fn the_loan_story() {
     let v2 = deploy(&mut registry, "loan-v2", loan_v2(), Some("loan-v1"), &["SUBMIT_INFO", "PAY_FEE"]);
 
     let mut alice_decisions = Vec::new();
-    decide::catch_up(&registry, &mut alice, &mut alice_decisions);
+    decide::catch_up(&registry, &mut alice, &mut alice_decisions).unwrap();
     assert_eq!(alice_decisions.len(), 1);
     assert_eq!(alice_decisions[0].kind, Kind::Migrated);
     assert_eq!(alice_decisions[0].landing, Some(json!("income_verification")));
     assert_eq!((alice.version, value(&registry, &alice)), (v2, json!("income_verification")));
 
     let mut bob_decisions = Vec::new();
-    decide::catch_up(&registry, &mut bob, &mut bob_decisions);
+    decide::catch_up(&registry, &mut bob, &mut bob_decisions).unwrap();
     assert_eq!(bob_decisions[0].kind, Kind::Stayed);
     assert_eq!(bob_decisions[0].reason, Reason::Differs { index: 1 });
     assert_eq!((bob.version, value(&registry, &bob)), (v1, json!("underwriting")));
 
     // Carol is pending at the commit, and decided by the event that reaches the path's length.
     let mut carol_decisions = Vec::new();
-    decide::catch_up(&registry, &mut carol, &mut carol_decisions);
+    decide::catch_up(&registry, &mut carol, &mut carol_decisions).unwrap();
     assert!(carol_decisions.is_empty());
     let decided = send(&registry, &mut carol, "PAY_FEE");
     assert_eq!(decided.len(), 1);
@@ -124,7 +125,7 @@ fn a_history_that_does_not_replay_is_stranded_with_the_event_and_the_state() {
     let mut strict = loan_v1();
     strict["states"]["fee"]["on"] = json!({"PAY_FEE": "underwriting"});
     deploy(&mut registry, "loan-v2b", strict, Some("loan-v1"), &["SUBMIT_INFO"]);
-    decide::catch_up(&registry, &mut dave, &mut out);
+    decide::catch_up(&registry, &mut dave, &mut out).unwrap();
     assert_eq!(out[0].kind, Kind::Stranded);
     assert_eq!(out[0].reason, Reason::NonCompliant { index: 1, event: "WAIVE_FEE".into(), state: json!("fee") });
     assert_eq!(dave.version, 0);
@@ -150,10 +151,10 @@ fn a_rescue_deployment_moves_only_the_actors_whose_history_reached_the_bug() {
     send(&registry, &mut missed, "SUBMIT_INFO");
     let rescue = deploy(&mut registry, "v2-fix", loan_v1(), Some("v2"), &["SUBMIT_INFO", "PAY_FEE"]);
     let mut hit_out = Vec::new();
-    decide::catch_up(&registry, &mut hit, &mut hit_out);
+    decide::catch_up(&registry, &mut hit, &mut hit_out).unwrap();
     assert_eq!((hit_out[0].kind, hit.version), (Kind::Migrated, rescue));
     let mut missed_out = Vec::new();
-    decide::catch_up(&registry, &mut missed, &mut missed_out);
+    decide::catch_up(&registry, &mut missed, &mut missed_out).unwrap();
     assert!(missed_out.is_empty(), "still pending: decided when its history reaches two events");
     let later = send(&registry, &mut missed, "WAIVE_FEE");
     assert_eq!((later[0].kind, missed.version), (Kind::Stayed, buggy));
@@ -171,7 +172,7 @@ fn an_actor_that_missed_commits_is_caught_up_one_commit_at_a_time_in_order() {
     let b = deploy(&mut registry, "b", loan_v1(), Some("v1"), &["SUBMIT_INFO", "PAY_FEE"]);
     let c = deploy(&mut registry, "c", loan_v1(), Some("v1"), &["SUBMIT_INFO"]);
     let d = deploy(&mut registry, "d", loan_v1(), Some("b"), &[]);
-    decide::catch_up(&registry, &mut frank, &mut out);
+    decide::catch_up(&registry, &mut frank, &mut out).unwrap();
     // Serially: he stays at a's commit and moves at b's; c, though more specific to nobody,
     // comes after he left v1 and is never due for him; d is b's, decided at its own commit.
     // Deciding "everything due now" in one go would have tried c, the shortest, last, and
@@ -216,8 +217,8 @@ fn exact_mode_leaves_actors_whose_history_is_longer_at_the_commit() {
     }
     let exact = deploy_with(&mut registry, "exact", loan_v1(), Some("v1"), &["SUBMIT_INFO"], MatchMode::Exact, LandingMode::Replay, &[]);
     let (mut a, mut b) = (Vec::new(), Vec::new());
-    decide::catch_up(&registry, &mut at_path, &mut a);
-    decide::catch_up(&registry, &mut beyond, &mut b);
+    decide::catch_up(&registry, &mut at_path, &mut a).unwrap();
+    decide::catch_up(&registry, &mut beyond, &mut b).unwrap();
     assert_eq!((a[0].kind, at_path.version), (Kind::Migrated, exact));
     assert_eq!((b[0].kind, b[0].reason.clone(), beyond.version), (Kind::Stayed, Reason::LongerThanPath, 0));
 }
@@ -243,7 +244,7 @@ fn state_landing_renames_through_the_state_map_and_validates() {
         LandingMode::State,
         &[("fee", "payment")],
     );
-    decide::catch_up(&registry, &mut hana, &mut out);
+    decide::catch_up(&registry, &mut hana, &mut out).unwrap();
     assert_eq!((out[0].kind, hana.version), (Kind::Migrated, v));
     assert_eq!(out[0].landing, Some(json!({"payment": "due"})));
 
@@ -253,7 +254,7 @@ fn state_landing_renames_through_the_state_map_and_validates() {
     send(&world, &mut ivan, "SUBMIT_INFO");
     deploy_with(&mut world, "unmapped", renamed, Some("v1"), &[], MatchMode::Prefix, LandingMode::State, &[]);
     let mut stranded = Vec::new();
-    decide::catch_up(&world, &mut ivan, &mut stranded);
+    decide::catch_up(&world, &mut ivan, &mut stranded).unwrap();
     assert_eq!(stranded[0].kind, Kind::Stranded);
     assert!(matches!(&stranded[0].reason, Reason::InvalidLanding { message } if message.contains("'fee'")));
 }
@@ -347,7 +348,7 @@ impl World {
 
     /// Apply an operation. `serial` decides every actor at each commit; otherwise actors are
     /// caught up only when touched.
-    fn apply(&mut self, op: &Op, serial: bool) {
+    fn apply(&mut self, op: &Op, serial: bool) -> Result<(), CoreError> {
         match op {
             Op::Deploy { parent, table, path, exact, by_state } => {
                 let n = self.registry.len();
@@ -365,24 +366,24 @@ impl World {
                     .unwrap();
                 if serial {
                     for (actor, records) in self.actors.iter_mut().zip(self.records.iter_mut()) {
-                        decide::catch_up(&self.registry, actor, records);
+                        decide::catch_up(&self.registry, actor, records)?;
                     }
                 }
             }
             Op::Spawn { version } => {
                 let mut records = Vec::new();
                 let v = (*version % self.registry.len()) as VersionIx;
-                let (actor, _) = decide::spawn(&self.registry, v, &mut records).unwrap();
+                let (actor, _) = decide::spawn(&self.registry, v, &mut records)?;
                 self.actors.push(actor);
                 self.records.push(records);
             }
             Op::Send { actor, event } if !self.actors.is_empty() => {
                 let i = actor % self.actors.len();
-                decide::send(&self.registry, &mut self.actors[i], EVENTS[*event], &[], &mut self.records[i]).unwrap();
+                decide::send(&self.registry, &mut self.actors[i], EVENTS[*event], &[], &mut self.records[i])?;
             }
             Op::Release { actor } if !self.actors.is_empty() => {
                 let i = actor % self.actors.len();
-                decide::catch_up(&self.registry, &mut self.actors[i], &mut self.records[i]);
+                decide::catch_up(&self.registry, &mut self.actors[i], &mut self.records[i])?;
                 if let Some(d) = decide::release(&self.registry, &mut self.actors[i]) {
                     self.records[i].push(d);
                 }
@@ -390,16 +391,17 @@ impl World {
             Op::Touch { actors } if !serial && !self.actors.is_empty() => {
                 for a in actors {
                     let i = a % self.actors.len();
-                    decide::catch_up(&self.registry, &mut self.actors[i], &mut self.records[i]);
+                    decide::catch_up(&self.registry, &mut self.actors[i], &mut self.records[i])?;
                 }
             }
             _ => {}
         }
+        Ok(())
     }
 
     fn finish(&mut self) {
         for (actor, records) in self.actors.iter_mut().zip(self.records.iter_mut()) {
-            decide::catch_up(&self.registry, actor, records);
+            decide::catch_up(&self.registry, actor, records).unwrap();
         }
     }
 }
@@ -412,10 +414,51 @@ fn essence(d: &Decision) -> (Kind, VersionIx, VersionIx, VersionIx, Reason, Opti
 fn run(ops: &[Op], serial: bool, hasher: Hasher) -> World {
     let mut world = World::new(hasher);
     for op in ops {
-        world.apply(op, serial);
+        world.apply(op, serial).unwrap();
     }
     world.finish();
     world
+}
+
+/// The lazy world through a store: before every operation each actor is reloaded from its
+/// bytes, whose record keeps only its first `inline` events (the store keeps the whole
+/// history, here `histories`); when the law asks for more, the operation is undone and done
+/// again with the histories supplied.
+fn run_stored(ops: &[Op], inline: usize) -> (World, usize) {
+    let mut world = World::new(Hasher::default());
+    world.registry.inline_history = inline;
+    let mut histories: Vec<Vec<HistoryEntry>> = Vec::new();
+    let mut asked = 0;
+    let supply = |world: &mut World, histories: &[Vec<HistoryEntry>]| {
+        for (actor, history) in world.actors.iter_mut().zip(histories) {
+            if !actor.is_whole() {
+                actor.supply(history.clone(), world.registry.hasher.basis, world.registry.hasher.extend).unwrap();
+            }
+        }
+    };
+    for op in ops {
+        for actor in world.actors.iter_mut() {
+            *actor = Actor::from_bytes(&world.registry, &actor.to_bytes(&world.registry)).unwrap();
+        }
+        let before = (world.actors.clone(), world.records.clone());
+        if let Err(e) = world.apply(op, false) {
+            assert!(matches!(e, CoreError::NeedHistory { .. }), "{e}");
+            asked += 1;
+            (world.actors, world.records) = before;
+            supply(&mut world, &histories);
+            world.apply(op, false).unwrap();
+        }
+        histories.resize(world.actors.len(), Vec::new());
+        if let (Op::Send { actor, event }, false) = (op, world.actors.is_empty()) {
+            let i = actor % world.actors.len();
+            if world.actors[i].len > histories[i].len() {
+                histories[i].push(HistoryEntry { event: EVENTS[*event].to_string(), guards: Vec::new() });
+            }
+        }
+    }
+    supply(&mut world, &histories);
+    world.finish();
+    (world, asked)
 }
 
 /// Collides all the time: two buckets.
@@ -434,6 +477,17 @@ proptest! {
         let lazy = run(&ops, false, Hasher::default());
         prop_assert_eq!(&serial.actors, &lazy.actors);
         prop_assert_eq!(&serial.records, &lazy.records);
+    }
+
+    /// The same through a store whose actor records keep only the first event or two of a
+    /// history: the law asks for the rest when it needs it, and decides exactly as when it
+    /// holds every event.
+    #[test]
+    fn records_that_keep_a_prefix_decide_as_whole_histories(ops in prop::collection::vec(op(), 0..40), inline in 0usize..3) {
+        let serial = run(&ops, true, Hasher::default());
+        let (stored, _) = run_stored(&ops, inline);
+        prop_assert_eq!(&serial.actors, &stored.actors);
+        prop_assert_eq!(&serial.records, &stored.records);
     }
 
     /// Guarantee 4: with a hash that collides constantly, every decision is the same as with
@@ -517,8 +571,10 @@ proptest! {
                 continue;
             }
             let entries = names(h).into_iter().map(|event| statekeep_core::routing::HistoryEntry { event, guards: vec![] }).collect();
-            let actor = Actor { version: 0, history: entries, chain: statekeep_core::fingerprint::chain(names(h)), snapshot: statekeep_core::initial(&registry.version(0).machine, &[]).unwrap().snapshot, needs_rescue: None, watermark: 2, decided: 0 };
-            let expected = match decide::matches(&registry, d, &actor) {
+            let snapshot = statekeep_core::initial(&registry.version(0).machine, &[]).unwrap().snapshot;
+            let mut actor = Actor::with_history(0, snapshot, entries, registry.hasher.basis, registry.hasher.extend);
+            actor.watermark = 2;
+            let expected = match decide::matches(&registry, d, &actor).unwrap() {
                 decide::Match::Yes => (scan::MATCHED, 0),
                 decide::Match::Differs(i) => (scan::DIFFERS, i),
                 decide::Match::LongerThanPath => (scan::LONGER_THAN_PATH, 0),
@@ -542,4 +598,30 @@ fn a_cascade_through_a_deep_chain_of_deployments_ends() {
     assert_eq!(actor.version, 200);
     assert_eq!(out.len(), 200);
     assert!(out.iter().enumerate().all(|(i, d)| d.kind == Kind::Migrated && d.from == i as u32 && d.to == i as u32 + 1));
+}
+
+/// The store-backed run above does ask for histories (it is not passing by never needing one).
+#[test]
+fn a_record_with_a_prefix_makes_the_law_ask_for_the_history() {
+    let mut registry = Registry::new();
+    registry.inline_history = 1;
+    let v1 = deploy(&mut registry, "loan-v1", loan_v1(), None, &[]);
+    let mut out = Vec::new();
+    let (mut alice, _) = decide::spawn(&registry, v1, &mut out).unwrap();
+    send(&registry, &mut alice, "SUBMIT_INFO");
+    send(&registry, &mut alice, "PAY_FEE");
+    let whole = alice.history.clone();
+    let mut loaded = Actor::from_bytes(&registry, &alice.to_bytes(&registry)).unwrap();
+    assert!(!loaded.is_whole() && loaded.len == 2 && loaded.history.len() == 1);
+    deploy(&mut registry, "loan-v2", loan_v2(), Some("loan-v1"), &["SUBMIT_INFO", "PAY_FEE"]);
+    let mut probe = loaded.clone();
+    assert_eq!(decide::catch_up(&registry, &mut probe, &mut Vec::new()), Err(CoreError::NeedHistory { upto: 2 }));
+    assert!(loaded.supply(vec![whole[0].clone()], registry.hasher.basis, registry.hasher.extend).is_err(), "too short");
+    let mut wrong = whole.clone();
+    wrong[1].event = "WAIVE_FEE".into();
+    assert!(loaded.supply(wrong, registry.hasher.basis, registry.hasher.extend).is_err(), "another history");
+    loaded.supply(whole, registry.hasher.basis, registry.hasher.extend).unwrap();
+    let mut decided = Vec::new();
+    decide::catch_up(&registry, &mut loaded, &mut decided).unwrap();
+    assert_eq!((decided[0].kind, value(&registry, &loaded)), (Kind::Migrated, json!("income_verification")));
 }

@@ -105,14 +105,15 @@ class Actors(KeepBase):
                 position.setdefault(actor_id, len(position))
             loaded = [self._load(txn, actor_id) for actor_id in position]
             now = time.time()
-            outcomes, finals = self._registry.send_many(
-                loaded,
-                [(position[a], t, dict(g) if g else None) for (a, _, g, _), (t, _) in zip(items, events, strict=True)],
-                now,
+            steps = [
+                (position[a], t, dict(g) if g else None) for (a, _, g, _), (t, _) in zip(items, events, strict=True)
+            ]
+            outcomes, finals = self._deciding(
+                txn, list(position), loaded, lambda actors: self._registry.send_many(actors, steps, now)
             )
             writes = WriteSet()
             results = []
-            for (actor_id, _, _, expected_seq), (event_type, payload), sent in zip(
+            for (actor_id, _, guards, expected_seq), (event_type, payload), sent in zip(
                 items, events, outcomes, strict=True
             ):
                 if expected_seq is not None and expected_seq != sent.seq_before:
@@ -140,7 +141,11 @@ class Actors(KeepBase):
                         if payload
                         else b""
                     )
-                    writes.event(actor_id, index, EventRecord(event_type, time.time_ns(), sealed))
+                    writes.event(
+                        actor_id,
+                        index,
+                        EventRecord(event_type, time.time_ns(), sealed, dict(guards) if guards else None),
+                    )
                 for ordinal, deployment, kind, record in sent.records:
                     writes.decision(actor_id, ordinal, deployment, kind, record)
                 results.append(
@@ -188,7 +193,8 @@ class Actors(KeepBase):
             actor, _ = self._touch(txn, actor_id)
             if actor.needs_rescue is None:
                 raise Conflict(f"actor '{actor_id}' is not stranded: there is nothing to release")
-            released = self._registry.release(actor, time.time())
+            now = time.time()
+            released = self._deciding(txn, [actor_id], [actor], lambda a: self._registry.release(a[0], now))
             writes = WriteSet()
             self._put_actor(writes, actor_id, released.actor, actor.version, released.records)
             txn.apply(writes)

@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from statekeep import crypto, jsonio
 from statekeep._core import ActorState, Machine, Registry
-from statekeep.errors import InvalidRequest, NotFound, StoreDamaged
+from statekeep.errors import HistoryNeeded, InvalidRequest, NotFound, StoreDamaged
 from statekeep.store import Reader, Store, UnitOfWork, WriteSet
 from statekeep.workers.base import Worker
+
+#: How many events of its history an actor's record keeps; the store has every event, and
+#: the core asks for the rest only when a deployment's path is longer or a landing replays.
+#: So a send costs the same at any age of the actor.
+INLINE_HISTORY = 16
+
+T = TypeVar("T")
 
 
 class KeepBase:
@@ -26,7 +33,7 @@ class KeepBase:
         self._store = store
         self._lock = threading.Lock()
         self._group = threading.local()
-        self._registry = Registry()
+        self._registry = Registry(inline_history=INLINE_HISTORY)
         self._seq_of: dict[str, int] = {}
         #: The background workers, by name (``statekeep.workers``).
         self._workers: dict[str, Worker] = {}
@@ -99,10 +106,12 @@ class KeepBase:
 
     # ----- actors as the core has them ------------------------------------------------------------
 
-    def _load_actor(self, actor_id: str, raw: bytes) -> ActorState:
+    def _load_actor(
+        self, actor_id: str, raw: bytes, history: list[tuple[str, dict[str, bool] | None]] | None = None
+    ) -> ActorState:
         try:
-            return self._registry.load_actor(raw)
-        except ValueError as e:
+            return self._registry.load_actor(raw, history)
+        except (StoreDamaged, InvalidRequest) as e:
             raise StoreDamaged(
                 f"the store is damaged: the record of actor '{actor_id}' cannot be read ({e}); "
                 "restore the store from a backup"
@@ -114,6 +123,29 @@ class KeepBase:
         if raw is None:
             raise NotFound(f"no actor '{actor_id}'")
         return self._load_actor(actor_id, raw)
+
+    def _with_history(self, txn: Reader, actor_id: str) -> ActorState:
+        """The actor with its whole history, read from the store's events."""
+        raw = txn.actor(actor_id)
+        if raw is None:
+            raise StoreDamaged(f"the store is damaged: actor '{actor_id}' went missing")
+        length = self._load_actor(actor_id, raw).history_length
+        return self._load_actor(actor_id, raw, txn.history(actor_id, length))
+
+    def _deciding(
+        self, txn: Reader, ids: Sequence[str], actors: list[ActorState], call: Callable[[list[ActorState]], T]
+    ) -> T:
+        """``call(actors)``; when the core asks for more of an actor's history than its record
+        keeps (a long path, a landing by replay), the actor is loaded with its whole history and
+        the call made again: nothing was decided the first time."""
+        while True:
+            try:
+                return call(actors)
+            except HistoryNeeded as e:
+                for i in e.actors:
+                    if actors[i].whole_history:
+                        raise
+                    actors[i] = self._with_history(txn, ids[i])
 
     def _put_actor(
         self,
@@ -135,7 +167,8 @@ class KeepBase:
     def _touch(self, txn: UnitOfWork, actor_id: str) -> tuple[ActorState, list[dict[str, Any]]]:
         """The actor caught up, with what that decided written in this transaction."""
         stored = self._load(txn, actor_id)
-        caught = self._registry.catch_up_records(stored, time.time())
+        now = time.time()
+        caught = self._deciding(txn, [actor_id], [stored], lambda a: self._registry.catch_up_records(a[0], now))
         if caught.decisions or caught.actor.watermark != stored.watermark:
             writes = WriteSet()
             self._put_actor(writes, actor_id, caught.actor, stored.version, caught.records)

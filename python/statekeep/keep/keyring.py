@@ -92,7 +92,15 @@ class Keys(KeepBase):
             checks={operator_id: legacy.key_check},
         )
         sealer = crypto.Sealer(held, data_id)
-        txn.upgrade(keyring, lambda key, answer: sealer.seal(answer, table="idempotency", record=key.encode()))
+        self._refresh(txn)
+
+        def history_of(actor_id: str, raw: bytes) -> list[tuple[str, dict[str, bool] | None]]:
+            actor = self._load_actor(actor_id, raw)  # format 2 kept the whole history in the record
+            return [(kind, guards or None) for kind, guards in zip(actor.history, actor.guards, strict=True)]
+
+        txn.upgrade(
+            keyring, lambda key, answer: sealer.seal(answer, table="idempotency", record=key.encode()), history_of
+        )
         log.warning("statekeep: upgraded the store to envelope encryption (format 3)")
         return keyring
 

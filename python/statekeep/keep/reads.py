@@ -25,7 +25,6 @@ class Reads(KeepBase):
         """The handled events, oldest first: index, type, payload, guard outcomes, time."""
         with self._reading() as txn:
             actor, _ = self._read(txn, actor_id)
-            guards = actor.guards
             start = 0 if after is None else after + 1
             stop = actor.history_length if limit is None else min(actor.history_length, start + limit)
             out = []
@@ -38,7 +37,7 @@ class Reads(KeepBase):
                 )
                 out.append(
                     HistoryEntry(
-                        index=index, type=event.type, payload=payload, guards=guards[index], at=event.at_ns / 1e9
+                        index=index, type=event.type, payload=payload, guards=event.guards or {}, at=event.at_ns / 1e9
                     )
                 )
             return out
@@ -61,7 +60,9 @@ class Reads(KeepBase):
                 for candidate_id, candidate in candidates(self, txn, parent):
                     if candidate_id in found:
                         continue
-                    _, implied = self._registry.catch_up(candidate)
+                    _, implied = self._deciding(
+                        txn, [candidate_id], [candidate], lambda a: self._registry.catch_up(a[0])
+                    )
                     mine = [dict(d, actor=candidate_id) for d in implied if d["deployment"] == deployment]
                     if mine:
                         found[candidate_id] = mine
@@ -87,7 +88,7 @@ class Reads(KeepBase):
             else:
                 found = ((actor_id, self._load_actor(actor_id, raw)) for actor_id, raw in txn.all_actors(after))
             for actor_id, stored in found:
-                actor, _ = self._registry.catch_up(stored)
+                actor, _ = self._deciding(txn, [actor_id], [stored], lambda a: self._registry.catch_up(a[0]))
                 if definition_id is not None and actor.version != definition_id:
                     continue
                 if state is not None and actor.value != state:
@@ -101,7 +102,8 @@ class Reads(KeepBase):
 
     def _read(self, txn: Reader, actor_id: str) -> tuple[ActorState, list[dict[str, Any]]]:
         """The actor caught up in memory (nothing written): what a read must see."""
-        actor, decisions = self._registry.catch_up(self._load(txn, actor_id))
+        loaded = [self._load(txn, actor_id)]
+        actor, decisions = self._deciding(txn, [actor_id], loaded, lambda a: self._registry.catch_up(a[0]))
         return actor, [dict(d, actor=actor_id) for d in decisions]
 
     def _view(self, txn: Reader, actor_id: str, actor: ActorState) -> Actor:

@@ -115,10 +115,10 @@ class Versions(KeepBase):
         reasons: dict[str, dict[str, Any]] = {}
         outcome = []
         for actor_id, actor in candidates(self, txn, body["parent"]):
-            now, _ = self._registry.catch_up(actor)
+            now, _ = self._deciding(txn, [actor_id], [actor], lambda a: self._registry.catch_up(a[0]))
             if now.version != body["parent"]:
                 continue
-            _, decisions = fork.catch_up(fork.load_actor(now.to_bytes()))
+            _, decisions = self._deciding(txn, [actor_id], [now], lambda a: fork.catch_up(a[0]))
             mine = [d for d in decisions if d["deployment"] == body["id"]]
             kind = mine[0]["kind"] if mine else "pending"
             lists[_BUCKETS.get(kind, "pending")].append(actor_id)

@@ -23,11 +23,14 @@ DECISION_KINDS = ("migrated", "stayed", "stranded", "superseded", "released")
 
 @dataclass(frozen=True)
 class EventRecord:
-    """One handled event as stored: its type, when, and its payload sealed (empty when none)."""
+    """One handled event as stored: its type, when, its payload sealed (empty when none), and
+    the guard outcomes it was stepped with. The events are the actor's whole history: its
+    record keeps only the first ones."""
 
     type: str
     at_ns: int
     sealed_payload: bytes
+    guards: dict[str, bool] | None = None
 
 
 @dataclass
@@ -168,6 +171,9 @@ class Reader(Protocol):
 
     def event(self, actor_id: str, index: int) -> EventRecord: ...
 
+    def history(self, actor_id: str, upto: int) -> list[tuple[str, dict[str, bool] | None]]:
+        """The first ``upto`` events of the actor's history: type and guard outcomes."""
+
     def decisions(self, actor_id: str) -> list[dict[str, Any]]:
         """The actor's decision records, in ordinal order."""
 
@@ -205,9 +211,16 @@ class UnitOfWork(Reader, Protocol):
 
     def set_keyring(self, keyring: Keyring) -> None: ...
 
-    def upgrade(self, keyring: Keyring, seal_answer: Callable[[str, bytes], bytes]) -> None:
+    def upgrade(
+        self,
+        keyring: Keyring,
+        seal_answer: Callable[[str, bytes], bytes],
+        history_of: Callable[[str, bytes], list[tuple[str, dict[str, bool] | None]]],
+    ) -> None:
         """Make a store of an older format one of the current format, with ``keyring``;
-        ``seal_answer(key, answer)`` seals what was kept in the clear for an idempotency key."""
+        ``seal_answer(key, answer)`` seals what was kept in the clear for an idempotency key;
+        ``history_of(actor id, actor bytes)`` reads the whole history an older record holds,
+        whose guard outcomes the events then keep."""
 
     def put_session(self, session_id: str, session: Session) -> None: ...
 

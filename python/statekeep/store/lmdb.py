@@ -49,6 +49,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -101,6 +102,9 @@ LOCK_FILE = "lock.mdb"
 _U32 = struct.Struct(">I")
 _U64 = struct.Struct(">Q")
 _EVENT_HEADER = struct.Struct(">IQI")  # type length, time ns, sealed payload length
+# Events of format 3 start with this byte (those of format 2 with the type's length, whose
+# first byte is 0), and end with the guard outcomes as JSON.
+_EVENT_V3 = 0xE3
 _SEP = b"\x00"
 
 
@@ -139,15 +143,22 @@ def _dumps(value: Any) -> bytes:
 
 def _pack_event(record: EventRecord) -> bytes:
     kind = record.type.encode("utf-8")
-    return _EVENT_HEADER.pack(len(kind), record.at_ns, len(record.sealed_payload)) + kind + record.sealed_payload
+    header = _EVENT_HEADER.pack(len(kind), record.at_ns, len(record.sealed_payload))
+    guards = b"" if record.guards is None else _dumps(record.guards)
+    return bytes([_EVENT_V3]) + header + kind + record.sealed_payload + guards
 
 
 def _unpack_event(data: bytes) -> EventRecord:
-    type_len, at_ns, payload_len = _EVENT_HEADER.unpack_from(data)
-    at = _EVENT_HEADER.size
+    v3 = data[0] == _EVENT_V3
+    at = int(v3)
+    type_len, at_ns, payload_len = _EVENT_HEADER.unpack_from(data, at)
+    at += _EVENT_HEADER.size
     kind = bytes(data[at : at + type_len]).decode("utf-8")
-    payload = bytes(data[at + type_len : at + type_len + payload_len])
-    return EventRecord(kind, at_ns, payload)
+    at += type_len
+    payload = bytes(data[at : at + payload_len])
+    at += payload_len
+    guards = orjson.loads(data[at:]) if v3 and len(data) > at else None
+    return EventRecord(kind, at_ns, payload, guards)
 
 
 def _scan_state(raw: bytes) -> ScanState:
@@ -302,6 +313,17 @@ class LmdbReader:
     def event(self, actor_id: str, index: int) -> EventRecord:
         return _unpack_event(self._must("events", _child(actor_id, index)))
 
+    def history(self, actor_id: str, upto: int) -> list[tuple[str, dict[str, bool] | None]]:
+        out: list[tuple[str, dict[str, bool] | None]] = []
+        for _, raw in self._items("events", _key(actor_id) + _SEP):
+            if len(out) >= upto:
+                break
+            event = _unpack_event(raw)
+            out.append((event.type, event.guards))
+        if len(out) < upto:
+            raise StoreDamaged(f"the store is damaged: actor '{actor_id}' has {len(out)} of its {upto} events")
+        return out
+
     def decisions(self, actor_id: str) -> list[dict[str, Any]]:
         return [orjson.loads(raw) for _, raw in self._items("decisions", _key(actor_id) + _SEP)]
 
@@ -377,7 +399,21 @@ class LmdbUnitOfWork(LmdbReader):
         self._put("meta", b"keyring", _dumps(record))
         self._put("meta", b"keyring_generation", _u64(keyring.generation))
 
-    def upgrade(self, keyring: Keyring, seal_answer: Callable[[str, bytes], bytes]) -> None:
+    def upgrade(
+        self,
+        keyring: Keyring,
+        seal_answer: Callable[[str, bytes], bytes],
+        history_of: Callable[[str, bytes], list[tuple[str, dict[str, bool] | None]]],
+    ) -> None:
+        for key, raw in list(self._items("actors")):
+            actor_id = key.decode()
+            for index, (kind, guards) in enumerate(history_of(actor_id, raw)):
+                event = self.event(actor_id, index)
+                if event.type != kind:
+                    raise StoreDamaged(
+                        f"the store is damaged: event {index} of actor '{actor_id}' is not its history's"
+                    )
+                self._put("events", _child(actor_id, index), _pack_event(replace(event, guards=guards)))
         answers = [(key, orjson.loads(raw)) for key, raw in self._items("idempotency")]
         for key, record in answers:
             self.remember(key.decode(), record["request"], seal_answer(key.decode(), _dumps(record["result"])))

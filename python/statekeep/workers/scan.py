@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from statekeep.errors import HistoryNeeded
 from statekeep.store import WriteSet
 
 if TYPE_CHECKING:
@@ -28,8 +29,17 @@ def scan_step(keep: KeepBase, batch: int = BATCH) -> bool:
         registry = keep._registry
         parent = keep._seq_of[registry.version(registry.versions()[seq])["parent"]]
         ids = list(txn.actors_on(parent, state.cursor, batch))
-        # One call into the core for the batch (the GIL released while it decides).
-        changed, moved, decisions = registry.catch_up_many(txn.actors(ids), time.time())
+        # One call into the core for the batch (the GIL released while it decides); again with
+        # the whole histories of the few actors it asks them for.
+        stored, now = txn.actors(ids), time.time()
+        histories: dict[int, list[tuple[str, dict[str, bool] | None]]] = {}
+        while True:
+            try:
+                changed, moved, decisions = registry.catch_up_many(stored, now, histories)
+                break
+            except HistoryNeeded as e:
+                for i in e.actors:
+                    histories[i] = txn.history(ids[i], keep._load_actor(ids[i], stored[i]).history_length)
         writes = WriteSet()
         writes.actors = [(ids[i], core) for i, core in changed]
         writes.decisions = [

@@ -27,6 +27,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fingerprint_extend, m)?)?;
     m.add("FINGERPRINT_OFFSET_BASIS", crate::fingerprint::OFFSET_BASIS)?;
     m.add("MICROSTEP_LIMIT", crate::stepper::MICROSTEP_LIMIT)?;
+    m.add("MAX_STATE_DEPTH", crate::compile::MAX_STATE_DEPTH)?;
+    m.add("MAX_JSON_DEPTH", crate::compile::MAX_JSON_DEPTH)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -3,23 +3,35 @@
 
 use super::convert::to_py;
 use super::engine::{event_type, for_each_guard, PyMachine, Step};
-use super::errors::{step_error, Conflict, NotFound};
+use super::errors::history_needed;
+use crate::error::CoreError;
 use crate::routing::decide::{self, Decision, Sent};
-use crate::routing::records::{self, StoredRecord};
+use crate::routing::records::{self, BatchError, StoredRecord};
 use crate::routing::scan::{self, Histories};
-use crate::routing::{Actor, Deploy, LandingMode, MatchMode, Registry, RegistryError};
+use crate::routing::{Actor, Deploy, HistoryEntry, LandingMode, MatchMode, Registry, INLINE_HISTORY};
 use crate::value::state_value;
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-fn registry_error(e: RegistryError) -> PyErr {
-    match e {
-        RegistryError::DuplicateId(_) => Conflict::new_err(e.to_string()),
-        RegistryError::UnknownVersion(_) => NotFound::new_err(e.to_string()),
-        RegistryError::Invalid(_) => PyValueError::new_err(e.to_string()),
-    }
+fn invalid(message: impl Into<String>) -> PyErr {
+    CoreError::Invalid(message.into()).into()
+}
+
+/// A history given from Python: `(event type, guard outcomes or None)` for each event.
+type GivenHistory = Vec<(String, Option<HashMap<String, bool>>)>;
+
+fn history_entries(given: GivenHistory) -> Vec<HistoryEntry> {
+    given
+        .into_iter()
+        .map(|(event, guards)| {
+            let mut guards: Vec<(String, bool)> = guards.unwrap_or_default().into_iter().collect();
+            // Guard outcomes are kept in name order, as a send records them.
+            guards.sort();
+            HistoryEntry { event, guards }
+        })
+        .collect()
 }
 
 /// The committed versions. Every call works on a consistent view: a deploy publishes a new
@@ -64,9 +76,14 @@ impl PyRegistry {
 
 #[pymethods]
 impl PyRegistry {
+    /// `inline_history`: how many events of a history an actor's record keeps (the rest the
+    /// caller keeps, and gives back when the law asks for it: `HistoryNeeded`).
     #[new]
-    fn new() -> Self {
-        PyRegistry { current: Mutex::new(Arc::new(Registry::new())) }
+    #[pyo3(signature = (inline_history = INLINE_HISTORY), text_signature = "(inline_history=16)")]
+    fn new(inline_history: usize) -> Self {
+        let mut registry = Registry::new();
+        registry.inline_history = inline_history;
+        PyRegistry { current: Mutex::new(Arc::new(registry)) }
     }
 
     /// Commit a version (a deployment when it names a parent); returns its commit sequence number.
@@ -88,12 +105,12 @@ impl PyRegistry {
         let match_mode = match r#match {
             "prefix" => MatchMode::Prefix,
             "exact" => MatchMode::Exact,
-            other => return Err(PyValueError::new_err(format!("match must be \"prefix\" or \"exact\", not {other:?}"))),
+            other => return Err(invalid(format!("match must be \"prefix\" or \"exact\", not {other:?}"))),
         };
         let landing = match landing {
             "replay" => LandingMode::Replay,
             "state" => LandingMode::State,
-            other => return Err(PyValueError::new_err(format!("landing must be \"replay\" or \"state\", not {other:?}"))),
+            other => return Err(invalid(format!("landing must be \"replay\" or \"state\", not {other:?}"))),
         };
         let mut mappings = Vec::new();
         if let Some(map) = state_map {
@@ -112,7 +129,7 @@ impl PyRegistry {
         };
         let mut current = self.current.lock().expect("registry lock");
         let mut next = Registry::clone(&current);
-        let ix = next.commit(deploy).map_err(registry_error)?;
+        let ix = next.commit(deploy).map_err(CoreError::from)?;
         *current = Arc::new(next);
         Ok(ix)
     }
@@ -136,7 +153,7 @@ impl PyRegistry {
     /// A version's definition, parent, path, path fingerprint, match and landing modes.
     fn version<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyDict>> {
         let registry = self.view();
-        let ix = registry.lookup(id).map_err(registry_error)?;
+        let ix = registry.lookup(id).map_err(CoreError::from)?;
         let version = registry.version(ix);
         let dict = PyDict::new(py);
         dict.set_item("id", &version.id)?;
@@ -160,9 +177,9 @@ impl PyRegistry {
     #[pyo3(signature = (version, at = 0.0))]
     fn spawn(&self, py: Python<'_>, version: &str, at: f64) -> PyResult<Spawned> {
         let registry = self.view();
-        let v = registry.lookup(version).map_err(registry_error)?;
+        let v = registry.lookup(version).map_err(CoreError::from)?;
         let mut decisions = Vec::new();
-        let (actor, step) = decide::spawn(&registry, v, &mut decisions).map_err(step_error)?;
+        let (actor, step) = decide::spawn(&registry, v, &mut decisions)?;
         let machine = registry.version(v).machine.clone();
         Ok(Spawned {
             step: Py::new(py, Step::new(py, &machine, step)?)?,
@@ -189,7 +206,7 @@ impl PyRegistry {
         let mut outcomes = Vec::new();
         for_each_guard(guards, |name, outcome| outcomes.push((name.to_owned(), outcome)))?;
         let mut decisions = Vec::new();
-        let sent = decide::send(&registry, &mut state, &event, &outcomes, &mut decisions).map_err(step_error)?;
+        let sent = decide::send(&registry, &mut state, &event, &outcomes, &mut decisions)?;
         let (step, refused) = Self::step_or_refusal(py, &registry, sent)?;
         Ok(SendOutcome {
             step,
@@ -218,15 +235,17 @@ impl PyRegistry {
         let mut decisions = Vec::new();
         let mut guards = Vec::new();
         for (position, event, table) in &items {
-            let state = states
-                .get_mut(*position)
-                .ok_or_else(|| PyValueError::new_err(format!("item names actor {position}, the batch has {}", actors.len())))?;
+            let state =
+                states.get_mut(*position).ok_or_else(|| invalid(format!("item names actor {position}, the batch has {}", actors.len())))?;
             let event = event_type(event)?;
             guards.clear();
             for_each_guard(table.as_ref(), |name, outcome| guards.push((name.to_owned(), outcome)))?;
             decisions.clear();
-            let seq_before = state.history.len();
-            let sent = decide::send(&registry, state, &event, &guards, &mut decisions).map_err(step_error)?;
+            let seq_before = state.len;
+            let sent = match decide::send(&registry, state, &event, &guards, &mut decisions) {
+                Err(CoreError::NeedHistory { upto }) => return Err(history_needed(vec![*position], upto)),
+                other => other?,
+            };
             let (step, refused) = Self::step_or_refusal(py, &registry, sent)?;
             out.push(ItemSent {
                 step,
@@ -237,7 +256,7 @@ impl PyRegistry {
                 value: to_py(py, &state_value(&registry.version(state.version).machine, &state.snapshot))?,
                 status: state.snapshot.status.as_str(),
                 seq_before,
-                seq: state.history.len(),
+                seq: state.len,
             });
         }
         Ok((out, states.into_iter().map(|state| Self::actor(&registry, state)).collect()))
@@ -248,7 +267,7 @@ impl PyRegistry {
         let registry = self.view();
         let mut state = actor.get().rebase(&registry)?;
         let mut decisions = Vec::new();
-        decide::catch_up(&registry, &mut state, &mut decisions);
+        decide::catch_up(&registry, &mut state, &mut decisions)?;
         Ok((Self::actor(&registry, state), Self::decisions(py, &registry, &decisions)?))
     }
 
@@ -257,7 +276,7 @@ impl PyRegistry {
     #[pyo3(signature = (actor, at = 0.0))]
     fn catch_up_records(&self, py: Python<'_>, actor: &Bound<'_, PyActor>, at: f64) -> PyResult<CaughtUpOutcome> {
         let registry = self.view();
-        let caught = records::catch_up(&registry, actor.get().rebase(&registry)?, at);
+        let caught = records::catch_up(&registry, actor.get().rebase(&registry)?, at)?;
         Ok(CaughtUpOutcome {
             decisions: Self::decisions(py, &registry, &caught.decisions)?.unbind(),
             records: stored(py, &caught.records)?.unbind(),
@@ -273,9 +292,9 @@ impl PyRegistry {
         let registry = self.view();
         let mut state = actor.get().rebase(&registry)?;
         let mut caught = Vec::new();
-        decide::catch_up(&registry, &mut state, &mut caught);
+        decide::catch_up(&registry, &mut state, &mut caught)?;
         let record = decide::release(&registry, &mut state)
-            .ok_or_else(|| Conflict::new_err("the actor is not stranded: there is nothing to release"))?;
+            .ok_or_else(|| CoreError::Conflict("the actor is not stranded: there is nothing to release".into()))?;
         let stored_form = records::stored_records(&registry, &state, std::slice::from_ref(&record), at);
         Ok(Released {
             record: to_py(py, &record.to_json(&registry))?,
@@ -284,58 +303,52 @@ impl PyRegistry {
         })
     }
 
-    /// An actor from the bytes of `Actor.to_bytes()`.
-    fn load_actor(&self, data: &[u8]) -> PyResult<PyActor> {
+    /// An actor from the bytes of `ActorState.to_bytes()`; `history`, its whole history as
+    /// `(event type, guard outcomes)`, when its record keeps only the first events and the law
+    /// needs the rest (`HistoryNeeded`).
+    #[pyo3(signature = (data, history = None))]
+    fn load_actor(&self, data: &[u8], history: Option<GivenHistory>) -> PyResult<PyActor> {
         let registry = self.view();
-        let actor = Actor::from_bytes(&registry, data).map_err(PyValueError::new_err)?;
+        let mut actor = Actor::from_bytes(&registry, data).map_err(CoreError::Record)?;
+        if let Some(given) = history {
+            actor.supply(history_entries(given), registry.hasher.basis, registry.hasher.extend).map_err(CoreError::Invalid)?;
+        }
         Ok(Self::actor(&registry, actor))
     }
 
-    /// Catch up many stored actors in one call, the GIL released while deciding. Returns what
-    /// a store must write, by position in `actors`: `(changed, moved, decisions)` with
-    /// `changed` the `(i, new actor bytes)` of each actor that got a decision record (one whose
-    /// watermark alone moved is left out: the next touch agrees), `moved` the `(i, version seq)`
-    /// of each that migrated, and `decisions` the `(i, ordinal, deployment seq, kind, record
-    /// as JSON bytes with "at": at)` of each record, the ordinal counting the actor's records.
-    #[pyo3(signature = (actors, at = 0.0))]
+    /// Catch up many stored actors in one call, the GIL released while deciding (over several
+    /// threads for a big batch). Returns what a store must write, by position in `actors`:
+    /// `(changed, moved, decisions)` with `changed` the `(i, new actor bytes)` of each actor
+    /// that got a decision record (one whose watermark alone moved is left out: the next touch
+    /// agrees), `moved` the `(i, version seq)` of each that migrated, and `decisions` the `(i,
+    /// ordinal, deployment seq, kind, record as JSON bytes with "at": at)` of each record, the
+    /// ordinal counting the actor's records. `histories` gives, by position, the whole history
+    /// of an actor whose record keeps a prefix, when a call raised `HistoryNeeded` for it.
+    #[pyo3(signature = (actors, at = 0.0, histories = None))]
     #[allow(clippy::type_complexity)]
     fn catch_up_many<'py>(
         &self,
         py: Python<'py>,
         actors: Vec<Bound<'py, PyBytes>>,
         at: f64,
+        histories: Option<HashMap<usize, GivenHistory>>,
     ) -> PyResult<(Vec<(usize, Bound<'py, PyBytes>)>, Vec<(usize, u32)>, Vec<(usize, u32, u32, &'static str, Bound<'py, PyBytes>)>)> {
         let registry = self.view();
         let inputs: Vec<&[u8]> = actors.iter().map(|b| b.as_bytes()).collect();
-        // A big batch is split across the machine's cores: each actor is decided on its own.
-        let threads = if inputs.len() < PARALLEL_FROM { 1 } else { std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) };
-        let chunk = inputs.len().div_ceil(threads).max(1);
-        let decided = py
-            .allow_threads(|| {
-                std::thread::scope(|scope| {
-                    let workers: Vec<_> = inputs
-                        .chunks(chunk)
-                        .enumerate()
-                        .map(|(n, part)| {
-                            let registry = &registry;
-                            scope.spawn(move || catch_up_part(registry, part, n * chunk, at))
-                        })
-                        .collect();
-                    let mut all = Vec::with_capacity(inputs.len());
-                    for worker in workers {
-                        all.extend(worker.join().expect("a catch-up worker panicked")?);
-                    }
-                    Ok::<_, String>(all)
-                })
-            })
-            .map_err(PyValueError::new_err)?;
+        let histories: HashMap<usize, Vec<HistoryEntry>> =
+            histories.unwrap_or_default().into_iter().map(|(i, given)| (i, history_entries(given))).collect();
+        let decided = py.allow_threads(|| records::catch_up_stored(&registry, &inputs, &histories, at)).map_err(|e| match e {
+            BatchError::Record { position, message } => CoreError::Record(format!("actor {position}: {message}")).into(),
+            BatchError::NeedHistory { positions, upto } => history_needed(positions, upto),
+        })?;
         let (mut changed, mut moved, mut records) = (Vec::new(), Vec::new(), Vec::new());
-        for (i, bytes, to, stored) in decided {
-            changed.push((i, PyBytes::new(py, &bytes)));
-            if let Some(version) = to {
+        for stored in decided {
+            let i = stored.position;
+            changed.push((i, PyBytes::new(py, &stored.bytes)));
+            if let Some(version) = stored.moved_to {
                 moved.push((i, version));
             }
-            for r in stored {
+            for r in stored.records {
                 records.push((i, r.ordinal, r.deployment, r.kind.as_str(), PyBytes::new(py, r.json.as_bytes())));
             }
         }
@@ -357,28 +370,24 @@ impl PyRegistry {
         prefix_fps: &[u8],
     ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
         let registry = self.view();
-        let d = registry.lookup(deployment).map_err(registry_error)?;
-        let rule = registry
-            .version(d)
-            .rule
-            .clone()
-            .ok_or_else(|| PyValueError::new_err(format!("'{deployment}' is a root version: it has no path")))?;
+        let d = registry.lookup(deployment).map_err(CoreError::from)?;
+        let rule = registry.version(d).rule.clone().ok_or_else(|| invalid(format!("'{deployment}' is a root version: it has no path")))?;
         let words = |b: &[u8], what: &str| -> PyResult<Vec<u32>> {
             if b.len() % 4 != 0 {
-                return Err(PyValueError::new_err(format!("{what} must be a whole number of u32 values")));
+                return Err(invalid(format!("{what} must be a whole number of u32 values")));
             }
             Ok(b.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))).collect())
         };
         let (path, offsets, events) = (words(path, "path")?, words(offsets, "offsets")?, words(events, "events")?);
         if path.len() != rule.path.len() {
-            return Err(PyValueError::new_err(format!("the path has {} events, the deployment's has {}", path.len(), rule.path.len())));
+            return Err(invalid(format!("the path has {} events, the deployment's has {}", path.len(), rule.path.len())));
         }
         if prefix_fps.len() % 8 != 0 {
-            return Err(PyValueError::new_err("prefix_fps must be a whole number of u64 values"));
+            return Err(invalid("prefix_fps must be a whole number of u64 values"));
         }
         let fps: Vec<u64> = prefix_fps.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))).collect();
         let histories = Histories { offsets: &offsets, events: &events, prefix_fps: &fps };
-        histories.check().map_err(PyValueError::new_err)?;
+        histories.check().map_err(invalid)?;
         let (codes, indices) = py.allow_threads(|| {
             let (mut codes, mut indices) = (Vec::new(), Vec::new());
             scan::match_many(&path, rule.path_fp, rule.match_mode, &histories, &mut codes, &mut indices);
@@ -387,27 +396,6 @@ impl PyRegistry {
         let index_bytes: Vec<u8> = indices.iter().flat_map(|i| i.to_le_bytes()).collect();
         Ok((PyBytes::new(py, &codes), PyBytes::new(py, &index_bytes)))
     }
-}
-
-/// Batches at least this big are decided on several threads.
-const PARALLEL_FROM: usize = 512;
-
-/// What catching up one stored actor produced: its position, its new bytes, the version it
-/// moved to, and its records in their stored form.
-type CaughtUpAt = (usize, Vec<u8>, Option<u32>, Vec<StoredRecord>);
-
-/// Catch up `part` (positions from `offset`), keeping only the actors that got records.
-fn catch_up_part(registry: &Registry, part: &[&[u8]], offset: usize, at: f64) -> Result<Vec<CaughtUpAt>, String> {
-    let mut outcomes = Vec::new();
-    for (k, data) in part.iter().enumerate() {
-        let i = offset + k;
-        let actor = Actor::from_bytes(registry, data).map_err(|e| format!("actor {i}: {e}"))?;
-        let caught = records::catch_up(registry, actor, at);
-        if !caught.records.is_empty() {
-            outcomes.push((i, caught.actor.to_bytes(registry), caught.moved_to, caught.records));
-        }
-    }
-    Ok(outcomes)
 }
 
 /// Records in their stored form, for Python: `(ordinal, deployment seq, kind, JSON bytes)`.
@@ -428,6 +416,14 @@ pub struct PyActor {
 }
 
 impl PyActor {
+    fn whole(&self) -> PyResult<&[HistoryEntry]> {
+        if self.inner.is_whole() {
+            Ok(&self.inner.history)
+        } else {
+            Err(history_needed(vec![0], self.inner.len))
+        }
+    }
+
     /// The actor in a newer view of the registry (versions are never removed, so it fits).
     fn rebase(&self, registry: &Arc<Registry>) -> PyResult<Actor> {
         if (self.inner.version as usize) < registry.len()
@@ -435,7 +431,7 @@ impl PyActor {
         {
             Ok(self.inner.clone())
         } else {
-            Err(PyValueError::new_err("this actor belongs to another registry"))
+            Err(invalid("this actor belongs to another registry"))
         }
     }
 }
@@ -457,17 +453,18 @@ impl PyActor {
         self.inner.snapshot.status.as_str()
     }
 
-    /// The handled event types, oldest first.
+    /// The handled event types, oldest first (`HistoryNeeded` if the actor was loaded from a
+    /// record that keeps only the first events).
     #[getter]
-    fn history(&self) -> Vec<String> {
-        self.inner.history.iter().map(|e| e.event.clone()).collect()
+    fn history(&self) -> PyResult<Vec<String>> {
+        Ok(self.whole()?.iter().map(|e| e.event.clone()).collect())
     }
 
     /// The guard outcomes recorded with each handled event.
     #[getter]
     fn guards<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
-        for entry in &self.inner.history {
+        for entry in self.whole()? {
             let dict = PyDict::new(py);
             for (name, outcome) in &entry.guards {
                 dict.set_item(name, *outcome)?;
@@ -477,9 +474,17 @@ impl PyActor {
         Ok(list)
     }
 
+    /// The fingerprint of each prefix of the history, from the empty one.
     #[getter]
-    fn chain(&self) -> Vec<u64> {
-        self.inner.chain.clone()
+    fn chain(&self) -> PyResult<Vec<u64>> {
+        self.whole()?;
+        Ok(self.inner.chain.clone())
+    }
+
+    /// Whether the whole history is at hand (not only the first events its record keeps).
+    #[getter]
+    fn whole_history(&self) -> bool {
+        self.inner.is_whole()
     }
 
     #[getter]
@@ -508,7 +513,7 @@ impl PyActor {
     /// How many events it has handled.
     #[getter]
     fn history_length(&self) -> usize {
-        self.inner.history.len()
+        self.inner.len
     }
 
     /// How many decision records the law has produced for it; record `k` has ordinal `k`.
@@ -522,7 +527,7 @@ impl PyActor {
     }
 
     fn __repr__(&self) -> String {
-        format!("ActorState(version={:?}, history={:?})", self.version(), self.history())
+        format!("ActorState(version={:?}, history_length={})", self.version(), self.inner.len)
     }
 }
 

@@ -6,8 +6,8 @@
 
 use super::actor::{Actor, HistoryEntry, Stranding};
 use super::landing::land;
-use super::registry::{MatchMode, Registry, VersionIx};
-use crate::error::StepError;
+use super::registry::{LandingMode, MatchMode, Registry, VersionIx};
+use crate::error::CoreError;
 use crate::stepper::{initial, transition, StepOutput};
 use crate::value::state_value;
 use serde_json::{json, Value};
@@ -133,60 +133,62 @@ pub enum Match {
 
 /// Match an actor whose history is at least as long as the path. The fingerprint at the
 /// path's depth is the filter; the event types themselves confirm, so a collision never
-/// counts as a match (guarantee 4).
-pub fn matches(registry: &Registry, deployment: VersionIx, actor: &Actor) -> Match {
+/// counts as a match (guarantee 4). Needs the first `|P|` events at hand.
+pub fn matches(registry: &Registry, deployment: VersionIx, actor: &Actor) -> Result<Match, CoreError> {
     let rule = registry.version(deployment).rule.as_ref().expect("a deployment has a rule");
     let p = rule.path.len();
-    debug_assert!(actor.history.len() >= p, "only due deployments are matched");
-    let differs = || (0..p).find(|&i| actor.history[i].event != rule.path[i]).map(|i| Match::Differs(i as u32));
-    if actor.chain[p] != rule.path_fp {
+    debug_assert!(actor.len >= p, "only due deployments are matched");
+    let (prefix, prefix_fp) = actor.prefix(p)?;
+    let differs = || (0..p).find(|&i| prefix[i].event != rule.path[i]).map(|i| Match::Differs(i as u32));
+    if prefix_fp != rule.path_fp {
         // Different fingerprints mean different events; the loop only finds where.
-        return differs().unwrap_or(Match::Differs(p as u32));
+        return Ok(differs().unwrap_or(Match::Differs(p as u32)));
     }
     if let Some(found) = differs() {
-        return found;
+        return Ok(found);
     }
-    if rule.match_mode == MatchMode::Exact && actor.history.len() > p {
-        return Match::LongerThanPath;
+    if rule.match_mode == MatchMode::Exact && actor.len > p {
+        return Ok(Match::LongerThanPath);
     }
-    Match::Yes
+    Ok(Match::Yes)
 }
 
 /// Moment 1: the commit of `deployment`, for an actor on its parent. Not due (no record) while
 /// the history is shorter than the path.
-pub fn at_commit(registry: &Registry, deployment: VersionIx, actor: &mut Actor, out: &mut Vec<Decision>) {
+pub fn at_commit(registry: &Registry, deployment: VersionIx, actor: &mut Actor, out: &mut Vec<Decision>) -> Result<(), CoreError> {
     let rule = registry.version(deployment).rule.as_ref().expect("a deployment has a rule");
-    if actor.version != rule.parent || actor.history.len() < rule.path.len() {
-        return;
+    if actor.version != rule.parent || actor.len < rule.path.len() {
+        return Ok(());
     }
-    decide(registry, deployment as usize + 1, vec![deployment], actor, out);
+    decide(registry, deployment as usize + 1, vec![deployment], actor, out)
 }
 
 /// Catch an actor up on every commit it has not seen, one commit at a time in commit order,
 /// each step seeing only the deployments committed up to it (the law's serial semantics).
-pub fn catch_up(registry: &Registry, actor: &mut Actor, out: &mut Vec<Decision>) {
+pub fn catch_up(registry: &Registry, actor: &mut Actor, out: &mut Vec<Decision>) -> Result<(), CoreError> {
     for c in actor.watermark as usize..registry.len() {
         if registry.version(c as VersionIx).rule.as_ref().is_some_and(|r| r.parent == actor.version) {
-            at_commit(registry, c as VersionIx, actor, out);
+            at_commit(registry, c as VersionIx, actor, out)?;
         }
     }
     actor.watermark = registry.len() as u64;
+    Ok(())
 }
 
 /// Moment 2: after a handled event, the deployments whose path is exactly as long as the
 /// history has become.
-pub fn after_event(registry: &Registry, actor: &mut Actor, out: &mut Vec<Decision>) {
-    let len = actor.history.len();
+pub fn after_event(registry: &Registry, actor: &mut Actor, out: &mut Vec<Decision>) -> Result<(), CoreError> {
+    let len = actor.len;
     let due = due_where(registry, registry.len(), actor.version, |p| p == len);
-    decide(registry, registry.len(), due, actor, out);
+    decide(registry, registry.len(), due, actor, out)
 }
 
 /// Moment 4: arriving on a version by migration, its deployments whose path is no longer
 /// than the history.
-fn on_arrival(registry: &Registry, upto: usize, actor: &mut Actor, out: &mut Vec<Decision>) {
-    let len = actor.history.len();
+fn on_arrival(registry: &Registry, upto: usize, actor: &mut Actor, out: &mut Vec<Decision>) -> Result<(), CoreError> {
+    let len = actor.len;
     let due = due_where(registry, upto, actor.version, |p| p <= len);
-    decide(registry, upto, due, actor, out);
+    decide(registry, upto, due, actor, out)
 }
 
 fn due_where(registry: &Registry, upto: usize, version: VersionIx, path_len: impl Fn(usize) -> bool) -> Vec<VersionIx> {
@@ -201,9 +203,9 @@ fn due_where(registry: &Registry, upto: usize, version: VersionIx, path_len: imp
 /// Try the due deployments most specific first (longer path, then more recent): those before
 /// the first match stay, the first match decides (migrated or stranded), the rest are
 /// superseded by it. A migration is an arrival: the cascade continues on the new version.
-fn decide(registry: &Registry, upto: usize, mut due: Vec<VersionIx>, actor: &mut Actor, out: &mut Vec<Decision>) {
+fn decide(registry: &Registry, upto: usize, mut due: Vec<VersionIx>, actor: &mut Actor, out: &mut Vec<Decision>) -> Result<(), CoreError> {
     if due.is_empty() {
-        return;
+        return Ok(());
     }
     due.sort_by_key(|&d| std::cmp::Reverse((registry.version(d).rule.as_ref().expect("rule").path.len(), d)));
     let from = actor.version;
@@ -212,18 +214,22 @@ fn decide(registry: &Registry, upto: usize, mut due: Vec<VersionIx>, actor: &mut
     let mut decided_by: Option<VersionIx> = None;
     let mut migrated = false;
     for d in due {
-        let path_fp = registry.version(d).rule.as_ref().expect("rule").path_fp;
-        let record = |kind, reason, landing| Decision { kind, deployment: d, from, to: d, actor_fp, path_fp, reason, landing };
+        let rule = registry.version(d).rule.as_ref().expect("rule");
+        let record =
+            |kind, reason, landing| Decision { kind, deployment: d, from, to: d, actor_fp, path_fp: rule.path_fp, reason, landing };
         actor.decided += 1;
         if let Some(by) = decided_by {
             out.push(record(Kind::Superseded, Reason::SupersededBy { by }, None));
             continue;
         }
-        let decision = match matches(registry, d, actor) {
+        let decision = match matches(registry, d, actor)? {
             Match::Differs(index) => record(Kind::Stayed, Reason::Differs { index }, None),
             Match::LongerThanPath => record(Kind::Stayed, Reason::LongerThanPath, None),
             Match::Yes => {
                 decided_by = Some(d);
+                if rule.landing == LandingMode::Replay && !actor.is_whole() {
+                    return Err(CoreError::NeedHistory { upto: actor.len });
+                }
                 match land(registry, d, actor) {
                     Ok(snapshot) => {
                         let value = state_value(&registry.version(d).machine, &snapshot);
@@ -244,25 +250,18 @@ fn decide(registry: &Registry, upto: usize, mut due: Vec<VersionIx>, actor: &mut
         out.push(decision);
     }
     if migrated {
-        on_arrival(registry, upto, actor, out);
+        on_arrival(registry, upto, actor, out)?;
     }
+    Ok(())
 }
 
 /// A new actor on `version`: its initial step, then moment 3 (the deployments with an empty
 /// path) and any cascade.
-pub fn spawn(registry: &Registry, version: VersionIx, out: &mut Vec<Decision>) -> Result<(Actor, StepOutput), StepError> {
+pub fn spawn(registry: &Registry, version: VersionIx, out: &mut Vec<Decision>) -> Result<(Actor, StepOutput), CoreError> {
     let step = initial(&registry.version(version).machine, &[])?;
-    let mut actor = Actor {
-        version,
-        history: Vec::new(),
-        chain: vec![registry.hasher.basis],
-        snapshot: step.snapshot.clone(),
-        needs_rescue: None,
-        watermark: registry.len() as u64,
-        decided: 0,
-    };
+    let mut actor = Actor::new(version, step.snapshot.clone(), registry.len() as u64, registry.hasher.basis);
     let due = due_where(registry, registry.len(), version, |p| p == 0);
-    decide(registry, registry.len(), due, &mut actor, out);
+    decide(registry, registry.len(), due, &mut actor, out)?;
     Ok((actor, step))
 }
 
@@ -284,8 +283,8 @@ pub fn send(
     event: &str,
     guards: &[(String, bool)],
     out: &mut Vec<Decision>,
-) -> Result<Sent, StepError> {
-    catch_up(registry, actor, out);
+) -> Result<Sent, CoreError> {
+    catch_up(registry, actor, out)?;
     if let Some(stranding) = &actor.needs_rescue {
         return Ok(Sent::Refused(stranding.clone()));
     }
@@ -295,10 +294,8 @@ pub fn send(
     let step = transition(machine, &actor.snapshot, event, &table)?;
     actor.snapshot = step.snapshot.clone();
     if step.handled {
-        actor.history.push(HistoryEntry { event: event.to_string(), guards: guards.to_vec() });
-        let fp = (registry.hasher.extend)(actor.fingerprint(), event);
-        actor.chain.push(fp);
-        after_event(registry, actor, out);
+        actor.push(HistoryEntry { event: event.to_string(), guards: guards.to_vec() }, registry.hasher.extend);
+        after_event(registry, actor, out)?;
     }
     Ok(Sent::Stepped { step, on })
 }

@@ -16,7 +16,7 @@ pub mod records;
 pub mod registry;
 pub mod scan;
 
-pub use actor::{Actor, HistoryEntry};
+pub use actor::{Actor, HistoryEntry, NeedHistory};
 pub use decide::{Decision, Kind, Reason};
 pub use records::{CaughtUp, StoredRecord};
-pub use registry::{Deploy, LandingMode, MatchMode, Registry, RegistryError, VersionIx};
+pub use registry::{Deploy, LandingMode, MatchMode, Registry, RegistryError, VersionIx, INLINE_HISTORY};

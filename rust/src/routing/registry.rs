@@ -103,13 +103,31 @@ impl Hasher {
 }
 
 /// The committed versions. Cloning is cheap: versions are shared.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Registry {
     versions: Vec<Arc<Version>>,
     /// The deployments whose parent is each version, in commit order.
     children: Vec<Vec<VersionIx>>,
     index: HashMap<String, VersionIx>,
     pub hasher: Hasher,
+    /// How many events of a history an actor's record keeps (`Actor::to_bytes`).
+    pub inline_history: usize,
+}
+
+/// The events of a history an actor's record keeps by default: enough for the paths of almost
+/// every deployment, so the law rarely asks for more.
+pub const INLINE_HISTORY: usize = 16;
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry {
+            versions: Vec::new(),
+            children: Vec::new(),
+            index: HashMap::new(),
+            hasher: Hasher::default(),
+            inline_history: INLINE_HISTORY,
+        }
+    }
 }
 
 impl Registry {
