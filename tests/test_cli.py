@@ -636,6 +636,13 @@ def test_a_store_made_with_a_key_from_a_variable_says_which_key_and_opening_it_l
     assert "was written to" in generated.stderr and "held no store" not in generated.stderr
 
 
+def test_a_key_that_is_no_key_is_refused_naming_the_option_that_gave_it(tmp_path: Path, defs: Path) -> None:
+    for args in (["demo", "--actors", "50"], ["deploy", "--data", tmp_path / "d", defs / "loan-v1.json"]):
+        refused = run(*args, "--key", "not a key", code=1).stderr
+        assert refused.startswith("error: --key: a key must be 32 bytes") and "not a key" not in refused
+    assert not (tmp_path / "d").exists()
+
+
 def test_a_raw_key_file_opens_a_store_made_with_its_hex_and_restores_with_it(data: Path, tmp_path: Path) -> None:
     store, path = tmp_path / "raw", tmp_path / "raw.key"
     path.write_bytes(RAW_KEY)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from statekeep import crypto
 from statekeep.cli import story
 from statekeep.cli.render import Progress, reason, text
 from statekeep.cli.target import Target
@@ -51,13 +52,14 @@ def demo(ctx: click.Context, data: Path | None, actors: int, key: str | None, as
     if data is not None and data.exists() and any(data.iterdir()):
         raise Error(f"{data} is not empty: the demo plays on a new store")
     with contextlib.ExitStack() as stack:
-        secret: bytes | str | None = key
+        # Read by the one parser here, so that a refusal names --key.
+        secret: bytes | str | None = None if key is None else crypto.parse_key(key, "--key").hex()
         if data is None:
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="statekeep-demo-")))
             data = tmp / "data"
             # Nothing is left behind: an ephemeral key, and any key file would go to the temporary directory.
             stack.enter_context(_env("STATEKEEP_KEY_DIR", str(tmp / "keys")))
-            secret = os.urandom(32) if key is None else key
+            secret = os.urandom(32).hex() if secret is None else secret
         keep = stack.enter_context(Keep(data, key=secret, scan=False))
         _play(keep, actors, kept, as_json)
 
