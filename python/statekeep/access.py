@@ -11,6 +11,8 @@ import hashlib
 import hmac
 import secrets
 
+from statekeep.errors import InvalidRequest
+
 SCOPES = ("read", "write", "admin")
 PREFIX = "sk_"
 
@@ -22,7 +24,7 @@ def allows(scope: str, needed: str) -> bool:
 
 def check_scope(scope: str) -> str:
     if scope not in SCOPES:
-        raise ValueError(f"a scope is one of {', '.join(SCOPES)}, not {scope!r}")
+        raise InvalidRequest(f"a scope is one of {', '.join(SCOPES)}, not {scope!r}")
     return scope
 
 

@@ -207,7 +207,7 @@ def split_event(event: Event) -> tuple[str, dict[str, Any]]:
         return event, {}
     if isinstance(event, Mapping) and isinstance(event.get("type"), str) and event["type"]:
         return event["type"], {k: v for k, v in event.items() if k != "type"}
-    raise TypeError("an event is a type string or a dict with a non-empty string `type`")
+    raise InvalidRequest("an event is a type string or a dict with a non-empty string `type`")
 
 
 def _request_digest(idempotency_key: str | None, request: Any) -> str:
