@@ -568,9 +568,11 @@ impl<'m> Run<'m> {
 
     /// The states the microstep enters: XState's entry set, except where that would leave a
     /// configuration no machine can be in (a state active without its parent, a compound state
-    /// with two active children or none, a parallel state missing a region). That only happens
-    /// when a transition targets a history state; then the entry set is computed again with
-    /// one more correction at a time until the configuration is legal:
+    /// with two active children or none, a parallel state missing a region). It is checked only
+    /// when a transition targets a history state: every illegal entry set the differential
+    /// fuzzer (tools/xstate-fuzz) has met needs one, and the fuzzer checks statekeep's
+    /// configuration after every step. Where it is illegal, the entry set is computed again
+    /// with one more correction at a time until the configuration is legal:
     /// 1. each transition's domain as computed for the exit (XState computes it again after the
     ///    exit has recorded history, and can then leave a parent out);
     /// 2. the states a history state enters get their ancestors only below the transition's
