@@ -51,7 +51,10 @@ export class StatekeepRunner {
     });
   }
 
+  // Ends the process; resolves once it has exited.
   close() {
+    const exited = this.exited ? Promise.resolve() : new Promise((resolve) => this.child.once('exit', resolve));
     this.child.stdin.end();
+    return exited;
   }
 }
