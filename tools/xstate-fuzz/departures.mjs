@@ -60,7 +60,7 @@ export async function writeDepartures() {
       xstateResult: xstateResult(xs.stop),
     }));
   }
-  runner.close();
+  await runner.close();
   // Cases the fuzzer appended and nobody has pinned in departure-cases.mjs yet stay.
   const ids = new Set(DEPARTURE_CASES.map((d) => d.id));
   const found = existsSync(DEPARTURES) ? readFileSync(DEPARTURES, 'utf8').split('\n').filter((l) => l.trim() && !ids.has(JSON.parse(l).id)) : [];
@@ -147,7 +147,7 @@ export async function scanIllegal(first, last, perReason = 2) {
     const mine = sk2.compileError ?? (at === 'initial' ? sk2.initial : sk2.steps[at]);
     console.log(`statekeep: ${JSON.stringify(mine)}`);
   }
-  runner.close();
+  await runner.close();
   console.log(JSON.stringify(found, null, 2));
   return true;
 }
