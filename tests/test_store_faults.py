@@ -265,3 +265,13 @@ def test_a_backup_that_does_not_match_its_manifest_is_refused(tmp_path: Path) ->
         f.write(b"\xff")
     with pytest.raises(statekeep.errors.StoreDamaged, match="does not match its manifest"):
         statekeep.keep.restore_store(tmp_path / "backup", tmp_path / "restored")
+
+
+def test_a_store_that_could_not_be_created_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("STATEKEEP_KEY_DIR")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "data" / "config"))  # the key would land in the data dir
+    with pytest.raises(statekeep.EncryptionError, match="inside the data directory"):
+        statekeep.open(tmp_path / "data")
+    assert not statekeep.keep.store_exists(tmp_path / "data")

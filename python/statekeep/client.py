@@ -10,7 +10,7 @@ from typing import Any, cast
 from urllib.parse import quote
 
 from statekeep import problems, wire
-from statekeep.errors import Error
+from statekeep.errors import Error, InvalidRequest
 from statekeep.extras import missing
 from statekeep.keep import Event, split_event
 from statekeep.results import Actor, ApiKey, Decision, Deployment, HistoryEntry, Preview, StepResult, Version
@@ -29,7 +29,7 @@ def connect(url: str | None = None, api_key: str | None = None, *, timeout: floa
     (or ``STATEKEEP_API_KEY``)."""
     url = url or os.environ.get("STATEKEEP_URL")
     if not url:
-        raise ValueError("give the service's URL (or set STATEKEEP_URL), such as http://127.0.0.1:8080")
+        raise InvalidRequest("give the service's URL (or set STATEKEEP_URL), such as http://127.0.0.1:8080")
     return Client(url, api_key if api_key is not None else os.environ.get("STATEKEEP_API_KEY"), timeout=timeout)
 
 
@@ -172,7 +172,7 @@ class Client:
         elif deployment is not None:
             found = self._call("GET", f"/v1/deployments/{_seg(deployment)}/decisions")
         else:
-            raise ValueError("give an actor_id, a deployment, or both")
+            raise InvalidRequest("give an actor_id, a deployment, or both")
         return [cast(Decision, wire.actor_record(d)) for d in found]
 
     def actors(

@@ -40,7 +40,13 @@ def loads(data: bytes | str, what: str = "the body") -> Any:
         reason = "it is nested too deep" if "depth" in str(e) else str(e)
         raise InvalidRequest(f"{what} is not valid JSON: {reason}") from None
     if _LONG_INTEGER.search(raw):
-        _check_integers(json.loads(raw), what)
+        try:
+            exact = json.loads(raw)
+        except RecursionError:
+            # The standard library stops nesting a little before orjson: a document that deep
+            # and holding a long integer is refused as too deep, not as a crash.
+            raise InvalidRequest(f"{what} is not valid JSON: it is nested too deep") from None
+        _check_integers(exact, what)
     return value
 
 

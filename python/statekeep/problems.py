@@ -23,8 +23,6 @@ STATUS: list[tuple[type[BaseException], int]] = [
     (errors.SnapshotError, 422),
     (errors.StepError, 422),
     (errors.InvalidRequest, 422),
-    (ValueError, 422),
-    (TypeError, 422),
 ]
 
 TITLES = {
@@ -45,6 +43,8 @@ TITLES = {
 SERVER_FAULTS: list[tuple[type[BaseException], int]] = [
     (errors.StoreFull, 507),
     (errors.StoreDamaged, 500),
+    # A process that failed closed after a key rotation, or a value that does not open.
+    (errors.EncryptionError, 500),
 ]
 
 #: What the client may raise, by the name in ``error``.
@@ -126,11 +126,11 @@ def to_exception(status: int, doc: dict[str, Any]) -> Exception:
     if cls is not None:
         return cls(detail)
     fallback: dict[int, type[Exception]] = {
-        400: ValueError,
+        400: errors.InvalidRequest,
         401: errors.Unauthorized,
         403: errors.Forbidden,
         404: errors.NotFound,
         409: errors.Conflict,
-        422: ValueError,
+        422: errors.InvalidRequest,
     }
     return fallback.get(status, errors.Error)(detail)

@@ -13,6 +13,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
+from statekeep.errors import InvalidRequest
 from statekeep.results import Actor, ApiKey, Deployment, Preview, StepResult
 
 T = TypeVar("T")
@@ -40,7 +41,7 @@ def fingerprint_text(value: int) -> str:
 
 def fingerprint_int(text: str) -> int:
     if len(text) != 16:
-        raise ValueError(f"a fingerprint is 16 hex digits, not {text!r}")
+        raise InvalidRequest(f"a fingerprint is 16 hex digits, not {text!r}")
     return int(text, 16)
 
 

@@ -91,11 +91,16 @@ class Keep(Versions, Actors, Reads, Keys, ApiKeys):
         max_size: int | None = None,
     ) -> None:
         self.path = Path(path)
+        existed = stores.exists(self.path)
         super().__init__(stores.open_store(self.path, max_size=max_size))
         try:
             self._open_keys(key, self.path)
         except BaseException:
             self._store.close()
+            if not existed:
+                # A store that could not be created (no key, a refused key) leaves no empty
+                # store behind to be mistaken for one later.
+                stores.remove(self.path)
             raise
         self._workers["scan"] = Worker("scan", self.scan_step)
         # Every process says it is alive and follows the keyring, idle or not: a key rotation
@@ -121,9 +126,9 @@ class Keep(Versions, Actors, Reads, Keys, ApiKeys):
 
     def workers(self) -> dict[str, tuple[int, str | None]]:
         """The background workers by name (``scan``, ``sessions``), each with its failed
-        attempts since it last succeeded and the last one's error (0 and None while it
-        succeeds): for metrics and health checks."""
-        return {name: (worker.failures, worker.last_error) for name, worker in self._workers.items()}
+        attempts since it started and, while it keeps failing, the last one's error (None once
+        it succeeds again): for metrics and health checks."""
+        return {name: (worker.failures_total, worker.last_error) for name, worker in self._workers.items()}
 
     def scan_step(self, batch: int = scan.BATCH) -> bool:
         """Materialise one bounded batch of the oldest unfinished deployment scan; returns

@@ -87,9 +87,7 @@ class Metrics:
             "# HELP statekeep_grouped_calls_total Write requests committed in groups.",
             "# TYPE statekeep_grouped_calls_total counter",
             f"statekeep_grouped_calls_total {grouped_calls}",
-            # A worker counts its failed attempts from its last success (statekeep.workers.base):
-            # the count drops to 0 when it recovers, which Prometheus takes for a counter reset.
-            "# HELP statekeep_worker_failures_total Failed attempts of a background worker since it last succeeded.",
+            "# HELP statekeep_worker_failures_total Failed attempts of a background worker since the process started.",
             "# TYPE statekeep_worker_failures_total counter",
         ]
         lines += [f'statekeep_worker_failures_total{{worker="{_label(w)}"}} {n}' for w, (n, _) in workers.items()]

@@ -69,8 +69,8 @@ def parse_json(raw: bytes | str, what: str) -> Any:
 
 
 def required(body: Mapping[str, Any], name: str, kind: type) -> Any:
-    if name not in body:
-        raise ValueError(f"'{name}' is required")
+    if body.get(name) is None:
+        raise InvalidRequest(f"'{name}' is required")
     return optional(body, name, kind)
 
 
@@ -80,7 +80,7 @@ def optional(body: Mapping[str, Any], name: str, kind: type, default: Any = None
         return default
     # JSON has no int/bool distinction Python respects: true is not a count.
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ValueError(f"'{name}' must be {_KIND_NAMES.get(kind, kind.__name__)}")
+        raise InvalidRequest(f"'{name}' must be {_KIND_NAMES.get(kind, kind.__name__)}")
     return value
 
 
@@ -93,22 +93,22 @@ def int_param(text: str | None, name: str, default: int | None) -> Any:
     try:
         value = int(text)
     except ValueError:
-        raise ValueError(f"'{name}' must be an integer") from None
+        raise InvalidRequest(f"'{name}' must be an integer") from None
     if value < 0:
-        raise ValueError(f"'{name}' must be at least 0")
+        raise InvalidRequest(f"'{name}' must be at least 0")
     return value
 
 
 def deploy_args(body: Mapping[str, Any], *, expect: bool) -> dict[str, Any]:
     """The arguments of ``deploy`` (with ``expect``) or ``preview`` in a request's body."""
     if "definition" not in body:
-        raise ValueError("'definition' is required: the machine definition as JSON")
+        raise InvalidRequest("'definition' is required: the machine definition as JSON")
     path = optional(body, "historyPath", list)
     if path is not None and not all(isinstance(e, str) for e in path):
-        raise ValueError("'historyPath' is a list of event types")
+        raise InvalidRequest("'historyPath' is a list of event types")
     state_map = optional(body, "stateMapping", dict)
     if state_map is not None and not all(isinstance(v, str) for v in state_map.values()):
-        raise ValueError("'stateMapping' maps old state ids to new state ids")
+        raise InvalidRequest("'stateMapping' maps old state ids to new state ids")
     args: dict[str, Any] = {
         "id": required(body, "id", str),
         "definition": body["definition"],

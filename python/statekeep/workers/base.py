@@ -31,7 +31,9 @@ class Worker:
         self._thread: threading.Thread | None = None
         #: What the last failed step raised, until a step succeeds again.
         self.last_error: str | None = None
+        #: Failed steps since the last one that succeeded, and since the worker started.
         self.failures = 0
+        self.failures_total = 0
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name=f"statekeep-{self.name}", daemon=True)
@@ -55,6 +57,7 @@ class Worker:
                 if self._closing.is_set():
                     return
                 self.failures += 1
+                self.failures_total += 1
                 self.last_error = f"{type(e).__name__}: {e}"
                 log.warning(
                     "statekeep %s failed (attempt %d, retrying in %.1f s): %s",

@@ -37,7 +37,7 @@ async def spawn_many(service: Service, request: Request) -> Response:
     contexts = required(body, "contexts", list)
     ids = optional(body, "actorIds", list)
     if ids is not None and len(ids) != len(contexts):
-        raise ValueError("'actorIds' needs one id (or null) for each context")
+        raise InvalidRequest("'actorIds' needs one id (or null) for each context")
     actors = await service.commits.call(
         "spawn_many",
         required(body, "definitionId", str),
@@ -52,10 +52,10 @@ async def send(service: Service, request: Request) -> Any:
     body = await read_json(request)
     event_type = required(body, "type", str)
     if not event_type:
-        raise ValueError("'type' is the event's type: a non-empty string")
+        raise InvalidRequest("'type' is the event's type: a non-empty string")
     guards = optional(body, "guards", dict)
     if guards is not None and not all(isinstance(v, bool) for v in guards.values()):
-        raise ValueError("'guards' maps guard names to true or false")
+        raise InvalidRequest("'guards' maps guard names to true or false")
     event = {"type": event_type} | {k: v for k, v in body.items() if k not in _SEND_CONTROL and k != "type"}
     result = await service.commits.call(
         "send",
@@ -73,7 +73,7 @@ async def send_many(service: Service, request: Request) -> Any:
     items = []
     for n, event in enumerate(required(body, "events", list)):
         if not isinstance(event, dict) or not isinstance(event.get("actorId"), str):
-            raise ValueError(f"events[{n}] needs 'actorId' and 'type'")
+            raise InvalidRequest(f"events[{n}] needs 'actorId' and 'type'")
         items.append((event["actorId"], {k: v for k, v in event.items() if k != "actorId"}))
     return wire.to_json(await service.commits.call("send_many", items))
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 
 from statekeep import wire
 from statekeep._core import Machine
-from statekeep.errors import DefinitionError, NotFound
+from statekeep.errors import DefinitionError, InvalidRequest, NotFound
 from statekeep.service.requests import deploy_args, optional, read_json
 from statekeep.service.routes import Service
 
@@ -24,13 +24,13 @@ async def preview(service: Service, request: Request) -> Any:
     body = await read_json(request)
     args = deploy_args(body, expect=False)
     if args["parent"] is None:
-        raise ValueError("a preview needs 'parentId': the version whose actors it decides")
+        raise InvalidRequest("a preview needs 'parentId': the version whose actors it decides")
     limit = optional(body, "limit", int)
     shown = await run_in_threadpool(lambda: service.keep.preview(**args))
     out = wire.to_json(shown)
     if limit is not None:
         if limit < 0:
-            raise ValueError("'limit' is a count, at least 0")
+            raise InvalidRequest("'limit' is a count, at least 0")
         for name in ("wouldMigrate", "wouldStay", "wouldStrand", "pending"):
             out["migration"][name] = out["migration"][name][:limit]
     return out
@@ -39,7 +39,7 @@ async def preview(service: Service, request: Request) -> Any:
 async def validate(service: Service, request: Request) -> Any:
     body = await read_json(request)
     if "definition" not in body:
-        raise ValueError("give the definition to validate in 'definition'")
+        raise InvalidRequest("give the definition to validate in 'definition'")
     try:
         machine = Machine(body["definition"], guard_default=optional(body, "guardDefault", bool, True))
     except DefinitionError as e:
