@@ -43,7 +43,8 @@ class Versions(KeepBase):
             self._refresh(txn)
             existing = txn.version_seq(id)
             if existing is not None:
-                if txn.version(existing)["digest"] != body["digest"]:
+                stored = txn.version(existing)
+                if stored["digest"] != _digest(body, stored.get("digest_form", 1)):
                     raise Conflict(
                         f"a different definition is already deployed as '{id}'; deploy the change under a new id"
                     )
@@ -223,5 +224,20 @@ def _body(
         "state_map": dict(state_map or {}),
         "guard_default": guard_default,
     }
-    body["digest"] = hashlib.sha256(jsonio.canonical(body)).hexdigest()
+    body["digest"] = _digest(body, DIGEST_FORM)
+    body["digest_form"] = DIGEST_FORM
     return body
+
+
+#: How a version's digest is taken: form 2 keeps the definition's key order (its document
+#: order is part of what it means); form 1, of versions committed before, sorted it away.
+DIGEST_FORM = 2
+
+
+def _digest(body: Mapping[str, Any], form: int) -> str:
+    fields = {
+        k: body[k] for k in ("id", "definition", "parent", "path", "match", "landing", "state_map", "guard_default")
+    }
+    if form >= 2:
+        fields["definition"] = json.dumps(fields["definition"], separators=(",", ":"))
+    return hashlib.sha256(jsonio.canonical(fields)).hexdigest()

@@ -430,7 +430,9 @@ class LmdbUnitOfWork(LmdbReader):
 
     def add_version(self, seq: int, record: dict[str, Any], scan: ScanState | None) -> None:
         # Definitions can nest deeper than orjson writes; the standard library has no limit.
-        self._put("versions", _u32(seq), json.dumps(record, separators=(",", ":"), sort_keys=True).encode())
+        # Key order is kept: a definition's document order is what its states are entered and
+        # regions stepped in (versions written before format 3 had their keys sorted).
+        self._put("versions", _u32(seq), json.dumps(record, separators=(",", ":")).encode())
         self._put("version_ids", record["id"].encode(), _u32(seq))
         self._put("meta", b"commits", _u32(seq + 1))
         if scan is not None:
