@@ -402,11 +402,8 @@ def test_expect_on_a_version_without_a_parent_is_refused_with_why(tmp_path: Path
 def test_a_version_keeps_its_document_order_through_the_store(tmp_path: Path) -> None:
     """XState enters regions and states in document order (the order of the keys): a version
     read back from the store must keep it, or the keep steps another machine than XState's."""
-    zeta_first = {
-        "id": "m",
-        "type": "parallel",
-        "states": {"zeta": {"entry": "in:zeta"}, "alpha": {"entry": "in:alpha"}},
-    }
+    regions: dict[str, Any] = {"zeta": {"entry": "in:zeta"}, "alpha": {"entry": "in:alpha"}}
+    zeta_first = {"id": "m", "type": "parallel", "states": regions}
     expected = [a["type"] for a in statekeep.Machine(zeta_first).initial().actions]
     assert expected == ["in:zeta", "in:alpha"]
     with statekeep.Keep(tmp_path / "data", scan=False) as keep:
@@ -414,7 +411,7 @@ def test_a_version_keeps_its_document_order_through_the_store(tmp_path: Path) ->
         keep.spawn("v1", {}, actor_id="a")
         assert [a["type"] for a in keep._registry.version("v1")["machine"].initial().actions] == expected
         # The same states in another order is another definition, not a redeploy of this one.
-        alpha_first = {**zeta_first, "states": dict(reversed(list(zeta_first["states"].items())))}
+        alpha_first = {**zeta_first, "states": dict(reversed(list(regions.items())))}
         with pytest.raises(statekeep.Conflict, match="a different definition"):
             keep.deploy("v1", alpha_first)
         keep.deploy("v1", json.loads(json.dumps(zeta_first)))  # the same body again: a no-op
