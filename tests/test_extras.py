@@ -13,7 +13,7 @@ import pytest
 
 PYPROJECT = Path(__file__).parent.parent / "pyproject.toml"
 #: The extras' packages, made unimportable as if they were not installed.
-EXTRAS = ("starlette", "uvicorn", "uvloop", "httptools", "httpx")
+EXTRAS = ("starlette", "uvicorn", "uvloop", "httptools", "httpx", "psycopg", "psycopg_pool")
 WITHOUT_EXTRAS = f"import sys\nfor name in {EXTRAS!r}:\n    sys.modules[name] = None\n"
 
 
@@ -64,9 +64,9 @@ def test_connect_without_the_client_extra_is_an_import_error_that_says_what_to_i
     ), result.stderr
 
 
-def test_the_test_extra_has_the_server_and_the_client() -> None:
+def test_the_test_extra_has_the_server_the_client_and_postgres() -> None:
     project = tomllib.loads(PYPROJECT.read_text())["project"]
     extras = project["optional-dependencies"]
-    assert set(extras["server"]) | set(extras["client"]) <= set(extras["test"])
+    assert set(extras["server"]) | set(extras["client"]) | set(extras["postgres"]) <= set(extras["test"])
     default = " ".join(project["dependencies"])
     assert not any(name in default for name in EXTRAS)

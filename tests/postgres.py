@@ -1,0 +1,114 @@
+"""A real PostgreSQL server for the tests: ``initdb`` and ``pg_ctl`` from the machine's
+PostgreSQL (Debian's ``postgresql`` package; ``.ci/run`` installs it), a cluster in a temporary
+directory listening on a free loopback port, run as the ``postgres`` user when the tests run as
+root (PostgreSQL refuses to run as root). Each test gets a database of its own, made from a
+template in a tenth of a second. Nothing here is a stand-in: a test that needs PostgreSQL fails,
+saying why, when it cannot start one."""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import psycopg
+
+from conftest import free_port
+
+#: The user the server runs as when the tests run as root.
+SERVER_USER = "postgres"
+
+
+def bindir() -> Path:
+    """Where ``initdb`` and ``pg_ctl`` are: ``pg_config --bindir``, else the newest
+    ``/usr/lib/postgresql/<version>/bin`` (Debian keeps them there, off the PATH)."""
+    found: list[Path] = []
+    if shutil.which("pg_config"):
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=False)
+        if out.returncode == 0:
+            found.append(Path(out.stdout.strip()))
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True)
+    found += [Path(p) for p in versions]
+    for candidate in found:
+        if (candidate / "initdb").exists() and (candidate / "pg_ctl").exists():
+            return candidate
+    raise RuntimeError(
+        "the PostgreSQL tests need PostgreSQL's server programs (initdb, pg_ctl), found neither through "
+        "pg_config --bindir nor in /usr/lib/postgresql/*/bin: install them (Debian: apt-get install postgresql)"
+    )
+
+
+class PostgresServer:
+    """One PostgreSQL cluster for a test session; :meth:`database` makes a fresh database."""
+
+    def __init__(self) -> None:
+        self.bin = bindir()
+        self.root = Path(tempfile.mkdtemp(prefix="statekeep-pg-"))
+        self.data = self.root / "data"
+        self.log = self.root / "server.log"
+        self.port = 0
+        self._names = itertools.count()
+        self._as_root = os.geteuid() == 0
+        if self._as_root:
+            try:
+                user = pwd.getpwnam(SERVER_USER)
+            except KeyError:
+                raise RuntimeError(
+                    f"the tests run as root and PostgreSQL refuses to: they run it as the user {SERVER_USER!r}, "
+                    "which does not exist (Debian's postgresql package makes it)"
+                ) from None
+            os.chown(self.root, user.pw_uid, user.pw_gid)
+
+    def _run(self, *args: str, timeout: float = 120) -> None:
+        command = [str(self.bin / args[0]), *args[1:]]
+        if self._as_root:
+            command = ["runuser", "-u", SERVER_USER, "--", *command]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+        if done.returncode != 0:
+            log = self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
+            raise RuntimeError(
+                f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}{done.stderr}\nserver log:\n{log}"
+            )
+
+    def start(self) -> None:
+        # No fsync while initdb writes the template databases: they are thrown away with the run.
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        last: RuntimeError | None = None
+        for _ in range(3):  # a free port can be taken between finding it and listening on it
+            self.port = free_port()
+            options = (
+                f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=300 "
+                "-c shared_buffers=64MB"
+            )
+            try:
+                self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o", options, "start")
+                return
+            except RuntimeError as e:
+                last = e
+        assert last is not None
+        raise last
+
+    def url(self, database: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def admin(self) -> psycopg.Connection[tuple[object, ...]]:
+        return psycopg.connect(self.url("postgres"), autocommit=True)
+
+    def database(self) -> str:
+        """The URL of a new, empty database."""
+        name = f"statekeep_test_{next(self._names)}"
+        with self.admin() as conn:
+            conn.execute(f"CREATE DATABASE {name} TEMPLATE template0")
+        return self.url(name)
+
+    def stop(self) -> None:
+        try:
+            if (self.data / "postmaster.pid").exists():
+                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
