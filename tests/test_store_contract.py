@@ -51,6 +51,8 @@ def test_versions_in_commit_order_keep_their_key_order(store: Store) -> None:
         assert [v["id"] for v in txn.versions(start=1)] == ["v2"]
         assert (txn.version_seq("v2"), txn.version_seq("nope")) == (1, None)
         assert list(txn.version(0)["definition"]["states"]) == ["b", "a"]
+        assert txn.definition(0) == '{"id":"m","states":{"b":{},"a":{}}}'
+        assert [("definition" in v) for v in txn.versions(definitions=False)] == [False, False]
         assert txn.scan(1) == ScanState(total=3) and txn.scan(0) is None
         assert txn.scans() == {1: ScanState(total=3)}
 

@@ -139,6 +139,18 @@ class Registry:
         landing: str = "replay",
         state_map: Mapping[str, str] | None = None,
     ) -> int: ...
+    def deploy_stored(
+        self,
+        id: str,
+        definition: str,
+        *,
+        guard_default: bool = True,
+        parent: str | None = None,
+        path: Sequence[str] | None = None,
+        match: str = "prefix",
+        landing: str = "replay",
+        state_map: Mapping[str, str] | None = None,
+    ) -> int: ...
     def __len__(self) -> int: ...
     def fork(self) -> Registry: ...
     def versions(self) -> list[str]: ...

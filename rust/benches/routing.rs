@@ -79,7 +79,7 @@ fn bench_replay_landing(c: &mut Criterion) {
     let mut registry = Registry::new();
     let deploy = |id: &str, parent: Option<&str>, extra| Deploy {
         id: id.into(),
-        machine: linear(extra),
+        machine: linear(extra).into(),
         parent: parent.map(str::to_string),
         path: Vec::new(),
         match_mode: MatchMode::Prefix,

@@ -448,7 +448,7 @@ fn an_actor_stranded_by_a_version_the_registry_lacks_is_refused_on_load() {
         registry
             .commit(Deploy {
                 id: id.into(),
-                machine: Arc::new(compile_str(definition, true).unwrap()),
+                machine: Arc::new(compile_str(definition, true).unwrap()).into(),
                 parent: parent.map(str::to_string),
                 path: parent.map(|_| vec!["GO".to_string()]).unwrap_or_default(),
                 match_mode: MatchMode::Prefix,

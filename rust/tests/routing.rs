@@ -29,7 +29,7 @@ fn deploy_with(
     registry
         .commit(Deploy {
             id: id.into(),
-            machine: Arc::new(compile(&definition, true).unwrap()),
+            machine: Arc::new(compile(&definition, true).unwrap()).into(),
             parent: parent.map(str::to_string),
             path: path.iter().map(|s| s.to_string()).collect(),
             match_mode,
@@ -49,7 +49,7 @@ fn send(registry: &Registry, actor: &mut Actor, event: &str) -> Vec<Decision> {
 }
 
 fn value(registry: &Registry, actor: &Actor) -> Value {
-    state_value(&registry.version(actor.version).machine, &actor.snapshot)
+    state_value(registry.version(actor.version).machine(), &actor.snapshot)
 }
 
 fn loan_v1() -> Value {
@@ -335,7 +335,7 @@ impl World {
         registry
             .commit(Deploy {
                 id: "v0".into(),
-                machine: Arc::new(compile(&table_machine(&root), true).unwrap()),
+                machine: Arc::new(compile(&table_machine(&root), true).unwrap()).into(),
                 parent: None,
                 path: Vec::new(),
                 match_mode: MatchMode::Prefix,
@@ -356,7 +356,7 @@ impl World {
                 self.registry
                     .commit(Deploy {
                         id: format!("v{n}"),
-                        machine: Arc::new(compile(&table_machine(table), true).unwrap()),
+                        machine: Arc::new(compile(&table_machine(table), true).unwrap()).into(),
                         parent: Some(parent),
                         path: path.iter().map(|&e| EVENTS[e].to_string()).collect(),
                         match_mode: if *exact { MatchMode::Exact } else { MatchMode::Prefix },
@@ -541,9 +541,9 @@ proptest! {
         let names = |ids: &[u32]| ids.iter().map(|&i| EVENTS[i as usize].to_string()).collect::<Vec<_>>();
         let mut registry = Registry::new();
         let machine = Arc::new(compile(&json!({"initial": "a", "states": {"a": {}}}), true).unwrap());
-        registry.commit(Deploy { id: "p".into(), machine: machine.clone(), parent: None, path: vec![], match_mode: MatchMode::Prefix, landing: LandingMode::Replay, state_map: vec![] }).unwrap();
+        registry.commit(Deploy { id: "p".into(), machine: machine.clone().into(), parent: None, path: vec![], match_mode: MatchMode::Prefix, landing: LandingMode::Replay, state_map: vec![] }).unwrap();
         let mode = if exact { MatchMode::Exact } else { MatchMode::Prefix };
-        let d = registry.commit(Deploy { id: "d".into(), machine, parent: Some("p".into()), path: names(&path), match_mode: mode, landing: LandingMode::Replay, state_map: vec![] }).unwrap();
+        let d = registry.commit(Deploy { id: "d".into(), machine: machine.into(), parent: Some("p".into()), path: names(&path), match_mode: mode, landing: LandingMode::Replay, state_map: vec![] }).unwrap();
         let path_fp = registry.version(d).rule.as_ref().unwrap().path_fp;
 
         let mut offsets = vec![0u32];
@@ -571,7 +571,7 @@ proptest! {
                 continue;
             }
             let entries = names(h).into_iter().map(|event| statekeep_core::routing::HistoryEntry { event, guards: vec![] }).collect();
-            let snapshot = statekeep_core::initial(&registry.version(0).machine, &[]).unwrap().snapshot;
+            let snapshot = statekeep_core::initial(registry.version(0).machine(), &[]).unwrap().snapshot;
             let mut actor = Actor::with_history(0, snapshot, entries, registry.hasher.basis, registry.hasher.extend);
             actor.watermark = 2;
             let expected = match decide::matches(&registry, d, &actor).unwrap() {

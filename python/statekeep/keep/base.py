@@ -35,6 +35,8 @@ class KeepBase:
         self._group = threading.local()
         self._registry = Registry(inline_history=INLINE_HISTORY)
         self._seq_of: dict[str, int] = {}
+        #: Machines this process compiled for deploys it committed, until the registry takes them.
+        self._deployed_machines: dict[str, Machine] = {}
         #: The background workers, by name (``statekeep.workers``).
         self._workers: dict[str, Worker] = {}
 
@@ -80,21 +82,31 @@ class KeepBase:
         if commits == len(self._registry):
             return
         with self._lock:
-            for v in txn.versions(start=len(self._registry)):
-                self._commit_to_registry(self._registry, v)
+            for seq, v in enumerate(txn.versions(start=len(self._registry), definitions=False), len(self._registry)):
+                self._commit_to_registry(self._registry, v, definition=txn.definition(seq))
 
-    def _commit_to_registry(self, registry: Registry, v: Mapping[str, Any], machine: Machine | None = None) -> None:
+    def _commit_to_registry(
+        self, registry: Registry, v: Mapping[str, Any], machine: Machine | None = None, definition: str | None = None
+    ) -> None:
+        """Commit version ``v`` to ``registry``: compiled (``machine``), or read back from the
+        store (its ``definition`` text), compiled when first needed."""
+        rule = {
+            "parent": v["parent"],
+            "path": v["path"],
+            "match": v["match"],
+            "landing": v["landing"],
+            "state_map": v["state_map"],
+        }
+        if machine is None and registry is self._registry:
+            # A version this process just deployed is compiled already.
+            machine = self._deployed_machines.pop(v["id"], None)
         if machine is None:
-            machine = Machine(v["definition"], guard_default=v["guard_default"])
-        seq = registry.deploy(
-            v["id"],
-            machine,
-            parent=v["parent"],
-            path=v["path"],
-            match=v["match"],
-            landing=v["landing"],
-            state_map=v["state_map"],
-        )
+            # Read back from the store: compiled when first needed, so opening a store costs
+            # nothing per version.
+            assert definition is not None
+            seq = registry.deploy_stored(v["id"], definition, guard_default=v["guard_default"], **rule)
+        else:
+            seq = registry.deploy(v["id"], machine, **rule)
         if registry is self._registry:
             self._seq_of[v["id"]] = seq
 

@@ -74,6 +74,7 @@ class Versions(KeepBase):
                 scan = ScanState(total=total, done=total == 0)
             txn.add_version(seq, body, scan)
         # Into memory only once it is committed: an aborted deploy must leave no trace.
+        self._deployed_machines[id] = machine
         self._wake_workers()
         return self.deployment(id)
 

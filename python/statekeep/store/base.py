@@ -139,9 +139,14 @@ class Reader(Protocol):
 
     def version(self, seq: int) -> dict[str, Any]: ...
 
+    def definition(self, seq: int) -> str:
+        """A version's definition as JSON text, its key order (its document order) as deployed."""
+
     def version_seq(self, version_id: str) -> int | None: ...
 
-    def versions(self, start: int = 0) -> Iterator[dict[str, Any]]: ...
+    def versions(self, start: int = 0, *, definitions: bool = True) -> Iterator[dict[str, Any]]:
+        """The version records from ``start`` on, with their definitions unless told not to
+        read them (see :meth:`definition`)."""
 
     def scan(self, deployment: int) -> ScanState | None: ...
 

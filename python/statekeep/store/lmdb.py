@@ -15,6 +15,8 @@ that keys sort numerically):
 ``versions``       ``u32`` commit seq -> JSON: id, definition, parent, path, match, landing,
                    state map, guard default, body digest, commit time.
 ``version_ids``    version id -> ``u32`` seq.
+``definitions``    ``u32`` commit seq -> the version's definition as JSON text, its key order as
+                   deployed (format 2 kept it inside the version record, its keys sorted).
 ``actors``         actor id -> the core's actor bytes: version, handled event types with their
                    guard outcomes, the fingerprint chain, the snapshot, the rescue mark, the
                    commit watermark and the count of decision records. A scan reads and writes
@@ -78,6 +80,7 @@ DATABASES = (
     "meta",
     "versions",
     "version_ids",
+    "definitions",
     "actors",
     "contexts",
     "events",
@@ -252,15 +255,27 @@ class LmdbReader:
         return _read_u32(self._must("meta", b"commits"))
 
     def version(self, seq: int) -> dict[str, Any]:
-        return cast(dict[str, Any], json.loads(self._must("versions", _u32(seq))))
+        record = cast(dict[str, Any], orjson.loads(self._must("versions", _u32(seq))))
+        if "definition" not in record:
+            record["definition"] = json.loads(self.definition(seq))
+        return record
+
+    def definition(self, seq: int) -> str:
+        raw = self._get("definitions", _u32(seq))
+        if raw is None:  # written inline in the version record before format 3
+            return json.dumps(self.version(seq)["definition"], separators=(",", ":"))
+        return raw.decode()
 
     def version_seq(self, version_id: str) -> int | None:
         raw = self._get("version_ids", version_id.encode())
         return None if raw is None else _read_u32(raw)
 
-    def versions(self, start: int = 0) -> Iterator[dict[str, Any]]:
-        for _, raw in self._items("versions", start=_u32(start)):
-            yield json.loads(raw)
+    def versions(self, start: int = 0, *, definitions: bool = True) -> Iterator[dict[str, Any]]:
+        for key, raw in self._items("versions", start=_u32(start)):
+            record = cast(dict[str, Any], orjson.loads(raw))
+            if definitions and "definition" not in record:
+                record["definition"] = json.loads(self.definition(_read_u32(key)))
+            yield record
 
     def scan(self, deployment: int) -> ScanState | None:
         raw = self._get("scans", _u32(deployment))
@@ -429,10 +444,14 @@ class LmdbUnitOfWork(LmdbReader):
         self._txn.delete(session_id.encode(), db=self._dbs["sessions"])
 
     def add_version(self, seq: int, record: dict[str, Any], scan: ScanState | None) -> None:
-        # Definitions can nest deeper than orjson writes; the standard library has no limit.
-        # Key order is kept: a definition's document order is what its states are entered and
-        # regions stepped in (versions written before format 3 had their keys sorted).
-        self._put("versions", _u32(seq), json.dumps(record, separators=(",", ":")).encode())
+        # The definition is kept apart, as text: a process opening the store hands it to the
+        # core as it is, without reading it. Its key order is kept: a definition's document
+        # order is what its states are entered and regions stepped in (versions written before
+        # format 3 had their keys sorted). Definitions can nest deeper than orjson writes; the
+        # standard library has no limit.
+        fields = {k: v for k, v in record.items() if k != "definition"}
+        self._put("definitions", _u32(seq), json.dumps(record["definition"], separators=(",", ":")).encode())
+        self._put("versions", _u32(seq), _dumps(fields))
         self._put("version_ids", record["id"].encode(), _u32(seq))
         self._put("meta", b"commits", _u32(seq + 1))
         if scan is not None:

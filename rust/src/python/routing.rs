@@ -8,7 +8,7 @@ use crate::error::CoreError;
 use crate::routing::decide::{self, Decision, Sent};
 use crate::routing::records::{self, BatchError, StoredRecord};
 use crate::routing::scan::{self, Histories};
-use crate::routing::{Actor, Deploy, HistoryEntry, LandingMode, MatchMode, Registry, INLINE_HISTORY};
+use crate::routing::{Actor, Definition, Deploy, HistoryEntry, LandingMode, MatchMode, Registry, StoredDefinition, INLINE_HISTORY};
 use crate::value::state_value;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
@@ -42,6 +42,41 @@ pub struct PyRegistry {
 }
 
 impl PyRegistry {
+    #[allow(clippy::too_many_arguments)]
+    fn commit(
+        &self,
+        id: String,
+        machine: Definition,
+        parent: Option<String>,
+        path: Option<Vec<String>>,
+        r#match: &str,
+        landing: &str,
+        state_map: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<u32> {
+        let match_mode = match r#match {
+            "prefix" => MatchMode::Prefix,
+            "exact" => MatchMode::Exact,
+            other => return Err(invalid(format!("match must be \"prefix\" or \"exact\", not {other:?}"))),
+        };
+        let landing = match landing {
+            "replay" => LandingMode::Replay,
+            "state" => LandingMode::State,
+            other => return Err(invalid(format!("landing must be \"replay\" or \"state\", not {other:?}"))),
+        };
+        let mut mappings = Vec::new();
+        if let Some(map) = state_map {
+            for (old, new) in map.iter() {
+                mappings.push((old.extract::<String>()?, new.extract::<String>()?));
+            }
+        }
+        let deploy = Deploy { id, machine, parent, path: path.unwrap_or_default(), match_mode, landing, state_map: mappings };
+        let mut current = self.current.lock().expect("registry lock");
+        let mut next = Registry::clone(&current);
+        let ix = next.commit(deploy).map_err(CoreError::from)?;
+        *current = Arc::new(next);
+        Ok(ix)
+    }
+
     fn view(&self) -> Arc<Registry> {
         self.current.lock().expect("registry lock").clone()
     }
@@ -62,7 +97,7 @@ impl PyRegistry {
     fn step_or_refusal(py: Python<'_>, registry: &Registry, sent: Sent) -> PyResult<(Option<Py<Step>>, Option<PyObject>)> {
         Ok(match sent {
             Sent::Stepped { step, on } => {
-                let machine = registry.version(on).machine.clone();
+                let machine = registry.version(on).machine().clone();
                 (Some(Py::new(py, Step::new(py, &machine, step)?)?), None)
             }
             Sent::Refused(stranding) => {
@@ -102,36 +137,29 @@ impl PyRegistry {
         landing: &str,
         state_map: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<u32> {
-        let match_mode = match r#match {
-            "prefix" => MatchMode::Prefix,
-            "exact" => MatchMode::Exact,
-            other => return Err(invalid(format!("match must be \"prefix\" or \"exact\", not {other:?}"))),
-        };
-        let landing = match landing {
-            "replay" => LandingMode::Replay,
-            "state" => LandingMode::State,
-            other => return Err(invalid(format!("landing must be \"replay\" or \"state\", not {other:?}"))),
-        };
-        let mut mappings = Vec::new();
-        if let Some(map) = state_map {
-            for (old, new) in map.iter() {
-                mappings.push((old.extract::<String>()?, new.extract::<String>()?));
-            }
-        }
-        let deploy = Deploy {
-            id,
-            machine: machine.get().inner.clone(),
-            parent,
-            path: path.unwrap_or_default(),
-            match_mode,
-            landing,
-            state_map: mappings,
-        };
-        let mut current = self.current.lock().expect("registry lock");
-        let mut next = Registry::clone(&current);
-        let ix = next.commit(deploy).map_err(CoreError::from)?;
-        *current = Arc::new(next);
-        Ok(ix)
+        self.commit(id, machine.get().inner.clone().into(), parent, path, r#match, landing, state_map)
+    }
+
+    /// Commit a version read back from a store: its definition as JSON text (key order is
+    /// document order), compiled only when it is first needed.
+    #[pyo3(
+        signature = (id, definition, *, guard_default = true, parent = None, path = None, r#match = "prefix", landing = "replay", state_map = None),
+        text_signature = "(self, /, id, definition, *, guard_default=True, parent=None, path=None, match='prefix', landing='replay', state_map=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn deploy_stored(
+        &self,
+        id: String,
+        definition: String,
+        guard_default: bool,
+        parent: Option<String>,
+        path: Option<Vec<String>>,
+        r#match: &str,
+        landing: &str,
+        state_map: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<u32> {
+        let stored = Definition::Stored(StoredDefinition { text: definition, guard_default });
+        self.commit(id, stored, parent, path, r#match, landing, state_map)
     }
 
     fn __len__(&self) -> usize {
@@ -158,7 +186,7 @@ impl PyRegistry {
         let dict = PyDict::new(py);
         dict.set_item("id", &version.id)?;
         dict.set_item("seq", ix)?;
-        dict.set_item("machine", Py::new(py, PyMachine { inner: version.machine.clone() })?)?;
+        dict.set_item("machine", Py::new(py, PyMachine { inner: version.machine().clone() })?)?;
         match &version.rule {
             None => dict.set_item("parent", py.None())?,
             Some(rule) => {
@@ -180,7 +208,7 @@ impl PyRegistry {
         let v = registry.lookup(version).map_err(CoreError::from)?;
         let mut decisions = Vec::new();
         let (actor, step) = decide::spawn(&registry, v, &mut decisions)?;
-        let machine = registry.version(v).machine.clone();
+        let machine = registry.version(v).machine().clone();
         Ok(Spawned {
             step: Py::new(py, Step::new(py, &machine, step)?)?,
             decisions: Self::decisions(py, &registry, &decisions)?.unbind(),
@@ -253,7 +281,7 @@ impl PyRegistry {
                 decisions: Self::decisions(py, &registry, &decisions)?.unbind(),
                 records: stored(py, &records::stored_records(&registry, state, &decisions, at))?.unbind(),
                 version: registry.version(state.version).id.clone(),
-                value: to_py(py, &state_value(&registry.version(state.version).machine, &state.snapshot))?,
+                value: to_py(py, &state_value(registry.version(state.version).machine(), &state.snapshot))?,
                 status: state.snapshot.status.as_str(),
                 seq_before,
                 seq: state.len,
@@ -445,7 +473,7 @@ impl PyActor {
 
     #[getter]
     fn value(&self, py: Python<'_>) -> PyResult<PyObject> {
-        to_py(py, &state_value(&self.registry.version(self.inner.version).machine, &self.inner.snapshot))
+        to_py(py, &state_value(self.registry.version(self.inner.version).machine(), &self.inner.snapshot))
     }
 
     #[getter]

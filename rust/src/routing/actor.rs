@@ -147,7 +147,7 @@ impl Actor {
         for fp in &self.chain[..=kept] {
             out.extend_from_slice(&fp.to_le_bytes());
         }
-        let snapshot = self.snapshot.to_bytes(&registry.version(self.version).machine);
+        let snapshot = self.snapshot.to_bytes(registry.version(self.version).machine());
         out.extend_from_slice(&(snapshot.len() as u32).to_le_bytes());
         out.extend_from_slice(&snapshot);
         match &self.needs_rescue {
@@ -197,7 +197,7 @@ impl Actor {
             return Err("the record's fingerprint is not its history's".into());
         }
         let snapshot_len = r.u32()? as usize;
-        let snapshot = Snapshot::from_bytes(&registry.version(version).machine, r.take(snapshot_len)?).map_err(|e| e.to_string())?;
+        let snapshot = Snapshot::from_bytes(registry.version(version).machine(), r.take(snapshot_len)?).map_err(|e| e.to_string())?;
         let needs_rescue = match r.take(1)?[0] {
             0 => None,
             1 => {

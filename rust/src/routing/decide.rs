@@ -232,7 +232,7 @@ fn decide(registry: &Registry, upto: usize, mut due: Vec<VersionIx>, actor: &mut
                 }
                 match land(registry, d, actor) {
                     Ok(snapshot) => {
-                        let value = state_value(&registry.version(d).machine, &snapshot);
+                        let value = state_value(registry.version(d).machine(), &snapshot);
                         let decision = record(Kind::Migrated, Reason::Matched, Some(value));
                         actor.version = d;
                         actor.snapshot = snapshot;
@@ -258,7 +258,7 @@ fn decide(registry: &Registry, upto: usize, mut due: Vec<VersionIx>, actor: &mut
 /// A new actor on `version`: its initial step, then moment 3 (the deployments with an empty
 /// path) and any cascade.
 pub fn spawn(registry: &Registry, version: VersionIx, out: &mut Vec<Decision>) -> Result<(Actor, StepOutput), CoreError> {
-    let step = initial(&registry.version(version).machine, &[])?;
+    let step = initial(registry.version(version).machine(), &[])?;
     let mut actor = Actor::new(version, step.snapshot.clone(), registry.len() as u64, registry.hasher.basis);
     let due = due_where(registry, registry.len(), version, |p| p == 0);
     decide(registry, registry.len(), due, &mut actor, out)?;
@@ -289,7 +289,7 @@ pub fn send(
         return Ok(Sent::Refused(stranding.clone()));
     }
     let on = actor.version;
-    let machine = &registry.version(on).machine;
+    let machine = &registry.version(on).machine();
     let table = machine.guard_table(guards.iter().map(|(n, o)| (n.as_str(), *o)));
     let step = transition(machine, &actor.snapshot, event, &table)?;
     actor.snapshot = step.snapshot.clone();

@@ -16,10 +16,10 @@ pub fn land(registry: &Registry, target: VersionIx, actor: &Actor) -> Result<Sna
     match rule.landing {
         LandingMode::Replay => by_replay(registry, target, actor),
         LandingMode::State => {
-            let old = registry.version(actor.version).machine.as_ref();
+            let old = registry.version(actor.version).machine().as_ref();
             let renamed: Vec<Vec<String>> =
                 leaf_paths(old, &actor.snapshot.config).into_iter().map(|path| rename(&rule.state_map, path)).collect();
-            snapshot_from_value(&version.machine, &nest(&renamed))
+            snapshot_from_value(version.machine(), &nest(&renamed))
                 .map_err(|e| Reason::InvalidLanding { message: format!("the state does not exist in '{}': {}", version.id, e.0) })
         }
     }
@@ -28,7 +28,7 @@ pub fn land(registry: &Registry, target: VersionIx, actor: &Actor) -> Result<Sna
 /// Replay the history through the new definition with the recorded guard outcomes; a guard
 /// nobody recorded takes the new version's default. Every event must be handled.
 fn by_replay(registry: &Registry, target: VersionIx, actor: &Actor) -> Result<Snapshot, Reason> {
-    let machine = registry.version(target).machine.as_ref();
+    let machine = registry.version(target).machine().as_ref();
     let tables: Vec<Vec<Option<bool>>> = actor
         .history
         .iter()

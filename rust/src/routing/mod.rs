@@ -19,4 +19,4 @@ pub mod scan;
 pub use actor::{Actor, HistoryEntry, NeedHistory};
 pub use decide::{Decision, Kind, Reason};
 pub use records::{CaughtUp, StoredRecord};
-pub use registry::{Deploy, LandingMode, MatchMode, Registry, RegistryError, VersionIx, INLINE_HISTORY};
+pub use registry::{Definition, Deploy, LandingMode, MatchMode, Registry, RegistryError, StoredDefinition, VersionIx, INLINE_HISTORY};

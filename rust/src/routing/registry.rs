@@ -5,7 +5,7 @@ use crate::fingerprint;
 use crate::model::{Machine, NodeIx};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A version's index is its commit sequence number: versions are committed one at a time and
 /// never removed.
@@ -41,15 +41,53 @@ pub struct Rule {
 #[derive(Debug)]
 pub struct Version {
     pub id: String,
-    pub machine: Arc<Machine>,
+    machine: OnceLock<Arc<Machine>>,
+    /// The definition of a version read back from a store, compiled on first use: a process
+    /// that opens a store pays only for the versions its work touches.
+    stored: Option<StoredDefinition>,
     pub rule: Option<Rule>,
+}
+
+/// A definition as a store keeps it: JSON text (key order is document order) and the guard
+/// default it was deployed with.
+#[derive(Debug, Clone)]
+pub struct StoredDefinition {
+    pub text: String,
+    pub guard_default: bool,
+}
+
+impl Version {
+    /// The version's compiled machine (a stored version is compiled the first time it is
+    /// asked for; it compiled when it was deployed, so it does again).
+    pub fn machine(&self) -> &Arc<Machine> {
+        self.machine.get_or_init(|| {
+            let stored = self.stored.as_ref().expect("a version is compiled or has its definition");
+            let machine = crate::compile::compile_str(&stored.text, stored.guard_default)
+                .unwrap_or_else(|e| panic!("version '{}' compiled when it was deployed and does not now: {e}", self.id));
+            Arc::new(machine)
+        })
+    }
+}
+
+/// A version's machine: compiled (a new deployment), or a stored definition compiled when it is
+/// first needed (a version read back from a store).
+#[derive(Debug, Clone)]
+pub enum Definition {
+    Compiled(Arc<Machine>),
+    Stored(StoredDefinition),
+}
+
+impl From<Arc<Machine>> for Definition {
+    fn from(machine: Arc<Machine>) -> Self {
+        Definition::Compiled(machine)
+    }
 }
 
 /// What a deploy asks for; `Registry::commit` validates it.
 #[derive(Debug, Clone)]
 pub struct Deploy {
     pub id: String,
-    pub machine: Arc<Machine>,
+    pub machine: Definition,
     pub parent: Option<String>,
     pub path: Vec<String>,
     pub match_mode: MatchMode,
@@ -176,7 +214,11 @@ impl Registry {
             self.children[rule.parent as usize].push(ix);
         }
         self.index.insert(deploy.id.clone(), ix);
-        self.versions.push(Arc::new(Version { id: deploy.id, machine: deploy.machine, rule }));
+        let (machine, stored) = match deploy.machine {
+            Definition::Compiled(machine) => (OnceLock::from(machine), None),
+            Definition::Stored(stored) => (OnceLock::new(), Some(stored)),
+        };
+        self.versions.push(Arc::new(Version { id: deploy.id, machine, stored, rule }));
         self.children.push(Vec::new());
         Ok(ix)
     }
