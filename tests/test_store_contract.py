@@ -1,28 +1,45 @@
 """The store contract: what every back end of ``statekeep.store`` must do, tested the same way
-on each (the ``store`` fixture runs every test over every back end)."""
+on each (the ``store`` fixture runs every test over every back end: LMDB in a temporary
+directory, PostgreSQL in a database of the test's own on the server the tests start)."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from statekeep.errors import StoreDamaged
-from statekeep.store import EventRecord, Keyring, ScanState, Session, Store, WriteSet, open_store
+from statekeep.errors import StoreDamaged, StoreError
+from statekeep.store import EventRecord, Keyring, ScanState, Session, Store, UnitOfWork, WriteSet, open_store
 
-BACK_ENDS: dict[str, Callable[[Path], Store]] = {
-    "lmdb": lambda tmp: open_store(tmp / "store"),
+#: Each back end: a new store's location, given the test's request and temporary directory.
+BACK_ENDS: dict[str, Callable[[pytest.FixtureRequest, Path], str]] = {
+    "lmdb": lambda request, tmp: str(tmp / "store"),
+    "postgres": lambda request, tmp: str(request.getfixturevalue("postgres_url")),
 }
+#: How each back end is backed up: by ``Store.backup`` (a directory that opens as a store), or
+#: with its database's own tools, which ``backup`` names when it refuses.
+BACKUP_TOOLS: dict[str, str | None] = {"lmdb": None, "postgres": "pg_dump"}
 
 KEYRING = Keyring(generation=1, current="d1", data_keys={"d1": {"o1": b"wrapped"}}, checks={"o1": b"check"})
 
 
 @pytest.fixture(params=sorted(BACK_ENDS))
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    made = BACK_ENDS[request.param](tmp_path)
-    with made.write() as txn:
+def back_end(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def location(back_end: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return BACK_ENDS[back_end](request, tmp_path)
+
+
+@pytest.fixture
+def store(location: str) -> Iterator[Store]:
+    made = open_store(location)
+    with made.write(exclusive=True) as txn:
         txn.create("store-1", KEYRING)
     yield made
     made.close()
@@ -151,6 +168,144 @@ def test_a_reader_sees_one_moment(store: Store) -> None:
     assert seen == [b"1", b"1"]
 
 
+def test_writes_that_read_one_actor_apply_one_after_the_other(store: Store) -> None:
+    """Read, add one, write back, from threads at once: no update is lost."""
+    first = WriteSet()
+    first.actor("n", b"0")
+    with store.write() as txn:
+        txn.apply(first)
+
+    def add(times: int) -> None:
+        for _ in range(times):
+            with store.write() as txn:
+                found = txn.actor("n")
+                assert found is not None
+                time.sleep(0.001)
+                writes = WriteSet()
+                writes.actor("n", str(int(found) + 1).encode())
+                txn.apply(writes)
+
+    threads = [threading.Thread(target=add, args=(15,)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with store.read() as reader:
+        assert reader.actor("n") == b"45"
+
+
+def after_a_write_that_found_nothing(store: Store, read: Callable[[UnitOfWork], object]) -> object:
+    """What ``read`` finds in a write begun while another write, which found nothing there
+    (``read`` gave None), is open: it makes the actor ``x`` and remembers the key ``k``."""
+    found: list[object] = []
+    looked = threading.Event()
+
+    def other() -> None:
+        looked.wait(10)
+        with store.write() as txn:
+            found.append(read(txn))
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with store.write() as txn:
+        assert read(txn) is None
+        looked.set()
+        time.sleep(0.3)
+        writes = WriteSet()
+        writes.actor("x", b"made")
+        txn.apply(writes)
+        txn.remember("k", "0" * 64, b"answer")
+    thread.join(10)
+    return found[0]
+
+
+def test_an_actor_or_key_that_a_write_found_missing_is_held_until_it_ends(store: Store) -> None:
+    """Two spawns of one id, or two requests with one idempotency key, at once: the second
+    finds what the first made, never makes it again."""
+    assert after_a_write_that_found_nothing(store, lambda txn: txn.actor("x")) == b"made"
+
+
+def test_an_idempotency_key_a_write_found_unused_is_held_until_it_ends(store: Store) -> None:
+    assert after_a_write_that_found_nothing(store, lambda txn: txn.idempotent("k")) == ("0" * 64, b"answer")
+
+
+def test_what_a_write_found_missing_and_did_not_make_is_not_there_after_it(store: Store) -> None:
+    with store.write() as txn:
+        assert txn.actor("ghost") is None and txn.idempotent("gone") is None
+    with store.read() as reader:
+        assert (reader.actor("ghost"), reader.idempotent("gone"), list(reader.all_actors())) == (None, None, [])
+    with store.write() as txn:
+        assert txn.actor("ghost") is None
+        made = WriteSet()
+        made.actor("ghost", b"here")
+        made.move("ghost", None, 0)
+        txn.apply(made)
+    with store.read() as reader:
+        assert (reader.actor("ghost"), list(reader.actors_on(0)), reader.actor_count(0)) == (b"here", ["ghost"], 1)
+
+
+def test_a_version_commits_only_once_the_writes_that_read_the_older_ones_end(store: Store) -> None:
+    """A write reads the versions at its start and they hold until it ends: a deploy waits for
+    it; and a write that begins while an exclusive one is open waits, then sees its version."""
+    reading, deployed = threading.Event(), threading.Event()
+    seen: list[int] = []
+
+    def deploy() -> None:
+        reading.wait(10)
+        with store.write(exclusive=True) as txn:
+            txn.add_version(txn.commits(), version(txn.commits(), "v1"), None)
+        deployed.set()
+
+    thread = threading.Thread(target=deploy)
+    thread.start()
+    with store.write() as txn:
+        seen.append(txn.commits())
+        reading.set()
+        assert not deployed.wait(0.3)
+        seen.append(txn.commits())
+    thread.join(10)
+    assert seen == [0, 0] and deployed.is_set()
+
+    later: list[int] = []
+    exclusive_open = threading.Event()
+
+    def write() -> None:
+        exclusive_open.wait(10)
+        with store.write() as txn:
+            later.append(txn.commits())
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    with store.write(exclusive=True) as txn:
+        exclusive_open.set()
+        time.sleep(0.3)
+        assert later == []
+        txn.add_version(1, version(1, "v2", "v1"), None)
+    thread.join(10)
+    assert later == [2]
+
+
+def test_counts_follow_nested_transactions(store: Store) -> None:
+    with store.write() as outer:
+        kept = WriteSet()
+        kept.actor("a", b"1")
+        kept.move("a", None, 0)
+        kept.decision("a", 0, 1, "stayed", b'{"kind":"stayed"}')
+        with store.nested(outer) as inner:
+            inner.apply(kept)
+        with pytest.raises(RuntimeError), store.nested(outer) as inner:
+            undone = WriteSet()
+            undone.actor("b", b"2")
+            undone.move("b", None, 0)
+            undone.decision("b", 0, 1, "migrated", b'{"kind":"migrated"}')
+            inner.apply(undone)
+            assert (inner.actor_count(0), inner.decision_counts(1)) == (2, {"migrated": 1, "stayed": 1})
+            raise RuntimeError("abort the nested one")
+        assert (outer.actor_count(0), outer.decision_counts(1)) == (1, {"stayed": 1})
+    with store.read() as txn:
+        assert (txn.actor_count(0), txn.decision_counts(1), list(txn.actors_on(0))) == (1, {"stayed": 1}, ["a"])
+
+
 def test_idempotency_api_keys_and_sessions(store: Store) -> None:
     digest = "0" * 64
     with store.write() as txn:
@@ -194,11 +349,19 @@ def test_sealed_values_are_visited_in_batches_and_resealed(store: Store) -> None
         assert txn.keyring_generation() == 2
 
 
-def test_a_backup_holds_what_was_committed(store: Store, tmp_path: Path) -> None:
+def test_a_backup_holds_what_was_committed_or_names_the_tool_that_takes_it(
+    store: Store, back_end: str, tmp_path: Path
+) -> None:
     writes = WriteSet()
     writes.actor("a", b"1")
     with store.write() as txn:
         txn.apply(writes)
+    tool = BACKUP_TOOLS[back_end]
+    if tool is not None:
+        with pytest.raises(StoreError, match=tool):
+            store.backup(tmp_path / "backup")
+        assert not (tmp_path / "backup").exists()
+        return
     store.backup(tmp_path / "backup")
     copy = open_store(tmp_path / "backup")
     try:

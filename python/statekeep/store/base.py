@@ -260,8 +260,16 @@ class Store(Protocol):
 
     def read(self) -> AbstractContextManager[Reader]: ...
 
-    def write(self) -> AbstractContextManager[UnitOfWork]:
-        """A write transaction, committed durably when the block ends, aborted on an error."""
+    def write(self, *, exclusive: bool = False) -> AbstractContextManager[UnitOfWork]:
+        """A write transaction, committed durably when the block ends, aborted on an error.
+
+        Every write reads the versions and the keyring as of its start, and they stay so until
+        it ends: a transaction that changes them (``add_version``, ``set_keyring``, ``create``)
+        commits only once no other write is open. One that says so at its start
+        (``exclusive``: a deploy, a step of a key rotation, the store's creation) also holds
+        every other write back while it runs, so what it read (a preview, a count) still holds
+        when it commits; one that does not is made exclusive when it changes them, and may
+        then fail as a deadlock with another such transaction (a :class:`StoreError`)."""
 
     def nested(self, parent: UnitOfWork) -> AbstractContextManager[UnitOfWork]:
         """A transaction inside ``parent``: on an error only its own writes are undone; they

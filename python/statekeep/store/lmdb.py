@@ -654,7 +654,8 @@ class LmdbStore:
             raise self._failure(e, "reading") from e
 
     @contextmanager
-    def write(self) -> Iterator[LmdbUnitOfWork]:
+    def write(self, *, exclusive: bool = False) -> Iterator[LmdbUnitOfWork]:
+        # LMDB has one writer at a time: every write transaction is exclusive.
         self._make_room()
         try:
             with self._begin(write=True) as txn:

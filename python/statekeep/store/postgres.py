@@ -1,0 +1,1041 @@
+"""The PostgreSQL back end: a store that any number of processes on any number of machines open
+at once (``statekeep.open("postgresql://user@host/db")``). No decisions are made here.
+
+Layout (schema version 1). Every table is in the schema ``statekeep`` of the database the URL
+names; ids are ``text COLLATE "C"`` so that they sort by their UTF-8 bytes, as in the LMDB store;
+what the keep seals (contexts, payloads, answers) is ``bytea`` and opaque here; records the store
+serialises are ``json`` (not ``jsonb``: ``json`` keeps the text, so a version's definition keeps
+its key order, which is part of what it means, and every record reads back as it was written).
+
+``schema_version``   one row per migration applied (version, when).
+``meta``             one row: store id, ``commits`` (versions committed), ``keyring_generation``,
+                     ``keyring`` (json: generation, current data key, each data key sealed under
+                     each operator key (hex), each operator key's check value (hex), the rotation
+                     under way). Every write transaction locks this table (below).
+``versions``         ``seq`` (commit order) -> version ``id`` (unique), its record (json: parent,
+                     path, match, landing, state map, guard default, digest, commit time) and
+                     its definition (text, as deployed: a process that opens the store hands it
+                     to the core without reading it).
+``actors``           actor ``id`` -> ``version`` (the seq it is materialised on; indexed with the
+                     id, so a deployment's scan reads only the actors on its parent) and ``data``
+                     (the core's bytes). ``data`` is NULL only inside a transaction that holds an
+                     id it is about to spawn (below); no such row is ever committed.
+``contexts``         actor id -> the sealed context.
+``events``           (actor id, index) -> type, time (ns), sealed payload, guard outcomes (json).
+``decisions``        (actor id, ordinal) -> deployment seq, kind, record (json); indexed by
+                     (deployment, actor id, ordinal) for a deployment's records.
+``actor_counts``     (version seq, shard) -> actors materialised on it;
+``decision_counts``  (deployment seq, kind, shard) -> records of that kind. A count is the sum
+                     over 16 shards: each transaction adds its deltas to one shard, chosen at
+                     random, at its commit, so concurrent spawns do not queue on one row.
+``scans``            deployment seq -> total, scanned, cursor (the last actor id), done.
+``idempotency``      key -> the request's digest and the first answer, sealed.
+``api_keys``         key id -> json: scope, name, creation time, SHA-256 of the secret.
+``sessions``         session id -> pid, host, start, last seen, keyring generation loaded.
+
+Transactions. A write is one transaction at READ COMMITTED, committed with
+``synchronous_commit`` on (durable, and on the synchronous standby where one is configured);
+:meth:`PostgresStore.nested` is a SAVEPOINT. A read is a REPEATABLE READ READ ONLY transaction:
+one snapshot, never waiting for a writer.
+
+Serial order across processes, without a single writer:
+
+- *Per actor*, by row locks: a write transaction reads an actor with ``SELECT ... FOR UPDATE``, so
+  two transactions that touch one actor (two sends from two nodes, a send and the scan) run one
+  after the other, and the second reads what the first committed. (The alternative, a
+  conditional ``UPDATE ... WHERE seq = $read`` retried on zero rows, would have to re-run the
+  keep's whole call, which the store cannot do from inside it; a lock makes the second wait
+  instead of fail, and costs no more round trips: the read that locks is the read the keep
+  makes anyway.) An id that does not exist yet is held by inserting a row without data, which
+  makes a concurrent spawn of the same id wait and then see the actor; the row is deleted at
+  commit if nothing was written to it.
+- *Versions and keys against everything else*, by a table lock on ``meta``: every write
+  transaction begins with ``LOCK TABLE meta IN ROW EXCLUSIVE MODE`` (the lock any writer takes;
+  writers never wait for each other on it) and reads the commit count and keyring generation in
+  the same round trip; a deploy, a key rotation step and the store's creation run in an
+  *exclusive* transaction (``write(exclusive=True)``) that takes ``SHARE ROW EXCLUSIVE`` instead.
+  So a version or a keyring change commits only when no write that read the older one is still
+  open, and every write that begins later sees it: no actor is ever written by a process whose
+  registry lacks a version the actor has seen, a deploy's preview (``expect``) and scan total
+  hold at its commit, and no value is sealed under a data key a rotation has moved past. Readers
+  are never blocked (a plain SELECT takes ACCESS SHARE). PostgreSQL's lock queue is fair: a
+  waiting deploy holds back writers that come after it, so a stream of writes cannot starve it,
+  which a row lock (``FOR SHARE`` on the meta row, where writers keep joining the lock) can.
+  CockroachDB has no ``LOCK TABLE``; a port there would take that row lock instead.
+- Nothing else locks: no advisory locks, no SERIALIZABLE retries. Deadlocks are possible only
+  between transactions that lock several actors in different orders (a group commit on two
+  nodes); PostgreSQL breaks them by aborting one, which fails as a :class:`StoreError`.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, cast
+
+import orjson
+
+from statekeep.errors import Error, StoreDamaged, StoreError, StoreFull
+from statekeep.extras import missing
+from statekeep.store.base import (
+    DECISION_KINDS,
+    EventRecord,
+    Keyring,
+    LegacyKeyring,
+    ScanState,
+    Session,
+    UnitOfWork,
+    WriteSet,
+)
+
+try:
+    import psycopg
+    import psycopg.types.json
+    from psycopg import errors as pgerrors
+    from psycopg.pq import TransactionStatus
+    from psycopg_pool import ConnectionPool, PoolTimeout
+except ModuleNotFoundError as e:
+    raise missing("a PostgreSQL store", "postgres", e) from None
+
+SCHEMA = "statekeep"
+#: Connections per store (per process): the keep's request threads, the scan and the heartbeat.
+POOL_SIZE = 8
+#: How long a transaction waits for a free connection of the pool (seconds).
+POOL_WAIT = 30.0
+#: Rows per page when a read walks a table.
+PAGE = 1_000
+#: Shards of each count (see ``actor_counts``).
+SHARDS = 16
+
+#: The migrations, in order: applying the first ``n`` gives schema version ``n``.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE statekeep.meta (
+        one boolean PRIMARY KEY DEFAULT true CHECK (one),
+        store_id text NOT NULL,
+        commits integer NOT NULL,
+        keyring_generation bigint NOT NULL,
+        keyring json NOT NULL
+    );
+    CREATE TABLE statekeep.versions (
+        seq integer PRIMARY KEY,
+        id text COLLATE "C" NOT NULL UNIQUE,
+        record json NOT NULL,
+        definition text NOT NULL
+    );
+    CREATE TABLE statekeep.actors (
+        id text COLLATE "C" PRIMARY KEY,
+        version integer,
+        data bytea
+    );
+    CREATE INDEX actors_by_version ON statekeep.actors (version, id) WHERE version IS NOT NULL;
+    CREATE TABLE statekeep.contexts (
+        actor_id text COLLATE "C" PRIMARY KEY,
+        sealed bytea NOT NULL
+    );
+    CREATE TABLE statekeep.events (
+        actor_id text COLLATE "C" NOT NULL,
+        idx integer NOT NULL,
+        type text NOT NULL,
+        at_ns bigint NOT NULL,
+        payload bytea NOT NULL,
+        guards json,
+        PRIMARY KEY (actor_id, idx)
+    );
+    CREATE TABLE statekeep.decisions (
+        actor_id text COLLATE "C" NOT NULL,
+        ordinal integer NOT NULL,
+        deployment integer NOT NULL,
+        kind text NOT NULL,
+        record json NOT NULL,
+        PRIMARY KEY (actor_id, ordinal)
+    );
+    CREATE INDEX decisions_by_deployment ON statekeep.decisions (deployment, actor_id, ordinal);
+    CREATE TABLE statekeep.actor_counts (
+        version integer NOT NULL,
+        shard smallint NOT NULL,
+        n bigint NOT NULL,
+        PRIMARY KEY (version, shard)
+    );
+    CREATE TABLE statekeep.decision_counts (
+        deployment integer NOT NULL,
+        kind text NOT NULL,
+        shard smallint NOT NULL,
+        n bigint NOT NULL,
+        PRIMARY KEY (deployment, kind, shard)
+    );
+    CREATE TABLE statekeep.scans (
+        deployment integer PRIMARY KEY,
+        total bigint NOT NULL,
+        scanned bigint NOT NULL,
+        cursor text COLLATE "C",
+        done boolean NOT NULL
+    );
+    CREATE TABLE statekeep.idempotency (
+        key text COLLATE "C" PRIMARY KEY,
+        request text,
+        answer bytea
+    );
+    CREATE TABLE statekeep.api_keys (
+        id text COLLATE "C" PRIMARY KEY,
+        record json NOT NULL
+    );
+    CREATE TABLE statekeep.sessions (
+        id text COLLATE "C" PRIMARY KEY,
+        pid integer NOT NULL,
+        host text NOT NULL,
+        started_at double precision NOT NULL,
+        seen_at double precision NOT NULL,
+        generation bigint NOT NULL
+    );
+    """,
+)
+#: The schema version this statekeep writes.
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_HEAD = "SELECT store_id, commits, keyring_generation FROM statekeep.meta"
+_BEGIN_READ = f"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; {_HEAD}"
+_BEGIN_WRITE = f"BEGIN ISOLATION LEVEL READ COMMITTED; LOCK TABLE statekeep.meta IN ROW EXCLUSIVE MODE; {_HEAD}"
+_BEGIN_EXCLUSIVE = (
+    f"BEGIN ISOLATION LEVEL READ COMMITTED; LOCK TABLE statekeep.meta IN SHARE ROW EXCLUSIVE MODE; {_HEAD}"
+)
+_EXCLUSIVE = "LOCK TABLE statekeep.meta IN SHARE ROW EXCLUSIVE MODE"
+
+Row = tuple[Any, ...]
+Head = tuple[str, int, int] | None
+
+
+def redact(url: str) -> str:
+    """``url`` without its password, for messages and logs."""
+    return re.sub(r"^(postgres(?:ql)?://[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
+# ----- errors ------------------------------------------------------------------------------------
+
+
+def _failure(e: BaseException, doing: str) -> StoreError:
+    """The store error for a failure of PostgreSQL or of the connection to it: the caller's fault
+    is never one of them."""
+    if isinstance(e, pgerrors.DiskFull | pgerrors.ProgramLimitExceeded):
+        return StoreFull(f"the database cannot take the write ({e}): nothing was written; free space on it, then retry")
+    if isinstance(e, pgerrors.DataCorrupted | pgerrors.IndexCorrupted):
+        return StoreDamaged(f"the database reports damage while {doing}: {e}; restore it from a backup")
+    if isinstance(e, pgerrors.DeadlockDetected | pgerrors.SerializationFailure):
+        return StoreError(
+            f"the transaction conflicted with a concurrent one while {doing} ({e.__class__.__name__}): nothing "
+            "was written; retry"
+        )
+    if isinstance(e, PoolTimeout):
+        return StoreError(f"no connection to the database came free within {POOL_WAIT:g} s while {doing}; retry")
+    return StoreError(f"the database failed while {doing}: {str(e).strip() or e.__class__.__name__}")
+
+
+# ----- migrations --------------------------------------------------------------------------------
+
+
+def schema_version(conn: psycopg.Connection[Row]) -> int | None:
+    """The schema version of the database (None before the first migration)."""
+    if conn.execute("SELECT to_regclass('statekeep.schema_version')").fetchone() == (None,):
+        return None
+    row = conn.execute("SELECT max(version) FROM statekeep.schema_version").fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def _check_version(found: int | None, url: str) -> None:
+    if found is not None and found > SCHEMA_VERSION:
+        raise Error(
+            f"the store at {redact(url)} has schema version {found}, newer than this statekeep's "
+            f"({SCHEMA_VERSION}): run the statekeep that upgraded it, or a newer one"
+        )
+
+
+def migrate(url: str) -> tuple[int | None, int]:
+    """Create or upgrade the store's schema in the database at ``url``; returns the schema
+    version before (None: there was none) and after. Concurrent callers are safe: one applies
+    the migrations, the others find them done. A schema newer than this statekeep's is refused."""
+    try:
+        with _connect(url) as conn:
+            found = schema_version(conn)
+            _check_version(found, url)
+            if found == SCHEMA_VERSION:
+                return found, found
+            for attempt in range(3):
+                try:
+                    with conn.transaction():
+                        conn.execute("CREATE SCHEMA IF NOT EXISTS statekeep")
+                        conn.execute(
+                            "CREATE TABLE IF NOT EXISTS statekeep.schema_version ("
+                            "version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+                        )
+                    break
+                except (pgerrors.UniqueViolation, pgerrors.DuplicateObject, pgerrors.DuplicateSchema):
+                    if attempt == 2:  # another process was creating them at the same moment
+                        raise
+            with conn.transaction():
+                conn.execute("LOCK TABLE statekeep.schema_version IN ACCESS EXCLUSIVE MODE")
+                found = schema_version(conn)
+                _check_version(found, url)
+                for version in range((found or 0) + 1, SCHEMA_VERSION + 1):
+                    conn.execute(MIGRATIONS[version - 1])
+                    conn.execute("INSERT INTO statekeep.schema_version (version) VALUES (%s)", (version,))
+            return found, SCHEMA_VERSION
+    except psycopg.Error as e:
+        raise _failure(e, f"creating or upgrading the schema at {redact(url)}") from e
+
+
+def _connect(url: str) -> psycopg.Connection[Row]:
+    try:
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+    except psycopg.Error as e:
+        raise StoreError(f"cannot connect to the store at {redact(url)}: {str(e).strip()}") from e
+    _configure(conn)
+    return conn
+
+
+def _configure(conn: psycopg.Connection[Row]) -> None:
+    """Every connection commits durably (the server's default may be looser), reads json as
+    text (the store parses it) and talks UTF-8."""
+    if conn.execute("SHOW synchronous_commit").fetchone() == ("off",):
+        conn.execute("SET synchronous_commit = on")
+    conn.execute("SET client_encoding = 'UTF8'")
+    psycopg.types.json.set_json_loads(_json_text, conn)
+
+
+def _json_text(data: str | bytes) -> Any:
+    return data if isinstance(data, str) else data.decode()
+
+
+def _read_meta(url: str) -> tuple[bool, str | None]:
+    """Whether the database has the schema, and the store id in it (None: no store)."""
+    try:
+        with _connect(url) as conn:
+            if conn.execute("SELECT to_regclass('statekeep.meta')").fetchone() == (None,):
+                return False, None
+            row = conn.execute("SELECT store_id FROM statekeep.meta").fetchone()
+            return True, None if row is None else str(row[0])
+    except psycopg.Error as e:
+        raise _failure(e, f"reading the store at {redact(url)}") from e
+
+
+def exists(url: str) -> bool:
+    """Whether the database at ``url`` holds a store (nothing is created)."""
+    return _read_meta(url)[1] is not None
+
+
+def read_store_id(url: str) -> str | None:
+    """The id of the store in the database at ``url``; None when there is none."""
+    return _read_meta(url)[1]
+
+
+def size(url: str) -> int:
+    """The bytes the store's tables and indexes occupy; 0 when there are none."""
+    try:
+        with _connect(url) as conn:
+            row = conn.execute(
+                "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
+                (SCHEMA,),
+            ).fetchone()
+            return 0 if row is None else int(row[0])
+    except psycopg.Error as e:
+        raise _failure(e, f"reading the store at {redact(url)}") from e
+
+
+_BACKUP = (
+    "a PostgreSQL store is backed up and restored with PostgreSQL's own tools: pg_dump --schema=statekeep "
+    "(a consistent snapshot) and pg_restore, or pg_basebackup and WAL archiving for point-in-time recovery "
+    "(docs/operations.md)"
+)
+
+
+def restore(backup: Path, url: str) -> None:
+    raise StoreError(f"cannot restore {backup} into {redact(url)}: {_BACKUP}")
+
+
+def remove(url: str) -> None:
+    raise StoreError(
+        f"statekeep does not drop the store at {redact(url)}: drop it with PostgreSQL's tools "
+        "(DROP SCHEMA statekeep CASCADE)"
+    )
+
+
+# ----- reading -----------------------------------------------------------------------------------
+
+
+def _loads(text: str) -> Any:
+    return orjson.loads(text)
+
+
+def _keyring_json(keyring: Keyring) -> str:
+    return json.dumps(
+        {
+            "generation": keyring.generation,
+            "current": keyring.current,
+            "data_keys": {dk: {ok: w.hex() for ok, w in wraps.items()} for dk, wraps in keyring.data_keys.items()},
+            "checks": {ok: c.hex() for ok, c in keyring.checks.items()},
+            "rotating": keyring.rotating,
+        }
+    )
+
+
+def _version(record: str, definition: str | None) -> dict[str, Any]:
+    version = cast(dict[str, Any], _loads(record))
+    if definition is not None:
+        # Definitions can nest deeper than orjson reads; the standard library has no such limit.
+        version["definition"] = json.loads(definition)
+    return version
+
+
+def _event(row: Row) -> EventRecord:
+    return EventRecord(row[0], int(row[1]), bytes(row[2]), None if row[3] is None else _loads(row[3]))
+
+
+def _scan(row: Row) -> ScanState:
+    return ScanState(total=int(row[0]), scanned=int(row[1]), cursor=row[2], done=bool(row[3]))
+
+
+class PgReader:
+    """One transaction on one connection, read as the store interface says. In a unit of work
+    (``locking``) the reads of what the transaction may then write lock it."""
+
+    def __init__(self, conn: psycopg.Connection[Row], head: Head, locking: bool) -> None:
+        self._conn = conn
+        self._cur = conn.cursor(binary=True)
+        self._head = head
+        self._locking = locking
+        #: Count deltas not yet written (see ``actor_counts``): key -> delta.
+        self._actor_deltas: dict[int, int] = {}
+        self._decision_deltas: dict[tuple[int, str], int] = {}
+
+    # ----- queries ------------------------------------------------------------------------------
+
+    def _all(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
+        return self._cur.execute(query, params).fetchall()
+
+    def _one(self, query: str, params: Sequence[Any] = ()) -> Row | None:
+        return self._cur.execute(query, params).fetchone()
+
+    def _must(self, what: str, query: str, params: Sequence[Any]) -> Row:
+        row = self._one(query, params)
+        if row is None:
+            raise StoreDamaged(f"the store is damaged: an index names the record {what}, which is missing")
+        return row
+
+    def _lock(self) -> str:
+        return " FOR UPDATE" if self._locking else ""
+
+    # ----- the store itself ---------------------------------------------------------------------
+
+    def store_id(self) -> str | None:
+        return None if self._head is None else self._head[0]
+
+    def keyring(self) -> Keyring | LegacyKeyring:
+        d = _loads(self._must("meta/keyring", "SELECT keyring FROM statekeep.meta", ())[0])
+        return Keyring(
+            generation=d["generation"],
+            current=d["current"],
+            data_keys={dk: {ok: bytes.fromhex(w) for ok, w in wraps.items()} for dk, wraps in d["data_keys"].items()},
+            checks={ok: bytes.fromhex(c) for ok, c in d["checks"].items()},
+            rotating=None if d["rotating"] is None else (d["rotating"][0], d["rotating"][1]),
+        )
+
+    def keyring_generation(self) -> int:
+        return 0 if self._head is None else self._head[2]
+
+    def sessions(self) -> dict[str, Session]:
+        rows = self._all("SELECT id, pid, host, started_at, seen_at, generation FROM statekeep.sessions ORDER BY id")
+        return {r[0]: Session(pid=r[1], host=r[2], started_at=r[3], seen_at=r[4], generation=r[5]) for r in rows}
+
+    # ----- versions -----------------------------------------------------------------------------
+
+    def commits(self) -> int:
+        if self._head is None:
+            raise StoreDamaged("the store is damaged: its meta record is missing")
+        return self._head[1]
+
+    def version(self, seq: int) -> dict[str, Any]:
+        row = self._must(f"versions/{seq}", "SELECT record, definition FROM statekeep.versions WHERE seq = %s", (seq,))
+        return _version(row[0], row[1])
+
+    def definition(self, seq: int) -> str:
+        return str(self._must(f"versions/{seq}", "SELECT definition FROM statekeep.versions WHERE seq = %s", (seq,))[0])
+
+    def version_seq(self, version_id: str) -> int | None:
+        row = self._one("SELECT seq FROM statekeep.versions WHERE id = %s", (version_id,))
+        return None if row is None else int(row[0])
+
+    def versions(self, start: int = 0, *, definitions: bool = True) -> Iterator[dict[str, Any]]:
+        column = "definition" if definitions else "NULL"
+        query = f"SELECT record, {column} FROM statekeep.versions WHERE seq >= %s ORDER BY seq"
+        for row in self._all(query, (start,)):
+            yield _version(row[0], row[1])
+
+    def scan(self, deployment: int) -> ScanState | None:
+        row = self._one(
+            "SELECT total, scanned, cursor, done FROM statekeep.scans WHERE deployment = %s" + self._lock(),
+            (deployment,),
+        )
+        return None if row is None else _scan(row)
+
+    def scans(self) -> dict[int, ScanState]:
+        # In a unit of work (the scan's) every scan is locked: two processes' scans take turns.
+        rows = self._all(
+            "SELECT deployment, total, scanned, cursor, done FROM statekeep.scans ORDER BY deployment" + self._lock()
+        )
+        return {int(r[0]): _scan(r[1:]) for r in rows}
+
+    def decision_counts(self, deployment: int) -> dict[str, int]:
+        rows = self._all(
+            "SELECT kind, sum(n) FROM statekeep.decision_counts WHERE deployment = %s GROUP BY kind", (deployment,)
+        )
+        found = {r[0]: int(r[1]) for r in rows}
+        for (d, kind), delta in self._decision_deltas.items():
+            if d == deployment:
+                found[kind] = found.get(kind, 0) + delta
+        return {kind: found[kind] for kind in DECISION_KINDS if found.get(kind)}
+
+    # ----- actors -------------------------------------------------------------------------------
+
+    def actor(self, actor_id: str) -> bytes | None:
+        row = self._one("SELECT data FROM statekeep.actors WHERE id = %s" + self._lock(), (actor_id,))
+        return None if row is None or row[0] is None else bytes(row[0])
+
+    def actors(self, actor_ids: Sequence[str]) -> list[bytes]:
+        # Locked in id order, so that two transactions locking the same actors cannot deadlock.
+        rows = self._all(
+            "SELECT id, data FROM statekeep.actors WHERE id = ANY(%s) ORDER BY id" + self._lock(), (list(actor_ids),)
+        )
+        found = {r[0]: bytes(r[1]) for r in rows if r[1] is not None}
+        if len(found) != len(set(actor_ids)):
+            missing_ = len(set(actor_ids)) - len(found)
+            raise StoreDamaged(f"the store is damaged: {missing_} of {len(actor_ids)} indexed actors are missing")
+        return [found[a] for a in actor_ids]
+
+    def _pages(self, query: str, params: Sequence[Any], after: Any, key: Callable[[Row], Any]) -> Iterator[Row]:
+        """Every row of ``query`` (which takes ``params``, then the key to start after, and
+        orders by it) a page at a time."""
+        while True:
+            rows = self._all(query, (*params, after, PAGE))
+            yield from rows
+            if len(rows) < PAGE:
+                return
+            after = key(rows[-1])
+
+    def all_actors(self, after: str | None = None) -> Iterator[tuple[str, bytes]]:
+        query = "SELECT id, data FROM statekeep.actors WHERE id > %s AND data IS NOT NULL ORDER BY id LIMIT %s"
+        for row in self._pages(query, (), "" if after is None else after, lambda r: r[0]):
+            yield row[0], bytes(row[1])
+
+    def actors_on(self, version: int, after: str | None = None, limit: int | None = None) -> Iterator[str]:
+        start = "" if after is None else after
+        if limit is not None:
+            rows = self._all(
+                "SELECT id FROM statekeep.actors WHERE version = %s AND id > %s ORDER BY id LIMIT %s",
+                (version, start, limit),
+            )
+            yield from (r[0] for r in rows)
+            return
+        query = "SELECT id FROM statekeep.actors WHERE version = %s AND id > %s ORDER BY id LIMIT %s"
+        for row in self._pages(query, (version,), start, lambda r: r[0]):
+            yield row[0]
+
+    def actor_count(self, version: int) -> int:
+        row = self._one("SELECT coalesce(sum(n), 0) FROM statekeep.actor_counts WHERE version = %s", (version,))
+        return (0 if row is None else int(row[0])) + self._actor_deltas.get(version, 0)
+
+    def context(self, actor_id: str) -> bytes:
+        row = self._must(
+            f"contexts/{actor_id!r}", "SELECT sealed FROM statekeep.contexts WHERE actor_id = %s", (actor_id,)
+        )
+        return bytes(row[0])
+
+    def event(self, actor_id: str, index: int) -> EventRecord:
+        row = self._must(
+            f"events/{actor_id!r}/{index}",
+            "SELECT type, at_ns, payload, guards FROM statekeep.events WHERE actor_id = %s AND idx = %s",
+            (actor_id, index),
+        )
+        return _event(row)
+
+    def history(self, actor_id: str, upto: int) -> list[tuple[str, dict[str, bool] | None]]:
+        rows = self._all(
+            "SELECT type, guards FROM statekeep.events WHERE actor_id = %s AND idx < %s ORDER BY idx",
+            (actor_id, upto),
+        )
+        if len(rows) < upto:
+            raise StoreDamaged(f"the store is damaged: actor '{actor_id}' has {len(rows)} of its {upto} events")
+        return [(r[0], None if r[1] is None else _loads(r[1])) for r in rows]
+
+    def decisions(self, actor_id: str) -> list[dict[str, Any]]:
+        rows = self._all("SELECT record FROM statekeep.decisions WHERE actor_id = %s ORDER BY ordinal", (actor_id,))
+        return [_loads(r[0]) for r in rows]
+
+    def deployment_decisions(self, deployment: int) -> Iterator[tuple[str, dict[str, Any]]]:
+        query = (
+            "SELECT actor_id, ordinal, record FROM statekeep.decisions WHERE deployment = %s "
+            "AND (actor_id, ordinal) > (%s, %s) ORDER BY actor_id, ordinal LIMIT %s"
+        )
+        after: tuple[str, int] = ("", -1)
+        while True:
+            rows = self._all(query, (deployment, *after, PAGE))
+            for row in rows:
+                yield row[0], _loads(row[2])
+            if len(rows) < PAGE:
+                return
+            after = (rows[-1][0], int(rows[-1][1]))
+
+    # ----- beside actors ------------------------------------------------------------------------
+
+    def idempotent(self, key: str) -> tuple[str, bytes] | None:
+        row = self._one(
+            "SELECT request, answer FROM statekeep.idempotency WHERE key = %s AND answer IS NOT NULL", (key,)
+        )
+        return None if row is None else (row[0], bytes(row[1]))
+
+    def api_key(self, key_id: str) -> dict[str, Any] | None:
+        row = self._one("SELECT record FROM statekeep.api_keys WHERE id = %s", (key_id,))
+        return None if row is None else cast(dict[str, Any], _loads(row[0]))
+
+    def api_keys(self) -> list[tuple[str, dict[str, Any]]]:
+        return [(r[0], _loads(r[1])) for r in self._all("SELECT id, record FROM statekeep.api_keys ORDER BY id")]
+
+    def sealed_count(self) -> int:
+        row = self._one(
+            "SELECT (SELECT count(*) FROM statekeep.contexts) + (SELECT count(*) FROM statekeep.events) "
+            "+ (SELECT count(*) FROM statekeep.idempotency WHERE answer IS NOT NULL)"
+        )
+        return 0 if row is None else int(row[0])
+
+    def sealed_answers(self, after: str | None, limit: int) -> list[tuple[str, str, bytes]]:
+        rows = self._all(
+            "SELECT key, request, answer FROM statekeep.idempotency WHERE key > %s AND answer IS NOT NULL "
+            "ORDER BY key LIMIT %s" + self._lock(),
+            ("" if after is None else after, limit),
+        )
+        return [(r[0], r[1], bytes(r[2])) for r in rows]
+
+    def sealed_contexts(self, after: str | None, limit: int) -> list[tuple[str, bytes]]:
+        rows = self._all(
+            "SELECT actor_id, sealed FROM statekeep.contexts WHERE actor_id > %s ORDER BY actor_id LIMIT %s"
+            + self._lock(),
+            ("" if after is None else after, limit),
+        )
+        return [(r[0], bytes(r[1])) for r in rows]
+
+    def sealed_events(self, after: tuple[str, int] | None, limit: int) -> list[tuple[tuple[str, int], EventRecord]]:
+        start = ("", -1) if after is None else after
+        rows = self._all(
+            "SELECT actor_id, idx, type, at_ns, payload, guards FROM statekeep.events "
+            "WHERE (actor_id, idx) > (%s, %s) ORDER BY actor_id, idx LIMIT %s" + self._lock(),
+            (*start, limit),
+        )
+        return [((r[0], int(r[1])), _event(r[2:])) for r in rows]
+
+
+class PgUnitOfWork(PgReader):
+    """A write transaction of the PostgreSQL store (or a savepoint in one)."""
+
+    def __init__(
+        self, conn: psycopg.Connection[Row], head: Head, exclusive: bool, parent: PgUnitOfWork | None = None
+    ) -> None:
+        super().__init__(conn, head, locking=True)
+        self._exclusive = exclusive
+        #: Ids this transaction holds with a row without data (a spawn's), and idempotency keys
+        #: it holds without an answer: deleted at commit if nothing filled them.
+        self._held_actors: set[str] = set()
+        self._held_keys: set[str] = set()
+        #: A savepoint starts from its transaction's state, which takes the savepoint's back
+        #: when it is released (:meth:`_adopt`) and keeps its own when it is rolled back.
+        self.depth = 0
+        if parent is not None:
+            self.depth = parent.depth + 1
+            self._actor_deltas = dict(parent._actor_deltas)
+            self._decision_deltas = dict(parent._decision_deltas)
+            self._held_actors = set(parent._held_actors)
+            self._held_keys = set(parent._held_keys)
+
+    # ----- holding what does not exist yet ------------------------------------------------------
+
+    def actor(self, actor_id: str) -> bytes | None:
+        found = super().actor(actor_id)
+        if found is not None or actor_id in self._held_actors:
+            return found
+        # None yet: hold the id, so that a concurrent spawn of it waits for this transaction and
+        # then finds the actor (or the id free again). One that committed meanwhile is read.
+        inserted = self._one(
+            "INSERT INTO statekeep.actors (id) VALUES (%s) ON CONFLICT (id) DO NOTHING RETURNING id", (actor_id,)
+        )
+        if inserted is not None:
+            self._held_actors.add(actor_id)
+            return None
+        return super().actor(actor_id)
+
+    def idempotent(self, key: str) -> tuple[str, bytes] | None:
+        # Held like an actor id: a concurrent request with the same key waits, then replays.
+        row = self._one(
+            "INSERT INTO statekeep.idempotency AS i (key) VALUES (%s) "
+            "ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key RETURNING i.request, i.answer",
+            (key,),
+        )
+        if row is None or row[1] is None:
+            self._held_keys.add(key)
+            return None
+        return row[0], bytes(row[1])
+
+    # ----- the store itself ---------------------------------------------------------------------
+
+    def _make_exclusive(self) -> None:
+        """What changes the versions or the keys waits for every other open write (see the
+        module's docstring); a transaction that did not begin exclusive takes the lock now."""
+        if not self._exclusive:
+            self._cur.execute(_EXCLUSIVE)
+            self._exclusive = True
+
+    def create(self, store_id: str, keyring: Keyring) -> None:
+        self._make_exclusive()
+        self._cur.execute(
+            "INSERT INTO statekeep.meta (store_id, commits, keyring_generation, keyring) VALUES (%s, 0, %s, %s::json)",
+            (store_id, keyring.generation, _keyring_json(keyring)),
+        )
+        self._head = (store_id, 0, keyring.generation)
+
+    def set_keyring(self, keyring: Keyring) -> None:
+        self._make_exclusive()
+        self._cur.execute(
+            "UPDATE statekeep.meta SET keyring = %s::json, keyring_generation = %s",
+            (_keyring_json(keyring), keyring.generation),
+        )
+        if self._head is not None:
+            self._head = (self._head[0], self._head[1], keyring.generation)
+
+    def upgrade(
+        self,
+        keyring: Keyring,
+        seal_answer: Callable[[str, bytes], bytes],
+        history_of: Callable[[str, bytes], list[tuple[str, dict[str, bool] | None]]],
+    ) -> None:
+        raise StoreError("a PostgreSQL store has no older format to upgrade from")
+
+    def put_session(self, session_id: str, session: Session) -> None:
+        self._cur.execute(
+            "INSERT INTO statekeep.sessions (id, pid, host, started_at, seen_at, generation) "
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET pid = EXCLUDED.pid, "
+            "host = EXCLUDED.host, started_at = EXCLUDED.started_at, seen_at = EXCLUDED.seen_at, "
+            "generation = EXCLUDED.generation",
+            (session_id, session.pid, session.host, session.started_at, session.seen_at, session.generation),
+        )
+
+    def delete_session(self, session_id: str) -> None:
+        self._cur.execute("DELETE FROM statekeep.sessions WHERE id = %s", (session_id,))
+
+    # ----- versions -----------------------------------------------------------------------------
+
+    def add_version(self, seq: int, record: dict[str, Any], scan: ScanState | None) -> None:
+        self._make_exclusive()
+        # The definition's key order is kept (text): its document order is what its states are
+        # entered and regions stepped in. Definitions can nest deeper than orjson writes.
+        definition = json.dumps(record["definition"], separators=(",", ":"))
+        fields = json.dumps({k: v for k, v in record.items() if k != "definition"})
+        updated = self._one(
+            "UPDATE statekeep.meta SET commits = %s WHERE commits = %s RETURNING commits", (seq + 1, seq)
+        )
+        if updated is None:
+            raise StoreError(f"version {seq} is not the next one to commit: another process committed it first")
+        self._cur.execute(
+            "INSERT INTO statekeep.versions (seq, id, record, definition) VALUES (%s, %s, %s::json, %s)",
+            (seq, record["id"], fields, definition),
+        )
+        if self._head is not None:
+            self._head = (self._head[0], seq + 1, self._head[2])
+        if scan is not None:
+            self.put_scan(seq, scan)
+
+    def put_scan(self, deployment: int, state: ScanState) -> None:
+        self._cur.execute(
+            "INSERT INTO statekeep.scans (deployment, total, scanned, cursor, done) VALUES (%s, %s, %s, %s, %s) "
+            "ON CONFLICT (deployment) DO UPDATE SET total = EXCLUDED.total, scanned = EXCLUDED.scanned, "
+            "cursor = EXCLUDED.cursor, done = EXCLUDED.done",
+            (deployment, state.total, state.scanned, state.cursor, state.done),
+        )
+
+    # ----- actors -------------------------------------------------------------------------------
+
+    def apply(self, writes: WriteSet) -> None:
+        # One statement per table, whatever the number of rows (a scan writes thousands), all
+        # sent in one round trip.
+        actors = dict(writes.actors)
+        moved: dict[str, int] = {}
+        for actor_id, old, new in writes.moves:
+            if old is not None:
+                self._actor_deltas[old] = self._actor_deltas.get(old, 0) - 1
+            self._actor_deltas[new] = self._actor_deltas.get(new, 0) + 1
+            moved[actor_id] = new
+        contexts = dict(writes.contexts)
+        events = {(a, i): r for a, i, r in writes.events}
+        decisions = {(a, o): (d, k, r) for a, o, d, k, r in writes.decisions}
+        for _, _, deployment, kind, _ in writes.decisions:
+            self._decision_deltas[(deployment, kind)] = self._decision_deltas.get((deployment, kind), 0) + 1
+        cur = self._cur
+        moves = self._conn.cursor(binary=True)  # its own: a pipeline's cursor keeps the last result
+        with self._conn.pipeline():
+            if actors:
+                ids = list(actors)
+                cur.execute(
+                    "INSERT INTO statekeep.actors AS a (id, version, data) "
+                    "SELECT * FROM unnest(%s::text[], %s::integer[], %s::bytea[]) "
+                    "ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, version = coalesce(EXCLUDED.version, a.version)",
+                    (ids, [moved.pop(a, None) for a in ids], [actors[a] for a in ids]),
+                )
+                self._held_actors.difference_update(ids)
+            if moved:  # moves of actors not written here
+                moves.execute(
+                    "UPDATE statekeep.actors AS a SET version = m.version "
+                    "FROM unnest(%s::text[], %s::integer[]) AS m(id, version) WHERE a.id = m.id",
+                    (list(moved), list(moved.values())),
+                )
+            if contexts:
+                cur.execute(
+                    "INSERT INTO statekeep.contexts (actor_id, sealed) SELECT * FROM unnest(%s::text[], %s::bytea[]) "
+                    "ON CONFLICT (actor_id) DO UPDATE SET sealed = EXCLUDED.sealed",
+                    (list(contexts), list(contexts.values())),
+                )
+            if events:
+                cur.execute(
+                    "INSERT INTO statekeep.events (actor_id, idx, type, at_ns, payload, guards) "
+                    "SELECT a, i, t, n, p, g::json FROM unnest(%s::text[], %s::integer[], %s::text[], %s::bigint[], "
+                    "%s::bytea[], %s::text[]) AS e(a, i, t, n, p, g) "
+                    "ON CONFLICT (actor_id, idx) DO UPDATE SET type = EXCLUDED.type, at_ns = EXCLUDED.at_ns, "
+                    "payload = EXCLUDED.payload, guards = EXCLUDED.guards",
+                    (
+                        [a for a, _ in events],
+                        [i for _, i in events],
+                        [r.type for r in events.values()],
+                        [r.at_ns for r in events.values()],
+                        [r.sealed_payload for r in events.values()],
+                        [None if r.guards is None else json.dumps(r.guards) for r in events.values()],
+                    ),
+                )
+            if decisions:
+                cur.execute(
+                    "INSERT INTO statekeep.decisions (actor_id, ordinal, deployment, kind, record) "
+                    "SELECT a, o, d, k, r::json FROM unnest(%s::text[], %s::integer[], %s::integer[], %s::text[], "
+                    "%s::text[]) AS x(a, o, d, k, r) "
+                    "ON CONFLICT (actor_id, ordinal) DO UPDATE SET deployment = EXCLUDED.deployment, "
+                    "kind = EXCLUDED.kind, record = EXCLUDED.record",
+                    (
+                        [a for a, _ in decisions],
+                        [o for _, o in decisions],
+                        [d for d, _, _ in decisions.values()],
+                        [k for _, k, _ in decisions.values()],
+                        [r.decode() for _, _, r in decisions.values()],
+                    ),
+                )
+        if moved and moves.rowcount != len(moved):
+            raise StoreDamaged(f"the store is damaged: a move names actors that are not in it ({sorted(moved)[:5]})")
+
+    def remember(self, key: str, request: str, sealed_answer: bytes) -> None:
+        if len(request) != 64:
+            raise ValueError("an idempotency record keeps a SHA-256 digest in hex")
+        self._cur.execute(
+            "INSERT INTO statekeep.idempotency (key, request, answer) VALUES (%s, %s, %s) "
+            "ON CONFLICT (key) DO UPDATE SET request = EXCLUDED.request, answer = EXCLUDED.answer",
+            (key, request, sealed_answer),
+        )
+        self._held_keys.discard(key)
+
+    def put_api_key(self, key_id: str, record: dict[str, Any]) -> None:
+        self._cur.execute(
+            "INSERT INTO statekeep.api_keys (id, record) VALUES (%s, %s::json) "
+            "ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record",
+            (key_id, json.dumps(record)),
+        )
+
+    def delete_api_key(self, key_id: str) -> bool:
+        return self._one("DELETE FROM statekeep.api_keys WHERE id = %s RETURNING id", (key_id,)) is not None
+
+    def reseal_context(self, actor_id: str, sealed: bytes) -> None:
+        self._cur.execute("UPDATE statekeep.contexts SET sealed = %s WHERE actor_id = %s", (sealed, actor_id))
+
+    def reseal_event(self, actor_id: str, index: int, record: EventRecord) -> None:
+        self._cur.execute(
+            "UPDATE statekeep.events SET type = %s, at_ns = %s, payload = %s WHERE actor_id = %s AND idx = %s",
+            (record.type, record.at_ns, record.sealed_payload, actor_id, index),
+        )
+
+    def reseal_answer(self, key: str, request: str, sealed_answer: bytes) -> None:
+        self.remember(key, request, sealed_answer)
+
+    # ----- the end of a transaction -------------------------------------------------------------
+
+    def _adopt(self, inner: PgUnitOfWork) -> None:
+        """What a savepoint that was released leaves to its transaction."""
+        self._actor_deltas = inner._actor_deltas
+        self._decision_deltas = inner._decision_deltas
+        self._held_actors = inner._held_actors
+        self._held_keys = inner._held_keys
+        self._head = inner._head
+        self._exclusive = inner._exclusive
+
+    def _commit(self) -> None:
+        """Write the counts (last, in key order, so that count rows are never held while an
+        actor is waited for), let go of what was held and not written, commit: one round trip."""
+        shard = random.randrange(SHARDS)
+        actor_deltas = sorted((v, d) for v, d in self._actor_deltas.items() if d)
+        decision_deltas = sorted((k, d) for k, d in self._decision_deltas.items() if d)
+        cur = self._cur
+        with self._conn.pipeline():
+            if self._held_actors:
+                cur.execute(
+                    "DELETE FROM statekeep.actors WHERE id = ANY(%s) AND data IS NULL", (sorted(self._held_actors),)
+                )
+            if self._held_keys:
+                cur.execute(
+                    "DELETE FROM statekeep.idempotency WHERE key = ANY(%s) AND answer IS NULL",
+                    (sorted(self._held_keys),),
+                )
+            if actor_deltas:
+                cur.execute(
+                    "INSERT INTO statekeep.actor_counts AS c (version, shard, n) "
+                    "SELECT v, %s, d FROM unnest(%s::integer[], %s::bigint[]) AS t(v, d) ORDER BY v "
+                    "ON CONFLICT (version, shard) DO UPDATE SET n = c.n + EXCLUDED.n",
+                    (shard, [v for v, _ in actor_deltas], [d for _, d in actor_deltas]),
+                )
+            if decision_deltas:
+                cur.execute(
+                    "INSERT INTO statekeep.decision_counts AS c (deployment, kind, shard, n) "
+                    "SELECT v, k, %s, d FROM unnest(%s::integer[], %s::text[], %s::bigint[]) AS t(v, k, d) "
+                    "ORDER BY v, k ON CONFLICT (deployment, kind, shard) DO UPDATE SET n = c.n + EXCLUDED.n",
+                    (
+                        shard,
+                        [v for (v, _), _ in decision_deltas],
+                        [k for (_, k), _ in decision_deltas],
+                        [d for _, d in decision_deltas],
+                    ),
+                )
+            cur.execute("COMMIT")
+
+
+class PostgresStore:
+    """A store in a PostgreSQL database, shared by any number of processes.
+
+    The schema is created or upgraded when the store is opened (:func:`migrate`); connections
+    come from a small pool, so one store serves the keep's threads."""
+
+    def __init__(self, url: str) -> None:
+        self.location = redact(url)
+        self._url = url
+        migrate(url)
+        try:
+            self._pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
+                url,
+                min_size=1,
+                max_size=POOL_SIZE,
+                kwargs={"autocommit": True, "connect_timeout": 10},
+                configure=_configure,
+                timeout=POOL_WAIT,
+                open=True,
+                name="statekeep",
+            )
+            self._pool.wait(timeout=POOL_WAIT)
+        except (psycopg.Error, PoolTimeout) as e:
+            raise StoreError(f"cannot connect to the store at {self.location}: {e}") from e
+
+    @contextmanager
+    def _transaction(self, begin: str, doing: str) -> Iterator[tuple[psycopg.Connection[Row], Head]]:
+        """A connection from the pool in a transaction begun by ``begin`` (which ends with the
+        query of the meta row): its head. The connection goes back to the pool idle, or is
+        dropped when it broke. A connection that broke while idle in the pool (a restarted
+        server, a terminated backend) fails at the first statement, before anything was done:
+        then another one is tried."""
+        for attempt in range(POOL_SIZE + 1):
+            try:
+                conn = self._pool.getconn()
+            except PoolTimeout as e:
+                raise _failure(e, doing) from e
+            try:
+                cur = conn.execute(begin)
+                while cur.nextset():
+                    pass
+                row = cur.fetchone()
+            except psycopg.OperationalError as e:
+                self._pool.putconn(conn)  # closed: the pool replaces it
+                if conn.closed and attempt < POOL_SIZE:
+                    continue
+                raise _failure(e, doing) from e
+            except BaseException:
+                self._release(conn)
+                raise
+            head: Head = None if row is None else (str(row[0]), int(row[1]), int(row[2]))
+            try:
+                yield conn, head
+            finally:
+                self._release(conn)
+            return
+
+    def _release(self, conn: psycopg.Connection[Row]) -> None:
+        """Back to the pool, out of any transaction (an open one is rolled back)."""
+        try:
+            if not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
+                conn.execute("ROLLBACK")
+        except psycopg.Error:
+            conn.close()
+        finally:
+            self._pool.putconn(conn)
+
+    @contextmanager
+    def read(self) -> Iterator[PgReader]:
+        try:
+            with self._transaction(_BEGIN_READ, "reading") as (conn, head):
+                yield PgReader(conn, head, locking=False)
+        except psycopg.Error as e:
+            raise _failure(e, "reading") from e
+
+    @contextmanager
+    def write(self, *, exclusive: bool = False) -> Iterator[PgUnitOfWork]:
+        """A write transaction; ``exclusive`` (a deploy, a change of the keys, the store's
+        creation) waits for every open write and holds new ones back until it ends."""
+        try:
+            with self._transaction(_BEGIN_EXCLUSIVE if exclusive else _BEGIN_WRITE, "writing") as (conn, head):
+                txn = PgUnitOfWork(conn, head, exclusive)
+                yield txn
+                try:
+                    txn._commit()
+                except psycopg.OperationalError as e:
+                    raise StoreError(
+                        f"the connection to the database broke while committing ({str(e).strip()}): the write may "
+                        "or may not have committed; read to find out, or retry with the same idempotency key"
+                    ) from e
+        except psycopg.Error as e:
+            raise _failure(e, "writing") from e
+
+    @contextmanager
+    def nested(self, parent: UnitOfWork) -> Iterator[PgUnitOfWork]:
+        assert isinstance(parent, PgUnitOfWork), "a nested transaction belongs to a transaction of the same store"
+        conn = parent._conn
+        inner = PgUnitOfWork(conn, parent._head, parent._exclusive, parent)
+        name = f"statekeep_{inner.depth}"
+        try:
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield inner
+            except BaseException:
+                if conn.info.transaction_status != TransactionStatus.UNKNOWN:
+                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}")
+                raise
+            conn.execute(f"RELEASE SAVEPOINT {name}")
+            parent._adopt(inner)
+        except psycopg.Error as e:
+            raise _failure(e, "writing") from e
+
+    def backup(self, dest: Path) -> None:
+        raise StoreError(f"statekeep does not back up the store at {self.location} to {dest}: {_BACKUP}")
+
+    def maintain(self) -> None:
+        """Nothing to do: PostgreSQL cleans up after processes that died by itself."""
+
+    def close(self) -> None:
+        self._pool.close()
