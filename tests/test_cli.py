@@ -105,6 +105,7 @@ COMMANDS = [
     "backup",
     "restore",
     "rotate-key",
+    "migrate-store",
     "demo",
 ]
 

@@ -43,13 +43,29 @@ def test_the_keep_the_command_and_the_demo_need_no_extra(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(
     ("args", "extra"),
-    [(["serve", "--data", "DATA"], "server"), (["--url", "http://127.0.0.1:9", "get", "alice"], "client")],
+    [
+        (["serve", "--data", "DATA"], "server"),
+        (["--url", "http://127.0.0.1:9", "get", "alice"], "client"),
+        (["migrate-store", "--store", "postgresql://statekeep@127.0.0.1:9/db"], "postgres"),
+    ],
 )
 def test_what_needs_an_extra_says_what_to_install(tmp_path: Path, args: list[str], extra: str) -> None:
     args = [str(tmp_path / "data") if a == "DATA" else a for a in args]
     result = without_extras(command(*args), tmp_path)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert result.stderr.startswith("error: ") and f'pip install "statekeep[{extra}]"' in result.stderr
+
+
+def test_a_postgresql_store_without_its_extra_is_an_import_error_that_says_what_to_install(tmp_path: Path) -> None:
+    code = (
+        "import statekeep\n"
+        "try:\n    statekeep.open('postgresql://statekeep@127.0.0.1:9/db')\n"
+        "except ImportError as e:\n    print(isinstance(e, statekeep.Error), e)\n"
+    )
+    result = without_extras(code, tmp_path)
+    assert result.stdout == (
+        'True a PostgreSQL store needs psycopg, which is not installed: pip install "statekeep[postgres]"\n'
+    ), result.stderr
 
 
 def test_connect_without_the_client_extra_is_an_import_error_that_says_what_to_install(tmp_path: Path) -> None:

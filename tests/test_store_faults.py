@@ -164,6 +164,7 @@ HOLD_A_READER = textwrap.dedent(
 def grow_by_writes(keep: statekeep.Keep, rounds: int) -> int:
     """How much the data file grows over ``rounds`` transactions that each rewrite the same
     records (no new data: with every freed page reused, nothing)."""
+    assert keep.path is not None
     size = lmdb_store.size(keep.path)
     for n in range(rounds):
         with keep._store.write() as txn:

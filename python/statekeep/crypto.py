@@ -161,11 +161,12 @@ def default_key_path(store_id: str) -> Path:
 
 
 def resolve_key(
-    explicit: bytes | str | None, *, store_id: str, data_dir: Path, new_store: bool
+    explicit: bytes | str | None, *, store_id: str, data_dir: Path | None, new_store: bool
 ) -> tuple[bytes, Path | None]:
     """The store's key: ``key=``, then STATEKEEP_KEY, then STATEKEEP_KEY_FILE, then the default
     key file. A new store with none of these gets a generated key, written to the default key
-    file (never inside ``data_dir``); its path is returned so the caller can say where it is."""
+    file (never inside ``data_dir``, the store's directory; None for a store in a database); its
+    path is returned so the caller can say where it is."""
     supplied = supplied_key(explicit)
     if supplied is not None:
         return supplied[0], None
@@ -177,7 +178,7 @@ def resolve_key(
             f"store {store_id!r} is encrypted and no key was supplied. Supply its key (base64 or hex "
             f"text) one of three ways: {_HOW_TO_SUPPLY}. The default key file {path} does not exist."
         )
-    if path.resolve().is_relative_to(Path(data_dir).resolve()):
+    if data_dir is not None and path.resolve().is_relative_to(Path(data_dir).resolve()):
         raise EncryptionError(
             f"refusing to keep the generated key at {path}, inside the data directory {data_dir}: "
             "a key stored beside the data protects nothing. Set STATEKEEP_KEY_DIR to a directory "

@@ -82,6 +82,7 @@ class _Group(click.Group):
         store.backup,
         store.restore,
         store.rotate_key,
+        store.migrate_store,
         demo.demo,
     ],
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},

@@ -14,6 +14,7 @@ from typing import Any, TypeVar, cast
 import click
 
 from statekeep import crypto
+from statekeep import store as stores
 from statekeep.api import KeepAPI
 from statekeep.errors import Error
 from statekeep.keep import Keep, store_exists, store_id_of
@@ -21,6 +22,7 @@ from statekeep.keep import Keep, store_exists, store_id_of
 F = TypeVar("F", bound=Callable[..., Any])
 
 ENV_DATA = "STATEKEEP_DATA"
+ENV_STORE = "STATEKEEP_STORE"
 ENV_URL = "STATEKEEP_URL"
 ENV_API_KEY = "STATEKEEP_API_KEY"
 #: How often a waiting command asks for progress, locally and over HTTP.
@@ -86,6 +88,26 @@ class Target:
         if self.data is None or (self.url is not None and self.remote()):
             raise click.UsageError(f"{command} works on a local store only: pass --data DIR (or set {ENV_DATA})")
         return self.data
+
+    def store_location(self, command: str, store: str | None, store_from_env: bool) -> str | Path:
+        """Where a command that works on a store it opens itself acts: ``--store URL`` (a
+        PostgreSQL store) or ``--data DIR``; a command line wins over the environment."""
+        if store is None:
+            return self.local_data(command)
+        if not stores.is_url(store):
+            raise click.BadParameter(
+                f"{stores.shown(store)!r} is not a postgresql:// URL (a store in a directory is --data DIR)",
+                param_hint="--store",
+            )
+        if self.data is not None:
+            if store_from_env != self.data_from_env:
+                return self.data if store_from_env else store
+            raise click.UsageError(
+                "give --data or --store, not both"
+                if not store_from_env
+                else f"{ENV_DATA} and {ENV_STORE} are both set: pass --data or --store to choose"
+            )
+        return store
 
     def supplied_key(self) -> tuple[bytes, str] | None:
         """The encryption key supplied, and where from: ``--key-file`` or ``--key``, else
@@ -184,18 +206,20 @@ def open_keep(target: Target, *, create: bool = False, scan: bool = False) -> It
         yield keep
 
 
-def open_local(target: Target, data: Path, *, scan: bool, max_size: int | None = None) -> Keep:
-    """The local store in ``data``, created if it holds none: then stderr says so, and under
-    which key, so that a store made in the wrong directory is seen at once."""
+def open_local(target: Target, data: str | Path, *, scan: bool, max_size: int | None = None) -> Keep:
+    """The store in ``data`` (a directory, or a PostgreSQL URL), created if it holds none: then
+    stderr says so, and under which key, so that a store made in the wrong place is seen at
+    once."""
     supplied = target.supplied_key()  # first: a key refused leaves no file behind
     new = store_id_of(data) is None
     keep = Keep(data, key=target.secret(), scan=scan, max_size=max_size)
     if new and supplied is not None:
         # (A generated key is announced by the keep, with the file it was written to.)
         key, source = supplied
+        where = stores.shown(data)
         click.echo(
-            f"statekeep: {data} held no store: created a new one, encrypted under key id {crypto.key_id(key)} "
-            f"(from {source}). If you meant an existing store, it is not in {data}.",
+            f"statekeep: {where} held no store: created a new one, encrypted under key id {crypto.key_id(key)} "
+            f"(from {source}). If you meant an existing store, it is not in {where}.",
             err=True,
         )
     return keep

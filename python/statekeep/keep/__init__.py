@@ -48,8 +48,9 @@ GROUPABLE = frozenset({"spawn", "spawn_many", "send", "send_many", "release"})
 
 
 def open(path: str | os.PathLike[str], key: bytes | str | None = None, *, max_size: int | None = None) -> Keep:
-    """Open (or create) the store in directory ``path``; it grows as needed, up to
-    ``max_size`` bytes if given (then a write past it raises ``StoreFull``)."""
+    """Open (or create) the store in directory ``path``, or in the PostgreSQL database at a
+    ``postgresql://`` URL (with the ``postgres`` extra). A directory's store grows as needed, up
+    to ``max_size`` bytes if given (then a write past it raises ``StoreFull``)."""
     return Keep(path, key=key, max_size=max_size)
 
 
@@ -90,14 +91,18 @@ class Keep(Versions, Actors, Reads, Keys, ApiKeys):
         scan: bool = True,
         max_size: int | None = None,
     ) -> None:
-        self.path = Path(path)
-        existed = stores.exists(self.path)
-        super().__init__(stores.open_store(self.path, max_size=max_size))
+        #: The store's data directory; None for a store in a database (a ``postgresql://`` URL),
+        #: which has none, so that a key generated for it goes to the default key directory.
+        self.path = None if stores.is_url(path) else Path(path)
+        location = path if self.path is None else self.path
+        existed = stores.exists(location)
+        super().__init__(stores.open_store(location, max_size=max_size))
         try:
             self._open_keys(key, self.path)
         except BaseException:
             self._store.close()
-            if not existed:
+            # (A database's store that could not be created left nothing: it is one transaction.)
+            if not existed and self.path is not None:
                 # A store that could not be created (no key, a refused key) leaves no empty
                 # store behind to be mistaken for one later.
                 stores.remove(self.path)

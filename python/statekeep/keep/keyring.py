@@ -43,12 +43,14 @@ class Keys(KeepBase):
 
     # ----- opening ------------------------------------------------------------------------------
 
-    def _open_keys(self, key: bytes | str | None, data_dir: Path) -> None:
+    def _open_keys(self, key: bytes | str | None, data_dir: Path | None) -> None:
         """Create the store with the key (generated if none was given), or check that the key
-        opens it (upgrading a store of format 2); load the data keys; start this session."""
+        opens it (upgrading a store of format 2); load the data keys; start this session.
+        ``data_dir`` is the store's directory (None for a store in a database)."""
         self._data_keys = {}
         self._session_id = uuid.uuid4().hex
-        with self._store.write() as txn:
+        # Exclusive: two processes creating one store at once (on one database) take turns.
+        with self._store.write(exclusive=True) as txn:
             stored_id = txn.store_id()
             new = stored_id is None
             store_id = uuid.uuid4().hex if stored_id is None else stored_id
@@ -65,7 +67,7 @@ class Keys(KeepBase):
                 txn.create(store_id, keyring)
                 if written is not None:
                     print(
-                        f"statekeep: a new encryption key for {data_dir} was written to {written}; "
+                        f"statekeep: a new encryption key for {self._store.location} was written to {written}; "
                         "keep it safe: the store cannot be read without it",
                         file=sys.stderr,
                     )
@@ -191,7 +193,8 @@ class Keys(KeepBase):
 
     def _begin_rotation(self, new_operator: bytes, *, moves_operator: bool) -> str:
         new_id = crypto.key_id(new_operator)
-        with self._store.write() as txn:
+        # Exclusive: every write still open has sealed under the old data key and commits first.
+        with self._store.write(exclusive=True) as txn:
             self._follow_keys(txn)
             keyring = txn.keyring()
             assert isinstance(keyring, Keyring)
@@ -287,7 +290,7 @@ class Keys(KeepBase):
 
     def _finish_rotation(self, target: str, new_operator: bytes) -> None:
         new_id = crypto.key_id(new_operator)
-        with self._store.write() as txn:
+        with self._store.write(exclusive=True) as txn:
             self._follow_keys(txn)
             keyring = txn.keyring()
             assert isinstance(keyring, Keyring)

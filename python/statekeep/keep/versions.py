@@ -39,7 +39,9 @@ class Versions(KeepBase):
         background scan. Deploying the same body again under the same id is a no-op."""
         body = _body(id, definition, parent, history_path, match, landing, state_map, guard_default)
         machine = Machine(body["definition"], guard_default=guard_default)
-        with self._store.write() as txn:
+        # Exclusive: no other write runs while it is decided, so its preview (``expect``) and
+        # its scan's total still hold when it commits.
+        with self._store.write(exclusive=True) as txn:
             self._refresh(txn)
             existing = txn.version_seq(id)
             if existing is not None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from statekeep import crypto
+from statekeep import store as stores
 from statekeep.extras import missing
 from statekeep.keep import Keep
 
@@ -36,11 +37,12 @@ def serve(
     workers: int = 1,
     max_size: int | None = None,
 ) -> None:
-    """Serve the store in ``data`` until interrupted, in ``workers`` processes (each with its
-    own group commits; LMDB serialises their writes), letting it grow up to ``max_size`` bytes
-    if given. The first start of a store with no API keys creates an admin key and prints it
-    once."""
-    keep = Keep(Path(data), key=key, max_size=max_size)
+    """Serve the store in ``data`` (a directory, or a PostgreSQL URL) until interrupted, in
+    ``workers`` processes (each with its own group commits; LMDB serialises their writes),
+    letting a directory's store grow up to ``max_size`` bytes if given. The first start of a
+    store with no API keys creates an admin key and prints it once."""
+    location = data if stores.is_url(data) else Path(data)
+    keep = Keep(location, key=key, max_size=max_size)
     try:
         if not keep.api_keys():
             admin = keep.create_api_key("admin", name="first admin key")
@@ -51,7 +53,7 @@ def serve(
                 flush=True,
             )
         print(
-            f"statekeep: serving {data} on http://{host}:{port} (docs at /docs)"
+            f"statekeep: serving {stores.shown(data)} on http://{host}:{port} (docs at /docs)"
             + (f" in {workers} processes" if workers > 1 else ""),
             file=sys.stderr,
             flush=True,
@@ -74,5 +76,7 @@ def serve(
 def worker_app() -> Starlette:
     """The app of one worker process started by :func:`serve`: it opens and owns its keep."""
     max_size = os.environ.get(_WORKER_MAX_SIZE)
-    keep = Keep(Path(os.environ[_WORKER_DATA]), max_size=None if max_size is None else int(max_size))
+    data = os.environ[_WORKER_DATA]
+    location = data if stores.is_url(data) else Path(data)
+    keep = Keep(location, max_size=None if max_size is None else int(max_size))
     return create_app(keep, owns_keep=True)

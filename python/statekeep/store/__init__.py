@@ -9,6 +9,7 @@ the ``postgres`` extra).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from statekeep.errors import InvalidRequest
@@ -42,6 +43,7 @@ __all__ = [
     "read_store_id",
     "remove",
     "restore",
+    "shown",
     "size",
 ]
 
@@ -52,6 +54,13 @@ URL_SCHEMES = ("postgresql://", "postgres://")
 def is_url(location: str | os.PathLike[str]) -> bool:
     """Whether ``location`` is a database URL rather than a directory."""
     return isinstance(location, str) and location.startswith(URL_SCHEMES)
+
+
+def shown(location: str | os.PathLike[str]) -> str:
+    """``location`` as messages and logs show it: a URL without its password."""
+    if is_url(location):
+        return re.sub(r"^(postgres(?:ql)?://[^:/@]*):[^@/]*@", r"\1:***@", str(location))
+    return str(location)
 
 
 def open_store(location: str | os.PathLike[str], *, max_size: int | None = None) -> Store:

@@ -71,7 +71,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -81,6 +80,7 @@ import orjson
 
 from statekeep.errors import Error, StoreDamaged, StoreError, StoreFull
 from statekeep.extras import missing
+from statekeep.store import shown as redact
 from statekeep.store.base import (
     DECISION_KINDS,
     EventRecord,
@@ -207,11 +207,6 @@ _EXCLUSIVE = "LOCK TABLE statekeep.meta IN SHARE ROW EXCLUSIVE MODE"
 
 Row = tuple[Any, ...]
 Head = tuple[str, int, int] | None
-
-
-def redact(url: str) -> str:
-    """``url`` without its password, for messages and logs."""
-    return re.sub(r"^(postgres(?:ql)?://[^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
 # ----- errors ------------------------------------------------------------------------------------

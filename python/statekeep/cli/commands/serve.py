@@ -1,11 +1,13 @@
-"""Serve a local store over HTTP."""
+"""Serve a store over HTTP: a local directory, or a PostgreSQL database that any number of
+servers share."""
 
 from __future__ import annotations
 
 import click
 
+from statekeep import store as stores
 from statekeep.cli.options import size_option
-from statekeep.cli.target import Target, open_local, target_options
+from statekeep.cli.target import ENV_STORE, Target, open_local, target_options
 from statekeep.keep import store_id_of
 
 ENV_MAX_SIZE = "STATEKEEP_MAX_SIZE"
@@ -29,15 +31,29 @@ ENV_MAX_SIZE = "STATEKEEP_MAX_SIZE"
     help="The most the store may grow to, in bytes or with K, M, G or T (512M, 10G). Past it writes are "
     f"refused (507) and reads go on. Default: as far as the disk allows [env: {ENV_MAX_SIZE}].",
 )
+@click.option(
+    "--store",
+    "store_url",
+    metavar="URL",
+    envvar=ENV_STORE,
+    help="A store in a PostgreSQL database (postgresql://USER@HOST:PORT/DB), instead of --data: any number of "
+    f'servers can serve it at once. Needs pip install "statekeep[postgres]" [env: {ENV_STORE}].',
+)
 @target_options
-def serve(target: Target, host: str, port: int, workers: int, max_size: int | None) -> None:
-    """Run the HTTP service on a local store (created if the directory holds none).
+def serve(target: Target, host: str, port: int, workers: int, max_size: int | None, store_url: str | None) -> None:
+    """Run the HTTP service on a store: a local directory (--data, created if it holds none) or
+    a PostgreSQL database (--store, whose schema is created or upgraded at start).
 
     \b
-    Example:
+    Examples:
       statekeep serve --data ./data --port 8080 --workers 2 --max-size 10G
+      statekeep serve --store postgresql://statekeep@db.internal/statekeep --port 8080
     """
-    data = target.local_data("serve")
+    ctx = click.get_current_context()
+    from_env = ctx.get_parameter_source("store_url") == click.core.ParameterSource.ENVIRONMENT
+    data = target.store_location("serve", store_url, from_env)
+    if max_size is not None and stores.is_url(data):
+        raise click.UsageError("--max-size limits a store in a directory; a PostgreSQL store's size is its database's")
     from statekeep.service import serve as run  # the service's dependencies load only here
 
     if store_id_of(data) is None:

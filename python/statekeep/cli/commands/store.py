@@ -1,4 +1,5 @@
-"""The store as a whole: back it up, restore a backup, rotate its encryption key."""
+"""The store as a whole: back it up, restore a backup, rotate its encryption key, create or
+upgrade a PostgreSQL store's schema."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from pathlib import Path
 import click
 
 from statekeep import crypto
+from statekeep import store as stores
 from statekeep.cli.render import Progress, emit_json
 from statekeep.cli.target import (
+    ENV_STORE,
     JSON_HELP,
     KEY_FILE_HELP,
     KEY_HELP,
@@ -212,6 +215,43 @@ def rotate_key(target: Target, new_key: str | None, new_key_file: Path | None, b
             f"The default key file {default_file} still holds the old key: replace its contents with the new "
             "key to open the store without options. Keep the old key while you need backups made before now."
         )
+
+
+@click.command("migrate-store")
+@click.option(
+    "--store",
+    "store_url",
+    metavar="URL",
+    envvar=ENV_STORE,
+    required=True,
+    help=f"The PostgreSQL store (postgresql://USER@HOST:PORT/DB) [env: {ENV_STORE}].",
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def migrate_store(store_url: str, as_json: bool) -> None:
+    """Create or upgrade a PostgreSQL store's schema to this statekeep's version.
+
+    Opening the store does this too; run it on its own to upgrade the schema before starting
+    the new version's servers, as a user allowed to create tables. No key is needed: it
+    touches no data. A schema newer than this statekeep's is refused, and left as it is.
+
+    \b
+    Example:
+      statekeep migrate-store --store postgresql://statekeep@db.internal/statekeep
+    """
+    if not stores.is_url(store_url):
+        raise click.BadParameter(f"{stores.shown(store_url)!r} is not a postgresql:// URL", param_hint="--store")
+    from statekeep.store import postgres  # needs the postgres extra
+
+    before, after = postgres.migrate(store_url)
+    where = stores.shown(store_url)
+    if as_json:
+        emit_json({"store": where, "from": before, "to": after})
+    elif before is None:
+        click.echo(f"created the schema of {where} at version {after}")
+    elif before == after:
+        click.echo(f"the schema of {where} is at version {after} already: nothing to do")
+    else:
+        click.echo(f"upgraded the schema of {where} from version {before} to {after}")
 
 
 def _key_source(target: Target, data: Path) -> tuple[str, Path | None, str | None]:
