@@ -55,3 +55,12 @@ def postgres_server() -> Iterator[PostgresServer]:
 def postgres_url(postgres_server: PostgresServer) -> str:
     """The URL of a new database of the test's own on the session's PostgreSQL server."""
     return postgres_server.database()
+
+
+@pytest.fixture(params=["lmdb", "postgres"])
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new store's location, once on each back end: a directory (LMDB), or a database of the
+    test's own on the session's PostgreSQL server."""
+    if request.param == "postgres":
+        return str(request.getfixturevalue("postgres_url"))
+    return str(tmp_path / "data")

@@ -1,5 +1,5 @@
 """A real statekeep service on loopback for the tests: uvicorn on an ephemeral port, in a
-thread of the test process, over a keep in a temporary directory."""
+thread of the test process, over a keep in a temporary directory (or a PostgreSQL database)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class Served:
 
 
 @contextmanager
-def served(data: Path, *, scan: bool = True) -> Iterator[Served]:
+def served(data: Path | str, *, scan: bool = True) -> Iterator[Served]:
     keep = statekeep.Keep(data, scan=scan)
     admin = keep.create_api_key("admin", name="tests")
     assert admin.token is not None

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import lmdb
+import psycopg
 import pytest
 
 import statekeep
+from statekeep.store import is_url
 
 LOAN_V1: dict[str, Any] = {
     "id": "loan",
@@ -43,8 +45,8 @@ def settle(keep: statekeep.Keep) -> None:
         pass
 
 
-def test_the_loan_story_end_to_end(tmp_path: Path) -> None:
-    with statekeep.Keep(tmp_path / "data", scan=False) as keep:
+def test_the_loan_story_end_to_end(store_location: str) -> None:
+    with statekeep.Keep(store_location, scan=False) as keep:
         keep.deploy("loan-v1", LOAN_V1)
         for name, events in [
             ("alice", ["SUBMIT_INFO", "PAY_FEE"]),
@@ -87,7 +89,7 @@ def test_the_loan_story_end_to_end(tmp_path: Path) -> None:
             ("PAY_FEE", {"by": "alice"}),
         ]
 
-    with statekeep.open(tmp_path / "data") as keep:
+    with statekeep.open(store_location) as keep:
         alice = keep.get("alice")
         assert (alice.version, alice.value, alice.seq, alice.fingerprint) == (
             "loan-v2",
@@ -98,8 +100,8 @@ def test_the_loan_story_end_to_end(tmp_path: Path) -> None:
         assert [d["id"] for d in keep.definitions()] == ["loan-v1", "loan-v2"]
 
 
-def test_deploy_is_idempotent_and_refuses_a_changed_body_or_preview(tmp_path: Path) -> None:
-    with statekeep.Keep(tmp_path / "data", scan=False) as keep:
+def test_deploy_is_idempotent_and_refuses_a_changed_body_or_preview(store_location: str) -> None:
+    with statekeep.Keep(store_location, scan=False) as keep:
         first = keep.deploy("loan-v1", LOAN_V1)
         assert keep.deploy("loan-v1", json.dumps(LOAN_V1)) == first
         with pytest.raises(statekeep.Conflict, match="different definition"):
@@ -117,8 +119,8 @@ def test_deploy_is_idempotent_and_refuses_a_changed_body_or_preview(tmp_path: Pa
         assert [d["id"] for d in keep.definitions()] == ["loan-v1"]
 
 
-def test_expected_seq_and_idempotency_keys(tmp_path: Path) -> None:
-    with statekeep.Keep(tmp_path / "data", scan=False) as keep:
+def test_expected_seq_and_idempotency_keys(store_location: str) -> None:
+    with statekeep.Keep(store_location, scan=False) as keep:
         keep.deploy("loan-v1", LOAN_V1)
         keep.spawn("loan-v1", actor_id="a")
         first = keep.send("a", "SUBMIT_INFO", expected_seq=0, idempotency_key="k1")
@@ -134,8 +136,8 @@ def test_expected_seq_and_idempotency_keys(tmp_path: Path) -> None:
         assert len(keep.actors()) == 2
 
 
-def test_a_stranded_actor_refuses_events_until_released(tmp_path: Path) -> None:
-    with statekeep.Keep(tmp_path / "data", scan=False) as keep:
+def test_a_stranded_actor_refuses_events_until_released(store_location: str) -> None:
+    with statekeep.Keep(store_location, scan=False) as keep:
         keep.deploy("loan-v1", LOAN_V1)
         keep.spawn("loan-v1", actor_id="dave")
         keep.send("dave", "SUBMIT_INFO")
@@ -157,42 +159,71 @@ def test_a_stranded_actor_refuses_events_until_released(tmp_path: Path) -> None:
         assert [d["kind"] for d in keep.decisions("dave")] == ["stranded", "released"]
 
 
-def data_files(path: Path) -> bytes:
-    return b"".join(p.read_bytes() for p in path.rglob("*") if p.is_file())
+def data_files(location: str | Path) -> bytes:
+    """Every byte the store holds: its directory's files, or every table of a database's store
+    copied out in PostgreSQL's binary form (text and bytea as they are, not hex)."""
+    if not is_url(location):
+        return b"".join(p.read_bytes() for p in Path(location).rglob("*") if p.is_file())
+    out = b""
+    with psycopg.connect(str(location)) as conn:
+        tables = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'statekeep'").fetchall()
+        assert len(tables) > 10
+        for (table,) in tables:
+            with conn.cursor().copy(f"COPY statekeep.{table} TO STDOUT (FORMAT binary)") as copy:
+                out += b"".join(bytes(block) for block in copy)
+    return out
 
 
-def test_context_and_payloads_are_sealed_at_rest(tmp_path: Path, key_dir: Path) -> None:
+def copy_records(location: str, source: str, dest: str) -> None:
+    """Copy an actor's record and sealed context to another actor id, as a tamperer could."""
+    if not is_url(location):
+        env = lmdb.open(location, max_dbs=16)
+        for table in (b"actors", b"contexts"):
+            with env.begin(write=True, db=env.open_db(table)) as txn:
+                raw = txn.get(source.encode())
+                assert raw is not None
+                txn.put(dest.encode(), raw)
+        env.close()
+        return
+    with psycopg.connect(location) as conn:
+        conn.execute(
+            "INSERT INTO statekeep.actors (id, version, data) SELECT %s, version, data FROM statekeep.actors "
+            "WHERE id = %s",
+            (dest, source),
+        )
+        conn.execute(
+            "INSERT INTO statekeep.contexts (actor_id, sealed) SELECT %s, sealed FROM statekeep.contexts "
+            "WHERE actor_id = %s",
+            (dest, source),
+        )
+
+
+def test_context_and_payloads_are_sealed_at_rest(store_location: str, tmp_path: Path, key_dir: Path) -> None:
     marker = "MARKER-7f3a9c-do-not-leak"
-    with statekeep.open(tmp_path / "data") as keep:
+    with statekeep.open(store_location) as keep:
         keep.deploy("loan-v1", LOAN_V1)
         keep.spawn("loan-v1", {"secret": marker}, actor_id="x")
         keep.send("x", {"type": "SUBMIT_INFO", "note": marker})
         assert keep.get("x").context == {"secret": marker}
         assert keep.history("x")[0]["payload"] == {"note": marker}
-    assert marker.encode() not in data_files(tmp_path / "data")
-    assert b"SUBMIT_INFO" in data_files(tmp_path / "data"), "the search itself can find what is there"
+    assert marker.encode() not in data_files(store_location)
+    assert b"SUBMIT_INFO" in data_files(store_location), "the search itself can find what is there"
     [key_file] = list(key_dir.iterdir())
-    assert not key_file.resolve().is_relative_to((tmp_path / "data").resolve())
+    assert not key_file.resolve().is_relative_to(Path(store_location).resolve())
 
     # Without its key the store refuses to open; with another key too.
     key_file.rename(tmp_path / "moved.key")
     with pytest.raises(statekeep.EncryptionError):
-        statekeep.open(tmp_path / "data")
+        statekeep.open(store_location)
     with pytest.raises(statekeep.EncryptionError):
-        statekeep.open(tmp_path / "data", key=os.urandom(32))
+        statekeep.open(store_location, key=os.urandom(32))
     key = (tmp_path / "moved.key").read_text().strip()
-    with statekeep.open(tmp_path / "data", key=key) as keep:
+    with statekeep.open(store_location, key=key) as keep:
         assert keep.get("x").context == {"secret": marker}
 
     # A sealed value moved to another record does not open.
-    env = lmdb.open(str(tmp_path / "data"), max_dbs=16)
-    for table in (b"actors", b"contexts"):
-        with env.begin(write=True, db=env.open_db(table)) as txn:
-            raw = txn.get(b"x")
-            assert raw is not None
-            txn.put(b"y", raw)
-    env.close()
-    with statekeep.open(tmp_path / "data", key=key) as keep, pytest.raises(statekeep.EncryptionError):
+    copy_records(store_location, "x", "y")
+    with statekeep.open(store_location, key=key) as keep, pytest.raises(statekeep.EncryptionError):
         keep.get("y")
 
 
@@ -208,13 +239,13 @@ while True:
 """
 
 
-def test_a_killed_writer_loses_no_acknowledged_event_and_tears_no_actor(tmp_path: Path) -> None:
-    with statekeep.open(tmp_path / "data") as keep:
+def test_a_killed_writer_loses_no_acknowledged_event_and_tears_no_actor(store_location: str) -> None:
+    with statekeep.open(store_location) as keep:
         keep.deploy("loan-v1", LOAN_V1)
         keep.spawn("loan-v1", actor_id="a")
         keep.spawn("loan-v1", actor_id="b")
     writer = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(tmp_path / "data")], stdout=subprocess.PIPE, env=os.environ.copy(), text=True
+        [sys.executable, "-c", WRITER, store_location], stdout=subprocess.PIPE, env=os.environ.copy(), text=True
     )
     assert writer.stdout is not None
     acknowledged: dict[str, list[int]] = {"a": [], "b": []}
@@ -225,7 +256,7 @@ def test_a_killed_writer_loses_no_acknowledged_event_and_tears_no_actor(tmp_path
     writer.send_signal(signal.SIGKILL)
     writer.wait()
     assert sum(map(len, acknowledged.values())) >= 300
-    with statekeep.open(tmp_path / "data") as keep:
+    with statekeep.open(store_location) as keep:
         for actor_id, numbers in acknowledged.items():
             actor = keep.get(actor_id)
             history = keep.history(actor_id)
@@ -245,14 +276,12 @@ keep.close()
 """
 
 
-def test_concurrent_sends_from_threads_and_processes_all_apply(tmp_path: Path) -> None:
-    with statekeep.open(tmp_path / "data") as keep:
+def test_concurrent_sends_from_threads_and_processes_all_apply(store_location: str) -> None:
+    with statekeep.open(store_location) as keep:
         keep.deploy("loan-v1", LOAN_V1)
         keep.spawn("loan-v1", actor_id="shared")
         processes = [
-            subprocess.Popen(
-                [sys.executable, "-c", SENDER, str(tmp_path / "data"), f"p{p}", "40"], env=os.environ.copy()
-            )
+            subprocess.Popen([sys.executable, "-c", SENDER, store_location, f"p{p}", "40"], env=os.environ.copy())
             for p in range(2)
         ]
 
@@ -277,8 +306,8 @@ def test_concurrent_sends_from_threads_and_processes_all_apply(tmp_path: Path) -
             assert own == list(range(40)), "each sender's events apply in its order"
 
 
-def test_a_deploy_from_another_process_is_seen_at_once(tmp_path: Path) -> None:
-    with statekeep.Keep(tmp_path / "data", scan=False) as keep:
+def test_a_deploy_from_another_process_is_seen_at_once(store_location: str) -> None:
+    with statekeep.Keep(store_location, scan=False) as keep:
         keep.deploy("loan-v1", LOAN_V1)
         keep.spawn("loan-v1", actor_id="a")
         keep.send("a", "SUBMIT_INFO")
@@ -288,7 +317,7 @@ def test_a_deploy_from_another_process_is_seen_at_once(tmp_path: Path) -> None:
             f"k.deploy('loan-v2', json.loads(sys.argv[2]), parent='loan-v1', history_path={PATH!r}); k.close()"
         )
         subprocess.run(
-            [sys.executable, "-c", script, str(tmp_path / "data"), json.dumps(LOAN_V2)],
+            [sys.executable, "-c", script, store_location, json.dumps(LOAN_V2)],
             check=True,
             env=os.environ.copy(),
         )
@@ -325,10 +354,10 @@ def test_a_backup_taken_while_writing_opens_as_a_consistent_store(tmp_path: Path
 
 
 def test_rotate_key_re_encrypts_while_writes_go_on_and_resumes_after_an_interruption(
-    tmp_path: Path, key_dir: Path
+    store_location: str, key_dir: Path
 ) -> None:
     marker = "ROTATE-MARKER-51c2"
-    with statekeep.open(tmp_path / "data") as keep:
+    with statekeep.open(store_location) as keep:
         keep.deploy("loan-v1", LOAN_V1)
         ids = [a.id for a in keep.spawn_many("loan-v1", [{"m": marker, "i": i} for i in range(30)])]
         for i, actor_id in enumerate(ids):
@@ -352,10 +381,10 @@ def test_rotate_key_re_encrypts_while_writes_go_on_and_resumes_after_an_interrup
         assert len(reports) > 2 and reports == sorted(reports)
         assert reports[-1][0] == reports[-1][1] >= 60, "every context and payload visited, then reported done"
         assert keep.get(ids[3]).context == {"m": marker, "i": 3}
-    assert marker.encode() not in data_files(tmp_path / "data")
+    assert marker.encode() not in data_files(store_location)
     with pytest.raises(statekeep.EncryptionError):
-        statekeep.open(tmp_path / "data", key=old_key)
-    with statekeep.open(tmp_path / "data", key=new_key) as keep:
+        statekeep.open(store_location, key=old_key)
+    with statekeep.open(store_location, key=new_key) as keep:
         assert [keep.get(i).context["i"] for i in ids] == list(range(30))
         assert all(h["payload"] for i in ids for h in keep.history(i) if h["type"] == "NOTE")
 
@@ -374,10 +403,10 @@ def test_rotate_key_re_encrypts_while_writes_go_on_and_resumes_after_an_interrup
         keep._reseal_contexts = interrupted  # type: ignore[method-assign, assignment]
         with pytest.raises(KeyboardInterrupt):
             keep.rotate_key(third, batch=5)
-    with statekeep.open(tmp_path / "data", key=third) as keep:
+    with statekeep.open(store_location, key=third) as keep:
         assert keep.get(ids[20]).context == {"m": marker, "i": 20}
         keep.rotate_key(third)
-    with statekeep.open(tmp_path / "data", key=third) as keep:
+    with statekeep.open(store_location, key=third) as keep:
         assert keep.history(ids[5])[0]["payload"] == {"m": marker, "i": 5}
 
 
@@ -392,21 +421,21 @@ def test_a_store_of_another_format_is_refused_with_what_to_do(tmp_path: Path) ->
         statekeep.open(tmp_path / "data")
 
 
-def test_expect_on_a_version_without_a_parent_is_refused_with_why(tmp_path: Path) -> None:
-    with statekeep.Keep(tmp_path / "data", scan=False) as keep:
+def test_expect_on_a_version_without_a_parent_is_refused_with_why(store_location: str) -> None:
+    with statekeep.Keep(store_location, scan=False) as keep:
         with pytest.raises(ValueError, match="without a parent has no preview"):
             keep.deploy("loan-v1", LOAN_V1, expect="0" * 64)
         assert keep.definitions() == [], "nothing was committed"
 
 
-def test_a_version_keeps_its_document_order_through_the_store(tmp_path: Path) -> None:
+def test_a_version_keeps_its_document_order_through_the_store(store_location: str) -> None:
     """XState enters regions and states in document order (the order of the keys): a version
     read back from the store must keep it, or the keep steps another machine than XState's."""
     regions: dict[str, Any] = {"zeta": {"entry": "in:zeta"}, "alpha": {"entry": "in:alpha"}}
     zeta_first = {"id": "m", "type": "parallel", "states": regions}
     expected = [a["type"] for a in statekeep.Machine(zeta_first).initial().actions]
     assert expected == ["in:zeta", "in:alpha"]
-    with statekeep.Keep(tmp_path / "data", scan=False) as keep:
+    with statekeep.Keep(store_location, scan=False) as keep:
         keep.deploy("v1", zeta_first)
         keep.spawn("v1", {}, actor_id="a")
         assert [a["type"] for a in keep._registry.version("v1")["machine"].initial().actions] == expected
@@ -415,6 +444,6 @@ def test_a_version_keeps_its_document_order_through_the_store(tmp_path: Path) ->
         with pytest.raises(statekeep.Conflict, match="a different definition"):
             keep.deploy("v1", alpha_first)
         keep.deploy("v1", json.loads(json.dumps(zeta_first)))  # the same body again: a no-op
-    with statekeep.Keep(tmp_path / "data", scan=False) as keep:
+    with statekeep.Keep(store_location, scan=False) as keep:
         assert list(keep.definitions()[0]["definition"]["states"]) == ["zeta", "alpha"]
         assert [a["type"] for a in keep._registry.version("v1")["machine"].initial().actions] == expected

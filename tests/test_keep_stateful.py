@@ -33,6 +33,7 @@ from hypothesis.stateful import (
 )
 
 import statekeep
+from postgres import PostgresServer
 from reference.routing_model import NeedsRescue, SerialWorld, mismatch
 from table_machines import EVENTS, definition
 
@@ -79,7 +80,7 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.dir = Path(tempfile.mkdtemp(prefix="statekeep-stateful-"))
-        self.path = self.dir / "data"
+        self.path = self.new_store()
         self.keep = statekeep.Keep(self.path, scan=False)
         self.world = SerialWorld()
         self.versions: list[str] = []
@@ -88,6 +89,10 @@ class KeepAgainstTheLaw(RuleBasedStateMachine):
         self.deployment_rules: list[tuple[str, tuple[str, ...], str]] = []
         #: No deployment since the scan last finished (so every actor is written where it is).
         self.settled = True
+
+    def new_store(self) -> str:
+        """Where this example's store is: a directory of its own (LMDB)."""
+        return str(self.dir / "data")
 
     def teardown(self) -> None:
         self.keep.close()
@@ -457,6 +462,32 @@ def test_the_keep_keeps_the_routing_law() -> None:
         settings=settings(
             max_examples=100,
             stateful_step_count=50,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        ),
+    )
+
+
+class KeepOnPostgresAgainstTheLaw(KeepAgainstTheLaw):
+    """The same machine on a PostgreSQL store: each example in a database of its own."""
+
+    server: PostgresServer
+
+    def new_store(self) -> str:
+        return self.server.database()
+
+
+def test_the_keep_on_postgresql_keeps_the_routing_law(
+    postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fewer examples than on LMDB (every one makes a database): what this adds is the
+    PostgreSQL store under the same law, not more of the law."""
+    monkeypatch.setattr(KeepOnPostgresAgainstTheLaw, "server", postgres_server, raising=False)
+    run_state_machine_as_test(
+        KeepOnPostgresAgainstTheLaw,
+        settings=settings(
+            max_examples=20,
+            stateful_step_count=40,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
         ),

@@ -6,7 +6,11 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import re
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 import statekeep
+from conftest import free_port
 from postgres import PostgresServer
 from statekeep.cli import cli
 from statekeep.keep import store_exists, store_id_of
@@ -109,3 +114,196 @@ def test_a_url_is_a_store_without_a_data_directory(postgres_url: str, key_dir: P
         assert keep.definitions() == []
     with pytest.raises(statekeep.EncryptionError):
         statekeep.open(postgres_url, key=os.urandom(32))
+
+
+# ----- several processes on one database ------------------------------------------------------------
+
+MACHINE_2: dict[str, Any] = {**MACHINE, "states": {**MACHINE["states"], "busy": {"on": {"STOP": "idle", "NOTE": {}}}}}
+
+
+def test_two_nodes_sending_to_one_actor_apply_every_send_once_in_one_order(postgres_url: str, key_dir: Path) -> None:
+    """Two keeps on one database (two nodes: each its own store and connections), two senders
+    each, to one actor, and a deploy from the second node in the middle: every acknowledged send
+    is in the history once, in the order of the sequence numbers it was acknowledged with; a
+    send acknowledged before another began comes first; every send that began after the deploy
+    returned, on either node, sees it."""
+    key = os.urandom(32)
+    nodes = [statekeep.Keep(postgres_url, key=key, scan=False) for _ in range(2)]
+    try:
+        nodes[0].deploy("m", MACHINE)
+        nodes[0].spawn("m", actor_id="hot")
+        sends: list[tuple[str, int, float, float, int, str]] = []  # sender, i, began, acked, seq, version
+        deployed_at: list[float] = []
+        lock = threading.Lock()
+
+        def sender(node: statekeep.Keep, name: str) -> None:
+            for i in range(40):
+                began = time.monotonic()
+                result = node.send("hot", {"type": "NOTE", "from": name, "i": i})
+                with lock:
+                    sends.append((name, i, began, time.monotonic(), result.seq, result.version))
+                if name == "b0" and i == 15:
+                    node.deploy("m2", MACHINE_2, parent="m", history_path=["NOTE"], landing="state")
+                    deployed_at.append(time.monotonic())
+
+        threads = [
+            threading.Thread(target=sender, args=(node, f"{'ab'[n]}{t}"))
+            for n, node in enumerate(nodes)
+            for t in range(2)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+        history = nodes[1].history("hot")
+        assert len(history) == len(sends) == 160 and nodes[0].get("hot").seq == 160
+        by_seq = {seq: (name, i) for name, i, _, _, seq, _ in sends}
+        assert sorted(by_seq) == list(range(1, 161)), "every acknowledgement has a sequence number of its own"
+        assert [(h["payload"]["from"], h["payload"]["i"]) for h in history] == [by_seq[n] for n in range(1, 161)]
+        for _, _, _, acked, seq, _ in sends:
+            assert all(seq < later_seq for _, _, began, _, later_seq, _ in sends if began > acked)
+        assert all(version == "m2" for _, _, began, _, _, version in sends if began > deployed_at[0])
+        assert nodes[0].get("hot").version == "m2"
+        assert [d["kind"] for d in nodes[0].decisions("hot")] == ["migrated"]
+    finally:
+        for node in nodes:
+            node.close()
+
+
+def test_a_connection_the_server_dropped_is_replaced(postgres_server: PostgresServer, postgres_url: str) -> None:
+    with statekeep.open(postgres_url, key=os.urandom(32)) as keep:
+        keep.deploy("m", MACHINE)
+        keep.spawn("m", actor_id="a")
+        with postgres_server.admin() as conn:
+            ended = conn.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s",
+                (postgres_url.rsplit("/", 1)[1],),
+            ).fetchone()
+        assert ended is not None and int(str(ended[0])) >= 1
+        assert keep.send("a", "GO").value == "busy"
+        assert keep.get("a").seq == 1
+
+
+def test_a_store_backed_up_with_pg_dump_restores_with_pg_restore_and_opens_with_its_key(
+    postgres_server: PostgresServer, postgres_url: str, tmp_path: Path
+) -> None:
+    """The backup docs/operations.md describes, while a writer goes on."""
+    key = os.urandom(32)
+    with statekeep.open(postgres_url, key=key) as keep:
+        keep.deploy("m", MACHINE)
+        keep.spawn_many("m", [{"n": n} for n in range(20)], actor_ids=[f"a{n}" for n in range(20)])
+        stop = threading.Event()
+
+        def write() -> None:
+            n = 0
+            while not stop.is_set():
+                keep.send(f"a{n % 20}", {"type": "NOTE", "n": n})
+                n += 1
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        time.sleep(0.2)
+        dump = tmp_path / "statekeep.dump"
+        subprocess.run(
+            [
+                str(postgres_server.bin / "pg_dump"),
+                "--format=custom",
+                "--schema=statekeep",
+                f"--file={dump}",
+                postgres_url,
+            ],
+            check=True,
+        )
+        stop.set()
+        writer.join()
+    copy = postgres_server.database()
+    subprocess.run([str(postgres_server.bin / "pg_restore"), f"--dbname={copy}", str(dump)], check=True)
+    with statekeep.open(copy, key=key) as restored:
+        actors = restored.actors()
+        assert sorted(a.id for a in actors) == sorted(f"a{n}" for n in range(20))
+        for actor in actors:
+            history = restored.history(actor.id)
+            assert actor.seq == len(history) == actor.history_length
+            assert [h["payload"]["n"] % 20 for h in history] == [int(actor.id[1:])] * len(history)
+        assert restored.get("a3").context == {"n": 3}
+
+
+# ----- statekeep serve --store ------------------------------------------------------------------------
+
+
+def test_serve_takes_a_store_url_or_a_directory_not_both(postgres_url: str, tmp_path: Path) -> None:
+    def serve(*args: str, env: dict[str, str] | None = None) -> str:
+        result = CliRunner().invoke(cli, ["serve", *args], env=env)
+        assert result.exit_code == 2, result.output
+        return result.output
+
+    assert "give --data or --store, not both" in serve("--data", str(tmp_path), "--store", postgres_url)
+    assert "is not a postgresql:// URL" in serve("--store", str(tmp_path))
+    assert "a PostgreSQL store's size is its database's" in serve("--store", postgres_url, "--max-size", "1G")
+    both = {"STATEKEEP_DATA": str(tmp_path), "STATEKEEP_STORE": postgres_url}
+    assert "STATEKEEP_DATA and STATEKEEP_STORE are both set" in serve(env=both)
+    hidden = serve("--store", postgres_url.replace("postgres@", "postgres:secret@"), "--max-size", "1G")
+    assert "secret" not in hidden
+
+
+def started(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    """A ``statekeep serve`` process, once it says it is serving; and what it said."""
+    server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    assert server.stderr is not None
+    lines: list[str] = []
+    while not any("serving" in line for line in lines):
+        line = server.stderr.readline()
+        assert line, "the server stopped: " + "".join(lines)
+        lines.append(line)
+    return server, "".join(lines)
+
+
+def test_two_servers_on_one_database_serve_every_actor(postgres_url: str, key_dir: Path) -> None:
+    """``statekeep serve --store URL`` twice: a deploy through one is seen through the other at
+    once, and sends to one actor through both apply once each."""
+    env = os.environ | {"STATEKEEP_KEY": os.urandom(32).hex(), "STATEKEEP_STORE": postgres_url}
+    ports = [free_port(), free_port()]
+    servers: list[subprocess.Popen[str]] = []
+    tokens: list[str] = []
+    try:
+        for port in ports:
+            server, banner = started([sys.executable, "-m", "statekeep", "serve", "--port", str(port)], env)
+            servers.append(server)
+            assert f"serving {postgres_url} on http://127.0.0.1:{port}" in banner
+            tokens += re.findall(r"sk_[\w-]+", banner)
+        assert len(tokens) == 1, "the first server made an admin key; the second found it"
+        clients = [statekeep.connect(f"http://127.0.0.1:{port}", api_key=tokens[0]) for port in ports]
+        for client in clients:  # wait until each answers
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    client.definitions()
+                    break
+                except statekeep.Error:
+                    assert time.monotonic() < deadline
+                    time.sleep(0.05)
+        clients[0].deploy("m", MACHINE)
+        clients[1].spawn("m", actor_id="shared")
+
+        def send(client: statekeep.Client, name: str) -> None:
+            for i in range(25):
+                client.send("shared", {"type": "NOTE", "from": name, "i": i})
+
+        threads = [threading.Thread(target=send, args=(c, f"n{n}")) for n, c in enumerate(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        clients[1].deploy("m2", MACHINE_2, parent="m", history_path=["NOTE"], landing="state")
+        assert clients[0].get("shared").version == "m2"
+        history = clients[0].history("shared")
+        assert sorted((h["payload"]["from"], h["payload"]["i"]) for h in history) == sorted(
+            (f"n{n}", i) for n in range(2) for i in range(25)
+        )
+        for client in clients:
+            client.close()
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(20)

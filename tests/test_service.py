@@ -25,18 +25,26 @@ Backend = Any  # statekeep.Keep or statekeep.Client: one interface
 
 
 @pytest.fixture(params=["embedded", "http"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+def backend(request: pytest.FixtureRequest, store_location: str) -> Iterator[Backend]:
+    """The keep, or a client of a server over it, on each back end (LMDB, PostgreSQL)."""
     if request.param == "embedded":
-        with statekeep.open(tmp_path / "data") as keep:
+        with statekeep.open(store_location) as keep:
             yield keep
     else:
-        with served(tmp_path / "data") as server, server.client() as client:
+        with served(store_location) as server, server.client() as client:
             yield client
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Served]:
     with served(tmp_path / "data") as s:
+        yield s
+
+
+@pytest.fixture
+def any_server(store_location: str) -> Iterator[Served]:
+    """A server on each back end."""
+    with served(store_location) as s:
         yield s
 
 
@@ -339,8 +347,8 @@ def test_the_store_keeps_only_digests_of_keys(tmp_path: Path) -> None:
 # ----- group commit ---------------------------------------------------------------------------
 
 
-def test_concurrent_writes_share_a_commit_and_each_gets_its_own_answer(tmp_path: Path) -> None:
-    with statekeep.Keep(tmp_path / "data", scan=False) as keep:
+def test_concurrent_writes_share_a_commit_and_each_gets_its_own_answer(store_location: str) -> None:
+    with statekeep.Keep(store_location, scan=False) as keep:
         keep.deploy("v1", LOAN_V1)
         keep.spawn_many("v1", [None] * 50, actor_ids=[f"a{i}" for i in range(50)])
         committer = GroupCommitter(keep)
@@ -360,7 +368,8 @@ def test_concurrent_writes_share_a_commit_and_each_gets_its_own_answer(tmp_path:
         assert keep.history("a7")[0]["payload"] == {"i": 7}
 
 
-def test_many_concurrent_http_sends_are_all_durable_in_order_per_sender(server: Served) -> None:
+def test_many_concurrent_http_sends_are_all_durable_in_order_per_sender(any_server: Served) -> None:
+    server = any_server
     with server.client() as client:
         client.deploy("v1", LOAN_V1)
         client.spawn_many("v1", [None] * 4, actor_ids=["p0", "p1", "p2", "p3"])
