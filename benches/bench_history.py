@@ -20,7 +20,11 @@ from pathlib import Path
 
 import statekeep
 
-MACHINE = {"id": "m", "initial": "open", "states": {"open": {"on": {"NOTE": {"actions": "note"}, "CLOSE": "closed"}}, "closed": {}}}
+MACHINE = {
+    "id": "m",
+    "initial": "open",
+    "states": {"open": {"on": {"NOTE": {"actions": "note"}, "CLOSE": "closed"}}, "closed": {}},
+}
 
 
 def main() -> None:
@@ -35,7 +39,9 @@ def main() -> None:
                 actor = f"aged-{length}"
                 keep.spawn("v1", {}, actor_id=actor)
                 for first in range(0, length, 10_000):
-                    keep.send_many([(actor, {"type": "NOTE", "n": n}) for n in range(first, min(length, first + 10_000))])
+                    keep.send_many(
+                        [(actor, {"type": "NOTE", "n": n}) for n in range(first, min(length, first + 10_000))]
+                    )
                 wall, cpu = time.perf_counter(), time.thread_time()
                 for n in range(sends):
                     keep.send(actor, {"type": "NOTE", "bench": n})

@@ -21,7 +21,11 @@ import statekeep
 
 def main() -> None:
     states = 40_000
-    big = {"id": "big", "initial": "s0", "states": {f"s{i}": {"on": {"NEXT": f"s{(i + 1) % states}"}} for i in range(states)}}
+    big = {
+        "id": "big",
+        "initial": "s0",
+        "states": {f"s{i}": {"on": {"NEXT": f"s{(i + 1) % states}"}} for i in range(states)},
+    }
     small = {"id": "small", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}}
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("STATEKEEP_KEY_DIR", str(Path(tmp) / "keys"))
@@ -42,11 +46,15 @@ def main() -> None:
         started = time.perf_counter()
         statekeep.Machine(json.dumps(big))
         compile_big = time.perf_counter() - started
-    print(json.dumps({
-        "open_and_read_small_ms": round(small_read * 1e3, 1),
-        "then_read_big_ms": round(big_read * 1e3, 1),
-        "compile_big_alone_ms": round(compile_big * 1e3, 1),
-    }))
+    print(
+        json.dumps(
+            {
+                "open_and_read_small_ms": round(small_read * 1e3, 1),
+                "then_read_big_ms": round(big_read * 1e3, 1),
+                "compile_big_alone_ms": round(compile_big * 1e3, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
