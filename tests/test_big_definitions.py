@@ -14,9 +14,13 @@ from typing import Any
 import pytest
 
 import statekeep
-from statekeep import DefinitionError, Machine
+from statekeep import DefinitionError, Machine, _core
 
-LIMIT = 256  # states; the core's MAX_STATE_DEPTH
+LIMIT = 256  # states
+
+
+def test_the_limits_are_the_cores() -> None:
+    assert (_core.MAX_STATE_DEPTH, _core.MAX_JSON_DEPTH) == (LIMIT, 2 * LIMIT + 128)
 
 
 def chain(depth: int) -> dict[str, Any]:
