@@ -742,22 +742,31 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    /// A history state's default (its `target`, or its parent's initial state) may itself be a
-    /// history state; following those defaults must end in states that are not history states.
-    /// A compound state that starts in its own target-less history state never does (XState
-    /// recurses until the stack runs out), nor do history states that name each other.
+    /// Entering a history state without a record enters its default (its `target`, or its
+    /// parent's initial state), and entering a compound state enters its initial state; both
+    /// unconditionally. If following those leads back to where it started, entering never ends
+    /// (XState recurses until the stack runs out): a compound state that starts in its own
+    /// target-less history state, history states that name each other, or a history whose
+    /// target starts in a history that names it back. Such a definition is refused. (Every such
+    /// loop passes through a history state, the only step that can go up the tree.)
     fn check_history_defaults(&self) -> Result<(), DefinitionError> {
         let m = &self.machine;
-        let next = |h: NodeIx| -> Vec<NodeIx> {
-            let parent = m.node(h).parent.expect("history nodes have a parent");
-            let targets = match m.node(h).history_default.as_ref().expect("history default") {
-                HistoryDefault::ParentInitial => m.node(parent).initial.into_iter().collect(),
-                HistoryDefault::Parent => Vec::new(),
-                HistoryDefault::Targets(list) => list.clone(),
-            };
-            targets.into_iter().filter(|&t| m.node(t).kind.is_history()).collect()
+        let next = |n: NodeIx| -> Vec<NodeIx> {
+            let node = m.node(n);
+            match node.kind {
+                NodeKind::Compound => node.initial.into_iter().collect(),
+                NodeKind::History { .. } => {
+                    let parent = node.parent.expect("history nodes have a parent");
+                    match node.history_default.as_ref().expect("history default") {
+                        HistoryDefault::ParentInitial => m.node(parent).initial.into_iter().collect(),
+                        HistoryDefault::Parent => Vec::new(),
+                        HistoryDefault::Targets(list) => list.clone(),
+                    }
+                }
+                _ => Vec::new(),
+            }
         };
-        // Depth-first over the history states, iteratively: 1 while on the path, 2 when done.
+        // Depth-first from each history state, iteratively: 1 while on the path, 2 when done.
         let mut mark = vec![0u8; m.nodes.len()];
         for start in (0..m.nodes.len() as NodeIx).filter(|&n| m.node(n).kind.is_history()) {
             if mark[start as usize] != 0 {
@@ -769,13 +778,17 @@ impl<'a> Builder<'a> {
                 match successors.pop() {
                     Some(s) if mark[s as usize] == 1 => {
                         let from = path.iter().position(|(n, _)| *n == s).expect("on the path");
-                        let chain: Vec<String> =
-                            path[from..].iter().map(|(n, _)| format!("#{}", m.node(*n).id)).chain([format!("#{}", m.node(s).id)]).collect();
+                        let mut cycle: Vec<NodeIx> = path[from..].iter().map(|(n, _)| *n).collect();
+                        // Name the loop from its first history state.
+                        let first = cycle.iter().position(|&n| m.node(n).kind.is_history()).expect("a history state");
+                        cycle.rotate_left(first);
+                        let h = cycle[0];
+                        let chain: Vec<String> = cycle.iter().chain([&h]).map(|&n| format!("#{}", m.node(n).id)).collect();
                         return Err(DefinitionError::new(
-                            Path::Node(s).render(&m.nodes),
+                            Path::Node(h).render(&m.nodes),
                             format!(
                                 "the default of history state #{} leads back to it ({}); give one of these history states a `target` that is not a history state, or start its parent in another child",
-                                m.node(s).id,
+                                m.node(h).id,
                                 chain.join(" -> ")
                             ),
                         ));
@@ -1575,6 +1588,14 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.path, "$.states.a.states.h1");
         assert!(err.message.contains("(#m.a.h1 -> #m.a.h2 -> #m.a.h1)"), "{err}");
+        // Through a compound state's initial history state (found by the compile fuzzer).
+        let err = compile_str(
+            r##"{"id":"m","initial":"A","states":{"A":{"initial":"x","states":{"x":{"on":{"GO":"h1"}},"h1":{"type":"history","target":"B"},"B":{"initial":"hB","states":{"b1":{},"hB":{"type":"history","target":"#m.A.h1"}}}}}}}"##,
+            true,
+        )
+        .unwrap_err();
+        assert_eq!(err.path, "$.states.A.states.h1");
+        assert!(err.message.contains("(#m.A.h1 -> #m.A.B -> #m.A.B.hB -> #m.A.h1)"), "{err}");
         // A chain of history defaults that ends in a state is fine.
         let machine = compile_str(
             r#"{"id":"m","initial":"a","states":{"a":{"initial":"h1","states":{"h1":{"type":"history","target":"h2"},"h2":{"type":"history","target":"x"},"x":{}}}}}"#,
