@@ -37,8 +37,9 @@ class Versions(KeepBase):
         """Commit a version. With a parent it is a deployment: every actor on the parent is
         decided by the routing law as of this commit, though the records are written by the
         background scan. Deploying the same body again under the same id is a no-op."""
-        body = _body(id, definition, parent, history_path, match, landing, state_map, guard_default)
-        machine = Machine(body["definition"], guard_default=guard_default)
+        body, text = _body(id, definition, parent, history_path, match, landing, state_map, guard_default)
+        # Compiled from the text: the GIL is released for all of it.
+        machine = Machine(text, guard_default=guard_default)
         # Exclusive: no other write runs while it is decided, so its preview (``expect``) and
         # its scan's total still hold when it commits.
         with self._store.write(exclusive=True) as txn:
@@ -46,7 +47,7 @@ class Versions(KeepBase):
             existing = txn.version_seq(id)
             if existing is not None:
                 stored = txn.version(existing)
-                if stored["digest"] != _digest(body, stored.get("digest_form", 1)):
+                if stored["digest"] != _digest(body, stored.get("digest_form", 1), text):
                     raise Conflict(
                         f"a different definition is already deployed as '{id}'; deploy the change under a new id"
                     )
@@ -74,7 +75,7 @@ class Versions(KeepBase):
             if parent is not None:
                 total = txn.actor_count(self._seq_of[parent])
                 scan = ScanState(total=total, done=total == 0)
-            txn.add_version(seq, body, scan)
+            txn.add_version(seq, body, scan, definition=text)
         # Into memory only once it is committed: an aborted deploy must leave no trace.
         self._deployed_machines[id] = machine
         self._wake_workers()
@@ -94,8 +95,8 @@ class Versions(KeepBase):
     ) -> Preview:
         """What deploying this version would do to every actor on ``parent``, decided by the
         same functions on a consistent snapshot. Nothing is written."""
-        body = _body(id, definition, parent, history_path, match, landing, state_map, guard_default)
-        machine = Machine(body["definition"], guard_default=guard_default)
+        body, text = _body(id, definition, parent, history_path, match, landing, state_map, guard_default)
+        machine = Machine(text, guard_default=guard_default)
         with self._reading() as txn:
             if parent not in self._seq_of:
                 raise NotFound(f"parent version '{parent}' is not deployed")
@@ -168,7 +169,7 @@ class Versions(KeepBase):
 
     def _deployment(self, txn: Reader, id: str) -> Deployment:
         seq = self._version_seq(id)
-        v = txn.version(seq)
+        v = next(txn.versions(seq, definitions=False))
         scan = txn.scan(seq) or ScanState(total=0, done=True)
         return Deployment(
             id=id,
@@ -208,7 +209,9 @@ def _body(
     landing: str,
     state_map: Mapping[str, str] | None,
     guard_default: bool,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], str]:
+    """The version's record, and its definition as JSON text in the order given (serialised
+    once: for the digest, the compile and the store)."""
     check_id(id, "a version id")
     if isinstance(definition, (str, bytes)):
         try:
@@ -227,9 +230,10 @@ def _body(
         "state_map": dict(state_map or {}),
         "guard_default": guard_default,
     }
-    body["digest"] = _digest(body, DIGEST_FORM)
+    text = json.dumps(definition, separators=(",", ":"))
+    body["digest"] = _digest(body, DIGEST_FORM, text)
     body["digest_form"] = DIGEST_FORM
-    return body
+    return body, text
 
 
 #: How a version's digest is taken: form 2 keeps the definition's key order (its document
@@ -237,10 +241,10 @@ def _body(
 DIGEST_FORM = 2
 
 
-def _digest(body: Mapping[str, Any], form: int) -> str:
+def _digest(body: Mapping[str, Any], form: int, definition_text: str) -> str:
     fields = {
         k: body[k] for k in ("id", "definition", "parent", "path", "match", "landing", "state_map", "guard_default")
     }
     if form >= 2:
-        fields["definition"] = json.dumps(fields["definition"], separators=(",", ":"))
+        fields["definition"] = definition_text
     return hashlib.sha256(jsonio.canonical(fields)).hexdigest()

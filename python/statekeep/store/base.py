@@ -231,8 +231,11 @@ class UnitOfWork(Reader, Protocol):
 
     def delete_session(self, session_id: str) -> None: ...
 
-    def add_version(self, seq: int, record: dict[str, Any], scan: ScanState | None) -> None:
-        """Commit version ``seq`` (the next one), with its deployment's scan."""
+    def add_version(
+        self, seq: int, record: dict[str, Any], scan: ScanState | None, *, definition: str | None = None
+    ) -> None:
+        """Commit version ``seq`` (the next one), with its deployment's scan. ``definition`` is
+        the record's definition as JSON text when the caller has it (written as it is)."""
 
     def put_scan(self, deployment: int, state: ScanState) -> None: ...
 

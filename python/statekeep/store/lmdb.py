@@ -443,14 +443,17 @@ class LmdbUnitOfWork(LmdbReader):
     def delete_session(self, session_id: str) -> None:
         self._txn.delete(session_id.encode(), db=self._dbs["sessions"])
 
-    def add_version(self, seq: int, record: dict[str, Any], scan: ScanState | None) -> None:
+    def add_version(
+        self, seq: int, record: dict[str, Any], scan: ScanState | None, *, definition: str | None = None
+    ) -> None:
         # The definition is kept apart, as text: a process opening the store hands it to the
         # core as it is, without reading it. Its key order is kept: a definition's document
         # order is what its states are entered and regions stepped in (versions written before
         # format 3 had their keys sorted). Definitions can nest deeper than orjson writes; the
         # standard library has no limit.
         fields = {k: v for k, v in record.items() if k != "definition"}
-        self._put("definitions", _u32(seq), json.dumps(record["definition"], separators=(",", ":")).encode())
+        text = json.dumps(record["definition"], separators=(",", ":")) if definition is None else definition
+        self._put("definitions", _u32(seq), text.encode())
         self._put("versions", _u32(seq), _dumps(fields))
         self._put("version_ids", record["id"].encode(), _u32(seq))
         self._put("meta", b"commits", _u32(seq + 1))

@@ -729,11 +729,14 @@ class PgUnitOfWork(PgReader):
 
     # ----- versions -----------------------------------------------------------------------------
 
-    def add_version(self, seq: int, record: dict[str, Any], scan: ScanState | None) -> None:
+    def add_version(
+        self, seq: int, record: dict[str, Any], scan: ScanState | None, *, definition: str | None = None
+    ) -> None:
         self._make_exclusive()
         # The definition's key order is kept (text): its document order is what its states are
         # entered and regions stepped in. Definitions can nest deeper than orjson writes.
-        definition = json.dumps(record["definition"], separators=(",", ":"))
+        if definition is None:
+            definition = json.dumps(record["definition"], separators=(",", ":"))
         fields = json.dumps({k: v for k, v in record.items() if k != "definition"})
         updated = self._one(
             "UPDATE statekeep.meta SET commits = %s WHERE commits = %s RETURNING commits", (seq + 1, seq)
