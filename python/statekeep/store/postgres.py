@@ -477,11 +477,17 @@ class PgReader:
         return None if row is None else _scan(row)
 
     def scans(self) -> dict[int, ScanState]:
-        # In a unit of work (the scan's) every scan is locked: two processes' scans take turns.
-        rows = self._all(
-            "SELECT deployment, total, scanned, cursor, done FROM statekeep.scans ORDER BY deployment" + self._lock()
-        )
-        return {int(r[0]): _scan(r[1:]) for r in rows}
+        query = "SELECT deployment, total, scanned, cursor, done FROM statekeep.scans"
+        if not self._locking:
+            rows = self._all(query + " ORDER BY deployment")
+        else:
+            # In a unit of work (the scan's) the unfinished scans are locked, so two processes'
+            # scans take turns; finished ones never change and are read without a lock (after,
+            # so that one finished while this waited is among them), and an idle scan writes
+            # nothing.
+            rows = self._all(query + " WHERE NOT done ORDER BY deployment FOR UPDATE")
+            rows += self._all(query + " WHERE done")
+        return {int(r[0]): _scan(r[1:]) for r in sorted(rows, key=lambda r: int(r[0]))}
 
     def decision_counts(self, deployment: int) -> dict[str, int]:
         rows = self._all(
