@@ -74,7 +74,7 @@ async function fuzz(opts) {
   const runner = new StatekeepRunner();
   const counts = {
     machines: 0, steps: 0, nodes: 0, same: 0, sameUntilXStateStops: 0, differences: 0,
-    xstateStops: {}, rejections: {}, outcomes: {},
+    xstateStops: {}, xstateErrorSeeds: [], rejections: {}, outcomes: {},
   };
   const diffs = [];
   let nextSeed = opts.first;
@@ -89,6 +89,8 @@ async function fuzz(opts) {
       counts.nodes += c.model.nodes.length;
       bump(counts.outcomes, r.outcome);
       if (c.xstate.stop) bump(counts.xstateStops, stopReason(c.xstate.stop));
+      // XState throwing something other than its loop error is rare and worth a look.
+      if (c.xstate.stop?.kind === 'error' && counts.xstateErrorSeeds.length < 20) counts.xstateErrorSeeds.push(c.seed);
       if (results[i]?.compileError) bump(counts.rejections, results[i].compileError.replace(/#[^\s]+/g, '#…').replace(/^\$[^:]*: /, ''));
       if (r.outcome === 'same') counts.same++;
       if (r.outcome === 'same-until-xstate-stops') counts.sameUntilXStateStops++;
