@@ -3,7 +3,7 @@
 # timeout or memory blow-up fails. `make fuzz-core` runs this; see README.md.
 #   FUZZ_SECONDS   the time per target
 #   FUZZ_TARGETS   the targets to run (default: all three)
-#   FUZZ_FEATURES  cargo features of the fuzz crate (`strict` stops skipping known bugs)
+#   FUZZ_FEATURES  cargo features of the fuzz crate
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -1,7 +1,7 @@
 //! The invariants every target checks, written against the public API alone: the
 //! configuration rules are restated here rather than trusted to `Snapshot::validate`.
 
-use statekeep_core::model::{HistoryDefault, Machine, NodeIx, NodeKind, ROOT};
+use statekeep_core::model::{Machine, NodeIx, NodeKind, ROOT};
 use statekeep_core::replay::replay;
 use statekeep_core::stepper::Effect;
 use statekeep_core::value::{snapshot_from_value, state_value};
@@ -240,87 +240,4 @@ fn parse_path(path: &str) -> Option<Vec<Segment>> {
         }
     }
     Some(out)
-}
-
-/// Known core bugs, reported and not fixed yet (see README.md): inputs that hit them are
-/// skipped, so that the fuzzers keep looking for new ones. Build with `--features strict` to
-/// stop skipping them.
-pub mod known {
-    use super::*;
-
-    /// Whether a machine may hit a known bug when stepped.
-    pub fn any(m: &Machine) -> bool {
-        history_target_outside_parent(m) || history_default_cycle(m)
-    }
-
-    /// A history state whose `target` lies outside its parent (`#id` reaches anywhere): entering
-    /// its default enters the target without leaving the states it displaces, so a compound
-    /// state ends up with two active children, or none (and through a compound state that starts
-    /// in such a history state, a default can lead back to itself: `history_default_cycle`).
-    pub fn history_target_outside_parent(m: &Machine) -> bool {
-        if cfg!(feature = "strict") {
-            return false;
-        }
-        m.nodes.iter().any(|node| match (&node.history_default, node.parent) {
-            (Some(HistoryDefault::Targets(list)), Some(parent)) => list.iter().any(|&t| !m.is_descendant(t, parent)),
-            _ => false,
-        })
-    }
-
-    /// A history state whose default entry (its `target`, its parent's initial state, or its
-    /// parallel parent), going down through initial states and regions, reaches a history state
-    /// again, and so on back to itself, makes the stepper recurse until the stack overflows.
-    /// The compiler refuses the direct cycles (history states naming each other) and accepts
-    /// those through a compound state's initial history state.
-    pub fn history_default_cycle(m: &Machine) -> bool {
-        if cfg!(feature = "strict") {
-            return false;
-        }
-        // Entering `t` by default descends through initial states and every region of a
-        // parallel state; the history states met on the way are where it goes next.
-        fn descend(m: &Machine, t: NodeIx, out: &mut Vec<NodeIx>) {
-            let n = m.node(t);
-            match n.kind {
-                NodeKind::History { .. } => out.push(t),
-                NodeKind::Compound => {
-                    if let Some(i) = n.initial {
-                        descend(m, i, out)
-                    }
-                }
-                NodeKind::Parallel => n.children.iter().for_each(|&c| descend(m, c, out)),
-                _ => {}
-            }
-        }
-        // Edges from each history state to the history states its default entry visits.
-        let next = |h: NodeIx| -> Vec<NodeIx> {
-            let node = m.node(h);
-            let parent = node.parent.expect("history parent");
-            let mut out = Vec::new();
-            match node.history_default.as_ref() {
-                Some(HistoryDefault::ParentInitial) => {
-                    if let Some(i) = m.node(parent).initial {
-                        descend(m, i, &mut out)
-                    }
-                }
-                Some(HistoryDefault::Targets(list)) => list.iter().for_each(|&t| descend(m, t, &mut out)),
-                Some(HistoryDefault::Parent) => descend(m, parent, &mut out),
-                None => {}
-            }
-            out
-        };
-        let histories: Vec<NodeIx> = (0..m.len() as NodeIx).filter(|&n| m.node(n).kind.is_history()).collect();
-        // Depth-first search for a cycle among history states.
-        let mut colour = vec![0u8; m.len()];
-        fn visit(n: NodeIx, next: &dyn Fn(NodeIx) -> Vec<NodeIx>, colour: &mut [u8]) -> bool {
-            colour[n as usize] = 1;
-            for t in next(n) {
-                if colour[t as usize] == 1 || (colour[t as usize] == 0 && visit(t, next, colour)) {
-                    return true;
-                }
-            }
-            colour[n as usize] = 2;
-            false
-        }
-        histories.into_iter().any(|h| colour[h as usize] == 0 && visit(h, &next, &mut colour))
-    }
 }

@@ -240,7 +240,7 @@ impl Tree {
 }
 
 /// A generated definition, and whether a history state's default leads back to a history state
-/// (a definition the compiler may refuse: the known bug of `check::known`).
+/// (a definition the compiler must refuse).
 pub struct Built {
     pub definition: Value,
     pub history_cycle: bool,

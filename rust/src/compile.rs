@@ -548,6 +548,15 @@ impl<'a> Builder<'a> {
                     let mut resolved = Vec::new();
                     for (text, i) in self.target_texts(target, target_path)? {
                         let node = self.path_from(parent, text).map_err(|m| self.error(target_path.item(i), m))?;
+                        // Entering a default elsewhere would enter it without leaving the states
+                        // it displaces (`#id` reaches anywhere): a compound state would end up
+                        // with two active children, or none. XState leaves that configuration.
+                        if node != parent && !self.machine.is_descendant(node, parent) {
+                            return Err(self.error(
+                                target_path.item(i),
+                                format!("a history state's default target must be its parent state or inside it; '{text}' is not"),
+                            ));
+                        }
                         resolved.push(node);
                     }
                     self.check_compatible_targets(&resolved, target_path)?;
@@ -1577,6 +1586,26 @@ mod tests {
     }
 
     #[test]
+    fn a_history_default_outside_its_parent_is_refused() {
+        // Found by the compile fuzzer: entering B by GO starts it in hB, whose default is the
+        // root; A then had two active children and B none.
+        let err = compile_str(
+            r##"{"id":"m","initial":"A","states":{"A":{"initial":"x","states":{"x":{"on":{"GO":"B"}},"B":{"initial":"hB","states":{"b":{},"hB":{"type":"history","target":"#m"}}}}}}}"##,
+            true,
+        )
+        .unwrap_err();
+        assert_eq!(err.path, "$.states.A.states.B.states.hB.target");
+        assert!(err.message.contains("'#m' is not"), "{err}");
+        // Its parent itself, or any state inside it, is a default.
+        for target in ["#m.A.B", "b", "#m.A.B.b"] {
+            let text = format!(
+                r#"{{"id":"m","initial":"A","states":{{"A":{{"initial":"x","states":{{"x":{{"on":{{"GO":"B.hB"}}}},"B":{{"initial":"b","states":{{"b":{{}},"hB":{{"type":"history","target":"{target}"}}}}}}}}}}}}}}"#
+            );
+            compile_str(&text, true).unwrap_or_else(|e| panic!("{target}: {e}"));
+        }
+    }
+
+    #[test]
     fn a_history_default_that_leads_back_to_itself_is_refused() {
         let err = compile_str(r#"{"id":"m","initial":"h","states":{"h":{"type":"history"}}}"#, true).unwrap_err();
         assert_eq!(err.path, "$.states.h");
@@ -1588,14 +1617,15 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.path, "$.states.a.states.h1");
         assert!(err.message.contains("(#m.a.h1 -> #m.a.h2 -> #m.a.h1)"), "{err}");
-        // Through a compound state's initial history state (found by the compile fuzzer).
+        // Through a compound state's initial history state (found by the compile fuzzer): its
+        // default leaves its parent, which is refused before any cycle could form.
         let err = compile_str(
             r##"{"id":"m","initial":"A","states":{"A":{"initial":"x","states":{"x":{"on":{"GO":"h1"}},"h1":{"type":"history","target":"B"},"B":{"initial":"hB","states":{"b1":{},"hB":{"type":"history","target":"#m.A.h1"}}}}}}}"##,
             true,
         )
         .unwrap_err();
-        assert_eq!(err.path, "$.states.A.states.h1");
-        assert!(err.message.contains("(#m.A.h1 -> #m.A.B -> #m.A.B.hB -> #m.A.h1)"), "{err}");
+        assert_eq!(err.path, "$.states.A.states.B.states.hB.target");
+        assert!(err.message.contains("must be its parent state or inside it; '#m.A.h1' is not"), "{err}");
         // A chain of history defaults that ends in a state is fine.
         let machine = compile_str(
             r#"{"id":"m","initial":"a","states":{"a":{"initial":"h1","states":{"h1":{"type":"history","target":"h2"},"h2":{"type":"history","target":"x"},"x":{}}}}}"#,
