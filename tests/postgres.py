@@ -48,12 +48,15 @@ class PostgresServer:
 
     def __init__(self) -> None:
         self.bin = bindir()
-        self.root = Path(tempfile.mkdtemp(prefix="statekeep-pg-"))
+        self._as_root = os.geteuid() == 0
+        # As root, in /tmp: the server's user must reach the directory, and TMPDIR may be
+        # root's own.
+        where = "/tmp" if self._as_root and os.path.isdir("/tmp") else None
+        self.root = Path(tempfile.mkdtemp(prefix="statekeep-pg-", dir=where))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.port = 0
         self._names = itertools.count()
-        self._as_root = os.geteuid() == 0
         if self._as_root:
             try:
                 user = pwd.getpwnam(SERVER_USER)
