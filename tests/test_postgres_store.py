@@ -171,6 +171,42 @@ def test_two_nodes_sending_to_one_actor_apply_every_send_once_in_one_order(postg
             node.close()
 
 
+def test_two_nodes_scanning_one_deployment_take_turns_and_decide_each_actor_once(
+    postgres_url: str, key_dir: Path
+) -> None:
+    key = os.urandom(32)
+    nodes = [statekeep.Keep(postgres_url, key=key, scan=False) for _ in range(2)]
+    try:
+        nodes[0].deploy("m", MACHINE)
+        ids = [f"a{n:03}" for n in range(300)]
+        nodes[0].spawn_many("m", [None] * len(ids), actor_ids=ids)
+        for actor_id in ids[::3]:
+            nodes[1].send(actor_id, "NOTE")
+        nodes[1].deploy("m2", MACHINE_2, parent="m", history_path=["NOTE"], landing="state")
+        steps = [0, 0]
+
+        def scan(n: int) -> None:
+            while nodes[n].scan_step(batch=25):
+                steps[n] += 1
+
+        threads = [threading.Thread(target=scan, args=(n,)) for n in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        progress = nodes[0].deployment("m2")
+        assert (progress.done, progress.scanned, progress.total) == (True, 300, 300)
+        # (An actor that never had a NOTE is not due yet: its history is shorter than the path.)
+        assert progress.counts == {"migrated": 100}
+        assert sum(steps) == 300 // 25 + 1, "each batch scanned once, whichever node took it, then the end"
+        records = nodes[1].decisions(deployment="m2")
+        assert sorted(r["actor"] for r in records) == ids[::3]
+        assert nodes[1].stats()["actors"] == {"m": 200, "m2": 100}
+    finally:
+        for node in nodes:
+            node.close()
+
+
 def test_a_connection_the_server_dropped_is_replaced(postgres_server: PostgresServer, postgres_url: str) -> None:
     with statekeep.open(postgres_url, key=os.urandom(32)) as keep:
         keep.deploy("m", MACHINE)
