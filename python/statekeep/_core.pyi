@@ -43,6 +43,10 @@ class Machine:
     """A compiled XState v5 machine definition (JSON text, UTF-8 bytes or a dict)."""
 
     def __new__(cls, definition: str | bytes | Mapping[str, Any], guard_default: bool = True) -> Machine: ...
+    @staticmethod
+    def compile_with_text(
+        definition: str | bytes | Mapping[str, Any], guard_default: bool = True
+    ) -> tuple[Machine, str]: ...
     @property
     def id(self) -> str: ...
     @property

@@ -30,6 +30,16 @@ pub fn compile_str(text: &str, guard_default: bool) -> Result<Machine, Definitio
     compile(&value, guard_default)
 }
 
+/// Compile a definition, and give its JSON text as the core reads it: compact, its key order
+/// kept (the definition's document order), numbers as the core holds them. One form for a
+/// definition whatever it came as (text with any spacing, or a Python dict), for a store to keep
+/// and a digest to be taken over.
+pub fn compile_with_text(definition: &Value, guard_default: bool) -> Result<(Machine, String), DefinitionError> {
+    let machine = compile(definition, guard_default)?;
+    let text = serde_json::to_string(definition).expect("a JSON value always serialises");
+    Ok((machine, text))
+}
+
 /// Parse a definition's JSON text, refusing more than [`MAX_JSON_DEPTH`] levels of nesting
 /// with a clear error instead of running out of stack.
 pub fn parse(text: &str) -> Result<Value, DefinitionError> {

@@ -11,7 +11,7 @@ from typing import Any
 
 from statekeep import jsonio
 from statekeep._core import Machine
-from statekeep.errors import Conflict, DefinitionError, InvalidRequest, NotFound
+from statekeep.errors import Conflict, InvalidRequest, NotFound
 from statekeep.keep.base import KeepBase, check_id
 from statekeep.keep.reads import candidates
 from statekeep.results import Deployment, Preview, Version
@@ -37,9 +37,7 @@ class Versions(KeepBase):
         """Commit a version. With a parent it is a deployment: every actor on the parent is
         decided by the routing law as of this commit, though the records are written by the
         background scan. Deploying the same body again under the same id is a no-op."""
-        body, text = _body(id, definition, parent, history_path, match, landing, state_map, guard_default)
-        # Compiled from the text: the GIL is released for all of it.
-        machine = Machine(text, guard_default=guard_default)
+        body, machine, text = _body(id, definition, parent, history_path, match, landing, state_map, guard_default)
         # Exclusive: no other write runs while it is decided, so its preview (``expect``) and
         # its scan's total still hold when it commits.
         with self._store.write(exclusive=True) as txn:
@@ -95,8 +93,7 @@ class Versions(KeepBase):
     ) -> Preview:
         """What deploying this version would do to every actor on ``parent``, decided by the
         same functions on a consistent snapshot. Nothing is written."""
-        body, text = _body(id, definition, parent, history_path, match, landing, state_map, guard_default)
-        machine = Machine(text, guard_default=guard_default)
+        body, machine, _ = _body(id, definition, parent, history_path, match, landing, state_map, guard_default)
         with self._reading() as txn:
             if parent not in self._seq_of:
                 raise NotFound(f"parent version '{parent}' is not deployed")
@@ -209,20 +206,17 @@ def _body(
     landing: str,
     state_map: Mapping[str, str] | None,
     guard_default: bool,
-) -> tuple[dict[str, Any], str]:
-    """The version's record, and its definition as JSON text in the order given (serialised
-    once: for the digest, the compile and the store)."""
+) -> tuple[dict[str, Any], Machine, str]:
+    """The version's record, its machine, and its definition as JSON text in the core's one
+    form (compact, key order kept): compiled and serialised once, with the GIL released, for
+    the digest, the registry and the store. The record holds no definition: only a version
+    committed before needs it, to compare digests of the old form."""
     check_id(id, "a version id")
-    if isinstance(definition, (str, bytes)):
-        try:
-            definition = json.loads(definition)
-        except ValueError as e:
-            raise DefinitionError(f"$: the definition is not valid JSON: {e}", "$") from None
     if parent is None and (history_path or state_map):
         raise InvalidRequest("a history path and a state map need a parent version")
-    body = {
+    machine, text = Machine.compile_with_text(definition, guard_default=guard_default)
+    body: dict[str, Any] = {
         "id": id,
-        "definition": definition,
         "parent": parent,
         "path": list(history_path or []),
         "match": match,
@@ -230,21 +224,23 @@ def _body(
         "state_map": dict(state_map or {}),
         "guard_default": guard_default,
     }
-    text = json.dumps(definition, separators=(",", ":"))
     body["digest"] = _digest(body, DIGEST_FORM, text)
     body["digest_form"] = DIGEST_FORM
-    return body, text
+    return body, machine, text
 
 
-#: How a version's digest is taken: form 2 keeps the definition's key order (its document
-#: order is part of what it means); form 1, of versions committed before, sorted it away.
+#: How a version's digest is taken: form 2 covers the definition's text in the core's form (its
+#: key order, its document order, is part of what it means); form 1, of versions committed
+#: before, covered the definition with its keys sorted away.
 DIGEST_FORM = 2
 
 
 def _digest(body: Mapping[str, Any], form: int, definition_text: str) -> str:
-    fields = {
-        k: body[k] for k in ("id", "definition", "parent", "path", "match", "landing", "state_map", "guard_default")
+    fields: dict[str, Any] = {
+        k: body[k] for k in ("id", "parent", "path", "match", "landing", "state_map", "guard_default")
     }
     if form >= 2:
-        fields["definition"] = definition_text
+        fields["definition"] = hashlib.sha256(definition_text.encode()).hexdigest()
+    else:
+        fields["definition"] = json.loads(definition_text)
     return hashlib.sha256(jsonio.canonical(fields)).hexdigest()

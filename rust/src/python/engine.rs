@@ -21,6 +21,33 @@ pub struct PyMachine {
 
 #[pymethods]
 impl PyMachine {
+    /// Compile a definition as `Machine(...)` does, and give its JSON text as the core reads it
+    /// (compact, its key order kept): one form whatever the definition came as.
+    #[staticmethod]
+    #[pyo3(signature = (definition, guard_default = true))]
+    fn compile_with_text(py: Python<'_>, definition: &Bound<'_, PyAny>, guard_default: bool) -> PyResult<(Self, String)> {
+        let value = if let Ok(text) = definition.downcast::<PyString>() {
+            let text = text.to_str()?;
+            py.allow_threads(|| crate::compile::parse(text))
+        } else if let Ok(bytes) = definition.downcast::<PyBytes>() {
+            let bytes = bytes.as_bytes();
+            py.allow_threads(|| match std::str::from_utf8(bytes) {
+                Ok(text) => crate::compile::parse(text),
+                Err(e) => Err(crate::DefinitionError::new("$", format!("the definition is not UTF-8: {e}"))),
+            })
+        } else {
+            to_json(definition, DEFINITION).map_err(|e| crate::DefinitionError::new("$", e))
+        };
+        let value = value.map_err(|e| DefinitionError::new_err((e.to_string(), e.path.clone())))?;
+        let compiled = py.allow_threads(move || {
+            let compiled = crate::compile::compile_with_text(&value, guard_default);
+            drop(value);
+            compiled
+        });
+        let (machine, text) = compiled.map_err(|e| DefinitionError::new_err((e.to_string(), e.path.clone())))?;
+        Ok((PyMachine { inner: Arc::new(machine) }, text))
+    }
+
     #[new]
     #[pyo3(signature = (definition, guard_default = true))]
     fn new(py: Python<'_>, definition: &Bound<'_, PyAny>, guard_default: bool) -> PyResult<Self> {
