@@ -179,6 +179,42 @@ impl Machine {
         self.nodes.len()
     }
 
+    /// The JSON path of a state node's config (`$.states.a.states.b`), from its keys.
+    pub fn node_path(&self, ix: NodeIx) -> String {
+        let mut keys = Vec::new();
+        let mut cursor = ix;
+        while let Some(parent) = self.node(cursor).parent {
+            keys.push(self.node(cursor).key.as_str());
+            cursor = parent;
+        }
+        let mut path = String::from("$");
+        for key in keys.iter().rev() {
+            path.push_str(".states.");
+            path.push_str(key);
+        }
+        path
+    }
+
+    /// The named delays of `after` (`after: {"reviewWindow": ...}`), each with the JSON path of
+    /// its entry, in document order: a host must give each one a duration.
+    pub fn named_delays(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for ix in 0..self.nodes.len() as NodeIx {
+            for delay in &self.node(ix).delays {
+                if let serde_json::Value::String(name) = &delay.delay {
+                    out.push((name.clone(), format!("{}.after.{name}", self.node_path(ix))));
+                }
+            }
+        }
+        out
+    }
+
+    /// The delayed transitions a configuration has running, as `(event, delay)`: what a host
+    /// keeps a timer for, in activation order.
+    pub fn timers(&self, config: &[NodeIx]) -> Vec<(&str, &serde_json::Value)> {
+        config.iter().flat_map(|&n| self.node(n).delays.iter().map(|d| (self.event_name(d.event), &d.delay))).collect()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }

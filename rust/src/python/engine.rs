@@ -98,6 +98,13 @@ impl PyMachine {
         self.inner.guard_names.clone()
     }
 
+    /// The named delays of `after`, each with the JSON path of its entry: a host gives each a
+    /// duration.
+    #[getter]
+    fn named_delays(&self) -> Vec<(String, String)> {
+        self.inner.named_delays()
+    }
+
     /// The root's `context`, or `None`.
     #[getter]
     fn context(&self, py: Python<'_>) -> PyResult<PyObject> {
@@ -502,4 +509,22 @@ pub(crate) fn fingerprint_chain(event_types: &Bound<'_, PyAny>) -> PyResult<Vec<
 #[pyfunction]
 pub(crate) fn fingerprint_extend(fingerprint: u64, event_type: &str) -> u64 {
     fp::extend(fingerprint, event_type)
+}
+
+/// The timers an actor has after landing on a version: for each `(event, duration ms)` of the
+/// landing configuration, its due time (ms) as the deployment's `policy` (`"keep"` or
+/// `"restart"`) says, given the `(event, due ms)` timers it had.
+#[pyfunction]
+pub(crate) fn timers_after_landing(
+    before: Vec<(String, u64)>,
+    landing: Vec<(String, u64)>,
+    policy: &str,
+    now: u64,
+) -> PyResult<Vec<(String, u64)>> {
+    let policy = match policy {
+        "keep" => crate::routing::timers::TimerPolicy::Keep,
+        "restart" => crate::routing::timers::TimerPolicy::Restart,
+        other => return Err(crate::error::CoreError::Invalid(format!("timers must be \"keep\" or \"restart\", not {other:?}")).into()),
+    };
+    Ok(crate::routing::timers::after_landing(&before, &landing, policy, now))
 }

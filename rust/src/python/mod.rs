@@ -25,6 +25,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fingerprint, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprint_chain, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprint_extend, m)?)?;
+    m.add_function(wrap_pyfunction!(timers_after_landing, m)?)?;
     m.add("FINGERPRINT_OFFSET_BASIS", crate::fingerprint::OFFSET_BASIS)?;
     m.add("MICROSTEP_LIMIT", crate::stepper::MICROSTEP_LIMIT)?;
     m.add("MAX_STATE_DEPTH", crate::compile::MAX_STATE_DEPTH)?;

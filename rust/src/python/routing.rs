@@ -509,6 +509,14 @@ impl PyActor {
         Ok(self.inner.chain.clone())
     }
 
+    /// The delayed transitions its configuration has running, as `(event, delay)` (a delay is
+    /// milliseconds, or the name of a delay): the timers a host keeps for it.
+    #[getter]
+    fn timers(&self, py: Python<'_>) -> PyResult<Vec<(String, PyObject)>> {
+        let machine = self.registry.version(self.inner.version).machine();
+        machine.timers(&self.inner.snapshot.config).into_iter().map(|(event, delay)| Ok((event.to_string(), to_py(py, delay)?))).collect()
+    }
+
     /// Whether the whole history is at hand (not only the first events its record keeps).
     #[getter]
     fn whole_history(&self) -> bool {

@@ -7,7 +7,8 @@
 //!   and the catch-up of an actor that missed commits;
 //! - [`landing`]: where a migrated actor lands (replay, or its state renamed);
 //! - [`scan`]: one deployment against many actors in packed form;
-//! - [`records`]: the decision records a store writes, in their one stored form.
+//! - [`records`]: the decision records a store writes, in their one stored form;
+//! - [`timers`]: what a deployment's timer policy does to a landing actor's timers.
 
 pub mod actor;
 pub mod decide;
@@ -15,6 +16,7 @@ pub mod landing;
 pub mod records;
 pub mod registry;
 pub mod scan;
+pub mod timers;
 
 pub use actor::{Actor, HistoryEntry, NeedHistory};
 pub use decide::{Decision, Kind, Reason};
