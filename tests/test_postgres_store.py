@@ -54,6 +54,23 @@ def test_the_test_server_is_a_real_postgresql_with_durable_commits(postgres_serv
 # ----- the schema -----------------------------------------------------------------------------------
 
 
+def test_a_schema_of_an_older_version_is_upgraded_in_place(postgres_url: str, key_dir: Path) -> None:
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA statekeep")
+        conn.execute(
+            "CREATE TABLE statekeep.schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        conn.execute(postgres.MIGRATIONS[0])
+        conn.execute("INSERT INTO statekeep.schema_version (version) VALUES (1)")
+    upgraded = CliRunner().invoke(cli, ["migrate-store", "--json", "--store", postgres_url])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert json.loads(upgraded.output) == {"store": postgres_url, "from": 1, "to": postgres.SCHEMA_VERSION}
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("SELECT to_regclass('statekeep.timers')").fetchone() != (None,), "version 2 added timers"
+
+
 def test_the_schema_is_created_by_the_store_or_the_command_and_a_newer_one_is_refused(
     postgres_url: str, key_dir: Path
 ) -> None:
@@ -61,7 +78,8 @@ def test_the_schema_is_created_by_the_store_or_the_command_and_a_newer_one_is_re
     assert created.exit_code == 0, created.output
     assert created.output == f"created the schema of {postgres_url} at version {postgres.SCHEMA_VERSION}\n"
     again = CliRunner().invoke(cli, ["migrate-store", "--json"], env={"STATEKEEP_STORE": postgres_url})
-    assert json.loads(again.output) == {"store": postgres_url, "from": 1, "to": 1}
+    version = postgres.SCHEMA_VERSION
+    assert json.loads(again.output) == {"store": postgres_url, "from": version, "to": version}
     assert not store_exists(postgres_url), "a schema is not a store"
     with statekeep.open(postgres_url) as keep:
         keep.deploy("m", MACHINE)
@@ -96,7 +114,8 @@ def test_processes_creating_the_schema_and_the_store_at_once_make_one(postgres_u
         t.join()
     assert failures == [] and len(ids) == 4 and len(set(ids)) == 1
     with psycopg.connect(postgres_url) as conn:
-        assert conn.execute("SELECT version FROM statekeep.schema_version").fetchall() == [(1,)]
+        versions = conn.execute("SELECT version FROM statekeep.schema_version ORDER BY version").fetchall()
+        assert versions == [(v,) for v in range(1, postgres.SCHEMA_VERSION + 1)], "each migration applied once"
 
 
 def test_a_url_is_a_store_without_a_data_directory(postgres_url: str, key_dir: Path) -> None:

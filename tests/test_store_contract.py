@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from statekeep.errors import StoreDamaged, StoreError
-from statekeep.store import EventRecord, Keyring, ScanState, Session, Store, UnitOfWork, WriteSet, open_store
+from statekeep.store import EventRecord, Keyring, ScanState, Session, Store, Timer, UnitOfWork, WriteSet, open_store
 
 #: Each back end: a new store's location, given the test's request and temporary directory.
 BACK_ENDS: dict[str, Callable[[pytest.FixtureRequest, Path], str]] = {
@@ -369,3 +369,37 @@ def test_a_backup_holds_what_was_committed_or_names_the_tool_that_takes_it(
             assert (txn.store_id(), txn.actor("a")) == ("store-1", b"1")
     finally:
         copy.close()
+
+
+def test_timers_by_actor_and_by_due_time(store: Store) -> None:
+    first, later = (
+        Timer(1_000, "o1", "after", "xstate.after.1000.m.a"),
+        Timer(5_000, "o2", "scheduled", "PING", b"sealed"),
+    )
+    writes = WriteSet()
+    writes.timer("b", "xstate.after.1000.m.a", first)
+    writes.timer("a", "s:ping", later)
+    with store.write() as txn:
+        txn.apply(writes)
+    with store.read() as txn:
+        assert txn.timers("a") == {"s:ping": later} and txn.timers("zz") == {}
+        assert txn.due_timers(999, 10) == []
+        assert txn.due_timers(5_000, 10) == [("b", "xstate.after.1000.m.a", first), ("a", "s:ping", later)]
+        assert txn.due_timers(5_000, 1) == [("b", "xstate.after.1000.m.a", first)]
+        assert (txn.next_due(), txn.timer_count()) == (1_000, 2)
+    moved = WriteSet()
+    moved.timer("b", "xstate.after.1000.m.a", Timer(9_000, "o3", "after", "xstate.after.1000.m.a"))
+    moved.timer("a", "s:ping", Timer(5_000, "o2", "scheduled", "PING", b"sealed", {"reason": "done", "at": 1.0}))
+    with store.write() as txn:
+        txn.apply(moved)
+    with store.read() as txn:
+        assert [(a, t.due) for a, _, t in txn.due_timers(10_000, 10)] == [("b", 9_000)], "undelivered is not due"
+        assert txn.timers("a")["s:ping"].undelivered == {"reason": "done", "at": 1.0}
+        assert (txn.next_due(), txn.timer_count()) == (9_000, 1)
+    gone = WriteSet()
+    gone.timer("b", "xstate.after.1000.m.a", None)
+    gone.timer("a", "s:ping", None)
+    with store.write() as txn:
+        txn.apply(gone)
+    with store.read() as txn:
+        assert (txn.timers("a"), txn.timers("b"), txn.next_due(), txn.timer_count()) == ({}, {}, None, 0)

@@ -22,6 +22,7 @@ from statekeep.store.base import (
     ScanState,
     Session,
     Store,
+    Timer,
     UnitOfWork,
     WriteSet,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "ScanState",
     "Session",
     "Store",
+    "Timer",
     "UnitOfWork",
     "WriteSet",
     "exists",

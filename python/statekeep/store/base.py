@@ -88,6 +88,23 @@ class Session:
     generation: int
 
 
+@dataclass(frozen=True)
+class Timer:
+    """A timer an actor has, due at ``due`` (milliseconds since the epoch): it sends ``event``
+    (with its payload, sealed) when it fires. A delayed transition's (``kind`` "after", keyed by
+    its event) or an event the application scheduled ("scheduled", keyed by its id)."""
+
+    due: int
+    #: Set anew each time the timer is set: a firing applies only to the occurrence it found,
+    #: so a timer cancelled and set again never fires twice, nor the stale one.
+    occurrence: str
+    kind: str
+    event: str
+    sealed_payload: bytes = b""
+    #: A scheduled event that could not be delivered: why and when (it is not due any more).
+    undelivered: dict[str, Any] | None = None
+
+
 @dataclass
 class WriteSet:
     """Everything one call of the keep writes, applied by a unit of work in one go.
@@ -101,6 +118,8 @@ class WriteSet:
     decisions: list[tuple[str, int, int, str, bytes]] = field(default_factory=list)
     contexts: list[tuple[str, bytes]] = field(default_factory=list)
     events: list[tuple[str, int, EventRecord]] = field(default_factory=list)
+    #: ``(actor id, timer id, timer)``; a timer of None removes it.
+    timers: list[tuple[str, str, Timer | None]] = field(default_factory=list)
 
     def actor(self, actor_id: str, data: bytes) -> None:
         self.actors.append((actor_id, data))
@@ -117,6 +136,10 @@ class WriteSet:
 
     def event(self, actor_id: str, index: int, record: EventRecord) -> None:
         self.events.append((actor_id, index, record))
+
+    def timer(self, actor_id: str, timer_id: str, timer: Timer | None) -> None:
+        """Set (or, with None, remove) one of the actor's timers."""
+        self.timers.append((actor_id, timer_id, timer))
 
 
 class Reader(Protocol):
@@ -179,6 +202,19 @@ class Reader(Protocol):
     def history(self, actor_id: str, upto: int) -> list[tuple[str, dict[str, bool] | None]]:
         """The first ``upto`` events of the actor's history: type and guard outcomes."""
 
+    def timers(self, actor_id: str) -> dict[str, Timer]:
+        """The actor's timers by id (the undelivered scheduled events among them)."""
+
+    def due_timers(self, until: int, limit: int) -> list[tuple[str, str, Timer]]:
+        """Up to ``limit`` timers due at ``until`` or before, ``(actor id, timer id, timer)``,
+        oldest due first."""
+
+    def next_due(self) -> int | None:
+        """When the earliest timer is due; None when there is none."""
+
+    def timer_count(self) -> int:
+        """How many timers are set (not counting undelivered scheduled events)."""
+
     def decisions(self, actor_id: str) -> list[dict[str, Any]]:
         """The actor's decision records, in ordinal order."""
 
@@ -240,6 +276,11 @@ class UnitOfWork(Reader, Protocol):
     def put_scan(self, deployment: int, state: ScanState) -> None: ...
 
     def apply(self, writes: WriteSet) -> None: ...
+
+    def prefetch(self, actor_ids: Sequence[str]) -> None:
+        """The calls about to run in this transaction will read (and may write) these actors: a
+        back end where writers lock rows reads and locks them now, in one go and in id order,
+        and answers their reads from that; one with a single writer may do nothing."""
 
     def remember(self, key: str, request: str, sealed_answer: bytes) -> None:
         """An idempotency key's request digest and its first answer, sealed."""

@@ -34,6 +34,10 @@ that keys sort numerically):
 ``idempotency``    key -> the request's digest (64 hex characters), then the first answer
                    sealed (format 2: JSON of both, the answer in the clear).
 ``sessions``       session id -> JSON: pid, host, start, last seen, keyring generation loaded.
+``timers``         actor id, 0, timer id -> ``u32`` length, JSON (due, occurrence, kind, event,
+                   undelivered), then the sealed payload: an actor's timers.
+``timers_due``     ``u64`` due (ms), actor id, 0, timer id -> b"": the timers by due time (an
+                   undelivered scheduled event is not in it).
 ``api_keys``       key id -> JSON: scope, name, creation time, SHA-256 of the secret.
 
 Which deployments an event makes due is not an index here: the registry in the core holds
@@ -66,6 +70,7 @@ from statekeep.store.base import (
     LegacyKeyring,
     ScanState,
     Session,
+    Timer,
     UnitOfWork,
     WriteSet,
 )
@@ -81,6 +86,8 @@ DATABASES = (
     "versions",
     "version_ids",
     "definitions",
+    "timers",
+    "timers_due",
     "actors",
     "contexts",
     "events",
@@ -162,6 +169,25 @@ def _unpack_event(data: bytes) -> EventRecord:
     at += payload_len
     guards = orjson.loads(data[at:]) if v3 and len(data) > at else None
     return EventRecord(kind, at_ns, payload, guards)
+
+
+def _pack_timer(timer: Timer) -> bytes:
+    head = _dumps(
+        {
+            "due": timer.due,
+            "occurrence": timer.occurrence,
+            "kind": timer.kind,
+            "event": timer.event,
+            "undelivered": timer.undelivered,
+        }
+    )
+    return _U32.pack(len(head)) + head + timer.sealed_payload
+
+
+def _unpack_timer(raw: bytes) -> Timer:
+    size = _U32.unpack_from(raw)[0]
+    head = orjson.loads(raw[4 : 4 + size])
+    return Timer(sealed_payload=bytes(raw[4 + size :]), **head)
 
 
 def _scan_state(raw: bytes) -> ScanState:
@@ -339,6 +365,27 @@ class LmdbReader:
             raise StoreDamaged(f"the store is damaged: actor '{actor_id}' has {len(out)} of its {upto} events")
         return out
 
+    def timers(self, actor_id: str) -> dict[str, Timer]:
+        prefix = _key(actor_id) + _SEP
+        return {key[len(prefix) :].decode(): _unpack_timer(raw) for key, raw in self._items("timers", prefix)}
+
+    def due_timers(self, until: int, limit: int) -> list[tuple[str, str, Timer]]:
+        out: list[tuple[str, str, Timer]] = []
+        for key in self._keys("timers_due", b"", None):
+            if len(out) >= limit or _read_u64(key[:8]) > until:
+                break
+            child = key[8:]
+            cut = child.index(_SEP)
+            out.append((child[:cut].decode(), child[cut + 1 :].decode(), _unpack_timer(self._must("timers", child))))
+        return out
+
+    def next_due(self) -> int | None:
+        first = next(self._keys("timers_due", b"", None), None)
+        return None if first is None else _read_u64(first[:8])
+
+    def timer_count(self) -> int:
+        return int(self._txn.stat(self._dbs["timers_due"])["entries"])
+
     def decisions(self, actor_id: str) -> list[dict[str, Any]]:
         return [orjson.loads(raw) for _, raw in self._items("decisions", _key(actor_id) + _SEP)]
 
@@ -499,6 +546,8 @@ class LmdbUnitOfWork(LmdbReader):
                 counts[count_key] = counts.get(count_key, 0) + 1
             self._put_many("decisions", records)
             self._put_many("by_deployment", by_deployment)
+        for actor_id, timer_id, timer in writes.timers:
+            self._set_timer(actor_id, timer_id, timer)
         self._put_many("actors", [(a.encode(), data) for a, data in writes.actors])
         self._put_many("contexts", [(a.encode(), sealed) for a, sealed in writes.contexts])
         self._put_many("events", [(_child(a, index), _pack_event(record)) for a, index, record in writes.events])
@@ -506,9 +555,26 @@ class LmdbUnitOfWork(LmdbReader):
             if delta:
                 self._put("counts", key, _u64(self._count(key) + delta))
 
+    def _set_timer(self, actor_id: str, timer_id: str, timer: Timer | None) -> None:
+        child = _key(actor_id) + _SEP + timer_id.encode()
+        old = self._get("timers", child)
+        if old is not None:
+            before = _unpack_timer(old)
+            if before.undelivered is None:
+                self._txn.delete(_u64(before.due) + child, db=self._dbs["timers_due"])
+        if timer is None:
+            self._txn.delete(child, db=self._dbs["timers"])
+            return
+        self._put("timers", child, _pack_timer(timer))
+        if timer.undelivered is None:
+            self._put("timers_due", _u64(timer.due) + child, b"")
+
     def _put_many(self, db: str, items: list[tuple[bytes, bytes]]) -> None:
         if items:
             self._txn.cursor(db=self._dbs[db]).putmulti(items)
+
+    def prefetch(self, actor_ids: Sequence[str]) -> None:
+        """Nothing to do: one writer at a time, and a read is a lookup in memory."""
 
     def remember(self, key: str, request: str, sealed_answer: bytes) -> None:
         if len(request) != 64:

@@ -32,6 +32,8 @@ its key order, which is part of what it means, and every record reads back as it
 ``idempotency``      key -> the request's digest and the first answer, sealed.
 ``api_keys``         key id -> json: scope, name, creation time, SHA-256 of the secret.
 ``sessions``         session id -> pid, host, start, last seen, keyring generation loaded.
+``timers``           (actor id, timer id) -> due (ms), occurrence, kind, event, sealed payload,
+                     why it was not delivered; indexed by due time (schema version 2).
 
 Transactions. A write is one transaction at READ COMMITTED, committed with
 ``synchronous_commit`` on (durable, and on the synchronous standby where one is configured);
@@ -88,6 +90,7 @@ from statekeep.store.base import (
     LegacyKeyring,
     ScanState,
     Session,
+    Timer,
     UnitOfWork,
     WriteSet,
 )
@@ -193,11 +196,43 @@ MIGRATIONS: tuple[str, ...] = (
         generation bigint NOT NULL
     );
     """,
+    """
+    CREATE TABLE statekeep.timers (
+        actor_id text COLLATE "C" NOT NULL,
+        timer_id text COLLATE "C" NOT NULL,
+        due bigint NOT NULL,
+        occurrence text NOT NULL,
+        kind text NOT NULL,
+        event text NOT NULL,
+        payload bytea NOT NULL,
+        undelivered json,
+        PRIMARY KEY (actor_id, timer_id)
+    );
+    CREATE INDEX timers_by_due ON statekeep.timers (due, actor_id, timer_id) WHERE undelivered IS NULL;
+    """,
 )
 #: The schema version this statekeep writes.
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _HEAD = "SELECT store_id, commits, keyring_generation FROM statekeep.meta"
+_TIMER_COLUMNS = "due, occurrence, kind, event, payload, undelivered"
+
+
+def _timer(row: Sequence[Any]) -> Timer:
+    due, occurrence, kind, event, payload, undelivered = row
+    undelivered = (
+        None if undelivered is None else (undelivered if isinstance(undelivered, dict) else json.loads(undelivered))
+    )
+    return Timer(
+        due=int(due),
+        occurrence=occurrence,
+        kind=kind,
+        event=event,
+        sealed_payload=bytes(payload),
+        undelivered=undelivered,
+    )
+
+
 _BEGIN_READ = f"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; {_HEAD}"
 _BEGIN_WRITE = f"BEGIN ISOLATION LEVEL READ COMMITTED; LOCK TABLE statekeep.meta IN ROW EXCLUSIVE MODE; {_HEAD}"
 _BEGIN_EXCLUSIVE = (
@@ -571,6 +606,26 @@ class PgReader:
             raise StoreDamaged(f"the store is damaged: actor '{actor_id}' has {len(rows)} of its {upto} events")
         return [(r[0], None if r[1] is None else _loads(r[1])) for r in rows]
 
+    def timers(self, actor_id: str) -> dict[str, Timer]:
+        rows = self._all(f"SELECT timer_id, {_TIMER_COLUMNS} FROM statekeep.timers WHERE actor_id = %s", (actor_id,))
+        return {r[0]: _timer(r[1:]) for r in rows}
+
+    def due_timers(self, until: int, limit: int) -> list[tuple[str, str, Timer]]:
+        rows = self._all(
+            f"SELECT actor_id, timer_id, {_TIMER_COLUMNS} FROM statekeep.timers WHERE undelivered IS NULL AND due <= %s "
+            "ORDER BY due, actor_id, timer_id LIMIT %s",
+            (until, limit),
+        )
+        return [(r[0], r[1], _timer(r[2:])) for r in rows]
+
+    def next_due(self) -> int | None:
+        row = self._one("SELECT min(due) FROM statekeep.timers WHERE undelivered IS NULL")
+        return None if row is None or row[0] is None else int(row[0])
+
+    def timer_count(self) -> int:
+        row = self._one("SELECT count(*) FROM statekeep.timers WHERE undelivered IS NULL")
+        return 0 if row is None else int(row[0])
+
     def decisions(self, actor_id: str) -> list[dict[str, Any]]:
         rows = self._all("SELECT record FROM statekeep.decisions WHERE actor_id = %s ORDER BY ordinal", (actor_id,))
         return [_loads(r[0]) for r in rows]
@@ -838,8 +893,34 @@ class PgUnitOfWork(PgReader):
                         [r.decode() for _, _, r in decisions.values()],
                     ),
                 )
+        self._set_timers(writes.timers)
         if moved and moves.rowcount != len(moved):
             raise StoreDamaged(f"the store is damaged: a move names actors that are not in it ({sorted(moved)[:5]})")
+
+    def _set_timers(self, timers: list[tuple[str, str, Timer | None]]) -> None:
+        # In order: a timer set and removed in one write set ends removed.
+        for actor_id, timer_id, timer in timers:
+            if timer is None:
+                self._cur.execute(
+                    "DELETE FROM statekeep.timers WHERE actor_id = %s AND timer_id = %s", (actor_id, timer_id)
+                )
+                continue
+            self._cur.execute(
+                "INSERT INTO statekeep.timers (actor_id, timer_id, due, occurrence, kind, event, payload, undelivered) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s::json) ON CONFLICT (actor_id, timer_id) DO UPDATE SET "
+                "due = EXCLUDED.due, occurrence = EXCLUDED.occurrence, kind = EXCLUDED.kind, event = EXCLUDED.event, "
+                "payload = EXCLUDED.payload, undelivered = EXCLUDED.undelivered",
+                (
+                    actor_id,
+                    timer_id,
+                    timer.due,
+                    timer.occurrence,
+                    timer.kind,
+                    timer.event,
+                    timer.sealed_payload,
+                    None if timer.undelivered is None else json.dumps(timer.undelivered),
+                ),
+            )
 
     def remember(self, key: str, request: str, sealed_answer: bytes) -> None:
         if len(request) != 64:
