@@ -625,3 +625,29 @@ fn a_record_with_a_prefix_makes_the_law_ask_for_the_history() {
     decide::catch_up(&registry, &mut loaded, &mut decided).unwrap();
     assert_eq!((decided[0].kind, value(&registry, &loaded)), (Kind::Migrated, json!("income_verification")));
 }
+
+/// A terminated actor's record keeps the mark (one byte at its end, so every other record is
+/// as it was), and deployments go on deciding it by its history.
+#[test]
+fn termination_survives_the_record_and_a_migration() {
+    let mut registry = Registry::new();
+    let v1 = deploy(&mut registry, "loan-v1", loan_v1(), None, &[]);
+    let (mut alice, _) = decide::spawn(&registry, v1, &mut Vec::new()).unwrap();
+    send(&registry, &mut alice, "SUBMIT_INFO");
+    send(&registry, &mut alice, "PAY_FEE");
+    let live = alice.to_bytes(&registry);
+    alice.terminated = true;
+    let stopped = alice.to_bytes(&registry);
+    assert_eq!((stopped.len(), &stopped[..live.len()]), (live.len() + 1, &live[..]));
+    assert!(!Actor::from_bytes(&registry, &live).unwrap().terminated);
+    let mut loaded = Actor::from_bytes(&registry, &stopped).unwrap();
+    assert_eq!(loaded, alice);
+    let mut bad = stopped.clone();
+    *bad.last_mut().unwrap() = 7;
+    assert!(Actor::from_bytes(&registry, &bad).unwrap_err().contains("termination flag 7"));
+    deploy(&mut registry, "loan-v2", loan_v2(), Some("loan-v1"), &["SUBMIT_INFO", "PAY_FEE"]);
+    let mut decided = Vec::new();
+    decide::catch_up(&registry, &mut loaded, &mut decided).unwrap();
+    assert_eq!(decided[0].kind, Kind::Migrated);
+    assert!(loaded.terminated && Actor::from_bytes(&registry, &loaded.to_bytes(&registry)).unwrap().terminated);
+}

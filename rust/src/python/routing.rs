@@ -331,6 +331,15 @@ impl PyRegistry {
         })
     }
 
+    /// The actor marked terminated (it takes no more events; the keep refuses them). Nothing
+    /// else changes and nothing is recorded: the keep catches it up first.
+    fn terminate(&self, actor: &Bound<'_, PyActor>) -> PyResult<PyActor> {
+        let registry = self.view();
+        let mut state = actor.get().rebase(&registry)?;
+        state.terminated = true;
+        Ok(Self::actor(&registry, state))
+    }
+
     /// An actor from the bytes of `ActorState.to_bytes()`; `history`, its whole history as
     /// `(event type, guard outcomes)`, when its record keeps only the first events and the law
     /// needs the rest (`HistoryNeeded`).
@@ -538,6 +547,12 @@ impl PyActor {
                 &serde_json::json!({"deployment": self.registry.version(s.deployment).id, "reason": s.reason.to_json(&self.registry)}),
             ),
         }
+    }
+
+    /// Whether an operator terminated it (`Registry.terminate`).
+    #[getter]
+    fn terminated(&self) -> bool {
+        self.inner.terminated
     }
 
     /// How many commits the actor has seen.

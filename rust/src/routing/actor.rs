@@ -47,12 +47,26 @@ pub struct Actor {
     /// How many decision records the law has produced for the actor: the next one's ordinal,
     /// so a store can key an actor's records without reading them.
     pub decided: u32,
+    /// An operator terminated the actor: it takes no more events. Nothing else changes: its
+    /// history and decision records stay, and deployments decide it as any other actor.
+    pub terminated: bool,
 }
 
 impl Actor {
     /// A new actor on `version` with an empty history.
     pub fn new(version: VersionIx, snapshot: Snapshot, watermark: u64, basis: u64) -> Actor {
-        Actor { version, history: Vec::new(), len: 0, chain: vec![basis], fp: basis, snapshot, needs_rescue: None, watermark, decided: 0 }
+        Actor {
+            version,
+            history: Vec::new(),
+            len: 0,
+            chain: vec![basis],
+            fp: basis,
+            snapshot,
+            needs_rescue: None,
+            watermark,
+            decided: 0,
+            terminated: false,
+        }
     }
 
     /// An actor whose whole history is `history` (for tests and tools that build one).
@@ -120,6 +134,8 @@ impl Actor {
 const MAGIC: &[u8; 4] = b"SKA3";
 /// The byte form before the history left the record: the whole history inline.
 const MAGIC_WHOLE: &[u8; 4] = b"SKA2";
+/// The byte a terminated actor's record ends with (after the rescue mark).
+const TERMINATED: u8 = 1;
 
 impl Actor {
     /// The actor's durable form, which keeps the first `inline` events of its history (with
@@ -157,6 +173,10 @@ impl Actor {
                 out.extend_from_slice(&stranding.deployment.to_le_bytes());
                 put_str(&mut out, &stranding.reason.to_json(registry).to_string());
             }
+        }
+        // Only a terminated actor's record has the flag: every other record stays as it was.
+        if self.terminated {
+            out.push(TERMINATED);
         }
         out
     }
@@ -211,13 +231,20 @@ impl Actor {
             }
             other => return Err(format!("unknown rescue flag {other}")),
         };
+        let terminated = match r.remaining() {
+            0 => false,
+            _ => match r.take(1)?[0] {
+                TERMINATED => true,
+                other => return Err(format!("unknown termination flag {other}")),
+            },
+        };
         if r.remaining() != 0 {
             return Err(format!("{} trailing bytes", r.remaining()));
         }
         if watermark as usize > registry.len() {
             return Err(format!("the actor has seen {watermark} commits, this registry has {}", registry.len()));
         }
-        Ok(Actor { version, history, len, chain, fp, snapshot, needs_rescue, watermark, decided })
+        Ok(Actor { version, history, len, chain, fp, snapshot, needs_rescue, watermark, decided, terminated })
     }
 }
 
