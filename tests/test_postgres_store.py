@@ -190,6 +190,83 @@ def test_two_nodes_sending_to_one_actor_apply_every_send_once_in_one_order(postg
             node.close()
 
 
+def deadlocks(url: str) -> int:
+    """How many deadlocks the server broke in the database at ``url``."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()").fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+def test_group_commits_on_two_nodes_lock_their_actors_in_one_order(postgres_url: str, key_dir: Path) -> None:
+    """Two nodes' group commits send to the same actors, one group in ascending order and the
+    other descending: the groups lock their actors in id order, so none deadlocks, and every
+    send applies once."""
+    key = os.urandom(32)
+    nodes = [statekeep.Keep(postgres_url, key=key, scan=False) for _ in range(2)]
+    try:
+        ids = [f"a{n:02}" for n in range(24)]
+        nodes[0].deploy("m", MACHINE)
+        nodes[0].spawn_many("m", [None] * len(ids), actor_ids=ids)
+        before = deadlocks(postgres_url)
+        failures: list[object] = []
+
+        def run(node: statekeep.Keep, order: list[str]) -> None:
+            for _ in range(15):
+                calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
+                    ("send", (a, "NOTE"), {}) for a in order[:12]
+                ]
+                calls.append(("send_many", ([(a, "NOTE") for a in order[12:]],), {}))
+                failures.extend(r for r in node.run_group(calls) if isinstance(r, BaseException))
+
+        threads = [
+            threading.Thread(target=run, args=(nodes[0], ids)),
+            threading.Thread(target=run, args=(nodes[1], ids[::-1])),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert failures == []
+        assert deadlocks(postgres_url) == before
+        assert [nodes[1].get(a).seq for a in ids] == [30] * len(ids)
+    finally:
+        for node in nodes:
+            node.close()
+
+
+def test_a_group_that_deadlocks_is_undone_and_tried_again(postgres_url: str, key_dir: Path) -> None:
+    """A conflict no order prevents (another transaction holds an id the group spawns, then
+    waits for one the group holds): PostgreSQL aborts the group, which is tried again whole and
+    applies once; its callers never see the deadlock."""
+    with statekeep.Keep(postgres_url, key=os.urandom(32), scan=False) as keep:
+        keep.deploy("m", MACHINE)
+        before = deadlocks(postgres_url)
+        results: list[Any] = []
+        with psycopg.connect(postgres_url) as other:
+            other.execute("SET deadlock_timeout = '10s'")  # so that the group's check finds the deadlock first
+            other.execute("INSERT INTO statekeep.actors (id) VALUES ('y')")
+            group = threading.Thread(
+                target=lambda: results.extend(
+                    keep.run_group([("spawn", ("m",), {"actor_id": "x"}), ("spawn", ("m",), {"actor_id": "y"})])
+                )
+            )
+            group.start()
+            deadline = time.monotonic() + 10
+            waiting = (
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            while other.execute(waiting).fetchone() != (1,):  # until the group holds x and waits for y
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            other.execute("INSERT INTO statekeep.actors (id) VALUES ('x') ON CONFLICT (id) DO NOTHING")
+            other.rollback()
+        group.join(20)
+        assert [type(r).__name__ for r in results] == ["Actor", "Actor"]
+        assert deadlocks(postgres_url) == before + 1
+        assert sorted(a.id for a in keep.actors()) == ["x", "y"]
+
+
 def test_two_nodes_scanning_one_deployment_take_turns_and_decide_each_actor_once(
     postgres_url: str, key_dir: Path
 ) -> None:

@@ -71,6 +71,12 @@ class StoreError(Error):
     """The store failed, through no fault of the caller: a server answers it with a 5xx."""
 
 
+class StoreConflict(StoreError):
+    """A write that conflicted with a concurrent one (a deadlock between two transactions, a
+    serialisation failure) and was undone whole: the same write may succeed if tried again. A
+    group commit retries itself; a caller that sees it may retry too."""
+
+
 class StoreDamaged(StoreError):
     """A stored record is missing or cannot be read: the store is damaged. The message names
     the record; restore the store from a backup."""

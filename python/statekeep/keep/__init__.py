@@ -17,14 +17,17 @@ rotation), ``apikeys``; ``base`` holds what they share.
 from __future__ import annotations
 
 import os
+import random
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from statekeep import store as stores
-from statekeep.errors import Error
+from statekeep.errors import Error, StoreConflict
 from statekeep.keep.actors import Actors, Event, split_event
 from statekeep.keep.apikeys import ApiKeys
+from statekeep.keep.base import valid_name
 from statekeep.keep.keyring import HEARTBEAT, Keys
 from statekeep.keep.reads import Reads
 from statekeep.keep.versions import Versions
@@ -45,6 +48,23 @@ __all__ = [
 
 #: The write calls that :meth:`Keep.run_group` can apply together.
 GROUPABLE = frozenset({"spawn", "spawn_many", "send", "send_many", "release"})
+#: How many times a group that conflicted with a concurrent write is tried.
+GROUP_ATTEMPTS = 5
+
+
+def _actors_of(name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> list[str]:
+    """The existing actors a group's call will write, as far as its arguments say (a call whose
+    arguments are wrong fails by itself, later)."""
+    if name in ("send", "release"):
+        found = [args[0] if args else kwargs.get("actor_id")]
+    elif name == "send_many":
+        items = args[0] if args else kwargs.get("items")
+        found = (
+            [item[0] for item in items if isinstance(item, tuple | list) and item] if isinstance(items, list) else []
+        )
+    else:
+        return []  # a spawn's ids are new: held when the spawn runs
+    return [a for a in found if isinstance(a, str) and valid_name(a)]
 
 
 def open(path: str | os.PathLike[str], key: bytes | str | None = None, *, max_size: int | None = None) -> Keep:
@@ -149,15 +169,35 @@ class Keep(Versions, Actors, Reads, Keys, ApiKeys):
         for name, _, _ in calls:
             if name not in GROUPABLE:
                 raise ValueError(f"{name!r} cannot run in a group; one of {', '.join(sorted(GROUPABLE))} can")
+        # The group's actors are locked up front in one statement, in id order, so that two
+        # groups (on two nodes sharing a database) cannot deadlock over them whatever order their
+        # calls come in; a conflict that happens anyway (over ids being spawned, or idempotency
+        # keys) undoes the whole group, which is tried again.
+        actor_ids = sorted({a for call in calls for a in _actors_of(*call)})
+        for attempt in range(1, GROUP_ATTEMPTS + 1):
+            try:
+                return self._run_group_once(calls, actor_ids)
+            except StoreConflict:
+                if attempt == GROUP_ATTEMPTS:
+                    raise
+                time.sleep(random.uniform(0, 0.005 * attempt))
+        raise AssertionError("unreachable")
+
+    def _run_group_once(
+        self, calls: Sequence[tuple[str, Sequence[Any], Mapping[str, Any]]], actor_ids: list[str]
+    ) -> list[Any]:
         results: list[Any] = []
         with self._store.write() as outer:
             self._refresh(outer)
             self._follow_keys(outer)
+            outer.prefetch(actor_ids)
             self._group.txn = outer
             try:
                 for name, args, kwargs in calls:
                     try:
                         results.append(getattr(self, name)(*args, **kwargs))
+                    except StoreConflict:
+                        raise  # the group is undone and tried again
                     except (Error, ValueError, TypeError) as e:
                         results.append(e)
             finally:

@@ -102,7 +102,9 @@ class Actors(KeepBase):
             # Each actor is loaded once, and the whole batch crosses into the core in one call.
             position: dict[str, int] = {}
             for actor_id, _, _, _ in items:
+                check_name(actor_id, "an actor id")
                 position.setdefault(actor_id, len(position))
+            txn.prefetch(list(position))  # one read that locks them all, in id order
             loaded = [self._load(txn, actor_id) for actor_id in position]
             now = time.time()
             steps = [

@@ -208,8 +208,18 @@ def event_record(actor_id: str, index: int) -> bytes:
 
 def check_name(name: str, what: str) -> None:
     """Keys of the store (and prefixes of others): bounded, and free of the separator."""
-    if not isinstance(name, str) or not name or "\x00" in name or len(name.encode()) > 256:
+    if not valid_name(name):
         raise InvalidRequest(f"{what} is a non-empty string of at most 256 bytes without NUL characters")
+
+
+def valid_name(name: object) -> bool:
+    """What :func:`check_name` accepts."""
+    if not isinstance(name, str) or not name or "\x00" in name:
+        return False
+    try:
+        return len(name.encode()) <= 256
+    except UnicodeEncodeError:  # a lone surrogate is no UTF-8
+        return False
 
 
 def check_id(name: str, what: str) -> None:

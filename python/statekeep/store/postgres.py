@@ -80,7 +80,7 @@ from typing import Any, cast
 
 import orjson
 
-from statekeep.errors import Error, StoreDamaged, StoreError, StoreFull
+from statekeep.errors import Error, StoreConflict, StoreDamaged, StoreError, StoreFull
 from statekeep.extras import missing
 from statekeep.store import shown as redact
 from statekeep.store.base import (
@@ -255,7 +255,7 @@ def _failure(e: BaseException, doing: str) -> StoreError:
     if isinstance(e, pgerrors.DataCorrupted | pgerrors.IndexCorrupted):
         return StoreDamaged(f"the database reports damage while {doing}: {e}; restore it from a backup")
     if isinstance(e, pgerrors.DeadlockDetected | pgerrors.SerializationFailure):
-        return StoreError(
+        return StoreConflict(
             f"the transaction conflicted with a concurrent one while {doing} ({e.__class__.__name__}): nothing "
             "was written; retry"
         )
@@ -704,8 +704,12 @@ class PgUnitOfWork(PgReader):
         #: it holds without an answer: deleted at commit if nothing filled them.
         self._held_actors: set[str] = set()
         self._held_keys: set[str] = set()
+        #: Actors read and locked by :meth:`prefetch` and not written since: their reads are
+        #: answered from here.
+        self._prefetched: dict[str, bytes] = {}
         #: A savepoint starts from its transaction's state, which takes the savepoint's back
-        #: when it is released (:meth:`_adopt`) and keeps its own when it is rolled back.
+        #: when it is released (:meth:`_adopt`) and keeps its own when it is rolled back (its
+        #: writes are undone, and so are the locks it took).
         self.depth = 0
         if parent is not None:
             self.depth = parent.depth + 1
@@ -713,10 +717,24 @@ class PgUnitOfWork(PgReader):
             self._decision_deltas = dict(parent._decision_deltas)
             self._held_actors = set(parent._held_actors)
             self._held_keys = set(parent._held_keys)
+            self._prefetched = dict(parent._prefetched)
+
+    def prefetch(self, actor_ids: Sequence[str]) -> None:
+        """Lock and read these actors in one statement, in id order (so that two transactions
+        that lock some of the same actors this way cannot deadlock), for the reads to come."""
+        wanted = sorted({a for a in actor_ids if a not in self._prefetched and a not in self._held_actors})
+        if wanted:
+            rows = self._all(
+                "SELECT id, data FROM statekeep.actors WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (wanted,)
+            )
+            self._prefetched.update((r[0], bytes(r[1])) for r in rows if r[1] is not None)
 
     # ----- holding what does not exist yet ------------------------------------------------------
 
     def actor(self, actor_id: str) -> bytes | None:
+        prefetched = self._prefetched.get(actor_id)
+        if prefetched is not None:
+            return prefetched
         found = super().actor(actor_id)
         if found is not None or actor_id in self._held_actors:
             return found
@@ -827,6 +845,8 @@ class PgUnitOfWork(PgReader):
         # One statement per table, whatever the number of rows (a scan writes thousands), all
         # sent in one round trip.
         actors = dict(writes.actors)
+        for actor_id in actors:
+            self._prefetched.pop(actor_id, None)
         moved: dict[str, int] = {}
         for actor_id, old, new in writes.moves:
             if old is not None:
@@ -962,6 +982,7 @@ class PgUnitOfWork(PgReader):
         self._decision_deltas = inner._decision_deltas
         self._held_actors = inner._held_actors
         self._held_keys = inner._held_keys
+        self._prefetched = inner._prefetched
         self._head = inner._head
         self._exclusive = inner._exclusive
 
