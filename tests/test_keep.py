@@ -159,6 +159,45 @@ def test_a_stranded_actor_refuses_events_until_released(store_location: str) -> 
         assert [d["kind"] for d in keep.decisions("dave")] == ["stranded", "released"]
 
 
+def test_a_terminated_actor_refuses_events_and_keeps_its_history_and_decisions(store_location: str) -> None:
+    with statekeep.Keep(store_location, scan=False) as keep:
+        keep.deploy("loan-v1", LOAN_V1)
+        keep.spawn_many("loan-v1", [{"n": 1}, None], actor_ids=["erin", "frank"])
+        for event in PATH:
+            keep.send("erin", {"type": event, "by": "erin"})
+        history = keep.history("erin")
+        ended = keep.terminate("erin")
+        assert (ended.id, ended.status, ended.value, ended.seq, ended.context) == (
+            "erin",
+            "terminated",
+            "underwriting",
+            2,
+            {"n": 1},
+        )
+        assert keep.terminate("erin") == ended, "terminating again changes nothing"
+        for sending in (
+            lambda: keep.send("erin", "APPROVE"),
+            lambda: keep.send_many([("frank", "SUBMIT_INFO"), ("erin", "NOTE")]),
+        ):
+            with pytest.raises(statekeep.Conflict, match="'erin' was terminated") as refused:
+                sending()
+            assert refused.value.code == "actor_terminated"
+        assert keep.get("frank").seq == 0, "a batch with a terminated actor applies nothing"
+        assert keep.get("erin") == ended and keep.history("erin") == history
+        assert [a.id for a in keep.actors(status="terminated")] == ["erin"]
+        # Deployments still decide it by its history; it stays terminated where it lands.
+        keep.deploy("loan-v2", LOAN_V2, parent="loan-v1", history_path=PATH)
+        settle(keep)
+        moved = keep.get("erin")
+        assert (moved.version, moved.value, moved.status) == ("loan-v2", "income_verification", "terminated")
+        assert [d["kind"] for d in keep.decisions("erin")] == ["migrated"]
+        with pytest.raises(statekeep.Conflict, match="terminated"):
+            keep.send("erin", "APPROVE")
+        with pytest.raises(statekeep.NotFound) as missing:
+            keep.terminate("ghost")
+        assert missing.value.code == "actor_not_found"
+
+
 def data_files(location: str | Path) -> bytes:
     """Every byte the store holds: its directory's files, or every table of a database's store
     copied out in PostgreSQL's binary form (text and bytea as they are, not hex)."""

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class Error(Exception):
-    """Anything statekeep refuses or cannot do."""
+    """Anything statekeep refuses or cannot do.
+
+    ``code`` names the condition in words that do not change (``actor_not_found``,
+    ``seq_conflict``), for programs to act on: the HTTP API's problem documents carry it, and
+    the client raises the same class with the same code. A raise may name a narrower condition
+    than its class (``NotFound(..., code="actor_not_found")``); otherwise the class's own holds.
+    """
+
+    code = "error"
+
+    def __init__(self, *args: object, code: str | None = None, **kwargs: Any) -> None:
+        # (kwargs: an ImportError subclass takes name= and path=.)
+        super().__init__(*args, **kwargs)
+        if code is not None:
+            self.code = code
 
 
 class InvalidRequest(Error, ValueError):
     """An argument statekeep refuses: a malformed id, an unknown option, a value out of range,
     a document that is not JSON. The message says what is allowed."""
+
+    code = "invalid_request"
 
 
 class DefinitionError(Error, ValueError):
@@ -19,26 +37,36 @@ class DefinitionError(Error, ValueError):
     message says what is wrong there.
     """
 
-    def __init__(self, message: str, path: str | None = None) -> None:
-        super().__init__(message)
+    code = "definition_invalid"
+
+    def __init__(self, message: str, path: str | None = None, *, code: str | None = None) -> None:
+        super().__init__(message, code=code)
         self.path = path
 
 
 class SnapshotError(Error, ValueError):
     """Snapshot bytes that are corrupt or belong to another definition."""
 
+    code = "snapshot_invalid"
+
 
 class StepError(Error, RuntimeError):
     """A step that cannot complete, such as eventless transitions that never settle."""
+
+    code = "step_failed"
 
 
 class NotFound(Error, LookupError):
     """A version, actor or record that does not exist."""
 
+    code = "not_found"
+
 
 class Conflict(Error):
     """A request that contradicts the current state: a stale expected sequence number, an
     idempotency key reused for a different request, releasing an actor that is not stranded."""
+
+    code = "conflict"
 
 
 class NeedsRescue(Conflict):
@@ -47,8 +75,17 @@ class NeedsRescue(Conflict):
     ``reason`` says why it was stranded; ``deployment`` names the deployment that did it.
     """
 
-    def __init__(self, message: str, deployment: str | None = None, reason: dict[str, object] | None = None) -> None:
-        super().__init__(message)
+    code = "needs_rescue"
+
+    def __init__(
+        self,
+        message: str,
+        deployment: str | None = None,
+        reason: dict[str, object] | None = None,
+        *,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code)
         self.deployment = deployment
         self.reason = reason
 
@@ -58,17 +95,25 @@ class EncryptionError(Error):
     bytes in an accepted form, or a stored value that was tampered with or moved to another
     record. The message says what to do."""
 
+    code = "encryption_failed"
+
 
 class Unauthorized(Error):
     """A request to a service without a valid API key."""
+
+    code = "unauthorized"
 
 
 class Forbidden(Error):
     """A request whose API key's scope is too small for it (scopes nest: admin > write > read)."""
 
+    code = "forbidden"
+
 
 class StoreError(Error):
     """The store failed, through no fault of the caller: a server answers it with a 5xx."""
+
+    code = "store_failed"
 
 
 class StoreConflict(StoreError):
@@ -81,10 +126,14 @@ class StoreDamaged(StoreError):
     """A stored record is missing or cannot be read: the store is damaged. The message names
     the record; restore the store from a backup."""
 
+    code = "store_damaged"
+
 
 class StoreFull(StoreError):
     """The store cannot take another write: its disk is full, or it reached its size limit.
     Reads go on; the message says what to free or raise. A server answers 507."""
+
+    code = "store_full"
 
 
 class HistoryNeeded(Error):

@@ -62,7 +62,7 @@ class Actors(KeepBase):
                 actor_id = uuid.uuid4().hex if given is None else given
                 check_id(actor_id, "an actor id")
                 if txn.actor(actor_id) is not None:
-                    raise Conflict(f"an actor '{actor_id}' already exists")
+                    raise Conflict(f"an actor '{actor_id}' already exists", code="actor_exists")
                 spawned = self._registry.spawn(definition_id, now)
                 ctx = default_context if context is None else context
                 writes.context(actor_id, self._seal("contexts", context_record(actor_id), ctx, "the context"))
@@ -118,10 +118,15 @@ class Actors(KeepBase):
             for (actor_id, _, guards, expected_seq), (event_type, payload), sent in zip(
                 items, events, outcomes, strict=True
             ):
+                if loaded[position[actor_id]].terminated:
+                    raise Conflict(
+                        f"actor '{actor_id}' was terminated: it takes no more events", code="actor_terminated"
+                    )
                 if expected_seq is not None and expected_seq != sent.seq_before:
                     raise Conflict(
                         f"actor '{actor_id}' is at seq {sent.seq_before}, not {expected_seq}: "
-                        "it changed since you read it; read it again and retry"
+                        "it changed since you read it; read it again and retry",
+                        code="seq_conflict",
                     )
                 if sent.refused is not None:
                     # Nothing is written: what catching up decided is derived again, identically,
@@ -179,7 +184,10 @@ class Actors(KeepBase):
             return None
         digest, sealed = stored
         if digest != request:
-            raise Conflict(f"idempotency key '{key}' was used for a different request; use a new key")
+            raise Conflict(
+                f"idempotency key '{key}' was used for a different request; use a new key",
+                code="idempotency_key_reused",
+            )
         return self._open_sealed("idempotency", key.encode(), sealed)
 
     def _remember(self, txn: UnitOfWork, key: str | None, request: str, answer: Any) -> None:
@@ -194,13 +202,27 @@ class Actors(KeepBase):
         with self._writing() as txn:
             actor, _ = self._touch(txn, actor_id)
             if actor.needs_rescue is None:
-                raise Conflict(f"actor '{actor_id}' is not stranded: there is nothing to release")
+                raise Conflict(f"actor '{actor_id}' is not stranded: there is nothing to release", code="not_stranded")
             now = time.time()
             released = self._deciding(txn, [actor_id], [actor], lambda a: self._registry.release(a[0], now))
             writes = WriteSet()
             self._put_actor(writes, actor_id, released.actor, actor.version, released.records)
             txn.apply(writes)
         return cast(Decision, released.record)
+
+    def terminate(self, actor_id: str) -> Actor:
+        """Terminate an actor: from now on it refuses every event (``Conflict``, code
+        ``actor_terminated``), while its history, decisions and context stay readable and
+        deployments decide it as any other. Terminating it again changes nothing. Returns the
+        actor, with status ``terminated``."""
+        with self._writing() as txn:
+            actor, _ = self._touch(txn, actor_id)
+            if not actor.terminated:
+                before, actor = actor, self._registry.terminate(actor)
+                writes = WriteSet()
+                self._put_actor(writes, actor_id, actor, before.version, ())
+                txn.apply(writes)
+            return view(actor_id, actor, self._open_sealed("contexts", context_record(actor_id), txn.context(actor_id)))
 
 
 def split_event(event: Event) -> tuple[str, dict[str, Any]]:

@@ -31,7 +31,7 @@ class ApiKeys(KeepBase):
         check_name(key_id, "an API key id")
         with self._store.write() as txn:
             if not txn.delete_api_key(key_id):
-                raise NotFound(f"no API key '{key_id}'")
+                raise NotFound(f"no API key '{key_id}'", code="api_key_not_found")
 
     def authenticate(self, token: str) -> ApiKey | None:
         """The key that ``token`` is, or None when it is not a live key of this store."""

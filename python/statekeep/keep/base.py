@@ -114,7 +114,7 @@ class KeepBase:
         try:
             return self._seq_of[version_id]
         except KeyError:
-            raise NotFound(f"no version '{version_id}' is deployed") from None
+            raise NotFound(f"no version '{version_id}' is deployed", code="version_not_found") from None
 
     # ----- actors as the core has them ------------------------------------------------------------
 
@@ -133,7 +133,7 @@ class KeepBase:
         check_name(actor_id, "an actor id")
         raw = txn.actor(actor_id)
         if raw is None:
-            raise NotFound(f"no actor '{actor_id}'")
+            raise NotFound(f"no actor '{actor_id}'", code="actor_not_found")
         return self._load_actor(actor_id, raw)
 
     def _with_history(self, txn: Reader, actor_id: str) -> ActorState:

@@ -202,7 +202,8 @@ class Keys(KeepBase):
             if keyring.rotating is not None:
                 if keyring.rotating[1] != wanted:
                     raise Conflict(
-                        "another key rotation is under way; finish it first by running it again with its new key"
+                        "another key rotation is under way; finish it first by running it again with its new key",
+                        code="rotation_in_progress",
                     )
                 self._operator = new_operator
                 return keyring.rotating[0]

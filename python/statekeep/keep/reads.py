@@ -93,7 +93,7 @@ class Reads(KeepBase):
                     continue
                 if state is not None and actor.value != state:
                     continue
-                if status is not None and actor.status != status:
+                if status is not None and status_of(actor) != status:
                     continue
                 out.append(self._view(txn, actor_id, actor))
                 if limit is not None and len(out) >= limit:
@@ -116,13 +116,19 @@ def view(actor_id: str, actor: ActorState, context: Any) -> Actor:
         id=actor_id,
         version=actor.version,
         value=actor.value,
-        status=actor.status,
+        status=status_of(actor),
         context=context,
         seq=actor.history_length,
         history_length=actor.history_length,
         fingerprint=actor.fingerprint,
         needs_rescue=actor.needs_rescue,
     )
+
+
+def status_of(actor: ActorState) -> str:
+    """An actor's status: its state machine's (``active``, ``done``, ``error``), or ``terminated``
+    once an operator terminated it, whatever its machine's was."""
+    return "terminated" if actor.terminated else actor.status
 
 
 def candidates(keep: KeepBase, txn: Reader, version: str, after: str | None = None) -> Iterator[tuple[str, ActorState]]:

@@ -47,11 +47,12 @@ class Versions(KeepBase):
                 stored = txn.version(existing)
                 if stored["digest"] != _digest(body, stored.get("digest_form", 1), text):
                     raise Conflict(
-                        f"a different definition is already deployed as '{id}'; deploy the change under a new id"
+                        f"a different definition is already deployed as '{id}'; deploy the change under a new id",
+                        code="version_exists",
                     )
                 return self._deployment(txn, id)
             if parent is not None and parent not in self._seq_of:
-                raise NotFound(f"parent version '{parent}' is not deployed")
+                raise NotFound(f"parent version '{parent}' is not deployed", code="version_not_found")
             if expect is not None:
                 if parent is None:
                     raise InvalidRequest(
@@ -62,7 +63,8 @@ class Versions(KeepBase):
                 if shown != expect:
                     raise Conflict(
                         f"the outcome of deploying '{id}' is no longer the one previewed "
-                        f"(digest {shown}, expected {expect}); preview again"
+                        f"(digest {shown}, expected {expect}); preview again",
+                        code="preview_outdated",
                     )
             seq = len(self._registry)
             self._commit_to_registry(
@@ -96,9 +98,9 @@ class Versions(KeepBase):
         body, machine, _ = _body(id, definition, parent, history_path, match, landing, state_map, guard_default)
         with self._reading() as txn:
             if parent not in self._seq_of:
-                raise NotFound(f"parent version '{parent}' is not deployed")
+                raise NotFound(f"parent version '{parent}' is not deployed", code="version_not_found")
             if id in self._seq_of:
-                raise Conflict(f"'{id}' is already deployed")
+                raise Conflict(f"'{id}' is already deployed", code="version_exists")
             return self._preview(txn, body, machine)
 
     def _preview(self, txn: Reader, body: dict[str, Any], machine: Machine) -> Preview:
