@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 import pytest
@@ -301,6 +301,64 @@ def test_two_nodes_scanning_one_deployment_take_turns_and_decide_each_actor_once
     finally:
         for node in nodes:
             node.close()
+
+
+def seen_after(node: statekeep.Keep, versions: int) -> float:
+    """Seconds until ``node`` has taken ``versions`` versions by itself (it is not asked)."""
+    started = time.monotonic()
+    while len(node._registry) < versions:
+        assert time.monotonic() - started < 10
+        time.sleep(0.001)
+    return time.monotonic() - started
+
+
+def test_another_node_takes_a_deploy_when_told_and_within_a_second_when_not(
+    postgres_server: PostgresServer, postgres_url: str, key_dir: Path
+) -> None:
+    """A deploy NOTIFYs; the other node's listener wakes it, it takes the version and its scan
+    materialises the deployment without any request. Without the notification (its listener
+    gone, or its connection killed) it looks every second anyway."""
+    key = os.urandom(32)
+    with (
+        statekeep.Keep(postgres_url, key=key, scan=False) as deployer,
+        statekeep.Keep(postgres_url, key=key) as other,
+    ):
+        deployer.deploy("m", MACHINE)
+        assert seen_after(other, 1) < 0.5
+        deployer.spawn_many("m", [None] * 50, actor_ids=[f"a{n}" for n in range(50)])
+        deployer.send_many([(f"a{n}", "NOTE") for n in range(50)])
+        deployer.deploy("m2", MACHINE_2, parent="m", history_path=["NOTE"], landing="state")
+        assert seen_after(other, 2) < 0.5
+        deadline = time.monotonic() + 5
+        while not deployer.deployment("m2").done:  # the other node's scan did it: the deployer has none
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert deployer.deployment("m2").counts == {"migrated": 50}
+
+        # Its listener's connection killed: it listens again on a new one.
+        database = postgres_url.rsplit("/", 1)[1]
+        listeners = "FROM pg_stat_activity WHERE datname = %s AND query LIKE 'LISTEN%%'"
+        with postgres_server.admin() as conn:
+            killed = conn.execute(f"SELECT array_agg(pid), count(pg_terminate_backend(pid)) {listeners}", (database,))
+            row = killed.fetchone()
+        assert row is not None and row[1] == 2
+        pids = cast(list[int], row[0])
+        deadline = time.monotonic() + 5
+        while True:
+            with postgres_server.admin() as conn:
+                listening = conn.execute(f"SELECT array_agg(pid) {listeners}", (database,)).fetchone()
+                if listening is not None and len(set(cast(list[int], listening[0] or [])) - set(pids)) == 2:
+                    break
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        deployer.deploy("m3", MACHINE, parent="m2")
+        assert seen_after(other, 3) < 0.5
+
+        # No listener at all: within the second it waits between looks.
+        listener = other._store._listener  # type: ignore[attr-defined]
+        listener.close()
+        deployer.deploy("m4", MACHINE, parent="m3")
+        assert 0.0 < seen_after(other, 4) < 1.5
 
 
 def test_a_connection_the_server_dropped_is_replaced(postgres_server: PostgresServer, postgres_url: str) -> None:

@@ -121,6 +121,8 @@ class StoreConflict(StoreError):
     serialisation failure) and was undone whole: the same write may succeed if tried again. A
     group commit retries itself; a caller that sees it may retry too."""
 
+    code = "store_conflict"
+
 
 class StoreDamaged(StoreError):
     """A stored record is missing or cannot be read: the store is damaged. The message names

@@ -48,6 +48,8 @@ __all__ = [
 
 #: The write calls that :meth:`Keep.run_group` can apply together.
 GROUPABLE = frozenset({"spawn", "spawn_many", "send", "send_many", "release"})
+#: How often a process looks for versions and keys that other processes committed (seconds).
+FOLLOW = 1.0
 #: How many times a group that conflicted with a concurrent write is tried.
 GROUP_ATTEMPTS = 5
 
@@ -131,9 +133,14 @@ class Keep(Versions, Actors, Reads, Keys, ApiKeys):
         # Every process says it is alive and follows the keyring, idle or not: a key rotation
         # waits for the live ones before it drops a key.
         self._workers["sessions"] = Worker("sessions", self.heartbeat, idle=HEARTBEAT)
+        # Versions and keys other processes commit are taken every second, and at once when the
+        # store tells of them (PostgreSQL's NOTIFY): so a new deployment's scan starts on every
+        # node. Correctness never waits for this: every transaction reads the commit count.
+        self._workers["versions"] = Worker("versions", self.follow, idle=FOLLOW)
         for name, worker in self._workers.items():
             if scan or name != "scan":
                 worker.start()
+        self._store.follow(self._workers["versions"].wake)
 
     def __enter__(self) -> Keep:
         return self
@@ -150,10 +157,21 @@ class Keep(Versions, Actors, Reads, Keys, ApiKeys):
             self._store.close()
 
     def workers(self) -> dict[str, tuple[int, str | None]]:
-        """The background workers by name (``scan``, ``sessions``), each with its failed
-        attempts since it started and, while it keeps failing, the last one's error (None once
-        it succeeds again): for metrics and health checks."""
+        """The background workers by name (``scan``, ``sessions``, ``versions``), each with its
+        failed attempts since it started and, while it keeps failing, the last one's error (None
+        once it succeeds again): for metrics and health checks."""
         return {name: (worker.failures_total, worker.last_error) for name, worker in self._workers.items()}
+
+    def follow(self) -> bool:
+        """Take the versions and keys that other processes committed; wake the scan when there
+        are new ones. The ``versions`` worker calls this every :data:`FOLLOW` seconds, and when
+        the store says something changed."""
+        before = len(self._registry)
+        with self._reading():
+            pass
+        if len(self._registry) != before:
+            self._workers["scan"].wake()
+        return False
 
     def scan_step(self, batch: int = scan.BATCH) -> bool:
         """Materialise one bounded batch of the oldest unfinished deployment scan; returns

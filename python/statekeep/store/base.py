@@ -325,4 +325,10 @@ class Store(Protocol):
     def maintain(self) -> None:
         """Housekeeping a process that holds the store open does now and then."""
 
+    def follow(self, changed: Callable[[], None]) -> None:
+        """Call ``changed()``, from a thread of the store's, soon after any process commits a
+        version or changes the keyring: a hint to look sooner, which a back end that has no way
+        to tell never gives. Nothing may rely on it: every transaction reads the commit count
+        and the keyring generation at its start."""
+
     def close(self) -> None: ...

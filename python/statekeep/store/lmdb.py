@@ -760,6 +760,9 @@ class LmdbStore:
         calls this now and then)."""
         self._env.reader_check()
 
+    def follow(self, changed: Callable[[], None]) -> None:
+        """Nothing tells of another process's commits here: the keep looks every second."""
+
     def backup(self, dest: Path) -> None:
         """A consistent, compacted copy of the environment as of one moment, written under a
         temporary name and renamed into place with a manifest (its size and checksum) once it
