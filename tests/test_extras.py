@@ -13,7 +13,7 @@ import pytest
 
 PYPROJECT = Path(__file__).parent.parent / "pyproject.toml"
 #: The extras' packages, made unimportable as if they were not installed.
-EXTRAS = ("starlette", "uvicorn", "uvloop", "httptools", "httpx", "psycopg", "psycopg_pool")
+EXTRAS = ("starlette", "uvicorn", "uvloop", "httptools", "httpx", "psycopg")
 WITHOUT_EXTRAS = f"import sys\nfor name in {EXTRAS!r}:\n    sys.modules[name] = None\n"
 
 

@@ -435,6 +435,10 @@ def test_serve_takes_a_store_url_or_a_directory_not_both(postgres_url: str, tmp_
     assert "STATEKEEP_DATA and STATEKEEP_STORE are both set" in serve(env=both)
     hidden = serve("--store", postgres_url.replace("postgres@", "postgres:secret@"), "--max-size", "1G")
     assert "secret" not in hidden
+    in_query = f"{postgres_url}?sslmode=prefer&password=secret&connect_timeout=5"
+    migrated = CliRunner().invoke(cli, ["migrate-store", "--json", "--store", in_query])
+    assert migrated.exit_code == 0, migrated.output
+    assert json.loads(migrated.output)["store"] == f"{postgres_url}?sslmode=prefer&password=***&connect_timeout=5"
 
 
 def started(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:

@@ -61,7 +61,8 @@ def is_url(location: str | os.PathLike[str]) -> bool:
 def shown(location: str | os.PathLike[str]) -> str:
     """``location`` as messages and logs show it: a URL without its password."""
     if is_url(location):
-        return re.sub(r"^(postgres(?:ql)?://[^:/@]*):[^@/]*@", r"\1:***@", str(location))
+        shown = re.sub(r"^(postgres(?:ql)?://[^:/@]*):[^@/]*@", r"\1:***@", str(location))
+        return re.sub(r"([?&]password=)[^&]*", r"\1***", shown)
     return str(location)
 
 

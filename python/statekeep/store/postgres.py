@@ -77,6 +77,7 @@ import os
 import random
 import select
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -104,7 +105,6 @@ try:
     import psycopg.types.json
     from psycopg import errors as pgerrors
     from psycopg.pq import TransactionStatus
-    from psycopg_pool import ConnectionPool, PoolTimeout
 except ModuleNotFoundError as e:
     raise missing("a PostgreSQL store", "postgres", e) from None
 
@@ -265,8 +265,6 @@ def _failure(e: BaseException, doing: str) -> StoreError:
             f"the transaction conflicted with a concurrent one while {doing} ({e.__class__.__name__}): nothing "
             "was written; retry"
         )
-    if isinstance(e, PoolTimeout):
-        return StoreError(f"no connection to the database came free within {POOL_WAIT:g} s while {doing}; retry")
     return StoreError(f"the database failed while {doing}: {str(e).strip() or e.__class__.__name__}")
 
 
@@ -1093,6 +1091,73 @@ class _Listener:
         os.close(self._wake_w)
 
 
+class _Pool:
+    """Up to ``size`` connections, made when a transaction wants one and none is idle, in that
+    thread: so after a failover the next transaction connects at once, libpq trying each host of
+    the URL (with ``target_session_attrs=read-write``, the one that takes writes). A connection
+    that broke is dropped, and every idle one with it: whatever broke it (a server restarted,
+    failed over, or terminated this process's backends) broke them too."""
+
+    def __init__(self, url: str, size: int, wait: float) -> None:
+        self._url = url
+        self._size = size
+        self._wait = wait
+        self._idle: list[psycopg.Connection[Row]] = []
+        self._open = 0  # connections made and not dropped: idle or in use
+        self._changed = threading.Condition()
+        self._closed = False
+
+    def get(self, doing: str) -> psycopg.Connection[Row]:
+        deadline = time.monotonic() + self._wait
+        with self._changed:
+            while True:
+                if self._closed:
+                    raise StoreError(f"the store was closed while {doing}")
+                if self._idle:
+                    return self._idle.pop()
+                if self._open < self._size:
+                    self._open += 1
+                    break
+                if not self._changed.wait(deadline - time.monotonic()):
+                    raise StoreError(
+                        f"no connection to the database came free within {self._wait:g} s while {doing}; retry"
+                    )
+        try:
+            conn = psycopg.connect(self._url, autocommit=True, connect_timeout=10)
+            _configure(conn)
+            return conn
+        except BaseException as e:
+            with self._changed:
+                self._open -= 1
+                self._changed.notify()
+            if isinstance(e, psycopg.Error):
+                raise StoreError(f"cannot connect to the store at {redact(self._url)}: {str(e).strip()}") from e
+            raise
+
+    def put(self, conn: psycopg.Connection[Row]) -> None:
+        """Back from a transaction, idle (or closed: then it is dropped)."""
+        broken: list[psycopg.Connection[Row]] = []
+        with self._changed:
+            if conn.closed or self._closed:
+                broken, self._idle = self._idle, []
+                broken.append(conn)
+                self._open -= len(broken)
+            else:
+                self._idle.append(conn)
+            self._changed.notify_all()
+        for dropped in broken:
+            dropped.close()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._open -= len(idle)
+            self._changed.notify_all()
+        for conn in idle:
+            conn.close()
+
+
 class PostgresStore:
     """A store in a PostgreSQL database, shared by any number of processes.
 
@@ -1104,20 +1169,7 @@ class PostgresStore:
         self._url = url
         self._listener: _Listener | None = None
         migrate(url)
-        try:
-            self._pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
-                url,
-                min_size=1,
-                max_size=POOL_SIZE,
-                kwargs={"autocommit": True, "connect_timeout": 10},
-                configure=_configure,
-                timeout=POOL_WAIT,
-                open=True,
-                name="statekeep",
-            )
-            self._pool.wait(timeout=POOL_WAIT)
-        except (psycopg.Error, PoolTimeout) as e:
-            raise StoreError(f"cannot connect to the store at {self.location}: {e}") from e
+        self._pool = _Pool(url, POOL_SIZE, POOL_WAIT)
 
     @contextmanager
     def _transaction(self, begin: str, doing: str) -> Iterator[tuple[psycopg.Connection[Row], Head]]:
@@ -1127,17 +1179,14 @@ class PostgresStore:
         server, a terminated backend) fails at the first statement, before anything was done:
         then another one is tried."""
         for attempt in range(POOL_SIZE + 1):
-            try:
-                conn = self._pool.getconn()
-            except PoolTimeout as e:
-                raise _failure(e, doing) from e
+            conn = self._pool.get(doing)
             try:
                 cur = conn.execute(begin)
                 while cur.nextset():
                     pass
                 row = cur.fetchone()
             except psycopg.OperationalError as e:
-                self._pool.putconn(conn)  # closed: the pool replaces it
+                self._pool.put(conn)  # closed: dropped, and the idle ones with it
                 if conn.closed and attempt < POOL_SIZE:
                     continue
                 raise _failure(e, doing) from e
@@ -1159,7 +1208,7 @@ class PostgresStore:
         except psycopg.Error:
             conn.close()
         finally:
-            self._pool.putconn(conn)
+            self._pool.put(conn)
 
     @contextmanager
     def read(self) -> Iterator[PgReader]:
