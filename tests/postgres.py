@@ -7,13 +7,16 @@ saying why, when it cannot start one."""
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import psycopg
@@ -41,6 +44,14 @@ def bindir() -> Path:
         "the PostgreSQL tests need PostgreSQL's server programs (initdb, pg_ctl), found neither through "
         "pg_config --bindir nor in /usr/lib/postgresql/*/bin: install them (Debian: apt-get install postgresql)"
     )
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, dead and not yet reaped, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 class PostgresServer:
@@ -78,15 +89,20 @@ class PostgresServer:
                 f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}{done.stderr}\nserver log:\n{log}"
             )
 
-    def start(self) -> None:
+    def start(self, settings: dict[str, str] | None = None) -> None:
+        """A new cluster, started with ``settings`` (server settings) beside the tests' own."""
         # No fsync while initdb writes the template databases: they are thrown away with the run.
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        self._start(settings or {})
+
+    def _start(self, settings: dict[str, str]) -> None:
         last: RuntimeError | None = None
+        extra = "".join(f" -c {name}={value}" for name, value in settings.items())
         for _ in range(3):  # a free port can be taken between finding it and listening on it
             self.port = free_port()
             options = (
                 f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=300 "
-                "-c shared_buffers=64MB"
+                f"-c shared_buffers=64MB{extra}"
             )
             try:
                 self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o", options, "start")
@@ -95,6 +111,53 @@ class PostgresServer:
                 last = e
         assert last is not None
         raise last
+
+    def standby(self) -> PostgresServer:
+        """A streaming standby of this server (``pg_basebackup -R``: it follows this one, and
+        takes over when promoted), started on a port of its own."""
+        standby = PostgresServer()
+        self._run(
+            "pg_basebackup",
+            "-D",
+            str(standby.data),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-R",
+            "-X",
+            "stream",
+            "--checkpoint=fast",
+            "--no-sync",
+        )
+        standby._start({"cluster_name": "standby"})
+        return standby
+
+    def kill(self) -> None:
+        """SIGKILL the server and every process of it at once, as a machine that dies."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        family = [postmaster]
+        for stat in glob.glob("/proc/[0-9]*/stat"):
+            try:
+                fields = Path(stat).read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == postmaster:
+                family.append(int(Path(stat).parent.name))
+        for pid in family:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in family):
+            assert time.monotonic() < deadline, "the server's processes did not die"
+            time.sleep(0.01)
+        (self.data / "postmaster.pid").unlink()
+
+    def promote(self) -> None:
+        """Make a standby the primary (``pg_ctl promote``, waiting until it takes writes)."""
+        self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "60", "promote")
 
     def url(self, database: str) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
