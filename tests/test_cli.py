@@ -106,6 +106,7 @@ COMMANDS = [
     "restore",
     "rotate-key",
     "migrate-store",
+    "copy-store",
     "demo",
 ]
 

@@ -83,6 +83,7 @@ class _Group(click.Group):
         store.restore,
         store.rotate_key,
         store.migrate_store,
+        store.copy_store,
         demo.demo,
     ],
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},

@@ -1,5 +1,5 @@
 """The store as a whole: back it up, restore a backup, rotate its encryption key, create or
-upgrade a PostgreSQL store's schema."""
+upgrade a PostgreSQL store's schema, copy it to another back end."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from statekeep.cli.target import (
     open_keep,
     target_options,
 )
-from statekeep.errors import Error
+from statekeep.errors import EncryptionError, Error
 from statekeep.keep import Keep, remove_store, restore_store, store_id_of, store_size
 
 
@@ -252,6 +252,123 @@ def migrate_store(store_url: str, as_json: bool) -> None:
         click.echo(f"the schema of {where} is at version {after} already: nothing to do")
     else:
         click.echo(f"upgraded the schema of {where} from version {before} to {after}")
+
+
+#: Actors per page when a copy's actors are compared through the keep.
+COMPARE_PAGE = 1_000
+
+
+@click.command("copy-store")
+@click.option(
+    "--from",
+    "source",
+    metavar="DIR|URL",
+    required=True,
+    help="The store to copy: a data directory, or a postgresql:// URL. It is read from one snapshot; "
+    "writes made meanwhile are not copied, so stop its writers first.",
+)
+@click.option(
+    "--to",
+    "dest",
+    metavar="DIR|URL",
+    required=True,
+    help="Where to copy it: a new (or empty) directory, or a PostgreSQL database that holds no store.",
+)
+@click.option("--key", help=KEY_HELP)
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), help=KEY_FILE_HELP)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.pass_context
+def copy_store(
+    ctx: click.Context, source: str, dest: str, key: str | None, key_file: Path | None, as_json: bool
+) -> None:
+    """Copy a store to another place, from a directory to PostgreSQL or back, and verify it.
+
+    Every record is copied as it is, sealed values too, with the keyring that opens them: the
+    copy opens with the same key. Then the two stores are compared record by record and, when
+    the key is at hand (--key, --key-file, the variables, or the default key file), actor by
+    actor through the keep as well: each one's state, context, history and decisions, each
+    version and deployment. A copy that fails midway leaves no store at the destination: drop
+    what it left there and copy again.
+
+    \b
+    Examples:
+      statekeep copy-store --from ./data --to postgresql://statekeep@db.internal/statekeep
+      statekeep copy-store --from postgresql://statekeep@db.internal/statekeep --to ./data-copy
+    """
+    from statekeep.store import copy
+
+    base = ctx.find_object(Target) or Target()
+    secret = base.merged(None, None, None, key, key_file, as_json).secret()
+    as_json = as_json or base.as_json
+    if not stores.exists(source):
+        raise Error(f"there is no store at {stores.shown(source)} to copy")
+    dest_existed = not stores.is_url(dest) and Path(dest).exists()
+    if not stores.is_url(dest) and dest_existed and any(Path(dest).iterdir()):
+        raise Error(f"{dest} is not empty: copy into a new (or empty) directory")
+    from_store = stores.open_store(source)
+    try:
+        to_store = stores.open_store(dest)
+        try:
+            with Progress("copying", hidden=as_json) as bar:
+                copied = copy.copy(from_store, to_store, progress=bar.update)
+            compared = copy.compare(from_store, to_store)
+        finally:
+            to_store.close()
+    finally:
+        from_store.close()
+    if compared.differences:
+        shown = "; ".join(f"{d.what}: {d.source!r} became {d.dest!r}"[:300] for d in compared.differences[:5])
+        raise Error(f"the copy at {stores.shown(dest)} differs from {stores.shown(source)}: {shown}")
+    actors = _compare_actors(source, dest, secret)
+    where, into = stores.shown(source), stores.shown(dest)
+    if as_json:
+        emit_json(
+            {"from": where, "to": into, "copied": copied.__dict__, "recordsCompared": compared.records}
+            | {"actorsCompared": actors}
+        )
+        return
+    click.echo(
+        f"copied {where} to {into}: {copied.versions} versions, {copied.actors:,} actors, {copied.events:,} events, "
+        f"{copied.decisions:,} decisions, {copied.timers:,} timers, {copied.answers:,} idempotency records, "
+        f"{copied.api_keys} API keys; {compared.records:,} records compared, all the same"
+    )
+    if actors is None:
+        click.echo("no key at hand: the values were compared sealed (byte for byte), not opened")
+    else:
+        click.echo(f"{actors:,} actors compared through the keep: the same; the copy opens with the same key")
+
+
+def _compare_actors(source: str, dest: str, key: str | None) -> int | None:
+    """Each actor of both stores through the keep (its state, context, history, decisions), and
+    each version and deployment: how many actors were compared; None without a key."""
+    try:
+        first = Keep(source, key=key, scan=False)
+    except EncryptionError:
+        return None
+    with first, Keep(dest, key=key, scan=False) as second:
+
+        def same(what: str, a: object, b: object) -> None:
+            if a != b:
+                raise Error(f"the copy at {stores.shown(dest)} differs from {stores.shown(source)}: {what}")
+
+        versions = first.definitions()
+        same("the versions", versions, second.definitions())
+        for version in versions:
+            if version["parent"] is not None:
+                name = version["id"]
+                same(f"deployment {name!r}", first.deployment(name), second.deployment(name))
+        count = 0
+        after: str | None = None
+        while True:
+            page = first.actors(after=after, limit=COMPARE_PAGE)
+            same(f"the actors after {after!r}", page, second.actors(after=after, limit=COMPARE_PAGE))
+            for actor in page:
+                same(f"actor {actor.id!r}'s history", first.history(actor.id), second.history(actor.id))
+                same(f"actor {actor.id!r}'s decisions", first.decisions(actor.id), second.decisions(actor.id))
+            count += len(page)
+            if len(page) < COMPARE_PAGE:
+                return count
+            after = page[-1].id
 
 
 def _key_source(target: Target, data: Path) -> tuple[str, Path | None, str | None]:
