@@ -297,10 +297,15 @@ def wait_for(condition: Any, timeout: float = 20.0) -> None:
 
 def test_the_metrics_show_each_workers_failures_and_whether_it_is_failing_now(server: Served) -> None:
     text = metrics(server)
-    for worker in ("scan", "sessions", "versions"):
+    for worker in ("scan", "sessions", "versions", "timers"):
         assert f'statekeep_worker_failures_total{{worker="{worker}"}} 0' in text
         assert f'statekeep_worker_failing{{worker="{worker}"}} 0' in text
-    assert server.keep.workers() == {"scan": (0, None), "sessions": (0, None), "versions": (0, None)}
+    assert server.keep.workers() == {
+        "scan": (0, None),
+        "sessions": (0, None),
+        "versions": (0, None),
+        "timers": (0, None),
+    }
 
     scan = server.keep._workers["scan"]
     working = scan._step
@@ -329,7 +334,7 @@ def test_the_metrics_show_each_workers_failures_and_whether_it_is_failing_now(se
 
 def test_workers_of_a_keep_that_does_not_scan(tmp_path: Path) -> None:
     with statekeep.Keep(tmp_path / "data", scan=False) as keep:
-        assert set(keep.workers()) == {"scan", "sessions", "versions"}
+        assert set(keep.workers()) == {"scan", "sessions", "versions", "timers"}
         assert all(failures == 0 and error is None for failures, error in keep.workers().values())
 
 

@@ -31,6 +31,8 @@ class KeepAPI(Protocol):
         state_map: Mapping[str, str] | None = None,
         guard_default: bool = True,
         expect: str | None = None,
+        delays: Mapping[str, float] | None = None,
+        timers: str = "keep",
     ) -> Deployment: ...
 
     def preview(
@@ -44,6 +46,8 @@ class KeepAPI(Protocol):
         landing: str = "replay",
         state_map: Mapping[str, str] | None = None,
         guard_default: bool = True,
+        delays: Mapping[str, float] | None = None,
+        timers: str = "keep",
     ) -> Preview: ...
 
     def definitions(self) -> list[Version]: ...

@@ -77,8 +77,12 @@ class Client:
         state_map: Mapping[str, str] | None = None,
         guard_default: bool = True,
         expect: str | None = None,
+        delays: Mapping[str, float] | None = None,
+        timers: str = "keep",
     ) -> Deployment:
-        body = _deploy_body(id, definition, parent, history_path, match, landing, state_map, guard_default)
+        body = _deploy_body(
+            id, definition, parent, history_path, match, landing, state_map, guard_default, delays, timers
+        )
         body["expect"] = expect
         return wire.from_json(Deployment, self._call("PUT", "/v1/definitions", body))
 
@@ -93,8 +97,12 @@ class Client:
         landing: str = "replay",
         state_map: Mapping[str, str] | None = None,
         guard_default: bool = True,
+        delays: Mapping[str, float] | None = None,
+        timers: str = "keep",
     ) -> Preview:
-        body = _deploy_body(id, definition, parent, history_path, match, landing, state_map, guard_default)
+        body = _deploy_body(
+            id, definition, parent, history_path, match, landing, state_map, guard_default, delays, timers
+        )
         return wire.from_json(Preview, self._call("POST", "/v1/definitions/preview", body))
 
     def definitions(self) -> list[Version]:
@@ -248,6 +256,8 @@ def _deploy_body(
     landing: str,
     state_map: Mapping[str, str] | None,
     guard_default: bool,
+    delays: Mapping[str, float] | None,
+    timers: str,
 ) -> dict[str, Any]:
     return {
         "id": id,
@@ -258,4 +268,6 @@ def _deploy_body(
         "landing": landing,
         "stateMapping": None if state_map is None else dict(state_map),
         "guardDefault": guard_default,
+        "delays": None if delays is None else dict(delays),
+        "timers": timers,
     }

@@ -52,6 +52,10 @@ class Version(TypedDict):
     guard_default: bool
     definition: Any
     committed_at: float
+    #: The named delays of its ``after`` transitions (milliseconds), and what a migration onto
+    #: it does to an actor's timers (``keep`` or ``restart``).
+    delays: dict[str, int]
+    timers: str
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,10 @@ class Actor:
     history_length: int
     fingerprint: int
     needs_rescue: dict[str, Any] | None
+    #: Its pending timers (delayed transitions and scheduled events), soonest first: each with
+    #: its ``id``, ``kind`` (``after`` or ``scheduled``), ``event``, ``due`` (seconds since the
+    #: epoch) and, for a scheduled event that could not be delivered, ``undelivered`` (why).
+    timers: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -24,15 +24,21 @@ from pathlib import Path
 from typing import Any
 
 from statekeep import store as stores
+from statekeep.clock import Clock, SystemClock
 from statekeep.errors import Error, StoreConflict
 from statekeep.keep.actors import Actors, Event, split_event
 from statekeep.keep.apikeys import ApiKeys
 from statekeep.keep.base import valid_name
 from statekeep.keep.keyring import HEARTBEAT, Keys
 from statekeep.keep.reads import Reads
+from statekeep.keep.timers import Timers
 from statekeep.keep.versions import Versions
+from statekeep.testing import ManualClock
 from statekeep.workers import scan
 from statekeep.workers.base import Worker
+
+#: The longest the timer worker sleeps without looking at the store again.
+TIMER_LOOK = 1.0
 
 __all__ = [
     "Event",
@@ -69,11 +75,19 @@ def _actors_of(name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> lis
     return [a for a in found if isinstance(a, str) and valid_name(a)]
 
 
-def open(path: str | os.PathLike[str], key: bytes | str | None = None, *, max_size: int | None = None) -> Keep:
+def open(
+    path: str | os.PathLike[str],
+    key: bytes | str | None = None,
+    *,
+    max_size: int | None = None,
+    clock: Clock | None = None,
+) -> Keep:
     """Open (or create) the store in directory ``path``, or in the PostgreSQL database at a
     ``postgresql://`` URL (with the ``postgres`` extra). A directory's store grows as needed, up
-    to ``max_size`` bytes if given (then a write past it raises ``StoreFull``)."""
-    return Keep(path, key=key, max_size=max_size)
+    to ``max_size`` bytes if given (then a write past it raises ``StoreFull``). ``clock`` is
+    where times come from (``statekeep.testing.ManualClock`` in tests; the wall clock by
+    default)."""
+    return Keep(path, key=key, max_size=max_size, clock=clock)
 
 
 def store_exists(path: str | os.PathLike[str]) -> bool:
@@ -102,7 +116,7 @@ def remove_store(path: str | os.PathLike[str]) -> None:
     stores.remove(path)
 
 
-class Keep(Versions, Actors, Reads, Keys, ApiKeys):
+class Keep(Versions, Actors, Reads, Timers, Keys, ApiKeys):
     """A store of actors. Use it as a context manager, or ``close()`` it."""
 
     def __init__(
@@ -112,6 +126,7 @@ class Keep(Versions, Actors, Reads, Keys, ApiKeys):
         key: bytes | str | None = None,
         scan: bool = True,
         max_size: int | None = None,
+        clock: Clock | None = None,
     ) -> None:
         #: The store's data directory; None for a store in a database (a ``postgresql://`` URL),
         #: which has none, so that a key generated for it goes to the default key directory.
@@ -119,6 +134,8 @@ class Keep(Versions, Actors, Reads, Keys, ApiKeys):
         location = path if self.path is None else self.path
         existed = stores.exists(location)
         super().__init__(stores.open_store(location, max_size=max_size))
+        self._clock = SystemClock() if clock is None else clock
+        self._store_closed = False
         try:
             self._open_keys(key, self.path)
         except BaseException:
@@ -137,8 +154,15 @@ class Keep(Versions, Actors, Reads, Keys, ApiKeys):
         # store tells of them (PostgreSQL's NOTIFY): so a new deployment's scan starts on every
         # node. Correctness never waits for this: every transaction reads the commit count.
         self._workers["versions"] = Worker("versions", self.follow, idle=FOLLOW)
+        # Timers fire by themselves, woken when one is set and otherwise asleep until the next
+        # is due (at most TIMER_LOOK seconds: another process may have set an earlier one). A
+        # clock a test moves fires them itself, when it is moved.
+        self._workers["timers"] = Worker("timers", self.fire_due, idle=self._until_next_due)
+        manual = isinstance(self._clock, ManualClock)
+        if isinstance(self._clock, ManualClock):  # (mypy narrows on the call, not on ``manual``)
+            self._clock.attach(self)
         for name, worker in self._workers.items():
-            if scan or name != "scan":
+            if (scan or name != "scan") and not (manual and name == "timers"):
                 worker.start()
         self._store.follow(self._workers["versions"].wake)
 
@@ -149,6 +173,10 @@ class Keep(Versions, Actors, Reads, Keys, ApiKeys):
         self.close()
 
     def close(self) -> None:
+        """Stop the background workers and close the store (again: nothing)."""
+        if self._store_closed:
+            return
+        self._store_closed = True
         for worker in self._workers.values():
             worker.close()
         try:
@@ -172,6 +200,14 @@ class Keep(Versions, Actors, Reads, Keys, ApiKeys):
         if len(self._registry) != before:
             self._workers["scan"].wake()
         return False
+
+    def _until_next_due(self) -> float:
+        """How long the timer worker may sleep: until the next timer is due, at most
+        :data:`TIMER_LOOK` seconds."""
+        due = self.next_due()
+        if due is None:
+            return TIMER_LOOK
+        return min(TIMER_LOOK, max(0.0, due / 1000 - self._clock.now()))
 
     def scan_step(self, batch: int = scan.BATCH) -> bool:
         """Materialise one bounded batch of the oldest unfinished deployment scan; returns
@@ -220,6 +256,7 @@ class Keep(Versions, Actors, Reads, Keys, ApiKeys):
                         results.append(e)
             finally:
                 self._group.txn = None
+        self._committed()
         return results
 
     def backup(self, dest: str | os.PathLike[str]) -> None:

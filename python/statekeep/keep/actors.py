@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from statekeep import jsonio
+from statekeep._core import ItemSent
+from statekeep.clock import to_millis
 from statekeep.errors import Conflict, InvalidRequest, NeedsRescue
 from statekeep.keep.base import KeepBase, check_id, check_name, context_record, event_record
 from statekeep.keep.reads import view
+from statekeep.keep.timers import ActorTimers
 from statekeep.results import Actor, Decision, StepResult
 from statekeep.store import EventRecord, UnitOfWork, WriteSet
 
@@ -55,7 +57,7 @@ class Actors(KeepBase):
                 return [Actor(**a) for a in replay]
             self._version_seq(definition_id)
             default_context = self._registry.version(definition_id)["machine"].context
-            now = time.time()
+            now = self._clock.now()
             writes = WriteSet()
             out = []
             for context, given in zip(contexts, ids, strict=True):
@@ -67,7 +69,12 @@ class Actors(KeepBase):
                 ctx = default_context if context is None else context
                 writes.context(actor_id, self._seal("contexts", context_record(actor_id), ctx, "the context"))
                 self._put_actor(writes, actor_id, spawned.actor, None, spawned.records)
-                out.append(view(actor_id, spawned.actor, ctx))
+                timers = ActorTimers(self, txn, actor_id, new=True)
+                timers.step(definition_id, spawned.step.effects, to_millis(now))
+                if spawned.actor.version != definition_id:
+                    timers.landed(spawned.actor.version, spawned.actor.timers, to_millis(now))
+                timers.write(writes)
+                out.append(view(actor_id, spawned.actor, ctx, timers.listed()))
             txn.apply(writes)
             self._remember(txn, idempotency_key, request, [a.__dict__ for a in out])
         return out
@@ -106,7 +113,7 @@ class Actors(KeepBase):
                 position.setdefault(actor_id, len(position))
             txn.prefetch(list(position))  # one read that locks them all, in id order
             loaded = [self._load(txn, actor_id) for actor_id in position]
-            now = time.time()
+            now = self._clock.now()
             steps = [
                 (position[a], t, dict(g) if g else None) for (a, _, g, _), (t, _) in zip(items, events, strict=True)
             ]
@@ -115,6 +122,8 @@ class Actors(KeepBase):
             )
             writes = WriteSet()
             results = []
+            timers = {a: ActorTimers(self, txn, a, new=False) for a in position}
+            version_of = {a: actor.version for a, actor in zip(position, loaded, strict=True)}
             for (actor_id, _, guards, expected_seq), (event_type, payload), sent in zip(
                 items, events, outcomes, strict=True
             ):
@@ -141,6 +150,8 @@ class Actors(KeepBase):
                     )
                 step = sent.step
                 assert step is not None
+                self._timers_of_step(timers[actor_id], version_of[actor_id], sent, to_millis(now))
+                version_of[actor_id] = sent.version
                 if step.handled:
                     index = sent.seq_before
                     sealed = (
@@ -151,7 +162,7 @@ class Actors(KeepBase):
                     writes.event(
                         actor_id,
                         index,
-                        EventRecord(event_type, time.time_ns(), sealed, dict(guards) if guards else None),
+                        EventRecord(event_type, int(now * 1e9), sealed, dict(guards) if guards else None),
                     )
                 for ordinal, deployment, kind, record in sent.records:
                     writes.decision(actor_id, ordinal, deployment, kind, record)
@@ -170,9 +181,23 @@ class Actors(KeepBase):
                 )
             for (actor_id, _), before, after in zip(position.items(), loaded, finals, strict=True):
                 self._put_actor(writes, actor_id, after, before.version, ())
+                timers[actor_id].write(writes)
             txn.apply(writes)
             self._remember(txn, idempotency_key, request, [r.__dict__ for r in results])
         return results
+
+    def _timers_of_step(self, timers: ActorTimers, before: str, sent: ItemSent, now: int) -> None:
+        """What a send did to the actor's timers: the migrations it was caught up through (each
+        as of its commit), the step's own effects, then the migrations the event made due."""
+        migrations = [d for d in sent.decisions if d["kind"] == "migrated"]
+        caught_up, version = 0, before
+        while version != sent.on:  # the catch-up's migrations lead from ``before`` to ``on``
+            version = migrations[caught_up]["to"]
+            caught_up += 1
+        self._landings(timers, before, migrations[:caught_up], None)
+        assert sent.step is not None
+        timers.step(sent.on, sent.step.effects, now)
+        self._landings(timers, sent.on, migrations[caught_up:], now)
 
     def _replay(self, txn: UnitOfWork, key: str | None, request: str) -> Any:
         """The first answer to a request retried under the same idempotency key."""
@@ -203,7 +228,7 @@ class Actors(KeepBase):
             actor, _ = self._touch(txn, actor_id)
             if actor.needs_rescue is None:
                 raise Conflict(f"actor '{actor_id}' is not stranded: there is nothing to release", code="not_stranded")
-            now = time.time()
+            now = self._clock.now()
             released = self._deciding(txn, [actor_id], [actor], lambda a: self._registry.release(a[0], now))
             writes = WriteSet()
             self._put_actor(writes, actor_id, released.actor, actor.version, released.records)
@@ -217,12 +242,16 @@ class Actors(KeepBase):
         actor, with status ``terminated``."""
         with self._writing() as txn:
             actor, _ = self._touch(txn, actor_id)
+            timers = ActorTimers(self, txn, actor_id, new=False)
             if not actor.terminated:
                 before, actor = actor, self._registry.terminate(actor)
                 writes = WriteSet()
                 self._put_actor(writes, actor_id, actor, before.version, ())
+                timers.stop()  # its delayed transitions will never be taken
+                timers.write(writes)
                 txn.apply(writes)
-            return view(actor_id, actor, self._open_sealed("contexts", context_record(actor_id), txn.context(actor_id)))
+            context = self._open_sealed("contexts", context_record(actor_id), txn.context(actor_id))
+            return view(actor_id, actor, context, timers.listed())
 
 
 def split_event(event: Event) -> tuple[str, dict[str, Any]]:

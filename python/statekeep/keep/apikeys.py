@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +17,7 @@ class ApiKeys(KeepBase):
         """A new API key; its text is in ``token`` and is not kept anywhere: hand it over now."""
         access.check_scope(scope)
         key_id, token, digest = access.new_key()
-        created = time.time()
+        created = self._clock.now()
         with self._store.write() as txn:
             txn.put_api_key(key_id, {"scope": scope, "name": name, "created_at": created, "digest": digest})
         return ApiKey(id=key_id, scope=scope, name=name, created_at=created, token=token)

@@ -4,15 +4,18 @@ it, the sealer, and the transaction a call runs in (its own, or a group's)."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from statekeep import crypto, jsonio
 from statekeep._core import ActorState, Machine, Registry
+from statekeep.clock import Clock, to_millis
 from statekeep.errors import HistoryNeeded, InvalidRequest, NotFound, StoreDamaged
 from statekeep.store import Reader, Store, UnitOfWork, WriteSet
+
+if TYPE_CHECKING:
+    from statekeep.keep.timers import ActorTimers
 from statekeep.workers.base import Worker
 
 #: How many events of its history an actor's record keeps; the store has every event, and
@@ -28,6 +31,7 @@ class KeepBase:
 
     _store: Store
     _sealer: crypto.Sealer
+    _clock: Clock
 
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -35,6 +39,12 @@ class KeepBase:
         self._group = threading.local()
         self._registry = Registry(inline_history=INLINE_HISTORY)
         self._seq_of: dict[str, int] = {}
+        #: Each version's named delays (milliseconds) and timer policy, as deployed.
+        self._delays: dict[str, dict[str, int]] = {}
+        self._timer_policy: dict[str, str] = {}
+        self._has_timers: dict[str, bool] = {}
+        #: When each version was committed (ms): a migration through it lands at that instant.
+        self._committed_ms: dict[str, int] = {}
         #: Machines this process compiled for deploys it committed, until the registry takes them.
         self._deployed_machines: dict[str, Machine] = {}
         #: The background workers, by name (``statekeep.workers``).
@@ -61,9 +71,23 @@ class KeepBase:
                 self._refresh(txn)
                 self._follow_keys(txn)
                 yield txn
+            self._committed()
         else:
             with self._store.nested(outer) as txn:
                 yield txn
+
+    def _timers_set(self) -> None:
+        """A timer was set in the transaction this thread is in: once it commits, the timer
+        worker looks again at when the next one is due."""
+        self._group.timers_set = True
+
+    def _committed(self) -> None:
+        """This thread's transaction committed (its own, or a group's)."""
+        if getattr(self._group, "timers_set", False):
+            self._group.timers_set = False
+            worker = self._workers.get("timers")
+            if worker is not None:
+                worker.wake()
 
     def _follow_keys(self, txn: Reader) -> None:
         """Load the keyring again if another process changed it (``keep.keyring``)."""
@@ -109,6 +133,9 @@ class KeepBase:
             seq = registry.deploy(v["id"], machine, **rule)
         if registry is self._registry:
             self._seq_of[v["id"]] = seq
+            self._delays[v["id"]] = dict(v.get("delays") or {})
+            self._timer_policy[v["id"]] = v.get("timers", "keep")
+            self._committed_ms[v["id"]] = to_millis(v["committed_at"])
 
     def _version_seq(self, version_id: str) -> int:
         try:
@@ -179,13 +206,76 @@ class KeepBase:
     def _touch(self, txn: UnitOfWork, actor_id: str) -> tuple[ActorState, list[dict[str, Any]]]:
         """The actor caught up, with what that decided written in this transaction."""
         stored = self._load(txn, actor_id)
-        now = time.time()
+        now = self._clock.now()
         caught = self._deciding(txn, [actor_id], [stored], lambda a: self._registry.catch_up_records(a[0], now))
         if caught.decisions or caught.actor.watermark != stored.watermark:
             writes = WriteSet()
             self._put_actor(writes, actor_id, caught.actor, stored.version, caught.records)
+            if caught.moved:
+                self._landed(txn, writes, actor_id, stored.version, caught.decisions)
             txn.apply(writes)
         return caught.actor, [dict(d, actor=actor_id) for d in caught.decisions]
+
+    def _duration(self, version: str, delay: Any) -> int | None:
+        """A delay in milliseconds: a number, or a named delay given at deploy. None for a
+        name a version deployed before named delays existed does not give (no timer then)."""
+        if isinstance(delay, str):
+            return self._delays.get(version, {}).get(delay)
+        return max(0, int(delay))
+
+    def _machine(self, version: str) -> Machine:
+        machine: Machine = self._registry.version(version)["machine"]
+        return machine
+
+    def _timed(self, version: str) -> bool:
+        """Whether a version has delayed transitions (an actor on one without has no timers of
+        them to keep or start)."""
+        timed = self._has_timers.get(version)
+        if timed is None:
+            timed = self._has_timers[version] = self._machine(version).has_timers
+        return timed
+
+    def _landed(
+        self, txn: Reader, writes: WriteSet, actor_id: str, before: str, decisions: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """An actor caught up from ``before`` through the migrations in ``decisions``: its
+        timers as each landing version's policy says, as of each one's commit (whenever the
+        scan, a send or a read gets to it), so every reader sees the same due times."""
+        from statekeep.keep.timers import ActorTimers
+
+        timers = ActorTimers(self, txn, actor_id, new=False)
+        self._landings(timers, before, decisions, None)
+        timers.write(writes)
+
+    def _landings(
+        self, timers: ActorTimers, before: str, decisions: Sequence[Mapping[str, Any]], at: int | None
+    ) -> str:
+        """Land ``timers`` through each migration in ``decisions``, in order, at its version's
+        commit (or ``at``: a move an event made due lands with the event). Returns the version
+        landed on last."""
+        version = before
+        for decision in decisions:
+            if decision["kind"] != "migrated":
+                continue
+            to = decision["to"]
+            if self._timed(version) or self._timed(to):
+                running = self._machine(to).resolve_value(decision["landing"]).timers
+                timers.landed(to, running, self._committed_ms[to] if at is None else at)
+            version = to
+        return version
+
+    def _timers_seen(
+        self, txn: Reader, actor_id: str, stored_version: str, decisions: Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The actor's timers as a read sees them: with the migrations a catch-up in memory
+        decided (``decisions``, not yet written) applied, as they will be."""
+        from statekeep.keep.timers import ActorTimers, listed
+
+        if not any(d["kind"] == "migrated" for d in decisions):
+            return listed(txn.timers(actor_id))
+        timers = ActorTimers(self, txn, actor_id, new=False)
+        self._landings(timers, stored_version, decisions, None)
+        return timers.listed()
 
     # ----- sealing user data --------------------------------------------------------------------
 

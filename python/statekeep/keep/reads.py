@@ -4,7 +4,7 @@ in memory, without writing anything."""
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from statekeep._core import ActorState
@@ -18,8 +18,9 @@ class Reads(KeepBase):
     def get(self, actor_id: str) -> Actor:
         """The actor as of now: every committed deployment is decided for it."""
         with self._reading() as txn:
-            actor, _ = self._read(txn, actor_id)
-            return self._view(txn, actor_id, actor)
+            stored = self._load(txn, actor_id)
+            actor, decided = self._deciding(txn, [actor_id], [stored], lambda a: self._registry.catch_up(a[0]))
+            return self._view(txn, actor_id, actor, stored.version, decided)
 
     def history(self, actor_id: str, after: int | None = None, limit: int | None = None) -> list[HistoryEntry]:
         """The handled events, oldest first: index, type, payload, guard outcomes, time."""
@@ -88,14 +89,14 @@ class Reads(KeepBase):
             else:
                 found = ((actor_id, self._load_actor(actor_id, raw)) for actor_id, raw in txn.all_actors(after))
             for actor_id, stored in found:
-                actor, _ = self._deciding(txn, [actor_id], [stored], lambda a: self._registry.catch_up(a[0]))
+                actor, decided = self._deciding(txn, [actor_id], [stored], lambda a: self._registry.catch_up(a[0]))
                 if definition_id is not None and actor.version != definition_id:
                     continue
                 if state is not None and actor.value != state:
                     continue
                 if status is not None and status_of(actor) != status:
                     continue
-                out.append(self._view(txn, actor_id, actor))
+                out.append(self._view(txn, actor_id, actor, stored.version, decided))
                 if limit is not None and len(out) >= limit:
                     break
             return out
@@ -106,12 +107,14 @@ class Reads(KeepBase):
         actor, decisions = self._deciding(txn, [actor_id], loaded, lambda a: self._registry.catch_up(a[0]))
         return actor, [dict(d, actor=actor_id) for d in decisions]
 
-    def _view(self, txn: Reader, actor_id: str, actor: ActorState) -> Actor:
+    def _view(
+        self, txn: Reader, actor_id: str, actor: ActorState, stored_version: str, decided: Sequence[Mapping[str, Any]]
+    ) -> Actor:
         context = self._open_sealed("contexts", context_record(actor_id), txn.context(actor_id))
-        return view(actor_id, actor, context)
+        return view(actor_id, actor, context, self._timers_seen(txn, actor_id, stored_version, decided))
 
 
-def view(actor_id: str, actor: ActorState, context: Any) -> Actor:
+def view(actor_id: str, actor: ActorState, context: Any, timers: list[dict[str, Any]]) -> Actor:
     return Actor(
         id=actor_id,
         version=actor.version,
@@ -122,6 +125,7 @@ def view(actor_id: str, actor: ActorState, context: Any) -> Actor:
         history_length=actor.history_length,
         fingerprint=actor.fingerprint,
         needs_rescue=actor.needs_rescue,
+        timers=timers,
     )
 
 

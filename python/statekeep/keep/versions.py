@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from statekeep import jsonio
 from statekeep._core import Machine
-from statekeep.errors import Conflict, InvalidRequest, NotFound
+from statekeep.errors import Conflict, DefinitionError, InvalidRequest, NotFound
 from statekeep.keep.base import KeepBase, check_id
 from statekeep.keep.reads import candidates
 from statekeep.results import Deployment, Preview, Version
@@ -33,11 +32,19 @@ class Versions(KeepBase):
         state_map: Mapping[str, str] | None = None,
         guard_default: bool = True,
         expect: str | None = None,
+        delays: Mapping[str, float] | None = None,
+        timers: str = "keep",
     ) -> Deployment:
         """Commit a version. With a parent it is a deployment: every actor on the parent is
         decided by the routing law as of this commit, though the records are written by the
-        background scan. Deploying the same body again under the same id is a no-op."""
-        body, machine, text = _body(id, definition, parent, history_path, match, landing, state_map, guard_default)
+        background scan. Deploying the same body again under the same id is a no-op.
+
+        ``delays`` gives the named delays of ``after`` in milliseconds (``{"reviewWindow":
+        604800000}``); ``timers`` is what a migration does to an actor's timers: ``"keep"`` a
+        delayed transition's due time where the landing state has it too, or ``"restart"``."""
+        body, machine, text = _body(
+            id, definition, parent, history_path, match, landing, state_map, guard_default, delays, timers
+        )
         # Exclusive: no other write runs while it is decided, so its preview (``expect``) and
         # its scan's total still hold when it commits.
         with self._store.write(exclusive=True) as txn:
@@ -70,7 +77,7 @@ class Versions(KeepBase):
             self._commit_to_registry(
                 self._registry.fork(), body, machine
             )  # validates the rule before anything is written
-            body["committed_at"] = time.time()
+            body["committed_at"] = self._clock.now()
             scan = None
             if parent is not None:
                 total = txn.actor_count(self._seq_of[parent])
@@ -92,10 +99,14 @@ class Versions(KeepBase):
         landing: str = "replay",
         state_map: Mapping[str, str] | None = None,
         guard_default: bool = True,
+        delays: Mapping[str, float] | None = None,
+        timers: str = "keep",
     ) -> Preview:
         """What deploying this version would do to every actor on ``parent``, decided by the
         same functions on a consistent snapshot. Nothing is written."""
-        body, machine, _ = _body(id, definition, parent, history_path, match, landing, state_map, guard_default)
+        body, machine, _ = _body(
+            id, definition, parent, history_path, match, landing, state_map, guard_default, delays, timers
+        )
         with self._reading() as txn:
             if parent not in self._seq_of:
                 raise NotFound(f"parent version '{parent}' is not deployed", code="version_not_found")
@@ -158,6 +169,8 @@ class Versions(KeepBase):
                     guard_default=v["guard_default"],
                     definition=v["definition"],
                     committed_at=v["committed_at"],
+                    delays=v.get("delays", {}),
+                    timers=v.get("timers", "keep"),
                 )
                 for v in txn.versions()
             ]
@@ -208,6 +221,8 @@ def _body(
     landing: str,
     state_map: Mapping[str, str] | None,
     guard_default: bool,
+    delays: Mapping[str, float] | None,
+    timers: str,
 ) -> tuple[dict[str, Any], Machine, str]:
     """The version's record, its machine, and its definition as JSON text in the core's one
     form (compact, key order kept): compiled and serialised once, with the GIL released, for
@@ -216,7 +231,10 @@ def _body(
     check_id(id, "a version id")
     if parent is None and (history_path or state_map):
         raise InvalidRequest("a history path and a state map need a parent version")
+    if timers not in ("keep", "restart"):
+        raise InvalidRequest(f'timers is "keep" or "restart", not {timers!r}')
     machine, text = Machine.compile_with_text(definition, guard_default=guard_default)
+    durations = _durations(machine, delays)
     body: dict[str, Any] = {
         "id": id,
         "parent": parent,
@@ -225,6 +243,8 @@ def _body(
         "landing": landing,
         "state_map": dict(state_map or {}),
         "guard_default": guard_default,
+        "delays": durations,
+        "timers": timers,
     }
     body["digest"] = _digest(body, DIGEST_FORM, text)
     body["digest_form"] = DIGEST_FORM
@@ -243,6 +263,37 @@ def _digest(body: Mapping[str, Any], form: int, definition_text: str) -> str:
     }
     if form >= 2:
         fields["definition"] = hashlib.sha256(definition_text.encode()).hexdigest()
+        fields["delays"], fields["timers"] = body.get("delays", {}), body.get("timers", "keep")
     else:
         fields["definition"] = json.loads(definition_text)
     return hashlib.sha256(jsonio.canonical(fields)).hexdigest()
+
+
+def _durations(machine: Machine, delays: Mapping[str, float] | None) -> dict[str, int]:
+    """The named delays in whole milliseconds: each one the definition names, given, finite and
+    not negative; none it does not name."""
+    given = dict(delays or {})
+    for name, ms in given.items():
+        if (
+            isinstance(ms, bool)
+            or not isinstance(ms, int | float)
+            or ms != ms
+            or ms in (float("inf"), -float("inf"))
+            or ms < 0
+        ):
+            raise InvalidRequest(
+                f"delay '{name}' is a duration in milliseconds, a finite number at least 0, not {ms!r}"
+            )
+    named = machine.named_delays
+    for name, path in named:
+        if name not in given:
+            raise DefinitionError(
+                f"{path}: names the delay '{name}', which is not given: deploy with delays={{'{name}': <milliseconds>}}",
+                path,
+            )
+    unused = sorted(set(given) - {name for name, _ in named})
+    if unused:
+        raise InvalidRequest(
+            f"delays names {', '.join(repr(n) for n in unused)}, which no 'after' of the definition uses"
+        )
+    return {name: int(ms) for name, ms in given.items()}

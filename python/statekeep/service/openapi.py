@@ -102,6 +102,16 @@ SCHEMAS: dict[str, Any] = {
             "landing": {"type": "string", "enum": ["replay", "state"]},
             "stateMapping": {"type": ["object", "null"], "additionalProperties": {"type": "string"}},
             "guardDefault": {"type": "boolean"},
+            "delays": {
+                "type": ["object", "null"],
+                "additionalProperties": {"type": "number", "minimum": 0},
+                "description": "the named delays of 'after', in milliseconds",
+            },
+            "timers": {
+                "type": "string",
+                "enum": ["keep", "restart"],
+                "description": "what a migration does to a delayed transition's due time",
+            },
             "expect": {"type": ["string", "null"], "description": "a preview's digest: deploy only that outcome"},
             "limit": {"type": "integer", "minimum": 0, "description": "preview only: the most ids in each list"},
         },

@@ -118,6 +118,8 @@ def deploy_args(body: Mapping[str, Any], *, expect: bool) -> dict[str, Any]:
         "landing": optional(body, "landing", str, "replay"),
         "state_map": state_map,
         "guard_default": optional(body, "guardDefault", bool, True),
+        "delays": optional(body, "delays", dict),
+        "timers": optional(body, "timers", str, "keep"),
     }
     if expect:
         args["expect"] = optional(body, "expect", str)

@@ -21,11 +21,11 @@ class Worker:
     #: The first and the longest wait after a failed step.
     backoff = (0.1, 30.0)
 
-    def __init__(self, name: str, step: Callable[[], bool], *, idle: float | None = None) -> None:
+    def __init__(self, name: str, step: Callable[[], bool], *, idle: float | Callable[[], float] | None = None) -> None:
         self.name = name
         self._step = step
-        if idle is not None:
-            self.idle = idle
+        #: How long to sleep when there is no work: a number, or asked each time.
+        self._idle: float | Callable[[], float] = self.idle if idle is None else idle
         self._closing = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -76,5 +76,5 @@ class Worker:
                 self.failures = 0
             delay = self.backoff[0]
             if not busy:
-                self._wake.wait(timeout=self.idle)
+                self._wake.wait(timeout=self._idle() if callable(self._idle) else self._idle)
                 self._wake.clear()

@@ -4,8 +4,9 @@ actor up in memory); it only makes the records and indexes durable."""
 
 from __future__ import annotations
 
-import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from statekeep.errors import HistoryNeeded
 from statekeep.store import WriteSet
@@ -31,7 +32,7 @@ def scan_step(keep: KeepBase, batch: int = BATCH) -> bool:
         ids = list(txn.actors_on(parent, state.cursor, batch))
         # One call into the core for the batch (the GIL released while it decides); again with
         # the whole histories of the few actors it asks them for.
-        stored, now = txn.actors(ids), time.time()
+        stored, now = txn.actors(ids), keep._clock.now()
         histories: dict[int, list[tuple[str, dict[str, bool] | None]]] = {}
         while True:
             try:
@@ -46,6 +47,15 @@ def scan_step(keep: KeepBase, batch: int = BATCH) -> bool:
             (ids[i], ordinal, deployment, kind, record) for i, ordinal, deployment, kind, record in decisions
         ]
         writes.moves = [(ids[i], parent, version) for i, version in moved]
+        if moved:
+            # The migrated actors' timers, through each migration as its version's policy says.
+            before = registry.versions()[parent]
+            migrations: dict[int, list[dict[str, Any]]] = {}
+            for i, _, _, kind, record in decisions:
+                if kind == "migrated":
+                    migrations.setdefault(i, []).append(orjson.loads(record))
+            for i, _ in moved:
+                keep._landed(txn, writes, ids[i], before, migrations[i])
         txn.apply(writes)
         state.scanned += len(ids)
         state.cursor = ids[-1] if ids else state.cursor

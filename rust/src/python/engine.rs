@@ -98,6 +98,12 @@ impl PyMachine {
         self.inner.guard_names.clone()
     }
 
+    /// Whether any state has delayed transitions (`after`): a host keeps no timers otherwise.
+    #[getter]
+    fn has_timers(&self) -> bool {
+        self.inner.nodes.iter().any(|node| !node.delays.is_empty())
+    }
+
     /// The named delays of `after`, each with the JSON path of its entry: a host gives each a
     /// duration.
     #[getter]
@@ -258,6 +264,12 @@ impl PySnapshot {
     #[getter]
     fn value(&self, py: Python<'_>) -> PyResult<PyObject> {
         to_py(py, &value::state_value(&self.machine, &self.inner))
+    }
+
+    /// The delayed transitions this configuration has running, as `(event, delay)`.
+    #[getter]
+    fn timers(&self, py: Python<'_>) -> PyResult<Vec<(String, PyObject)>> {
+        self.machine.timers(&self.inner.config).into_iter().map(|(event, delay)| Ok((event.to_string(), to_py(py, delay)?))).collect()
     }
 
     #[getter]

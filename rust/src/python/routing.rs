@@ -274,8 +274,13 @@ impl PyRegistry {
                 Err(CoreError::NeedHistory { upto }) => return Err(history_needed(vec![*position], upto)),
                 other => other?,
             };
+            let on = match &sent {
+                Sent::Stepped { on, .. } => registry.version(*on).id.clone(),
+                Sent::Refused(_) => registry.version(state.version).id.clone(),
+            };
             let (step, refused) = Self::step_or_refusal(py, &registry, sent)?;
             out.push(ItemSent {
+                on,
                 step,
                 refused,
                 decisions: Self::decisions(py, &registry, &decisions)?.unbind(),
@@ -616,6 +621,9 @@ pub struct SendOutcome {
 /// moved it off the version it stepped on). `seq_before` is the history length before it.
 #[pyclass(module = "statekeep._core", name = "ItemSent", frozen)]
 pub struct ItemSent {
+    /// The version the event was stepped on (the actor's once caught up).
+    #[pyo3(get)]
+    on: String,
     #[pyo3(get)]
     step: Option<Py<Step>>,
     #[pyo3(get)]

@@ -1,0 +1,256 @@
+"""Durable timers: a delayed transition (``after``) and an event the application scheduled fire
+by themselves, exactly once, as steps like any other.
+
+A timer is set in the transaction of the step that enters its state (the stepper's
+``schedule`` effect) and removed in the one that exits it (``cancel``); a migration sets the
+landing configuration's timers as the deployment's timer policy says (the core decides:
+``timers_after_landing``). Firing is a step in a transaction that first finds the timer still
+set, with the occurrence it was due as, and removes it: two processes never both fire one, and
+a timer cancelled and set again never fires as the old one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from statekeep import _core
+from statekeep.clock import millis, to_millis
+from statekeep.errors import Conflict, InvalidRequest, NeedsRescue, NotFound
+from statekeep.keep.base import KeepBase, check_name
+from statekeep.store import Reader, Timer, WriteSet
+
+#: Timers fired per transaction (one sync for the batch; each firing in a nested transaction).
+FIRE_BATCH = 200
+#: The id of a scheduled event is kept apart from the events of delayed transitions.
+SCHEDULED = "scheduled:"
+
+
+def occurrence() -> str:
+    return uuid.uuid4().hex
+
+
+class ActorTimers:
+    """An actor's timers while one call of the keep changes them: read once from the store
+    when first needed, written as the difference at the end."""
+
+    def __init__(self, keep: KeepBase, txn: Reader, actor_id: str, new: bool) -> None:
+        self._keep, self._txn, self._actor_id = keep, txn, actor_id
+        self._stored: dict[str, Timer] | None = {} if new else None
+        self._current: dict[str, Timer] | None = {} if new else None
+
+    def _timers(self) -> dict[str, Timer]:
+        if self._current is None:
+            self._stored = self._txn.timers(self._actor_id)
+            self._current = dict(self._stored)
+        return self._current
+
+    def step(self, version: str, effects: Sequence[Mapping[str, Any]], now: int) -> None:
+        """A step on ``version``: its schedule and cancel effects, in order."""
+        for effect in effects:
+            if effect["type"] == "schedule":
+                duration = self._keep._duration(version, effect["delay"])
+                if duration is not None:
+                    timers = self._timers()
+                    timers[effect["event"]] = Timer(now + duration, occurrence(), "after", effect["event"])
+            elif effect["type"] == "cancel":
+                timers = self._timers()
+                found = timers.get(effect["event"])
+                if found is not None and found.kind == "after":
+                    del timers[effect["event"]]
+
+    def landed(self, version: str, running: Sequence[tuple[str, Any]], now: int) -> None:
+        """The actor landed on ``version`` (a migration), in a configuration with ``running``
+        delayed transitions: its timers become those, due as the version's policy says."""
+        timers = self._timers()
+        before = {tid: t for tid, t in timers.items() if t.kind == "after"}
+        landing = [(event, d) for event, delay in running if (d := self._keep._duration(version, delay)) is not None]
+        kept = _core.timers_after_landing(
+            [(tid, t.due) for tid, t in before.items()], landing, self._keep._timer_policy.get(version, "keep"), now
+        )
+        for tid in before:
+            del timers[tid]
+        for event, due in kept:
+            same = before.get(event)
+            timers[event] = same if same is not None and same.due == due else Timer(due, occurrence(), "after", event)
+
+    def stop(self) -> None:
+        """The actor takes no more steps: its delayed transitions' timers go (an event
+        scheduled for it stays, to be recorded as not delivered when it is due)."""
+        timers = self._timers()
+        for tid in [tid for tid, t in timers.items() if t.kind == "after"]:
+            del timers[tid]
+
+    def listed(self) -> list[dict[str, Any]]:
+        return listed(self._timers())
+
+    def write(self, writes: WriteSet) -> None:
+        if self._current is None or self._stored is None:
+            return
+        for tid in self._stored.keys() | self._current.keys():
+            if self._stored.get(tid) != self._current.get(tid):
+                timer = self._current.get(tid)
+                writes.timer(self._actor_id, tid, timer)
+                if timer is not None:
+                    self._keep._timers_set()
+
+
+class Timers(KeepBase):
+    # ----- scheduled events ---------------------------------------------------------------------
+
+    def schedule(
+        self,
+        actor_id: str,
+        event: str | Mapping[str, Any],
+        *,
+        at: float | None = None,
+        delay: float | None = None,
+        id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Send ``event`` to the actor at ``at`` (seconds since the epoch) or after ``delay``
+        seconds, by itself, durably. ``id`` names it (to cancel it; scheduling an id again
+        replaces it). Returns the scheduled event as :meth:`scheduled` lists it."""
+        from statekeep.keep.actors import split_event
+
+        if (at is None) == (delay is None):
+            raise InvalidRequest("give when to send it: at= (seconds since the epoch) or delay= (seconds), not both")
+        when = at if at is not None else self._clock.now() + float(delay or 0)
+        if when != when or when in (float("inf"), float("-inf")):
+            raise InvalidRequest("'at' and 'delay' are finite numbers")
+        event_type, payload = split_event(event)
+        schedule_id = uuid.uuid4().hex if id is None else id
+        check_name(schedule_id, "a scheduled event's id")
+        if idempotency_key is not None:
+            check_name(idempotency_key, "an idempotency key")
+            schedule_id = id or f"idempotent:{idempotency_key}"
+        timer_id = SCHEDULED + schedule_id
+        with self._writing() as txn:
+            self._load(txn, actor_id)  # it must exist
+            existing = txn.timers(actor_id).get(timer_id)
+            if idempotency_key is not None and existing is not None:
+                return _shown(timer_id, existing)
+            sealed = (
+                self._seal("timers", _timer_record(actor_id, timer_id), payload, "the event's payload")
+                if payload
+                else b""
+            )
+            timer = Timer(max(0, to_millis(when)), occurrence(), "scheduled", event_type, sealed)
+            writes = WriteSet()
+            writes.timer(actor_id, timer_id, timer)
+            txn.apply(writes)
+            self._timers_set()
+        return _shown(timer_id, timer)
+
+    def scheduled(self, actor_id: str) -> list[dict[str, Any]]:
+        """The actor's timers: its delayed transitions and the events scheduled for it (those
+        that could not be delivered too, with why), soonest first."""
+        with self._reading() as txn:
+            stored = self._load(txn, actor_id)
+            _, decided = self._deciding(txn, [actor_id], [stored], lambda a: self._registry.catch_up(a[0]))
+            return self._timers_seen(txn, actor_id, stored.version, decided)
+
+    def cancel_scheduled(self, actor_id: str, id: str) -> None:
+        """Cancel a scheduled event that has not fired."""
+        check_name(id, "a scheduled event's id")
+        with self._writing() as txn:
+            self._load(txn, actor_id)
+            found = txn.timers(actor_id).get(SCHEDULED + id)
+            if found is None:
+                raise NotFound(f"actor '{actor_id}' has no scheduled event '{id}'")
+            if found.undelivered is not None:
+                raise Conflict(f"the scheduled event '{id}' could not be delivered; there is nothing to cancel")
+            writes = WriteSet()
+            writes.timer(actor_id, SCHEDULED + id, None)
+            txn.apply(writes)
+
+    # ----- firing -------------------------------------------------------------------------------
+
+    def next_due(self) -> int | None:
+        """When the earliest timer is due (milliseconds since the epoch), or None."""
+        with self._store.read() as txn:
+            return txn.next_due()
+
+    def fire_due(self, limit: int = FIRE_BATCH) -> bool:
+        """Fire the timers due now (up to ``limit``, oldest due first) in one transaction, each
+        in a nested one; returns whether there were any. The timer worker calls this; a
+        ``ManualClock`` does when it is advanced."""
+        now = millis(self._clock)
+        with self._store.read() as txn:
+            due = txn.due_timers(now, limit)
+        if not due:
+            return False
+        with self._store.write() as outer:
+            self._refresh(outer)
+            self._follow_keys(outer)
+            self._group.txn = outer
+            try:
+                for actor_id, timer_id, timer in due:
+                    self._fire_one(actor_id, timer_id, timer)
+            finally:
+                self._group.txn = None
+        return True
+
+    def _fire_one(self, actor_id: str, timer_id: str, timer: Timer) -> None:
+        from statekeep.keep.actors import Actors
+
+        assert isinstance(self, Actors)
+        with self._writing() as txn:
+            # Caught up first: a migration since the timer was set lands its timers as its
+            # policy says, and may have replaced this one.
+            self._touch(txn, actor_id)
+            if txn.timers(actor_id).get(timer_id) != timer:
+                return  # fired by another process, or cancelled or set again since it was read
+            gone = WriteSet()
+            gone.timer(actor_id, timer_id, None)
+            txn.apply(gone)
+            event: str | dict[str, Any] = timer.event
+            if timer.sealed_payload:
+                payload = self._open_sealed("timers", _timer_record(actor_id, timer_id), timer.sealed_payload)
+                event = {"type": timer.event, **payload}
+            outer, self._group.txn = self._group.txn, txn  # the send nests in this transaction
+            try:
+                (result,) = self._send_all([(actor_id, event, None, None)], None)
+            except (NeedsRescue, Conflict) as e:
+                code = "needs_rescue" if isinstance(e, NeedsRescue) else "refused"
+                self._undelivered(txn, actor_id, timer_id, timer, {"code": code, "message": str(e)})
+                return
+            finally:
+                self._group.txn = outer
+            if not result.handled and result.status != "active":
+                reason = {"code": "not_active", "message": f"the actor is {result.status}: it takes no events"}
+                self._undelivered(txn, actor_id, timer_id, timer, reason)
+
+    def _undelivered(self, txn: Any, actor_id: str, timer_id: str, timer: Timer, reason: dict[str, Any]) -> None:
+        """A timer that fired and could not be delivered: a scheduled event is kept with why;
+        a delayed transition's timer goes (its state is not left by it)."""
+        writes = WriteSet()
+        if timer.kind == "scheduled":
+            writes.timer(
+                actor_id, timer_id, Timer(**{**timer.__dict__, "undelivered": {**reason, "at": self._clock.now()}})
+            )
+        else:
+            writes.timer(actor_id, timer_id, None)
+        txn.apply(writes)
+
+
+def _timer_record(actor_id: str, timer_id: str) -> bytes:
+    """What a scheduled event's sealed payload is bound to."""
+    return actor_id.encode() + b"\x00" + timer_id.encode()
+
+
+def listed(timers: Mapping[str, Timer]) -> list[dict[str, Any]]:
+    """An actor's timers as the keep shows them, soonest first."""
+    return sorted((_shown(tid, t) for tid, t in timers.items()), key=lambda t: (t["due"], t["id"]))
+
+
+def _shown(timer_id: str, timer: Timer) -> dict[str, Any]:
+    scheduled = timer_id.startswith(SCHEDULED)
+    return {
+        "id": timer_id[len(SCHEDULED) :] if scheduled else timer_id,
+        "kind": timer.kind,
+        "event": timer.event,
+        "due": timer.due / 1000,
+        "undelivered": timer.undelivered,
+    }

@@ -1,0 +1,293 @@
+"""Durable timers: delayed transitions and scheduled events fire by themselves, exactly once, on
+both back ends, through migrations, restarts and a clock stepped about."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import statekeep
+from statekeep.errors import Conflict, DefinitionError, InvalidRequest, NotFound
+from statekeep.testing import ManualClock
+
+DAY = 86_400.0
+START = 1_700_000_000.0
+
+TRIAL: dict[str, Any] = {
+    "id": "trial",
+    "initial": "active",
+    "states": {
+        "active": {"after": {"2592000000": "expired", "reminder": {"actions": "remind"}}, "on": {"PAY": "paid"}},
+        "expired": {"type": "final"},
+        "paid": {"after": {"1000": "archived"}},
+        "archived": {"type": "final"},
+    },
+}
+DELAYS = {"reminder": 86_400_000}
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(start=START)
+
+
+@pytest.fixture
+def keep(store_location: str, key_dir: Path, clock: ManualClock) -> Iterator[statekeep.Keep]:
+    with statekeep.open(store_location, clock=clock) as k:
+        yield k
+
+
+def after_id(delay: str, state: str, machine: str = "trial") -> str:
+    return f"xstate.after.{delay}.{machine}.{state}"
+
+
+def test_a_delayed_transition_fires_by_itself_once(keep: statekeep.Keep, clock: ManualClock) -> None:
+    keep.deploy("trial-v1", TRIAL, delays=DELAYS)
+    spawned = keep.spawn("trial-v1", actor_id="t")
+    assert [(t["id"], t["due"]) for t in spawned.timers] == [
+        (after_id("reminder", "active"), START + DAY),
+        (after_id("2592000000", "active"), START + 30 * DAY),
+    ]
+    clock.advance(days=1)
+    # The reminder is a targetless transition: the state is not left, the 30 days run on.
+    actor = keep.get("t")
+    assert (actor.value, actor.seq) == ("active", 1)
+    assert [t["due"] for t in actor.timers] == [START + 30 * DAY]
+    clock.advance(days=29, seconds=-1)
+    assert keep.get("t").value == "active"
+    clock.advance(seconds=1)
+    actor = keep.get("t")
+    assert (actor.value, actor.status, actor.timers) == ("expired", "done", [])
+    history = keep.history("t")
+    assert [(h["type"], h["at"]) for h in history] == [
+        (after_id("reminder", "active"), START + DAY),
+        (after_id("2592000000", "active"), START + 30 * DAY),
+    ]
+    clock.advance(days=365)
+    assert keep.get("t").seq == 2
+
+
+def test_leaving_a_state_cancels_its_timers_in_the_same_step(keep: statekeep.Keep, clock: ManualClock) -> None:
+    keep.deploy("trial-v1", TRIAL, delays=DELAYS)
+    keep.spawn("trial-v1", actor_id="t")
+    clock.advance(hours=1)
+    keep.send("t", "PAY")
+    assert [(t["id"], t["due"]) for t in keep.get("t").timers] == [(after_id("1000", "paid"), START + 3600 + 1)]
+    with keep._store.read() as txn:
+        assert txn.timer_count() == 1
+    clock.advance(days=60)
+    assert [h["type"] for h in keep.history("t")] == ["PAY", after_id("1000", "paid")]
+    assert keep.get("t").value == "archived"
+
+
+def test_named_delays_are_checked_at_deploy(keep: statekeep.Keep) -> None:
+    with pytest.raises(DefinitionError, match="reminder") as missing:
+        keep.deploy("trial-v1", TRIAL)
+    assert "states.active" in str(missing.value)
+    with pytest.raises(InvalidRequest, match="'unused'"):
+        keep.deploy("trial-v1", TRIAL, delays={**DELAYS, "unused": 5})
+    for bad in (-1, float("nan"), float("inf"), "soon", True):
+        with pytest.raises(InvalidRequest, match="reminder"):
+            keep.deploy("trial-v1", TRIAL, delays={"reminder": bad})  # type: ignore[dict-item]
+    with pytest.raises(InvalidRequest, match="timers"):
+        keep.deploy("trial-v1", TRIAL, delays=DELAYS, timers="sometimes")
+    assert keep.definitions() == []
+
+
+def test_scheduled_events(keep: statekeep.Keep, clock: ManualClock) -> None:
+    keep.deploy("trial-v1", TRIAL, delays=DELAYS)
+    keep.spawn("trial-v1", actor_id="t")
+    shown = keep.schedule("t", {"type": "PAY", "amount": 12}, delay=3600, id="pay-1")
+    assert (shown["id"], shown["kind"], shown["due"]) == ("pay-1", "scheduled", START + 3600)
+    assert [t["id"] for t in keep.scheduled("t")] == [
+        "pay-1",
+        after_id("reminder", "active"),
+        after_id("2592000000", "active"),
+    ]
+    # Scheduling an id again replaces it; an idempotency key answers its first schedule.
+    keep.schedule("t", "PAY", at=START + 7200, id="pay-1")
+    first = keep.schedule("t", "PAY", delay=10, idempotency_key="k1")
+    assert keep.schedule("t", "PAY", delay=99, idempotency_key="k1") == first
+    keep.cancel_scheduled("t", first["id"])
+    with pytest.raises(NotFound):
+        keep.cancel_scheduled("t", first["id"])
+    clock.advance(seconds=3600)
+    assert keep.get("t").value == "active"  # the first pay-1 was replaced
+    clock.advance(seconds=3600)
+    assert keep.get("t").value == "paid"
+    assert keep.history("t")[0]["type"] == "PAY"
+    with pytest.raises(NotFound):
+        keep.schedule("nobody", "PAY", delay=1)
+    with pytest.raises(InvalidRequest):
+        keep.schedule("t", "PAY", delay=1, at=START)
+    with pytest.raises(InvalidRequest):
+        keep.schedule("t", "PAY", delay=float("nan"))
+
+
+def test_a_scheduled_event_keeps_its_payload_sealed_and_delivers_it(keep: statekeep.Keep, clock: ManualClock) -> None:
+    machine = {
+        "id": "m",
+        "initial": "a",
+        "states": {"a": {"on": {"SET": {"actions": "noted"}}}},
+    }
+    keep.deploy("m-v1", machine)
+    keep.spawn("m-v1", actor_id="x")
+    keep.schedule("x", {"type": "SET", "n": 7, "secret": "s3cr3t-value"}, delay=1)
+    if keep.path is not None:
+        raw = b"".join(p.read_bytes() for p in keep.path.iterdir() if p.is_file())
+        assert b"s3cr3t-value" not in raw
+    clock.advance(seconds=1)
+    assert keep.history("x")[0]["payload"] == {"n": 7, "secret": "s3cr3t-value"}
+
+
+def test_a_scheduled_event_to_a_finished_actor_is_recorded_not_delivered(
+    keep: statekeep.Keep, clock: ManualClock
+) -> None:
+    keep.deploy("trial-v1", TRIAL, delays=DELAYS)
+    keep.spawn("trial-v1", actor_id="t")
+    keep.schedule("t", "PAY", delay=31 * DAY, id="late")
+    clock.advance(days=32)
+    actor = keep.get("t")
+    assert actor.value == "expired"
+    (late,) = actor.timers
+    assert late["id"] == "late"
+    assert late["undelivered"]["code"] == "not_active"
+    assert late["undelivered"]["at"] == START + 31 * DAY
+    assert [h["type"] for h in keep.history("t")][-1] == after_id("2592000000", "active")
+    with pytest.raises(Conflict):
+        keep.cancel_scheduled("t", "late")
+    with keep._store.read() as txn:
+        assert txn.next_due() is None  # kept to be seen, never due again
+
+
+def test_a_terminated_actor_loses_its_delayed_transitions(keep: statekeep.Keep, clock: ManualClock) -> None:
+    keep.deploy("trial-v1", TRIAL, delays=DELAYS)
+    keep.spawn("trial-v1", actor_id="t")
+    keep.schedule("t", "PAY", delay=60, id="pay")
+    terminated = keep.terminate("t")
+    assert [t["id"] for t in terminated.timers] == ["pay"]
+    clock.advance(seconds=60)
+    (pay,) = keep.get("t").timers
+    assert pay["undelivered"]["code"] == "refused"
+    assert keep.get("t").seq == 0
+
+
+WAITING: dict[str, Any] = {
+    "id": "w",
+    "initial": "waiting",
+    "states": {
+        "waiting": {"after": {"1000": "late"}, "on": {"GO": "going"}},
+        "going": {"after": {"5000": "late"}},
+        "late": {},
+    },
+}
+
+
+@pytest.mark.parametrize("policy", ["keep", "restart"])
+def test_a_migration_keeps_or_restarts_timers_as_its_policy_says(
+    keep: statekeep.Keep, clock: ManualClock, policy: str
+) -> None:
+    keep.deploy("w-v1", WAITING)
+    keep.spawn("w-v1", actor_id="a")
+    clock.set(START + 0.6)
+    renamed = {**WAITING, "states": {**WAITING["states"], "going": {"after": {"7000": "late"}}}}
+    keep.deploy("w-v2", renamed, parent="w-v1", timers=policy)
+    due = START + 1 if policy == "keep" else START + 1.6  # restarted at the commit
+    assert [t["due"] for t in keep.get("a").timers] == [due]  # seen before the scan wrote it
+    assert [t["due"] for t in keep.scheduled("a")] == [due]
+    clock.set(due - 0.001)
+    assert keep.get("a").value == "waiting"
+    clock.set(due)
+    actor = keep.get("a")
+    assert (actor.version, actor.value, actor.seq) == ("w-v2", "late", 1)
+
+
+def test_a_migration_onto_a_state_without_the_delay_drops_its_timer(keep: statekeep.Keep, clock: ManualClock) -> None:
+    keep.deploy("w-v1", WAITING)
+    keep.spawn("w-v1", actor_id="a")
+    keep.send("a", "GO")
+    renamed = {**WAITING, "states": {**WAITING["states"], "going": {"after": {"7000": "late"}}}}
+    keep.deploy("w-v2", renamed, parent="w-v1")
+    # "going" has another delay now: its timer starts at the landing.
+    assert [(t["id"], t["due"]) for t in keep.get("a").timers] == [(after_id("7000", "going", "w"), START + 7)]
+    clock.advance(seconds=6)
+    assert keep.get("a").value == "going"  # the old 5 s timer was replaced, not fired
+    clock.advance(seconds=1)
+    assert keep.get("a").value == "late"
+    assert [h["type"] for h in keep.history("a")] == ["GO", after_id("7000", "going", "w")]
+
+
+def test_a_clock_stepped_back_fires_nothing_early_and_loses_nothing(keep: statekeep.Keep, clock: ManualClock) -> None:
+    keep.deploy("w-v1", WAITING)
+    for n in range(5):
+        keep.spawn("w-v1", actor_id=f"a{n}")
+    clock.set(START - 3600)  # an hour back
+    assert all(keep.get(f"a{n}").seq == 0 for n in range(5))
+    clock.set(START + 0.999)
+    assert all(keep.get(f"a{n}").seq == 0 for n in range(5))
+    clock.set(START + 3600)  # an hour forward at once
+    assert [keep.get(f"a{n}").value for n in range(5)] == ["late"] * 5
+    assert all(keep.get(f"a{n}").seq == 1 for n in range(5))
+
+
+def test_ten_year_delays(keep: statekeep.Keep, clock: ManualClock) -> None:
+    ten_years_ms = 10 * 365 * 86_400_000
+    machine = {"id": "long", "initial": "a", "states": {"a": {"after": {"decade": "b"}}, "b": {}}}
+    keep.deploy("long-v1", machine, delays={"decade": ten_years_ms})
+    keep.spawn("long-v1", actor_id="l")
+    assert keep.get("l").timers[0]["due"] == START + ten_years_ms / 1000
+    clock.advance(days=10 * 365 - 1)
+    assert keep.get("l").value == "a"
+    clock.advance(days=1)
+    assert keep.get("l").value == "b"
+
+
+def test_timers_survive_a_restart_and_fire_overdue_in_due_order(tmp_path: Path, key_dir: Path) -> None:
+    """The real worker and the wall clock: timers set before a close fire after the reopen,
+    the overdue ones oldest first."""
+    machine = {"id": "r", "initial": "a", "states": {"a": {"after": {"ttl": "b"}}, "b": {}}}
+    with statekeep.open(tmp_path / "data") as keep:
+        keep.deploy("r-v1", machine, delays={"ttl": 150})
+        for n in range(20):
+            keep.spawn("r-v1", actor_id=f"r{n:02}")
+        keep.close()
+    time.sleep(0.3)
+    with statekeep.open(tmp_path / "data") as keep:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(keep.get(f"r{n:02}").value != "b" for n in range(20)):
+            time.sleep(0.02)
+        fired = [keep.history(f"r{n:02}")[0]["at"] for n in range(20)]
+        assert all(keep.get(f"r{n:02}").seq == 1 for n in range(20))
+        assert fired == sorted(fired)  # in due order (the spawns' order)
+
+
+def test_the_worker_fires_on_time_without_polling(tmp_path: Path, key_dir: Path) -> None:
+    machine = {"id": "q", "initial": "a", "states": {"a": {"after": {"200": "b"}}, "b": {}}}
+    with statekeep.open(tmp_path / "data") as keep:
+        keep.deploy("q-v1", machine)
+        spawned_at = time.time()
+        keep.spawn("q-v1", actor_id="q")
+        while keep.get("q").value != "b":
+            assert time.time() - spawned_at < 5
+            time.sleep(0.005)
+        at = keep.history("q")[0]["at"]
+        assert at >= spawned_at + 0.2 - 0.001  # never early
+        assert at - (spawned_at + 0.2) < 0.9  # woken by the timer, not by a one-second look
+
+
+def test_a_deploy_over_http_takes_delays_and_the_timer_policy(tmp_path: Path, key_dir: Path) -> None:
+    from served import served
+
+    with served(tmp_path / "data") as server, server.client() as client:
+        with pytest.raises(DefinitionError, match="reminder"):
+            client.deploy("trial-v1", TRIAL)
+        client.deploy("trial-v1", TRIAL, delays=DELAYS, timers="restart")
+        (version,) = client.definitions()
+        assert (version["delays"], version["timers"]) == (DELAYS, "restart")
+        spawned = client.spawn("trial-v1", actor_id="t")
+        assert [t["id"] for t in spawned.timers] == [after_id("reminder", "active"), after_id("2592000000", "active")]
+        assert [t["id"] for t in client.get("t").timers] == [t["id"] for t in spawned.timers]
