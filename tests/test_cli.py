@@ -910,7 +910,7 @@ def test_statekeep_serve_prints_one_admin_key_at_the_first_start_and_serves(tmp_
                 time.sleep(0.05)
         assert health.json() == {"status": "ok"}
         keys = httpx.get(f"http://127.0.0.1:{port}/v1/keys", headers={"Authorization": f"Bearer {token.group(0)}"})
-        assert [k["scope"] for k in keys.json()] == ["admin"]
+        assert [k["scope"] for k in keys.json()["items"]] == ["admin"]
     finally:
         server.terminate()
         server.wait(10)

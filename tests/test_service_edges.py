@@ -76,7 +76,7 @@ def test_a_body_of_the_limit_is_read_and_one_byte_more_is_a_413_declared_or_stre
                 problem = response.json()
                 assert response.headers["content-type"] == "application/problem+json"
                 assert problem["status"] == 413 and "larger than 16 MiB" in problem["detail"]
-                assert problem["error"] == "InvalidRequest"
+                assert problem["code"] == "body_too_large", "the client raises InvalidRequest for it"
         # The connection is still good after a 413: the server read past the rest of the body.
         assert client.get("/v1/health").status_code == 200
     assert server.keep.get("declared-at") and server.keep.get("streamed-at")
@@ -243,7 +243,7 @@ def test_an_id_with_a_slash_or_an_empty_id_is_a_422_with_the_keeps_message(serve
             response = client.post("/v1/actors", json={"definitionId": "v1", "actorId": actor_id})
             assert response.status_code == 422, response.text
             problem = response.json()
-            assert problem["error"] == "InvalidRequest" and says in problem["detail"]
+            assert problem["code"] == "invalid_request" and says in problem["detail"]
         batch = client.post(
             "/v1/actors/batch", json={"definitionId": "v1", "contexts": [None, None], "actorIds": ["ok", "x/y"]}
         )

@@ -1,16 +1,18 @@
 """The HTTP client: ``statekeep.connect(url, api_key=...)`` has the same methods, arguments,
-results and exceptions as ``statekeep.open(...)``. One interface, two transports."""
+results and exceptions as ``statekeep.open(...)``. One interface, two transports: where the
+keep returns a whole list, the client follows the service's pages to the end; an error's
+problem document becomes the exception (and ``code``) the keep raises."""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 from urllib.parse import quote
 
-from statekeep import problems, wire
-from statekeep.errors import Error, InvalidRequest
+from statekeep import jsonio, problems, wire
+from statekeep.errors import DefinitionError, Error, InvalidRequest
 from statekeep.extras import missing
 from statekeep.keep import Event, split_event
 from statekeep.results import Actor, ApiKey, Decision, Deployment, HistoryEntry, Preview, StepResult, Version
@@ -20,7 +22,7 @@ try:
 except ModuleNotFoundError as e:
     raise missing("statekeep.connect (the HTTP client)", "client", e) from None
 
-#: Actors per page when ``actors()`` is asked for all of them.
+#: Items per page asked of the service (its most).
 PAGE = 1_000
 
 
@@ -51,8 +53,12 @@ class Client:
 
     def _call(self, method: str, path: str, body: Any = None, params: Mapping[str, Any] | None = None) -> Any:
         query = {k: v for k, v in (params or {}).items() if v is not None}
+        # Checked as the keep checks what it is handed: a NaN or an infinity (which JSON cannot
+        # carry) is InvalidRequest here as there, not sent.
+        content = None if body is None else jsonio.document(body, "the request")
+        headers = None if body is None else {"Content-Type": "application/json"}
         try:
-            response = self._http.request(method, path, json=body, params=query)
+            response = self._http.request(method, path, content=content, params=query, headers=headers)
         except httpx.HTTPError as e:
             raise Error(f"cannot reach the statekeep service at {self._http.base_url}: {e}") from None
         if response.status_code >= 400:
@@ -105,8 +111,22 @@ class Client:
         )
         return wire.from_json(Preview, self._call("POST", "/v1/definitions/preview", body))
 
+    def _pages(self, path: str, params: Mapping[str, Any] | None = None, limit: int | None = None) -> Iterator[Any]:
+        """The items of a list route, page after page (``limit`` at most)."""
+        params = dict(params or {})
+        given = 0
+        while limit is None or given < limit:
+            params["limit"] = PAGE if limit is None else min(PAGE, limit - given)
+            found = self._call("GET", path, params=params)
+            yield from found["items"]
+            given += len(found["items"])
+            if found["next"] is None:
+                return
+            # Where the list goes on is in the cursor; a start given for the first page is in it.
+            params = {k: v for k, v in params.items() if k != "after"} | {"cursor": found["next"]}
+
     def definitions(self) -> list[Version]:
-        return [cast(Version, wire.from_record(d)) for d in self._call("GET", "/v1/definitions")]
+        return [cast(Version, wire.from_record(d)) for d in self._pages("/v1/definitions")]
 
     def deployment(self, id: str) -> Deployment:
         return wire.from_json(Deployment, self._call("GET", f"/v1/deployments/{_seg(id)}"))
@@ -168,17 +188,25 @@ class Client:
     def release(self, actor_id: str) -> Decision:
         return cast(Decision, wire.actor_record(self._call("POST", f"/v1/actors/{_seg(actor_id)}/release")))
 
+    def terminate(self, actor_id: str) -> Actor:
+        return wire.from_json(Actor, self._call("DELETE", f"/v1/actors/{_seg(actor_id)}"))
+
     def get(self, actor_id: str) -> Actor:
         return wire.from_json(Actor, self._call("GET", f"/v1/actors/{_seg(actor_id)}"))
 
     def history(self, actor_id: str, after: int | None = None, limit: int | None = None) -> list[HistoryEntry]:
-        return list(self._call("GET", f"/v1/actors/{_seg(actor_id)}/history", params={"after": after, "limit": limit}))
+        if limit is not None and limit < 1:
+            # The service's pages hold at least one item; the keep's answer to this is empty.
+            self.get(actor_id)  # (an unknown actor is still NotFound)
+            return []
+        found = self._pages(f"/v1/actors/{_seg(actor_id)}/history", {"after": after}, limit)
+        return [cast(HistoryEntry, wire.from_record(e)) for e in found]
 
     def decisions(self, actor_id: str | None = None, deployment: str | None = None) -> list[Decision]:
         if actor_id is not None:
-            found = self._call("GET", f"/v1/actors/{_seg(actor_id)}/decisions", params={"deployment": deployment})
+            found = self._pages(f"/v1/actors/{_seg(actor_id)}/decisions", {"deployment": deployment})
         elif deployment is not None:
-            found = self._call("GET", f"/v1/deployments/{_seg(deployment)}/decisions")
+            found = self._pages(f"/v1/deployments/{_seg(deployment)}/decisions")
         else:
             raise InvalidRequest("give an actor_id, a deployment, or both")
         return [cast(Decision, wire.actor_record(d)) for d in found]
@@ -191,25 +219,11 @@ class Client:
         after: str | None = None,
         limit: int | None = None,
     ) -> list[Actor]:
-        out: list[Actor] = []
+        if limit is not None and limit < 1:
+            return []
         state_text = None if state is None else state if isinstance(state, str) else json.dumps(state)
-        while True:
-            page_size = PAGE if limit is None else min(PAGE, limit - len(out))
-            page = self._call(
-                "GET",
-                "/v1/actors",
-                params={
-                    "definitionId": definition_id,
-                    "state": state_text,
-                    "status": status,
-                    "after": after,
-                    "limit": page_size,
-                },
-            )
-            out += [wire.from_json(Actor, a) for a in page["actors"]]
-            after = page["next"]
-            if after is None or (limit is not None and len(out) >= limit):
-                return out
+        params = {"definitionId": definition_id, "state": state_text, "status": status, "after": after}
+        return [wire.from_json(Actor, a) for a in self._pages("/v1/actors", params, limit)]
 
     # ----- operations that belong where the store is -----------------------------------------
 
@@ -232,7 +246,7 @@ class Client:
         return wire.from_json(ApiKey, self._call("POST", "/v1/keys", {"scope": scope, "name": name}))
 
     def api_keys(self) -> list[ApiKey]:
-        return [wire.from_json(ApiKey, k) for k in self._call("GET", "/v1/keys")]
+        return [wire.from_json(ApiKey, k) for k in self._pages("/v1/keys")]
 
     def revoke_api_key(self, key_id: str) -> None:
         self._call("DELETE", f"/v1/keys/{_seg(key_id)}")
@@ -261,7 +275,7 @@ def _deploy_body(
 ) -> dict[str, Any]:
     return {
         "id": id,
-        "definition": definition,
+        "definition": _definition_object(definition),
         "parentId": parent,
         "historyPath": None if history_path is None else list(history_path),
         "match": match,
@@ -271,3 +285,14 @@ def _deploy_body(
         "delays": None if delays is None else dict(delays),
         "timers": timers,
     }
+
+
+def _definition_object(definition: Any) -> Any:
+    """The definition as the service takes it, a JSON object: the keep also takes its JSON
+    text (a file's), which is parsed here (keeping its key order), as the keep would parse it."""
+    if not isinstance(definition, (str, bytes)):
+        return definition
+    try:
+        return jsonio.loads(definition, "the definition")
+    except InvalidRequest as e:
+        raise DefinitionError(str(e), "$") from None

@@ -29,6 +29,9 @@ MAX_DEPTH = 254
 # sends the document the slow, exact way.
 _LONG_INTEGER = re.compile(rb"-?\d{20,}")
 _INT_RANGE = (-(1 << 63), (1 << 64) - 1)
+# JavaScript's names for what JSON has no number for, as a lenient encoder writes them (only
+# used to say why a document was refused).
+_NOT_A_NUMBER = re.compile(rb"[\[:,]\s*-?(NaN|Infinity)\b")
 
 
 def loads(data: bytes | str, what: str = "the body") -> Any:
@@ -38,6 +41,10 @@ def loads(data: bytes | str, what: str = "the body") -> Any:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as e:
         reason = "it is nested too deep" if "depth" in str(e) else str(e)
+        if _NOT_A_NUMBER.search(raw):
+            reason = f"NaN and Infinity are not JSON: use a number, a string or null ({reason})"
+        elif "infinity" in reason:
+            reason = f"a number is too large for a double ({reason})"
         raise InvalidRequest(f"{what} is not valid JSON: {reason}") from None
     if _LONG_INTEGER.search(raw):
         try:

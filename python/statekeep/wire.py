@@ -3,7 +3,12 @@
 Names are camelCase over the wire and snake_case in Python, for the same concepts; only
 statekeep's own field names are renamed, never what users put in (contexts, payloads, state
 values, action parameters). Fingerprints are 16 lowercase hex digits in JSON and ``int`` in
-Python.
+Python. Times are RFC 3339 strings in UTC with milliseconds in JSON
+(``2026-05-25T03:41:27.120Z``) and seconds since the epoch (``float``) in Python.
+
+An actor (and a step's result) also carries the names StateKeep's API uses for the same
+things, deliberately (``docs/statekeep-compatibility.md``): ``id`` beside ``actorId``,
+``definitionId`` beside ``version``, and ``done``.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from statekeep.errors import InvalidRequest
@@ -23,6 +29,8 @@ T = TypeVar("T")
 _RENAMED_BACK = {"stateValue": "value", "parentId": "parent", "historyPath": "path", "stateMapping": "state_map"}
 _RENAMED = {python: wire for wire, python in _RENAMED_BACK.items()} | {"actor": "actorId"}
 _FINGERPRINTS = {"fingerprint", "actor_fingerprint", "path_fingerprint"}
+#: The Python names of the fields that are times.
+_TIMES = {"at", "committed_at", "created_at"}
 #: The Python names of the fields whose values statekeep owns (converted in depth).
 _DECISION_LISTS = {"decisions"}
 
@@ -45,9 +53,29 @@ def fingerprint_int(text: str) -> int:
     return int(text, 16)
 
 
+def time_text(seconds: float) -> str:
+    """A time as RFC 3339 in UTC, to the millisecond: ``2026-05-25T03:41:27.120Z``."""
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def time_seconds(text: str) -> float:
+    """The inverse of :func:`time_text` (any RFC 3339 time with an offset)."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith(("Z", "z")) else text)
+    except ValueError:
+        raise InvalidRequest(f"a time is RFC 3339 text such as 2026-05-25T03:41:27.120Z, not {text!r}") from None
+    if moment.tzinfo is None:
+        raise InvalidRequest(f"a time needs its offset from UTC (such as Z), not {text!r}")
+    return moment.timestamp()
+
+
 def _out(name: str, value: Any) -> Any:
     if name in _FINGERPRINTS and isinstance(value, int):
         return fingerprint_text(value)
+    if name in _TIMES and isinstance(value, (int, float)):
+        return time_text(value)
+    if name == "timers" and isinstance(value, list):
+        return [_timer(t, time_text) for t in value]
     if name in _DECISION_LISTS:
         return [record(d) for d in value]
     return value
@@ -77,7 +105,12 @@ def to_json(result: Any) -> Any:
     if isinstance(result, (Actor, StepResult, Deployment, ApiKey)):
         out = record({f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
         if isinstance(result, Actor):
-            out["actorId"] = out.pop("id")
+            out = {"actorId": result.id} | out
+        if isinstance(result, (Actor, StepResult)):
+            # StateKeep's names for the same things, beside ours.
+            out["id"] = result.id if isinstance(result, Actor) else result.actor_id
+            out["definitionId"] = result.version
+            out["done"] = result.status == "done"
         if isinstance(result, ApiKey) and result.token is None:
             del out["token"]
         return out
@@ -86,6 +119,18 @@ def to_json(result: Any) -> Any:
     if isinstance(result, Mapping):
         return record(result)
     return result
+
+
+def _timer(timer: Mapping[str, Any], convert: Any) -> dict[str, Any]:
+    """An actor's timer with its times converted: when it is due, and when a scheduled event
+    could not be delivered (an actor's ``timers``; a version's ``timers`` is a word)."""
+    out = dict(timer)
+    if out.get("due") is not None:
+        out["due"] = convert(out["due"])
+    undelivered = out.get("undelivered")
+    if isinstance(undelivered, Mapping) and undelivered.get("at") is not None:
+        out["undelivered"] = {**undelivered, "at": convert(undelivered["at"])}
+    return out
 
 
 @functools.cache
@@ -98,6 +143,10 @@ def snake(name: str) -> str:
 def _in(name: str, value: Any) -> Any:
     if name in _FINGERPRINTS and isinstance(value, str):
         return fingerprint_int(value)
+    if name in _TIMES and isinstance(value, str):
+        return time_seconds(value)
+    if name == "timers" and isinstance(value, list):
+        return [_timer(t, time_seconds) for t in value]
     if name in _DECISION_LISTS:
         return [actor_record(d) for d in value]
     return value

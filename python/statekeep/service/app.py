@@ -15,19 +15,19 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from statekeep import problems
-from statekeep.errors import InvalidRequest
+from statekeep.errors import Unauthorized
 from statekeep.keep import Keep
 from statekeep.service.auth import KeyCache, authorise
 from statekeep.service.batcher import GroupCommitter
 from statekeep.service.metrics import Metrics
-from statekeep.service.requests import ContentTooLarge
 from statekeep.service.responses import json_response, problem
 from statekeep.service.routes import Handler, Service, actors, definitions, deployments, keys, meta
 
 log = logging.getLogger("statekeep.service")
 
 #: Every route: its path, method, the scope its key needs (None: no key) and its handler.
-#: Starlette tries them in order: the hot one first.
+#: Starlette tries them in order: the hot one first. The webhook routes (they need the outbox)
+#: and a schedule route (durable timers) are not here yet.
 ROUTES: list[tuple[str, str, str | None, Handler]] = [
     ("/v1/actors/{id}/events", "POST", "write", actors.send),
     ("/v1/health", "GET", None, meta.health),
@@ -42,9 +42,13 @@ ROUTES: list[tuple[str, str, str | None, Handler]] = [
     ("/v1/actors", "POST", "write", actors.spawn),
     ("/v1/actors", "GET", "read", actors.list_actors),
     ("/v1/actors/batch", "POST", "write", actors.spawn_many),
+    ("/v1/actors/bulk", "POST", "write", actors.spawn_bulk),
     ("/v1/events", "POST", "write", actors.send_many),
     ("/v1/actors/{id}", "GET", "read", actors.get_actor),
+    ("/v1/actors/{id}", "PATCH", "write", actors.patch_actor),
+    ("/v1/actors/{id}", "DELETE", "write", actors.terminate),
     ("/v1/actors/{id}/event", "POST", "write", actors.send),
+    ("/v1/actors/{id}/events", "GET", "read", actors.events),
     ("/v1/actors/{id}/release", "POST", "write", actors.release),
     ("/v1/actors/{id}/history", "GET", "read", actors.history),
     ("/v1/actors/{id}/decisions", "GET", "read", actors.decisions),
@@ -54,6 +58,11 @@ ROUTES: list[tuple[str, str, str | None, Handler]] = [
     ("/v1/keys", "GET", "admin", keys.list_keys),
     ("/v1/keys/{id}", "DELETE", "admin", keys.revoke),
 ]
+
+#: What a 401 offers (RFC 9110): the schemes a key may come in.
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="statekeep"'}
+#: Headers a problem comes with: when to try a write again that lost to concurrent ones.
+_HEADERS = {"store_conflict": {"Retry-After": "1"}}
 
 
 def create_app(keep: Keep, *, auth: bool = True, owns_keep: bool = False) -> Starlette:
@@ -67,10 +76,15 @@ def create_app(keep: Keep, *, auth: bool = True, owns_keep: bool = False) -> Sta
         workers=keep.workers,
     )
 
-    async def not_found(request: Request, exc: Exception) -> Response:
-        status = exc.status_code if isinstance(exc, HTTPException) else 404
-        detail = exc.detail if isinstance(exc, HTTPException) else "not found"
-        return problem(status, None, f"{detail}: {request.method} {request.url.path}; see /docs")
+    async def no_route(request: Request, exc: Exception) -> Response:
+        where = f"{request.method} {request.url.path}"
+        if isinstance(exc, HTTPException) and exc.status_code == 405:
+            # Starlette's exception names the methods of the route the path matched.
+            allowed = (exc.headers or {}).get("Allow", "")
+            return problem(
+                "method_not_allowed", f"{where}: the route takes {allowed}; see /docs", headers={"Allow": allowed}
+            )
+        return problem("route_not_found", f"no route is {where}; see /docs")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -79,41 +93,41 @@ def create_app(keep: Keep, *, auth: bool = True, owns_keep: bool = False) -> Sta
         if owns_keep:
             keep.close()
 
-    routes = [
-        _route(service, path, method, scope if auth else None, handler) for path, method, scope, handler in ROUTES
-    ]
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found}, lifespan=lifespan)
+    # One Route per path, so that a 405 names every method the path takes.
+    by_path: dict[str, dict[str, tuple[str | None, Handler]]] = {}
+    for path, method, scope, handler in ROUTES:
+        by_path.setdefault(path, {})[method] = (scope if auth else None, handler)
+    routes = [_route(service, path, handlers) for path, handlers in by_path.items()]
+    app = Starlette(routes=routes, exception_handlers={404: no_route, 405: no_route}, lifespan=lifespan)
     app.state.service = service
     return app
 
 
-def _route(service: Service, path: str, method: str, scope: str | None, handler: Handler) -> Route:
-    """The route running ``handler`` in the frame: the key checked for ``scope``, an error
-    the client caused answered with its problem document (a body over the limit a 413; a
-    server fault the client is told about with its status; any other logged, and a 500), and
-    the time taken measured."""
+def _route(service: Service, path: str, handlers: dict[str, tuple[str | None, Handler]]) -> Route:
+    """The route running each method's handler in the frame: the key checked for its scope,
+    an error the client caused answered with its problem document (a server fault the client
+    is told about, such as a full store, too; any other is logged, and a bare 500), and the
+    time taken measured."""
 
     async def endpoint(request: Request) -> Response:
         started = time.perf_counter()
+        method = "GET" if request.method == "HEAD" else request.method
+        scope, handler = handlers[method]
         try:
             if scope is not None:
                 authorise(service.keys, request, scope)
             result = await handler(service, request)
             response = result if isinstance(result, Response) else json_response(result)
-        except ContentTooLarge as e:
-            # The client raises InvalidRequest for it, as for any other request it must change.
-            response = problem(e.status, InvalidRequest(str(e)), str(e))
         except Exception as e:
-            status = problems.status_of(e)
-            if status is not None:
-                response = problem(status, e, str(e))
-            elif (fault := problems.server_fault(e)) is not None:
-                log.error("%s %s failed: %s", method, path, e)
-                response = problem(fault, e, str(e))
-            else:
+            code = problems.code_of(e)
+            if code is None:
                 log.exception("%s %s failed", method, path)
-                response = problem(500, None, "the server failed; the error is in its log")
+                response = problem("internal_error", "the server failed; the error is in its log")
+            else:
+                if problems.CODES[code].status >= 500:
+                    log.error("%s %s failed: %s", method, path, e)
+                response = problem(code, str(e), e, _CHALLENGE if isinstance(e, Unauthorized) else _HEADERS.get(code))
         service.metrics.observe(method, path, response.status_code, time.perf_counter() - started)
         return response
 
-    return Route(path, endpoint, methods=[method], name=f"{method} {path}")
+    return Route(path, endpoint, methods=list(handlers), name=path)

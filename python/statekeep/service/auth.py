@@ -40,12 +40,29 @@ class KeyCache:
 
 def authorise(keys: KeyCache, request: Request, needed: str) -> None:
     """Refuse the request unless it carries a live key whose scope includes ``needed``."""
-    header = request.headers.get("authorization", "")
-    token = header[7:].strip() if header[:7].lower() == "bearer " else request.headers.get("x-api-key", "")
-    if not token:
-        raise Unauthorized("an API key is needed: send 'Authorization: Bearer sk_...' (or 'X-API-Key')")
+    header = request.headers.get("authorization", "").strip()
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            # A key sent in another form is not "no key": say what was wrong with it.
+            raise Unauthorized(
+                f"the Authorization header must be 'Bearer sk_...', not {_shown(scheme)}: "
+                "send the API key after 'Bearer ' (or in 'X-API-Key')"
+            )
+        token = token.strip()
+    else:
+        token = request.headers.get("x-api-key", "").strip()
+        if not token:
+            raise Unauthorized("an API key is needed: send 'Authorization: Bearer sk_...' (or 'X-API-Key: sk_...')")
     key = keys.lookup(token)
     if key is None:
         raise Unauthorized("the API key is not valid (wrong, or revoked); create one with 'statekeep keys create'")
     if not access.allows(key.scope, needed):
         raise Forbidden(f"this needs a key with scope '{needed}'; this key's scope is '{key.scope}'")
+
+
+def _shown(scheme: str) -> str:
+    """What the header began with, without echoing a secret: a scheme word, or that it had none."""
+    if scheme.isalpha() and len(scheme) <= 20:
+        return f"'{scheme} ...'"
+    return "a bare value (a key without 'Bearer ' before it?)"

@@ -1,5 +1,11 @@
 """The OpenAPI description of the HTTP API, and a docs page rendered from it by the server
-itself (no CDN: the machine may be offline)."""
+itself (no CDN: the machine may be offline).
+
+It describes every route the service serves (a test holds them equal), every request body
+(with the fields it takes: any other is refused) and every response body (with the fields it
+always has), the problem codes each route can answer with, and examples. The routes StateKeep's
+SDK calls, and the names it uses, are marked as such (``docs/statekeep-compatibility.md``).
+"""
 
 from __future__ import annotations
 
@@ -8,30 +14,601 @@ import json
 from typing import Any
 
 from statekeep._core import __version__
+from statekeep.problems import CODES
+from statekeep.service.requests import MAX_BODY, PAGE_DEFAULT, PAGE_MAX
+from statekeep.service.routes.actors import BULK_MAX, STATUSES
 
 
 def _ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+def _json(schema: dict[str, Any], description: str, example: Any = None) -> dict[str, Any]:
+    media: dict[str, Any] = {"schema": schema}
+    if example is not None:
+        media["example"] = example
+    return {"description": description, "content": {"application/json": media}}
 
 
-_PROBLEM = {"content": {"application/problem+json": {"schema": _ref("Problem")}}}
+def _obj(
+    properties: dict[str, Any], required: list[str] | None = None, *, closed: bool = True, **more: Any
+) -> dict[str, Any]:
+    """An object schema; a closed one (a request's) takes no other field."""
+    out: dict[str, Any] = {"type": "object", "properties": properties, **more}
+    if required:
+        out["required"] = required
+    if closed:
+        out["additionalProperties"] = False
+    return out
 
 
-def _problems(*codes: int) -> dict[str, Any]:
-    text = {
-        400: "The body cannot be read: not strict JSON, nested deeper than 1,024 levels, or not an object",
-        401: "No valid API key",
-        403: "The key's scope is too small",
-        404: "Not found",
-        409: "A conflict: stale seq, reused idempotency key, existing id, needs rescue",
-        413: "The body is larger than 16 MiB",
-        422: "A value that is wrong (the detail says which)",
-    }
-    return {str(c): {"description": text[c], **_PROBLEM} for c in codes}
+_COUNT = {"type": "integer", "minimum": 0}
+_ID = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 256,
+    "description": "1 to 256 bytes, no '/' or control characters",
+}
+_FINGERPRINT = {"type": "string", "pattern": "^[0-9a-f]{16}$", "description": "16 lowercase hex digits"}
+_TIME = {
+    "type": "string",
+    "format": "date-time",
+    "description": "RFC 3339 in UTC with milliseconds",
+    "example": "2026-05-25T03:41:27.120Z",
+}
+_ANY: dict[str, Any] = {"description": "any JSON value"}
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_STATE_VALUE = {
+    "description": "a state value, as XState has it: a state's name, or an object for a compound or parallel state",
+    "example": "underwriting",
+}
+
+
+def _or_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional field of a request: null is taken as the field left out."""
+    out = {**schema, "type": [schema["type"], "null"]}
+    if "enum" in out:
+        out["enum"] = [*out["enum"], None]
+    return out
+
+
+_DELAYS = {
+    "type": ["object", "null"],
+    "additionalProperties": {"type": "number", "minimum": 0},
+    "description": "the named delays of the definition's `after` transitions, in milliseconds",
+}
+_TIMERS = {
+    "type": ["string", "null"],
+    "enum": ["keep", "restart", None],
+    "default": "keep",
+    "description": "what a migration does to a delayed transition's due time: keep it where the landing "
+    "has the same transition, or restart every one",
+}
+
+
+def _list_of(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": schema}
+
+
+def _page_of(name: str) -> dict[str, Any]:
+    return _obj(
+        {
+            "items": _list_of(_ref(name)),
+            "next": {
+                "type": ["string", "null"],
+                "description": "pass as `cursor` for the next page; null after the last page",
+            },
+        },
+        ["items", "next"],
+        closed=False,
+    )
+
+
+SCHEMAS: dict[str, Any] = {
+    "Problem": _obj(
+        {
+            "type": {"type": "string", "description": "about:blank (the status's meaning)"},
+            "title": {"type": "string", "description": "the HTTP status's phrase"},
+            "status": {"type": "integer"},
+            "code": {
+                "type": "string",
+                "enum": sorted(CODES),
+                "description": "the condition, in words that do not change: act on this, not on the message",
+            },
+            "detail": {"type": "string", "description": "what happened and what to do, for a person"},
+            "message": {"type": "string", "description": "the same text as `detail`"},
+            "path": {"type": "string", "description": "definition_invalid: the JSON path of what is wrong"},
+            "deployment": {"type": ["string", "null"], "description": "needs_rescue: the deployment that stranded it"},
+            "reason": {"type": ["object", "null"], "description": "needs_rescue: why (`code` and its details)"},
+            "field": {"type": "string", "description": "unknown_field, unknown_parameter: the name refused"},
+            "allowed": {"type": "array", "items": {"type": "string"}, "description": "the names the route takes"},
+        },
+        ["type", "title", "status", "code", "detail", "message"],
+        closed=False,
+        description="An error (RFC 9457, application/problem+json).",
+        example={
+            "type": "about:blank",
+            "title": "Not Found",
+            "status": 404,
+            "code": "actor_not_found",
+            "detail": "no actor 'alice'",
+            "message": "no actor 'alice'",
+        },
+    ),
+    "DeployRequest": _obj(
+        {
+            "id": _ID,
+            "definition": {"type": "object", "description": "an XState v5 machine definition: a JSON object"},
+            "parentId": {**_NULLABLE_STRING, "description": "the version whose actors this deployment decides"},
+            "historyPath": {
+                "type": ["array", "null"],
+                "items": {"type": "string"},
+                "description": "the events an actor's history must begin with (match prefix) or be (match exact) "
+                "to migrate; omitted or empty: every actor (a wildcard)",
+            },
+            "match": _or_null({"type": "string", "enum": ["prefix", "exact"], "default": "prefix"}),
+            "landing": _or_null({"type": "string", "enum": ["replay", "state"], "default": "replay"}),
+            "stateMapping": {
+                "type": ["object", "null"],
+                "additionalProperties": {"type": "string"},
+                "description": "old state id -> new state id, for a landing by state",
+            },
+            "guardDefault": _or_null({"type": "boolean", "default": True}),
+            "delays": _DELAYS,
+            "timers": _TIMERS,
+            "expect": {
+                **_NULLABLE_STRING,
+                "description": "a preview's digest: deploy only if the outcome is still that",
+            },
+        },
+        ["id", "definition"],
+        example={
+            "id": "loan-v2",
+            "definition": {"id": "loan", "initial": "review", "states": {"review": {}}},
+            "parentId": "loan-v1",
+            "historyPath": ["SUBMIT_INFO", "PAY_FEE"],
+        },
+    ),
+    "PreviewRequest": _obj(
+        {
+            "id": _ID,
+            "definition": {"type": "object"},
+            "parentId": {"type": "string"},
+            "historyPath": {"type": ["array", "null"], "items": {"type": "string"}},
+            "match": _or_null({"type": "string", "enum": ["prefix", "exact"]}),
+            "landing": _or_null({"type": "string", "enum": ["replay", "state"]}),
+            "stateMapping": {"type": ["object", "null"], "additionalProperties": {"type": "string"}},
+            "guardDefault": _or_null({"type": "boolean"}),
+            "delays": _DELAYS,
+            "timers": _TIMERS,
+            "limit": _or_null({**_COUNT, "description": "the most ids in each list (the counts stay whole)"}),
+        },
+        ["id", "definition", "parentId"],
+    ),
+    "ValidateRequest": _obj(
+        {"definition": {"type": "object"}, "guardDefault": _or_null({"type": "boolean"})}, ["definition"]
+    ),
+    "Validation": _obj(
+        {
+            "valid": {"type": "boolean"},
+            "states": {**_COUNT, "description": "when valid: how many states"},
+            "error": _obj(
+                {"path": {"type": ["string", "null"]}, "message": {"type": "string"}}, ["path", "message"], closed=False
+            ),
+        },
+        ["valid"],
+        closed=False,
+    ),
+    "Definition": _obj(
+        {
+            "id": {"type": "string"},
+            "parentId": _NULLABLE_STRING,
+            "historyPath": {"type": "array", "items": {"type": "string"}},
+            "match": {"type": "string"},
+            "landing": {"type": "string"},
+            "stateMapping": {"type": "object", "additionalProperties": {"type": "string"}},
+            "guardDefault": {"type": "boolean"},
+            "definition": {"type": "object"},
+            "committedAt": _TIME,
+            "delays": {"type": "object", "additionalProperties": _COUNT, "description": "named delays, in ms"},
+            "timers": {"type": "string", "enum": ["keep", "restart"]},
+        },
+        [
+            "id",
+            "parentId",
+            "historyPath",
+            "match",
+            "landing",
+            "stateMapping",
+            "guardDefault",
+            "definition",
+            "committedAt",
+        ],
+        closed=False,
+    ),
+    "Deployment": _obj(
+        {
+            "id": {"type": "string"},
+            "parentId": _NULLABLE_STRING,
+            "historyPath": {"type": "array", "items": {"type": "string"}},
+            "match": {"type": "string"},
+            "landing": {"type": "string"},
+            "stateMapping": {"type": "object", "additionalProperties": {"type": "string"}},
+            "guardDefault": {"type": "boolean"},
+            "seq": {**_COUNT, "description": "its place in commit order"},
+            "scanned": {**_COUNT, "description": "actors the background scan has visited"},
+            "total": {**_COUNT, "description": "actors on the parent when it was committed"},
+            "done": {"type": "boolean"},
+            "counts": {
+                "type": "object",
+                "additionalProperties": _COUNT,
+                "description": "decision records written so far, by kind",
+            },
+            "lastError": {
+                "type": ["string", "null"],
+                "description": "while the scan keeps failing: its last error (it retries)",
+            },
+        },
+        [
+            "id",
+            "parentId",
+            "historyPath",
+            "match",
+            "landing",
+            "stateMapping",
+            "guardDefault",
+            "seq",
+            "scanned",
+            "total",
+            "done",
+            "counts",
+            "lastError",
+        ],
+        closed=False,
+    ),
+    "Preview": _obj(
+        {
+            "migration": _obj(
+                {
+                    "wouldMigrate": _list_of({"type": "string"}),
+                    "wouldStay": _list_of({"type": "string"}),
+                    "wouldStrand": _list_of({"type": "string"}),
+                    "pending": {**_list_of({"type": "string"}), "description": "histories still shorter than the path"},
+                    "counts": _obj(
+                        dict.fromkeys(("wouldMigrate", "wouldStay", "wouldStrand", "pending"), _COUNT),
+                        ["wouldMigrate", "wouldStay", "wouldStrand", "pending"],
+                        closed=False,
+                    ),
+                    "flows": _list_of(
+                        _obj(
+                            {"from": _STATE_VALUE, "to": _STATE_VALUE, "count": _COUNT},
+                            ["from", "to", "count"],
+                            closed=False,
+                        )
+                    ),
+                    "reasons": {"type": "object", "additionalProperties": {"type": "object"}},
+                },
+                ["wouldMigrate", "wouldStay", "wouldStrand", "pending", "counts", "flows", "reasons"],
+                closed=False,
+            ),
+            "digest": {"type": "string", "description": "pass as `expect` to deploy exactly this outcome"},
+        },
+        ["migration", "digest"],
+        closed=False,
+    ),
+    "SpawnRequest": _obj(
+        {
+            "definitionId": {"type": "string", "description": "the version to start the actor on"},
+            "context": {**_ANY, "description": "the actor's context; omitted or null: the definition's"},
+            "actorId": {**_ID, "type": ["string", "null"], "description": "omitted or null: a new random id"},
+            "idempotencyKey": _NULLABLE_STRING,
+            "initialContext": {**_ANY, "description": "StateKeep's name for `context` (give one of the two)"},
+            "id": {"type": ["string", "null"], "description": "StateKeep's name for `actorId` (give one of the two)"},
+        },
+        ["definitionId"],
+        example={"definitionId": "loan-v1", "context": {"applicantId": "usr-001", "loanAmount": 25000}},
+    ),
+    "SpawnManyRequest": _obj(
+        {
+            "definitionId": {"type": "string"},
+            "contexts": {"type": "array", "items": _ANY},
+            "actorIds": {"type": ["array", "null"], "items": _NULLABLE_STRING, "description": "one per context"},
+            "idempotencyKey": _NULLABLE_STRING,
+        },
+        ["definitionId", "contexts"],
+    ),
+    "BulkSpawnRequest": _obj(
+        {
+            "actors": {
+                "type": "array",
+                "maxItems": BULK_MAX,
+                "items": _obj(
+                    {
+                        "definitionId": {"type": "string"},
+                        "context": _ANY,
+                        "initialContext": _ANY,
+                        "actorId": {"type": ["string", "null"]},
+                        "id": {"type": ["string", "null"]},
+                    },
+                    ["definitionId"],
+                ),
+            }
+        },
+        ["actors"],
+        description="StateKeep's bulk spawn: each actor is spawned on its own, and may fail on its own.",
+        example={"actors": [{"definitionId": "loan-v1", "initialContext": {"applicantId": "u_001"}}]},
+    ),
+    "BulkSpawnResult": _obj(
+        {
+            "created": _list_of(_ref("Actor")),
+            "failed": _list_of(
+                _obj(
+                    {
+                        "index": _COUNT,
+                        "definitionId": {"type": "string"},
+                        "code": {"type": "string", "enum": sorted(CODES)},
+                        "message": {"type": "string"},
+                        "error": {"type": "string", "description": "the same text as `message` (StateKeep's name)"},
+                    },
+                    ["index", "definitionId", "code", "message", "error"],
+                    closed=False,
+                )
+            ),
+            "total": _COUNT,
+        },
+        ["created", "failed", "total"],
+        closed=False,
+    ),
+    "EventBatch": _obj(
+        {
+            "events": _list_of(
+                _obj(
+                    {"actorId": {"type": "string"}, "type": {"type": "string", "minLength": 1}},
+                    ["actorId", "type"],
+                    closed=False,
+                    description="an actor id, and an event: its type and payload fields",
+                )
+            )
+        },
+        ["events"],
+    ),
+    "Actor": _obj(
+        {
+            "actorId": {"type": "string"},
+            "id": {"type": "string", "description": "the same as `actorId` (StateKeep's name)"},
+            "version": {"type": "string", "description": "the version it is on now"},
+            "definitionId": {"type": "string", "description": "the same as `version` (StateKeep's name)"},
+            "stateValue": _STATE_VALUE,
+            "status": {
+                "type": "string",
+                "enum": list(STATUSES),
+                "description": "its state machine's (active, done, error), or terminated",
+            },
+            "done": {"type": "boolean", "description": "whether status is done (a final state)"},
+            "context": _ANY,
+            "seq": {**_COUNT, "description": "events handled: what `expectedSeq` compares with"},
+            "historyLength": _COUNT,
+            "fingerprint": _FINGERPRINT,
+            "needsRescue": {
+                "type": ["object", "null"],
+                "description": "while stranded: the deployment and the reason; it refuses events until released",
+            },
+            "timers": _list_of(
+                _obj(
+                    {
+                        "id": {"type": "string"},
+                        "kind": {"type": "string", "enum": ["after", "scheduled"]},
+                        "event": {"type": "string"},
+                        "due": _TIME,
+                        "undelivered": {
+                            "type": ["object", "null"],
+                            "description": "a scheduled event that could not be delivered: why (`code`, "
+                            "`message`) and when (`at`)",
+                        },
+                    },
+                    ["id", "kind", "event", "due"],
+                    closed=False,
+                    description="a pending timer: a delayed transition (after) or an event the application scheduled",
+                )
+            ),
+        },
+        [
+            "actorId",
+            "id",
+            "version",
+            "definitionId",
+            "stateValue",
+            "status",
+            "done",
+            "context",
+            "seq",
+            "historyLength",
+            "fingerprint",
+            "needsRescue",
+        ],
+        closed=False,
+        example={
+            "actorId": "alice",
+            "id": "alice",
+            "version": "loan-v1",
+            "definitionId": "loan-v1",
+            "stateValue": "review",
+            "status": "active",
+            "done": False,
+            "context": {"applicantId": "usr-001"},
+            "seq": 0,
+            "historyLength": 0,
+            "fingerprint": "cbf29ce484222325",
+            "needsRescue": None,
+        },
+    ),
+    "EventRequest": _obj(
+        {
+            "type": {"type": "string", "minLength": 1, "description": "the event's type"},
+            "guards": {
+                "type": ["object", "null"],
+                "additionalProperties": {"type": "boolean"},
+                "description": "the outcomes of the guards the step may consult, by name",
+            },
+            "idempotencyKey": {**_NULLABLE_STRING, "description": "a retry with the same key gets the first answer"},
+            "expectedSeq": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "description": "refuse (seq_conflict) unless the actor's seq is this",
+            },
+        },
+        ["type"],
+        closed=False,
+        additionalProperties={"description": "a field of the event's payload (any JSON value)"},
+        description="The event: `type`, and its payload as the other fields beside it, as XState has "
+        'events (`{"type": "PAY_FEE", "amount": 25}`: the payload is `{"amount": 25}`). '
+        "`guards`, `idempotencyKey` and `expectedSeq` are not part of the event. A field named "
+        '`payload` is a payload field like any other: `{"type": "X", "payload": {...}}` is '
+        "an event with a field `payload`, as XState would have it.",
+        example={"type": "PAY_FEE", "amount": 25, "expectedSeq": 1},
+    ),
+    "StepResult": _obj(
+        {
+            "actorId": {"type": "string"},
+            "id": {"type": "string", "description": "the same as `actorId` (StateKeep's name)"},
+            "version": {"type": "string"},
+            "definitionId": {"type": "string", "description": "the same as `version` (StateKeep's name)"},
+            "stateValue": _STATE_VALUE,
+            "status": {"type": "string"},
+            "done": {"type": "boolean"},
+            "seq": _COUNT,
+            "actions": _list_of({"type": "object"}),
+            "effects": _list_of({"type": "object"}),
+            "handled": {"type": "boolean", "description": "false: no transition took the event (nothing recorded)"},
+            "decisions": _list_of(_ref("Decision")),
+        },
+        [
+            "actorId",
+            "id",
+            "version",
+            "definitionId",
+            "stateValue",
+            "status",
+            "done",
+            "seq",
+            "actions",
+            "effects",
+            "handled",
+            "decisions",
+        ],
+        closed=False,
+    ),
+    "Decision": _obj(
+        {
+            "kind": {"type": "string", "enum": ["migrated", "stayed", "stranded", "superseded", "released"]},
+            "deployment": {"type": "string"},
+            "from": {"type": "string"},
+            "to": {"type": "string"},
+            "actorId": {"type": "string"},
+            "actorFingerprint": _FINGERPRINT,
+            "pathFingerprint": _FINGERPRINT,
+            "reason": {"type": "object", "description": "`code` and its details"},
+            "landing": {**_ANY, "description": "where a migrated actor landed (a state value), else null"},
+            "at": {
+                **_TIME,
+                "description": "when it was written; absent while only implied by a deployment not yet scanned",
+            },
+        },
+        ["kind", "deployment", "from", "to", "actorId", "actorFingerprint", "pathFingerprint", "reason", "landing"],
+        closed=False,
+    ),
+    "HistoryEntry": _obj(
+        {
+            "index": {**_COUNT, "description": "0 for the first event"},
+            "type": {"type": "string"},
+            "payload": {"type": "object", "description": "the event's fields beside `type`"},
+            "guards": {"type": "object", "additionalProperties": {"type": "boolean"}},
+            "at": _TIME,
+        },
+        ["index", "type", "payload", "guards", "at"],
+        closed=False,
+    ),
+    "KeyRequest": _obj(
+        {"scope": {"type": "string", "enum": ["read", "write", "admin"]}, "name": _NULLABLE_STRING}, ["scope"]
+    ),
+    "ApiKey": _obj(
+        {
+            "id": {"type": "string"},
+            "scope": {"type": "string", "enum": ["read", "write", "admin"]},
+            "name": _NULLABLE_STRING,
+            "createdAt": _TIME,
+            "token": {"type": "string", "description": "the key itself (sk_...): only in the answer that creates it"},
+        },
+        ["id", "scope", "name", "createdAt"],
+        closed=False,
+    ),
+    "PatchActorRequest": _obj(
+        {"status": {"type": "string", "enum": ["active"], "description": "active: release a stranded actor"}},
+        ["status"],
+        description="StateKeep's way to release a stranded actor (the same as POST /v1/actors/{id}/release).",
+    ),
+    "Health": _obj({"status": {"type": "string", "enum": ["ok"]}}, ["status"], closed=False),
+}
+SCHEMAS["HistoryPage"] = _page_of("HistoryEntry")
+SCHEMAS["EventPage"] = _obj(
+    {
+        "items": _list_of(_ref("HistoryEntry")),
+        "next": {"type": ["string", "null"]},
+        "actorId": {"type": "string"},
+        "events": {**_list_of(_ref("HistoryEntry")), "description": "the same as `items` (StateKeep's name)"},
+        "nextCursor": {
+            "type": ["integer", "null"],
+            "description": "StateKeep's cursor: the last event's `id`, to pass as `after`",
+        },
+        "hasMore": {"type": "boolean"},
+    },
+    ["items", "next", "actorId", "events", "nextCursor", "hasMore"],
+    closed=False,
+    description="A page of an actor's history, with StateKeep's names beside ours; each event also "
+    "has `id`, its index + 1 (StateKeep counts events from 1).",
+)
+for _name in ("Actor", "Decision", "Definition", "ApiKey"):
+    SCHEMAS[f"{_name}Page"] = _page_of(_name)
+
+# ----- problems --------------------------------------------------------------------------------
+
+_REASONS = {
+    400: "The body cannot be read",
+    401: "No valid API key",
+    403: "The key's scope is too small",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "A conflict with the current state",
+    413: "The body is too large",
+    422: "A value the route does not take",
+    500: "A server fault",
+    503: "Try again",
+    507: "The store is full",
+}
+
+
+def _problems(codes: set[str]) -> dict[str, Any]:
+    """The problem responses for ``codes``, a response per status listing its codes."""
+    by_status: dict[int, list[str]] = {}
+    for code in sorted(codes):
+        by_status.setdefault(CODES[code].status, []).append(code)
+    out = {}
+    for status, names in sorted(by_status.items()):
+        listing = "; ".join(f"`{c}`: {CODES[c].meaning}" for c in names)
+        schema = {"allOf": [_ref("Problem"), {"properties": {"code": {"enum": names}}}]}
+        out[str(status)] = {
+            "description": f"{_REASONS[status]}. {listing}",
+            "content": {"application/problem+json": {"schema": schema}},
+        }
+    return out
+
+
+#: Every route may answer these.
+_ALWAYS = {"unknown_parameter", "invalid_request", "internal_error", "store_damaged", "encryption_failed"}
+_KEYED = {"unauthorized", "forbidden"}
+_BODY = {"invalid_json", "body_too_large", "unknown_field"}
+_WRITE = {"store_full", "store_conflict"}
+_LIST = {"cursor_invalid"}
 
 
 def _op(
@@ -41,18 +618,27 @@ def _op(
     *,
     body: str | None = None,
     params: list[Any] | None = None,
-    problems: tuple[int, ...] = (),
+    codes: set[str] = frozenset(),  # type: ignore[assignment]
     status: str = "200",
+    description: str = "",
+    statekeep: bool = False,
 ) -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary, "responses": {status: ok, **_problems(*problems)}}
+    notes = [description] if description else []
+    if statekeep:
+        notes.append("Also for clients of StateKeep's API: see docs/statekeep-compatibility.md.")
+    all_codes = set(codes) | _ALWAYS
+    op: dict[str, Any] = {"summary": summary, "responses": {status: ok}}
     if scope is not None:
-        op["description"] = f"Needs an API key with scope `{scope}` (scopes nest: admin > write > read)."
-        op["responses"].update(_problems(401, 403))
+        notes.append(f"Needs an API key with scope `{scope}` (scopes nest: admin > write > read).")
+        all_codes |= _KEYED
     else:
         op["security"] = []
     if body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(body)}}}
-        op["responses"].update(_problems(400, 413, 422))
+        all_codes |= _BODY
+    op["responses"].update(_problems(all_codes))
+    if notes:
+        op["description"] = " ".join(notes)
     if params:
         op["parameters"] = list(params)
     return op
@@ -66,274 +652,17 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
-_COUNT = {"type": "integer", "minimum": 0}
-_FINGERPRINT = {"type": "string", "pattern": "^[0-9a-f]{16}$", "description": "16 lowercase hex digits"}
-_ANY: dict[str, Any] = {}
-
-
-def _LIST_OF(name: str) -> dict[str, Any]:
-    return {"type": "array", "items": _ref(name)}
-
-
-SCHEMAS: dict[str, Any] = {
-    "Problem": {
-        "type": "object",
-        "required": ["title", "status", "detail"],
-        "properties": {
-            "type": {"type": "string"},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string"},
-            "error": {"type": "string", "description": "the Python exception's name"},
-            "path": {"type": "string", "description": "the JSON path of a definition's offending node"},
-            "deployment": {"type": ["string", "null"]},
-            "reason": {"type": ["object", "null"]},
-        },
-    },
-    "DeployRequest": {
-        "type": "object",
-        "required": ["id", "definition"],
-        "properties": {
-            "id": {"type": "string", "minLength": 1},
-            "definition": {"type": "object", "description": "an XState v5 machine definition (JSON)"},
-            "parentId": {"type": ["string", "null"]},
-            "historyPath": {"type": ["array", "null"], "items": {"type": "string"}},
-            "match": {"type": "string", "enum": ["prefix", "exact"]},
-            "landing": {"type": "string", "enum": ["replay", "state"]},
-            "stateMapping": {"type": ["object", "null"], "additionalProperties": {"type": "string"}},
-            "guardDefault": {"type": "boolean"},
-            "delays": {
-                "type": ["object", "null"],
-                "additionalProperties": {"type": "number", "minimum": 0},
-                "description": "the named delays of 'after', in milliseconds",
-            },
-            "timers": {
-                "type": "string",
-                "enum": ["keep", "restart"],
-                "description": "what a migration does to a delayed transition's due time",
-            },
-            "expect": {"type": ["string", "null"], "description": "a preview's digest: deploy only that outcome"},
-            "limit": {"type": "integer", "minimum": 0, "description": "preview only: the most ids in each list"},
-        },
-    },
-    "ValidateRequest": {
-        "type": "object",
-        "required": ["definition"],
-        "properties": {"definition": {"type": "object"}, "guardDefault": {"type": "boolean"}},
-    },
-    "Validation": {
-        "type": "object",
-        "required": ["valid"],
-        "properties": {
-            "valid": {"type": "boolean"},
-            "states": {"type": "integer"},
-            "error": {
-                "type": "object",
-                "properties": {"path": {"type": ["string", "null"]}, "message": {"type": "string"}},
-            },
-        },
-    },
-    "Definition": {
-        "type": "object",
-        "required": ["id", "definition"],
-        "properties": {
-            "id": {"type": "string"},
-            "parentId": {"type": ["string", "null"]},
-            "historyPath": {"type": "array", "items": {"type": "string"}},
-            "match": {"type": "string"},
-            "landing": {"type": "string"},
-            "stateMapping": {"type": "object"},
-            "guardDefault": {"type": "boolean"},
-            "definition": {"type": "object"},
-            "committedAt": {"type": "number"},
-        },
-    },
-    "Deployment": {
-        "type": "object",
-        "required": ["id", "scanned", "total", "done", "counts"],
-        "properties": {
-            "id": {"type": "string"},
-            "parentId": {"type": ["string", "null"]},
-            "historyPath": {"type": "array", "items": {"type": "string"}},
-            "match": {"type": "string"},
-            "landing": {"type": "string"},
-            "stateMapping": {"type": "object"},
-            "guardDefault": {"type": "boolean"},
-            "seq": _COUNT,
-            "scanned": _COUNT,
-            "total": _COUNT,
-            "done": {"type": "boolean"},
-            "counts": {
-                "type": "object",
-                "additionalProperties": _COUNT,
-                "description": "decision records written so far, by kind",
-            },
-            "lastError": {
-                "type": ["string", "null"],
-                "description": "while the scan is not done: the error of its last attempt, if it failed (it retries)",
-            },
-        },
-    },
-    "Preview": {
-        "type": "object",
-        "required": ["migration", "digest"],
-        "properties": {
-            "migration": {
-                "type": "object",
-                "required": ["wouldMigrate", "wouldStay", "wouldStrand", "pending", "counts", "flows"],
-                "properties": {
-                    "wouldMigrate": {"type": "array", "items": {"type": "string"}},
-                    "wouldStay": {"type": "array", "items": {"type": "string"}},
-                    "wouldStrand": {"type": "array", "items": {"type": "string"}},
-                    "pending": {"type": "array", "items": {"type": "string"}},
-                    "counts": {"type": "object", "additionalProperties": _COUNT},
-                    "flows": {
-                        "type": "array",
-                        "items": {"type": "object", "properties": {"from": _ANY, "to": _ANY, "count": _COUNT}},
-                    },
-                    "reasons": {"type": "object", "additionalProperties": {"type": "object"}},
-                },
-            },
-            "digest": {"type": "string"},
-        },
-    },
-    "SpawnRequest": {
-        "type": "object",
-        "required": ["definitionId"],
-        "properties": {
-            "definitionId": {"type": "string"},
-            "context": _ANY,
-            "actorId": {"type": ["string", "null"]},
-            "idempotencyKey": {"type": ["string", "null"]},
-        },
-    },
-    "SpawnManyRequest": {
-        "type": "object",
-        "required": ["definitionId", "contexts"],
-        "properties": {
-            "definitionId": {"type": "string"},
-            "contexts": {"type": "array"},
-            "actorIds": {"type": ["array", "null"], "items": {"type": ["string", "null"]}},
-            "idempotencyKey": {"type": ["string", "null"]},
-        },
-    },
-    "EventBatch": {
-        "type": "object",
-        "required": ["events"],
-        "properties": {
-            "events": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["actorId", "type"],
-                    "additionalProperties": True,
-                    "properties": {"actorId": {"type": "string"}, "type": {"type": "string", "minLength": 1}},
-                },
-            }
-        },
-    },
-    "Actor": {
-        "type": "object",
-        "required": ["actorId", "version", "stateValue", "status", "seq", "fingerprint"],
-        "properties": {
-            "actorId": {"type": "string"},
-            "version": {"type": "string"},
-            "stateValue": _ANY,
-            "status": {"type": "string"},
-            "context": _ANY,
-            "seq": _COUNT,
-            "historyLength": _COUNT,
-            "fingerprint": _FINGERPRINT,
-            "needsRescue": {"type": ["object", "null"]},
-        },
-    },
-    "ActorPage": {
-        "type": "object",
-        "required": ["actors", "next"],
-        "properties": {
-            "actors": _LIST_OF("Actor"),
-            "next": {"type": ["string", "null"], "description": "pass as `after`"},
-        },
-    },
-    "EventRequest": {
-        "type": "object",
-        "required": ["type"],
-        "additionalProperties": True,
-        "description": "the event: its type and payload fields, with the control fields below",
-        "properties": {
-            "type": {"type": "string", "minLength": 1},
-            "guards": {"type": ["object", "null"], "additionalProperties": {"type": "boolean"}},
-            "idempotencyKey": {"type": ["string", "null"]},
-            "expectedSeq": {"type": ["integer", "null"], "minimum": 0},
-        },
-    },
-    "StepResult": {
-        "type": "object",
-        "required": ["actorId", "stateValue", "status", "version", "seq", "handled"],
-        "properties": {
-            "actorId": {"type": "string"},
-            "stateValue": _ANY,
-            "status": {"type": "string"},
-            "version": {"type": "string"},
-            "seq": _COUNT,
-            "actions": {"type": "array", "items": {"type": "object"}},
-            "effects": {"type": "array", "items": {"type": "object"}},
-            "handled": {"type": "boolean"},
-            "decisions": _LIST_OF("Decision"),
-        },
-    },
-    "Decision": {
-        "type": "object",
-        "required": ["kind", "deployment"],
-        "properties": {
-            "kind": {"type": "string", "enum": ["migrated", "stayed", "stranded", "superseded", "released"]},
-            "deployment": {"type": "string"},
-            "from": {"type": "string"},
-            "to": {"type": "string"},
-            "actorId": {"type": "string"},
-            "actorFingerprint": _FINGERPRINT,
-            "pathFingerprint": _FINGERPRINT,
-            "reason": {"type": "object"},
-            "landing": _ANY,
-            "at": {"type": "number"},
-        },
-    },
-    "HistoryEntry": {
-        "type": "object",
-        "required": ["index", "type"],
-        "properties": {
-            "index": _COUNT,
-            "type": {"type": "string"},
-            "payload": {"type": "object"},
-            "guards": {"type": "object", "additionalProperties": {"type": "boolean"}},
-            "at": {"type": "number"},
-        },
-    },
-    "KeyRequest": {
-        "type": "object",
-        "required": ["scope"],
-        "properties": {
-            "scope": {"type": "string", "enum": ["read", "write", "admin"]},
-            "name": {"type": ["string", "null"]},
-        },
-    },
-    "ApiKey": {
-        "type": "object",
-        "required": ["id", "scope"],
-        "properties": {
-            "id": {"type": "string"},
-            "scope": {"type": "string"},
-            "name": {"type": ["string", "null"]},
-            "createdAt": {"type": "number"},
-            "token": {"type": "string", "description": "the key itself; only in the answer that creates it"},
-        },
-    },
-}
-
+_LIMIT = _query(
+    "limit",
+    {"type": "integer", "minimum": 1, "maximum": PAGE_MAX, "default": PAGE_DEFAULT},
+    f"items per page: {PAGE_DEFAULT} unless given, at most {PAGE_MAX}",
+)
+_CURSOR = _query("cursor", {"type": "string"}, "the previous page's `next`, unchanged")
 _ACTOR_ID = _path_id("the actor's id")
+_PAGED = (_CURSOR, _LIMIT)
 
 PATHS: dict[str, Any] = {
-    "/v1/health": {"get": _op("Liveness", None, _json({"type": "object"}, "Up"))},
+    "/v1/health": {"get": _op("Liveness", None, _json(_ref("Health"), "Up", {"status": "ok"}))},
     "/v1/metrics": {
         "get": _op(
             "Prometheus metrics",
@@ -343,21 +672,29 @@ PATHS: dict[str, Any] = {
     },
     "/v1/definitions": {
         "put": _op(
-            "Deploy a version (idempotent for an identical body)",
+            "Deploy a version (the same body again under the same id changes nothing)",
             "admin",
             _json(_ref("Deployment"), "Deployed"),
             body="DeployRequest",
-            problems=(404, 409),
+            codes={"version_not_found", "version_exists", "preview_outdated", "definition_invalid"} | _WRITE,
+            statekeep=True,
         ),
-        "get": _op("Every committed version, in commit order", "read", _json(_LIST_OF("Definition"), "Versions")),
+        "get": _op(
+            "Every committed version, in commit order, a page at a time",
+            "read",
+            _json(_ref("DefinitionPage"), "A page of versions"),
+            params=list(_PAGED),
+            codes=_LIST,
+        ),
     },
     "/v1/definitions/preview": {
         "post": _op(
             "What deploying would do to every actor on the parent; writes nothing",
             "admin",
             _json(_ref("Preview"), "The outcome"),
-            body="DeployRequest",
-            problems=(404, 409),
+            body="PreviewRequest",
+            codes={"version_not_found", "version_exists", "definition_invalid"},
+            statekeep=True,
         )
     },
     "/v1/definitions/validate": {
@@ -366,6 +703,7 @@ PATHS: dict[str, Any] = {
             "read",
             _json(_ref("Validation"), "Valid or not"),
             body="ValidateRequest",
+            statekeep=True,
         )
     },
     "/v1/definitions/{id}": {
@@ -374,7 +712,8 @@ PATHS: dict[str, Any] = {
             "read",
             _json(_ref("Definition"), "The version"),
             params=[_path_id("the version's id")],
-            problems=(404,),
+            codes={"version_not_found"},
+            statekeep=True,
         )
     },
     "/v1/actors": {
@@ -383,44 +722,81 @@ PATHS: dict[str, Any] = {
             "write",
             _json(_ref("Actor"), "Spawned"),
             body="SpawnRequest",
-            problems=(404, 409),
+            codes={"version_not_found", "actor_exists", "idempotency_key_reused"} | _WRITE,
             status="201",
+            statekeep=True,
         ),
         "get": _op(
-            "Actors in id order, a page at a time",
+            "Actors in id order, a page at a time, as of now",
             "read",
-            _json(_ref("ActorPage"), "A page"),
+            _json(_ref("ActorPage"), "A page of actors"),
             params=[
                 _query("definitionId", {"type": "string"}, "only actors on this version"),
                 _query("state", {"type": "string"}, "only actors in this state value (a name, or JSON)"),
-                _query("status", {"type": "string"}, "only actors with this status (active, done, error)"),
-                _query("after", {"type": "string"}, "the page after this actor id (the previous page's `next`)"),
-                _query("limit", {"type": "integer", "minimum": 0, "maximum": 10000}, "page size (100)"),
+                _query("status", {"type": "string", "enum": list(STATUSES)}, "only actors with this status"),
+                _query("after", {"type": "string"}, "start after this actor id (not with `cursor`)"),
+                *_PAGED,
             ],
-            problems=(422,),
+            codes={"version_not_found"} | _LIST,
         ),
     },
     "/v1/actors/batch": {
         "post": _op(
-            "Spawn many actors in one transaction",
+            "Spawn many actors on one version in one transaction (all, or none)",
             "write",
-            _json(_LIST_OF("Actor"), "Spawned"),
+            _json(_list_of(_ref("Actor")), "Spawned"),
             body="SpawnManyRequest",
-            problems=(404, 409),
+            codes={"version_not_found", "actor_exists", "idempotency_key_reused"} | _WRITE,
             status="201",
+        )
+    },
+    "/v1/actors/bulk": {
+        "post": _op(
+            f"Spawn up to {BULK_MAX} actors, each on its own: which were created, which failed and why",
+            "write",
+            _json(_ref("BulkSpawnResult"), "Created and failed"),
+            body="BulkSpawnRequest",
+            codes=_WRITE,
+            status="207",
+            statekeep=True,
         )
     },
     "/v1/events": {
         "post": _op(
             "Send many events in one transaction (all apply, or none)",
             "write",
-            _json(_LIST_OF("StepResult"), "The steps"),
+            _json(_list_of(_ref("StepResult")), "The steps"),
             body="EventBatch",
-            problems=(404, 409),
+            codes={"actor_not_found", "needs_rescue", "actor_terminated", "step_failed"} | _WRITE,
         )
     },
     "/v1/actors/{id}": {
-        "get": _op("An actor as of now", "read", _json(_ref("Actor"), "The actor"), params=[_ACTOR_ID], problems=(404,))
+        "get": _op(
+            "An actor as of now",
+            "read",
+            _json(_ref("Actor"), "The actor"),
+            params=[_ACTOR_ID],
+            codes={"actor_not_found"},
+            statekeep=True,
+        ),
+        "patch": _op(
+            "Release a stranded actor by setting its status to active",
+            "write",
+            _json(_ref("Actor"), "The actor, released"),
+            body="PatchActorRequest",
+            params=[_ACTOR_ID],
+            codes={"actor_not_found", "not_stranded"} | _WRITE,
+            statekeep=True,
+        ),
+        "delete": _op(
+            "Terminate an actor: it refuses events from now on (actor_terminated); its history, "
+            "decisions and context stay",
+            "write",
+            _json(_ref("Actor"), "The actor, terminated (again: unchanged)"),
+            params=[_ACTOR_ID],
+            codes={"actor_not_found"} | _BODY | _WRITE,
+            statekeep=True,
+        ),
     },
     "/v1/actors/{id}/events": {
         "post": _op(
@@ -429,66 +805,96 @@ PATHS: dict[str, Any] = {
             _json(_ref("StepResult"), "The step"),
             body="EventRequest",
             params=[_ACTOR_ID],
-            problems=(404, 409),
-        )
+            codes={
+                "actor_not_found",
+                "seq_conflict",
+                "idempotency_key_reused",
+                "needs_rescue",
+                "actor_terminated",
+                "step_failed",
+            }
+            | _WRITE,
+        ),
+        "get": _op(
+            "The actor's history, a page at a time, with StateKeep's names",
+            "read",
+            _json(_ref("EventPage"), "A page of events"),
+            params=[
+                _ACTOR_ID,
+                _query("after", {"type": "integer", "minimum": 0}, "start after the event with this `id` (0: first)"),
+                *_PAGED,
+            ],
+            codes={"actor_not_found"} | _LIST,
+            statekeep=True,
+        ),
     },
     "/v1/actors/{id}/event": {
         "post": _op(
-            "The same as /events (for clients of StateKeep's API)",
+            "The same as POST /v1/actors/{id}/events (StateKeep's path)",
             "write",
             _json(_ref("StepResult"), "The step"),
             body="EventRequest",
             params=[_ACTOR_ID],
-            problems=(404, 409),
+            codes={
+                "actor_not_found",
+                "seq_conflict",
+                "idempotency_key_reused",
+                "needs_rescue",
+                "actor_terminated",
+                "step_failed",
+            }
+            | _WRITE,
+            statekeep=True,
         )
     },
     "/v1/actors/{id}/release": {
         "post": _op(
-            "Clear a stranded actor's mark (recorded)",
+            "Clear a stranded actor's mark (recorded); it goes on on its version",
             "write",
             _json(_ref("Decision"), "The record"),
             params=[_ACTOR_ID],
-            problems=(404, 409),
+            codes={"actor_not_found", "not_stranded"} | _BODY | _WRITE,
         )
     },
     "/v1/actors/{id}/history": {
         "get": _op(
-            "Handled events, oldest first",
+            "The actor's handled events, oldest first, a page at a time",
             "read",
-            _json(_LIST_OF("HistoryEntry"), "Events"),
+            _json(_ref("HistoryPage"), "A page of events"),
             params=[
                 _ACTOR_ID,
-                _query("after", _COUNT, "events after this index"),
-                _query("limit", _COUNT, "at most this many"),
+                _query("after", {"type": "integer", "minimum": 0}, "start after this index (not with `cursor`)"),
+                *_PAGED,
             ],
-            problems=(404, 422),
+            codes={"actor_not_found"} | _LIST,
         )
     },
     "/v1/actors/{id}/decisions": {
         "get": _op(
-            "An actor's decision records",
+            "The actor's decision records, a page at a time",
             "read",
-            _json(_LIST_OF("Decision"), "Records"),
-            params=[_ACTOR_ID, _query("deployment", {"type": "string"}, "only this one")],
-            problems=(404,),
+            _json(_ref("DecisionPage"), "A page of records"),
+            params=[_ACTOR_ID, _query("deployment", {"type": "string"}, "only this deployment's"), *_PAGED],
+            codes={"actor_not_found"} | _LIST,
+            statekeep=True,
         )
     },
     "/v1/deployments/{id}": {
         "get": _op(
-            "A deployment's materialisation progress and counts",
+            "A deployment's progress and counts",
             "read",
             _json(_ref("Deployment"), "Progress"),
-            params=[_path_id("the deployment")],
-            problems=(404,),
+            params=[_path_id("the deployment (its version's id)")],
+            codes={"version_not_found"},
         )
     },
     "/v1/deployments/{id}/decisions": {
         "get": _op(
-            "Every decision of a deployment, written or implied",
+            "Every decision of a deployment, written or implied, in actor id order, a page at a time",
             "read",
-            _json(_LIST_OF("Decision"), "Records"),
-            params=[_path_id("the deployment")],
-            problems=(404, 422),
+            _json(_ref("DecisionPage"), "A page of records"),
+            params=[_path_id("the deployment (its version's id)"), *_PAGED],
+            codes={"version_not_found"} | _LIST,
         )
     },
     "/v1/keys": {
@@ -497,9 +903,16 @@ PATHS: dict[str, Any] = {
             "admin",
             _json(_ref("ApiKey"), "Created"),
             body="KeyRequest",
+            codes=_WRITE,
             status="201",
         ),
-        "get": _op("The API keys (without tokens)", "admin", _json(_LIST_OF("ApiKey"), "Keys")),
+        "get": _op(
+            "The API keys (without tokens), in id order, a page at a time",
+            "admin",
+            _json(_ref("ApiKeyPage"), "A page of keys"),
+            params=list(_PAGED),
+            codes=_LIST,
+        ),
     },
     "/v1/keys/{id}": {
         "delete": _op(
@@ -507,7 +920,7 @@ PATHS: dict[str, Any] = {
             "admin",
             {"description": "Revoked"},
             params=[_path_id("the key's id")],
-            problems=(404,),
+            codes={"api_key_not_found"} | _BODY | _WRITE,
             status="204",
         )
     },
@@ -518,8 +931,14 @@ SPEC: dict[str, Any] = {
     "info": {
         "title": "statekeep",
         "version": __version__,
-        "description": "Durable XState-compatible actors, migrated by their history. Bodies are JSON in "
-        "camelCase; errors are application/problem+json.",
+        "description": "Durable XState-compatible actors, migrated by their history. Bodies are JSON "
+        f"objects in camelCase, at most {MAX_BODY >> 20} MiB, strict: a field a route does not take is "
+        "refused (unknown_field), never ignored; NaN and infinities are refused, and never sent. "
+        "Times are RFC 3339 strings in UTC with milliseconds. Lists page: `{items, next}`, with "
+        f"`limit` ({PAGE_DEFAULT} unless given, at most {PAGE_MAX}) and `cursor` (the `next` of the "
+        "page before). Errors are application/problem+json with a stable `code` and `message` (the "
+        "same as `detail`). The routes and names of StateKeep's API that are served too are in "
+        "docs/statekeep-compatibility.md.",
     },
     "paths": PATHS,
     "components": {
@@ -533,18 +952,30 @@ SPEC: dict[str, Any] = {
 }
 
 
+def _shape(schema: dict[str, Any]) -> str:
+    """A schema as the docs page shows it: its fields, the required ones marked."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        return f"<a href='#schema-{html.escape(name)}'>{html.escape(name)}</a>"
+    if schema.get("type") == "array" and "items" in schema:
+        return f"array of {_shape(schema['items'])}"
+    return html.escape(json.dumps(schema))
+
+
 def docs_page() -> str:
-    """The API reference as one self-contained HTML page."""
+    """The API reference as one self-contained HTML page: every route with its parameters,
+    request and response bodies and problem codes, every schema, every code."""
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>statekeep API</title><style>",
-        "body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}",
+        "body{font:15px/1.5 system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;color:#222}",
         "code,pre{font:13px ui-monospace,monospace}pre{background:#f5f5f5;padding:.6rem;overflow:auto}",
         ".op{border-top:1px solid #ddd;padding:.6rem 0}.m{font-weight:700;display:inline-block;width:4.5rem}",
+        "td,th{text-align:left;vertical-align:top;padding:.1rem .6rem .1rem 0}",
         "</style></head><body>",
         f"<h1>statekeep API <small>{html.escape(__version__)}</small></h1>",
         f"<p>{html.escape(SPEC['info']['description'])} The machine-readable form is "
         "<a href='/openapi.json'>/openapi.json</a>. Authenticate with <code>Authorization: Bearer sk_...</code> "
-        "or <code>X-API-Key</code>.</p>",
+        "or <code>X-API-Key</code>.</p><h2>Routes</h2>",
     ]
     for path, ops in PATHS.items():
         for method, op in ops.items():
@@ -560,9 +991,37 @@ def docs_page() -> str:
                     f"{html.escape(p.get('description', ''))}</small>"
                 )
             if "requestBody" in op:
-                name = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
-                parts.append(f"<pre>{html.escape(json.dumps(SCHEMAS[name]['properties'], indent=1))}</pre>")
-            codes = ", ".join(op["responses"])
-            parts.append(f"<br><small>answers: {codes}</small></div>")
-    parts.append("</body></html>")
+                parts.append(f"<br>body: {_shape(op['requestBody']['content']['application/json']['schema'])}")
+            for status, response in op["responses"].items():
+                content = response.get("content", {})
+                if "application/json" in content:
+                    parts.append(f"<br>{status}: {_shape(content['application/json']['schema'])}")
+                elif "application/problem+json" in content:
+                    codes = content["application/problem+json"]["schema"]["allOf"][1]["properties"]["code"]["enum"]
+                    parts.append(f"<br><small>{status}: {', '.join(codes)}</small>")
+                else:
+                    parts.append(f"<br>{status}: {html.escape(response['description'])}")
+            parts.append("</div>")
+    parts.append("<h2>Bodies</h2>")
+    for name, schema in SCHEMAS.items():
+        parts.append(f"<h3 id='schema-{html.escape(name)}'>{html.escape(name)}</h3>")
+        if "description" in schema:
+            parts.append(f"<p>{html.escape(schema['description'])}</p>")
+        required = set(schema.get("required", []))
+        rows = "".join(
+            f"<tr><td><code>{html.escape(field)}</code>{' (required)' if field in required else ''}</td>"
+            f"<td>{_shape(spec)}</td></tr>"
+            for field, spec in schema.get("properties", {}).items()
+        )
+        parts.append(f"<table>{rows}</table>")
+        closed = schema.get("additionalProperties") is False
+        parts.append(f"<small>{'No other field is taken.' if closed else ''}</small>")
+        if "example" in schema:
+            parts.append(f"<pre>{html.escape(json.dumps(schema['example'], indent=1))}</pre>")
+    parts.append("<h2 id='codes'>Problem codes</h2><table><tr><th>code</th><th>status</th><th>meaning</th></tr>")
+    for code, about in sorted(CODES.items(), key=lambda c: (c[1].status, c[0])):
+        parts.append(
+            f"<tr><td><code>{code}</code></td><td>{about.status}</td><td>{html.escape(about.meaning)}</td></tr>"
+        )
+    parts.append("</table></body></html>")
     return "".join(parts)
