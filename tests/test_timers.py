@@ -111,12 +111,22 @@ def test_scheduled_events(keep: statekeep.Keep, clock: ManualClock) -> None:
     # Scheduling an id again replaces it; an idempotency key answers its first schedule.
     keep.schedule("t", "PAY", at=START + 7200, id="pay-1")
     first = keep.schedule("t", "PAY", delay=10, idempotency_key="k1")
-    assert keep.schedule("t", "PAY", delay=99, idempotency_key="k1") == first
+    assert keep.schedule("t", "PAY", delay=10, idempotency_key="k1") == first
+    with pytest.raises(Conflict, match="different request"):
+        keep.schedule("t", "PAY", delay=99, idempotency_key="k1")
     keep.cancel_scheduled("t", first["id"])
     with pytest.raises(NotFound):
         keep.cancel_scheduled("t", first["id"])
+    ping = keep.schedule("t", "PING", delay=1, idempotency_key="k2")
     clock.advance(seconds=3600)
     assert keep.get("t").value == "active"  # the first pay-1 was replaced
+    # A retry after it fired answers as the first time and schedules nothing again.
+    assert keep.schedule("t", "PING", delay=1, idempotency_key="k2") == ping
+    assert [t["id"] for t in keep.scheduled("t")] == [
+        "pay-1",
+        after_id("reminder", "active"),
+        after_id("2592000000", "active"),
+    ]
     clock.advance(seconds=3600)
     assert keep.get("t").value == "paid"
     assert keep.history("t")[0]["type"] == "PAY"
@@ -291,3 +301,22 @@ def test_a_deploy_over_http_takes_delays_and_the_timer_policy(tmp_path: Path, ke
         spawned = client.spawn("trial-v1", actor_id="t")
         assert [t["id"] for t in spawned.timers] == [after_id("reminder", "active"), after_id("2592000000", "active")]
         assert [t["id"] for t in client.get("t").timers] == [t["id"] for t in spawned.timers]
+
+
+def test_two_nodes_on_postgresql_fire_each_timer_once(postgres_url: str, key_dir: Path) -> None:
+    pinged = {f"PING{n}": {"actions": "pinged"} for n in range(3)}
+    machine = {"id": "n", "initial": "a", "states": {"a": {"on": pinged, "after": {"30": "b"}}, "b": {"on": pinged}}}
+    with statekeep.open(postgres_url) as one, statekeep.open(postgres_url) as two:
+        one.deploy("n-v1", machine)
+        at = time.time() + 0.5
+        for n in range(60):
+            node = (one, two)[n % 2]
+            node.spawn("n-v1", actor_id=f"n{n:02}")
+            for p in range(3):
+                node.schedule(f"n{n:02}", f"PING{p}", at=at)
+        deadline = time.monotonic() + 30
+        while (one.next_due() is not None) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for n in range(60):
+            types = sorted(h["type"] for h in one.history(f"n{n:02}"))
+            assert types == ["PING0", "PING1", "PING2", "xstate.after.30.n.a"], n

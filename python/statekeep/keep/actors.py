@@ -4,21 +4,19 @@ event payloads, and the idempotency record all commit together."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from statekeep import jsonio
 from statekeep._core import ItemSent
 from statekeep.clock import to_millis
 from statekeep.errors import Conflict, InvalidRequest, NeedsRescue
-from statekeep.keep.base import KeepBase, check_id, check_name, context_record, event_record
+from statekeep.keep.base import KeepBase, check_id, check_name, context_record, event_record, request_digest
 from statekeep.keep.reads import view
 from statekeep.keep.timers import ActorTimers
 from statekeep.results import Actor, Decision, StepResult
-from statekeep.store import EventRecord, UnitOfWork, WriteSet
+from statekeep.store import EventRecord, WriteSet
 
 Event = str | Mapping[str, Any]
 
@@ -48,7 +46,7 @@ class Actors(KeepBase):
         ids = list(actor_ids) if actor_ids is not None else [None] * len(contexts)
         if len(ids) != len(contexts):
             raise InvalidRequest("give one actor id (or None) for each context")
-        request = _request_digest(
+        request = request_digest(
             idempotency_key, {"op": "spawn", "version": definition_id, "contexts": contexts, "ids": ids}
         )
         with self._writing() as txn:
@@ -98,7 +96,7 @@ class Actors(KeepBase):
     def _send_all(
         self, items: list[tuple[str, Event, Mapping[str, bool] | None, int | None]], idempotency_key: str | None
     ) -> list[StepResult]:
-        request = _request_digest(
+        request = request_digest(
             idempotency_key, {"op": "send", "items": [[a, e, dict(g or {}), x] for a, e, g, x in items]}
         )
         with self._writing() as txn:
@@ -199,29 +197,6 @@ class Actors(KeepBase):
         timers.step(sent.on, sent.step.effects, now)
         self._landings(timers, sent.on, migrations[caught_up:], now)
 
-    def _replay(self, txn: UnitOfWork, key: str | None, request: str) -> Any:
-        """The first answer to a request retried under the same idempotency key."""
-        if key is None:
-            return None
-        check_name(key, "an idempotency key")
-        stored = txn.idempotent(key)
-        if stored is None:
-            return None
-        digest, sealed = stored
-        if digest != request:
-            raise Conflict(
-                f"idempotency key '{key}' was used for a different request; use a new key",
-                code="idempotency_key_reused",
-            )
-        return self._open_sealed("idempotency", key.encode(), sealed)
-
-    def _remember(self, txn: UnitOfWork, key: str | None, request: str, answer: Any) -> None:
-        """The answer kept for an idempotency key, sealed: it holds contexts."""
-        if key is not None:
-            txn.remember(
-                key, request, self._sealer.seal(jsonio.dumps(answer), table="idempotency", record=key.encode())
-            )
-
     def release(self, actor_id: str) -> Decision:
         """Clear a stranded actor's mark; it continues on its version. Returns the record."""
         with self._writing() as txn:
@@ -261,12 +236,6 @@ def split_event(event: Event) -> tuple[str, dict[str, Any]]:
     if isinstance(event, Mapping) and isinstance(event.get("type"), str) and event["type"]:
         return event["type"], {k: v for k, v in event.items() if k != "type"}
     raise InvalidRequest("an event is a type string or a dict with a non-empty string `type`")
-
-
-def _request_digest(idempotency_key: str | None, request: Any) -> str:
-    """What an idempotency key is bound to; only computed when there is a key (a batch of
-    thousands is not serialised for nothing)."""
-    return "" if idempotency_key is None else hashlib.sha256(jsonio.canonical(request)).hexdigest()
 
 
 def _describe(reason: Mapping[str, Any]) -> str:

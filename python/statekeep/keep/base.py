@@ -3,6 +3,7 @@ it, the sealer, and the transaction a call runs in (its own, or a group's)."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from statekeep import crypto, jsonio
 from statekeep._core import ActorState, Machine, Registry
 from statekeep.clock import Clock, to_millis
-from statekeep.errors import HistoryNeeded, InvalidRequest, NotFound, StoreDamaged
+from statekeep.errors import Conflict, HistoryNeeded, InvalidRequest, NotFound, StoreDamaged
 from statekeep.store import Reader, Store, UnitOfWork, WriteSet
 
 if TYPE_CHECKING:
@@ -277,6 +278,31 @@ class KeepBase:
         self._landings(timers, stored_version, decisions, None)
         return timers.listed()
 
+    # ----- idempotency keys ----------------------------------------------------------------------
+
+    def _replay(self, txn: UnitOfWork, key: str | None, request: str) -> Any:
+        """The first answer to a request retried under the same idempotency key."""
+        if key is None:
+            return None
+        check_name(key, "an idempotency key")
+        stored = txn.idempotent(key)
+        if stored is None:
+            return None
+        digest, sealed = stored
+        if digest != request:
+            raise Conflict(
+                f"idempotency key '{key}' was used for a different request; use a new key",
+                code="idempotency_key_reused",
+            )
+        return self._open_sealed("idempotency", key.encode(), sealed)
+
+    def _remember(self, txn: UnitOfWork, key: str | None, request: str, answer: Any) -> None:
+        """The answer kept for an idempotency key, sealed: it holds contexts."""
+        if key is not None:
+            txn.remember(
+                key, request, self._sealer.seal(jsonio.dumps(answer), table="idempotency", record=key.encode())
+            )
+
     # ----- sealing user data --------------------------------------------------------------------
 
     def _seal(self, table: str, record: bytes, value: Any, what: str) -> bytes:
@@ -322,3 +348,9 @@ def check_id(name: str, what: str) -> None:
             f"{what} {name!r} is not a valid id: use 1 to 256 bytes of text without '/' or control characters "
             "(and not '.' or '..')"
         )
+
+
+def request_digest(idempotency_key: str | None, request: Any) -> str:
+    """What an idempotency key is bound to; only computed when there is a key (a batch of
+    thousands is not serialised for nothing)."""
+    return "" if idempotency_key is None else hashlib.sha256(jsonio.canonical(request)).hexdigest()

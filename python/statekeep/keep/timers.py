@@ -18,7 +18,7 @@ from typing import Any
 from statekeep import _core
 from statekeep.clock import millis, to_millis
 from statekeep.errors import Conflict, InvalidRequest, NeedsRescue, NotFound
-from statekeep.keep.base import KeepBase, check_name
+from statekeep.keep.base import KeepBase, check_name, request_digest
 from statekeep.store import Reader, Timer, WriteSet
 
 #: Timers fired per transaction (one sync for the batch; each firing in a nested transaction).
@@ -122,15 +122,15 @@ class Timers(KeepBase):
         event_type, payload = split_event(event)
         schedule_id = uuid.uuid4().hex if id is None else id
         check_name(schedule_id, "a scheduled event's id")
-        if idempotency_key is not None:
-            check_name(idempotency_key, "an idempotency key")
-            schedule_id = id or f"idempotent:{idempotency_key}"
+        request = request_digest(
+            idempotency_key, {"op": "schedule", "actor": actor_id, "event": event, "at": at, "delay": delay, "id": id}
+        )
         timer_id = SCHEDULED + schedule_id
         with self._writing() as txn:
+            replay = self._replay(txn, idempotency_key, request)
+            if replay is not None:
+                return dict(replay)
             self._load(txn, actor_id)  # it must exist
-            existing = txn.timers(actor_id).get(timer_id)
-            if idempotency_key is not None and existing is not None:
-                return _shown(timer_id, existing)
             sealed = (
                 self._seal("timers", _timer_record(actor_id, timer_id), payload, "the event's payload")
                 if payload
@@ -140,6 +140,7 @@ class Timers(KeepBase):
             writes = WriteSet()
             writes.timer(actor_id, timer_id, timer)
             txn.apply(writes)
+            self._remember(txn, idempotency_key, request, _shown(timer_id, timer))
             self._timers_set()
         return _shown(timer_id, timer)
 
