@@ -356,7 +356,8 @@ def test_a_node_killed_mid_batch_or_cut_off_from_the_database_leaves_nothing_hal
         load.stop()
         with served[1].client(token) as client:
             progress = wait_for("the scan", lambda: (d := client.deployment("m2")).done and d)
-            assert (progress.scanned, progress.total) == (12_000, 12_000)
+            # (An actor a send caught up and moved first is not on the parent when the scan passes.)
+            assert progress.total == 12_000 and 11_000 < progress.scanned <= 12_000
             assert progress.counts == {"migrated": 6_000}
             check_logs(client, load.acks, before=1)
             decided = client.decisions(deployment="m2")

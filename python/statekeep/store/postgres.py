@@ -40,6 +40,14 @@ Transactions. A write is one transaction at READ COMMITTED, committed with
 :meth:`PostgresStore.nested` is a SAVEPOINT. A read is a REPEATABLE READ READ ONLY transaction:
 one snapshot, never waiting for a writer.
 
+Round trips. What a unit of work applies waits in memory until it sends its next statement, or
+commits, and goes then, merged, in the same round trip: one statement per table for the whole
+of it. A savepoint's SAVEPOINT is sent only once it sends something itself, so a nested call
+that only reads actors already locked and applies writes, and then fails, is undone without a
+statement. A group commit of sends (``Keep.run_group``) is so three round trips whatever its
+size: its begin, the read that locks its actors (:meth:`PgUnitOfWork.prefetch`), and its writes
+with its commit.
+
 Serial order across processes, without a single writer:
 
 - *Per actor*, by row locks: a write transaction reads an actor with ``SELECT ... FOR UPDATE``, so
@@ -432,13 +440,30 @@ def _scan(row: Row) -> ScanState:
     return ScanState(total=int(row[0]), scanned=int(row[1]), cursor=row[2], done=bool(row[3]))
 
 
+def _merged(writes: list[WriteSet]) -> WriteSet:
+    """Write sets applied one after the other, as one (a later write of a record wins)."""
+    if len(writes) == 1:
+        return writes[0]
+    merged = WriteSet()
+    for w in writes:
+        merged.actors += w.actors
+        merged.moves += w.moves
+        merged.decisions += w.decisions
+        merged.contexts += w.contexts
+        merged.events += w.events
+        merged.timers += w.timers
+    return merged
+
+
 class PgReader:
     """One transaction on one connection, read as the store interface says. In a unit of work
     (``locking``) the reads of what the transaction may then write lock it."""
 
-    def __init__(self, conn: psycopg.Connection[Row], head: Head, locking: bool) -> None:
+    def __init__(
+        self, conn: psycopg.Connection[Row], head: Head, locking: bool, cursor: psycopg.Cursor[Row] | None = None
+    ) -> None:
         self._conn = conn
-        self._cur = conn.cursor(binary=True)
+        self._raw = conn.cursor(binary=True) if cursor is None else cursor
         self._head = head
         self._locking = locking
         #: Count deltas not yet written (see ``actor_counts``): key -> delta.
@@ -446,6 +471,11 @@ class PgReader:
         self._decision_deltas: dict[tuple[int, str], int] = {}
 
     # ----- queries ------------------------------------------------------------------------------
+
+    @property
+    def _cur(self) -> psycopg.Cursor[Row]:
+        """The cursor every statement goes through."""
+        return self._raw
 
     def _all(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
         return self._cur.execute(query, params).fetchall()
@@ -702,7 +732,7 @@ class PgUnitOfWork(PgReader):
     def __init__(
         self, conn: psycopg.Connection[Row], head: Head, exclusive: bool, parent: PgUnitOfWork | None = None
     ) -> None:
-        super().__init__(conn, head, locking=True)
+        super().__init__(conn, head, locking=True, cursor=None if parent is None else parent._raw)
         self._exclusive = exclusive
         #: Ids this transaction holds with a row without data (a spawn's), and idempotency keys
         #: it holds without an answer: deleted at commit if nothing filled them.
@@ -711,17 +741,67 @@ class PgUnitOfWork(PgReader):
         #: Actors read and locked by :meth:`prefetch` and not written since: their reads are
         #: answered from here.
         self._prefetched: dict[str, bytes] = {}
+        #: Write sets applied and not sent yet (see :meth:`_flush`), and statements to send
+        #: before them (the releases of savepoints that ended).
+        self._buffer: list[WriteSet] = []
+        self._pending: list[str] = []
+        self._flushing = False
         #: A savepoint starts from its transaction's state, which takes the savepoint's back
         #: when it is released (:meth:`_adopt`) and keeps its own when it is rolled back (its
-        #: writes are undone, and so are the locks it took).
+        #: writes are undone, and so are the locks it took). Its SAVEPOINT is sent only when
+        #: it first sends something itself.
         self.depth = 0
+        self._parent = parent
+        self._savepoint: str | None = None
         if parent is not None:
             self.depth = parent.depth + 1
+            self._savepoint = f"statekeep_{self.depth}"
             self._actor_deltas = dict(parent._actor_deltas)
             self._decision_deltas = dict(parent._decision_deltas)
             self._held_actors = set(parent._held_actors)
             self._held_keys = set(parent._held_keys)
             self._prefetched = dict(parent._prefetched)
+        self._savepoint_sent = parent is None
+
+    # ----- what waits to be sent ----------------------------------------------------------------
+
+    @property
+    def _cur(self) -> psycopg.Cursor[Row]:
+        """The cursor, once everything this transaction applied before has been sent: a
+        statement always sees the transaction's own writes."""
+        if not self._flushing:
+            self._flush()
+        return self._raw
+
+    def _flush(self, then: Callable[[psycopg.Cursor[Row]], None] | None = None) -> None:
+        """Send what waits, in one round trip: the enclosing transaction's first, then this
+        savepoint's SAVEPOINT, the releases of the savepoints that ended in it, and the write
+        sets applied since, merged (one statement per table, however many calls applied them);
+        then ``then``'s statements. A group commit so sends its calls' writes with its commit,
+        and a call that fails before it sent anything is undone without a statement."""
+        if self._parent is not None:
+            self._parent._flush()
+        if self._savepoint_sent and not self._pending and not self._buffer and then is None:
+            return
+        self._flushing = True
+        try:
+            check: Callable[[], None] | None = None
+            with self._conn.pipeline():
+                if not self._savepoint_sent:
+                    self._raw.execute(f"SAVEPOINT {self._savepoint}")
+                    self._savepoint_sent = True  # first in the pipeline: made, whatever fails after it
+                for statement in self._pending:
+                    self._raw.execute(statement)
+                if self._buffer:
+                    check = self._write(_merged(self._buffer))
+                if then is not None:
+                    then(self._raw)
+            self._pending = []
+            self._buffer = []
+            if check is not None:
+                check()
+        finally:
+            self._flushing = False
 
     def prefetch(self, actor_ids: Sequence[str]) -> None:
         """Lock and read these actors in one statement, in id order (so that two transactions
@@ -848,80 +928,94 @@ class PgUnitOfWork(PgReader):
     # ----- actors -------------------------------------------------------------------------------
 
     def apply(self, writes: WriteSet) -> None:
-        # One statement per table, whatever the number of rows (a scan writes thousands), all
-        # sent in one round trip.
-        actors = dict(writes.actors)
-        for actor_id in actors:
-            self._prefetched.pop(actor_id, None)
-        moved: dict[str, int] = {}
-        for actor_id, old, new in writes.moves:
+        # Kept until the next statement or the commit (see _flush): the counts and what the
+        # transaction reads of its own actors follow at once.
+        for _, _, record in writes.events:
+            if "\x00" in record.type:
+                raise StoreError("a PostgreSQL store cannot hold an event type with a NUL character in it")
+        for actor_id, data in writes.actors:
+            self._prefetched[actor_id] = data  # locked: every actor written was read first
+        self._held_actors.difference_update(a for a, _ in writes.actors)
+        for _, old, new in writes.moves:
             if old is not None:
                 self._actor_deltas[old] = self._actor_deltas.get(old, 0) - 1
             self._actor_deltas[new] = self._actor_deltas.get(new, 0) + 1
-            moved[actor_id] = new
+        for _, _, deployment, kind, _ in writes.decisions:
+            self._decision_deltas[(deployment, kind)] = self._decision_deltas.get((deployment, kind), 0) + 1
+        self._buffer.append(writes)
+
+    def _write(self, writes: WriteSet) -> Callable[[], None] | None:
+        """Send ``writes`` inside the open pipeline: one statement per table, whatever the
+        number of rows (a scan writes thousands). Returns the check to make once it synced."""
+        actors = dict(writes.actors)
+        moved = {actor_id: new for actor_id, _, new in writes.moves}
         contexts = dict(writes.contexts)
         events = {(a, i): r for a, i, r in writes.events}
         decisions = {(a, o): (d, k, r) for a, o, d, k, r in writes.decisions}
-        for _, _, deployment, kind, _ in writes.decisions:
-            self._decision_deltas[(deployment, kind)] = self._decision_deltas.get((deployment, kind), 0) + 1
-        cur = self._cur
+        cur = self._raw
         moves = self._conn.cursor(binary=True)  # its own: a pipeline's cursor keeps the last result
-        with self._conn.pipeline():
-            if actors:
-                ids = list(actors)
-                cur.execute(
-                    "INSERT INTO statekeep.actors AS a (id, version, data) "
-                    "SELECT * FROM unnest(%s::text[], %s::integer[], %s::bytea[]) "
-                    "ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, version = coalesce(EXCLUDED.version, a.version)",
-                    (ids, [moved.pop(a, None) for a in ids], [actors[a] for a in ids]),
-                )
-                self._held_actors.difference_update(ids)
-            if moved:  # moves of actors not written here
-                moves.execute(
-                    "UPDATE statekeep.actors AS a SET version = m.version "
-                    "FROM unnest(%s::text[], %s::integer[]) AS m(id, version) WHERE a.id = m.id",
-                    (list(moved), list(moved.values())),
-                )
-            if contexts:
-                cur.execute(
-                    "INSERT INTO statekeep.contexts (actor_id, sealed) SELECT * FROM unnest(%s::text[], %s::bytea[]) "
-                    "ON CONFLICT (actor_id) DO UPDATE SET sealed = EXCLUDED.sealed",
-                    (list(contexts), list(contexts.values())),
-                )
-            if events:
-                cur.execute(
-                    "INSERT INTO statekeep.events (actor_id, idx, type, at_ns, payload, guards) "
-                    "SELECT a, i, t, n, p, g::json FROM unnest(%s::text[], %s::integer[], %s::text[], %s::bigint[], "
-                    "%s::bytea[], %s::text[]) AS e(a, i, t, n, p, g) "
-                    "ON CONFLICT (actor_id, idx) DO UPDATE SET type = EXCLUDED.type, at_ns = EXCLUDED.at_ns, "
-                    "payload = EXCLUDED.payload, guards = EXCLUDED.guards",
-                    (
-                        [a for a, _ in events],
-                        [i for _, i in events],
-                        [r.type for r in events.values()],
-                        [r.at_ns for r in events.values()],
-                        [r.sealed_payload for r in events.values()],
-                        [None if r.guards is None else json.dumps(r.guards) for r in events.values()],
-                    ),
-                )
-            if decisions:
-                cur.execute(
-                    "INSERT INTO statekeep.decisions (actor_id, ordinal, deployment, kind, record) "
-                    "SELECT a, o, d, k, r::json FROM unnest(%s::text[], %s::integer[], %s::integer[], %s::text[], "
-                    "%s::text[]) AS x(a, o, d, k, r) "
-                    "ON CONFLICT (actor_id, ordinal) DO UPDATE SET deployment = EXCLUDED.deployment, "
-                    "kind = EXCLUDED.kind, record = EXCLUDED.record",
-                    (
-                        [a for a, _ in decisions],
-                        [o for _, o in decisions],
-                        [d for d, _, _ in decisions.values()],
-                        [k for _, k, _ in decisions.values()],
-                        [r.decode() for _, _, r in decisions.values()],
-                    ),
-                )
+        if actors:
+            ids = list(actors)
+            cur.execute(
+                "INSERT INTO statekeep.actors AS a (id, version, data) "
+                "SELECT * FROM unnest(%s::text[], %s::integer[], %s::bytea[]) "
+                "ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, version = coalesce(EXCLUDED.version, a.version)",
+                (ids, [moved.pop(a, None) for a in ids], [actors[a] for a in ids]),
+            )
+        if moved:  # moves of actors not written here
+            moves.execute(
+                "UPDATE statekeep.actors AS a SET version = m.version "
+                "FROM unnest(%s::text[], %s::integer[]) AS m(id, version) WHERE a.id = m.id",
+                (list(moved), list(moved.values())),
+            )
+        if contexts:
+            cur.execute(
+                "INSERT INTO statekeep.contexts (actor_id, sealed) SELECT * FROM unnest(%s::text[], %s::bytea[]) "
+                "ON CONFLICT (actor_id) DO UPDATE SET sealed = EXCLUDED.sealed",
+                (list(contexts), list(contexts.values())),
+            )
+        if events:
+            cur.execute(
+                "INSERT INTO statekeep.events (actor_id, idx, type, at_ns, payload, guards) "
+                "SELECT a, i, t, n, p, g::json FROM unnest(%s::text[], %s::integer[], %s::text[], %s::bigint[], "
+                "%s::bytea[], %s::text[]) AS e(a, i, t, n, p, g) "
+                "ON CONFLICT (actor_id, idx) DO UPDATE SET type = EXCLUDED.type, at_ns = EXCLUDED.at_ns, "
+                "payload = EXCLUDED.payload, guards = EXCLUDED.guards",
+                (
+                    [a for a, _ in events],
+                    [i for _, i in events],
+                    [r.type for r in events.values()],
+                    [r.at_ns for r in events.values()],
+                    [r.sealed_payload for r in events.values()],
+                    [None if r.guards is None else json.dumps(r.guards) for r in events.values()],
+                ),
+            )
+        if decisions:
+            cur.execute(
+                "INSERT INTO statekeep.decisions (actor_id, ordinal, deployment, kind, record) "
+                "SELECT a, o, d, k, r::json FROM unnest(%s::text[], %s::integer[], %s::integer[], %s::text[], "
+                "%s::text[]) AS x(a, o, d, k, r) "
+                "ON CONFLICT (actor_id, ordinal) DO UPDATE SET deployment = EXCLUDED.deployment, "
+                "kind = EXCLUDED.kind, record = EXCLUDED.record",
+                (
+                    [a for a, _ in decisions],
+                    [o for _, o in decisions],
+                    [d for d, _, _ in decisions.values()],
+                    [k for _, k, _ in decisions.values()],
+                    [r.decode() for _, _, r in decisions.values()],
+                ),
+            )
         self._set_timers(writes.timers)
-        if moved and moves.rowcount != len(moved):
-            raise StoreDamaged(f"the store is damaged: a move names actors that are not in it ({sorted(moved)[:5]})")
+        if not moved:
+            return None
+
+        def check() -> None:
+            if moves.rowcount != len(moved):
+                raise StoreDamaged(
+                    f"the store is damaged: a move names actors that are not in it ({sorted(moved)[:5]})"
+                )
+
+        return check
 
     def _set_timers(self, timers: list[tuple[str, str, Timer | None]]) -> None:
         # In order: a timer set and removed in one write set ends removed.
@@ -991,6 +1085,11 @@ class PgUnitOfWork(PgReader):
         self._prefetched = inner._prefetched
         self._head = inner._head
         self._exclusive = inner._exclusive
+        # What the savepoint sent stays, released; what it did not send is sent with ours.
+        self._pending += inner._pending
+        if inner._savepoint_sent:
+            self._pending.append(f"RELEASE SAVEPOINT {inner._savepoint}")
+        self._buffer += inner._buffer
 
     def _commit(self) -> None:
         """Write the counts (last, in key order, so that count rows are never held while an
@@ -998,8 +1097,8 @@ class PgUnitOfWork(PgReader):
         shard = random.randrange(SHARDS)
         actor_deltas = sorted((v, d) for v, d in self._actor_deltas.items() if d)
         decision_deltas = sorted((k, d) for k, d in self._decision_deltas.items() if d)
-        cur = self._cur
-        with self._conn.pipeline():
+
+        def finish(cur: psycopg.Cursor[Row]) -> None:
             if self._held_actors:
                 cur.execute(
                     "DELETE FROM statekeep.actors WHERE id = ANY(%s) AND data IS NULL", (sorted(self._held_actors),)
@@ -1029,6 +1128,8 @@ class PgUnitOfWork(PgReader):
                     ),
                 )
             cur.execute("COMMIT")
+
+        self._flush(finish)
 
 
 #: The channel on which a transaction that commits a version or changes the keyring NOTIFYs.
@@ -1241,16 +1342,14 @@ class PostgresStore:
         assert isinstance(parent, PgUnitOfWork), "a nested transaction belongs to a transaction of the same store"
         conn = parent._conn
         inner = PgUnitOfWork(conn, parent._head, parent._exclusive, parent)
-        name = f"statekeep_{inner.depth}"
         try:
-            conn.execute(f"SAVEPOINT {name}")
             try:
                 yield inner
             except BaseException:
-                if conn.info.transaction_status != TransactionStatus.UNKNOWN:
-                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}")
+                # Only what it sent needs undoing; what it applied and did not send is dropped.
+                if inner._savepoint_sent and conn.info.transaction_status != TransactionStatus.UNKNOWN:
+                    conn.execute(f"ROLLBACK TO SAVEPOINT {inner._savepoint}; RELEASE SAVEPOINT {inner._savepoint}")
                 raise
-            conn.execute(f"RELEASE SAVEPOINT {name}")
             parent._adopt(inner)
         except psycopg.Error as e:
             raise _failure(e, "writing") from e
