@@ -447,6 +447,7 @@ def test_timers_by_actor_and_by_due_time(store: Store) -> None:
         assert txn.due_timers(5_000, 10) == [("b", "xstate.after.1000.m.a", first), ("a", "s:ping", later)]
         assert txn.due_timers(5_000, 1) == [("b", "xstate.after.1000.m.a", first)]
         assert (txn.next_due(), txn.timer_count()) == (1_000, 2)
+        assert [txn.timer_count(due_by=t) for t in (999, 1_000, 4_999, 5_000)] == [0, 1, 1, 2]
     moved = WriteSet()
     moved.timer("b", "xstate.after.1000.m.a", Timer(9_000, "o3", "after", "xstate.after.1000.m.a"))
     moved.timer("a", "s:ping", Timer(5_000, "o2", "scheduled", "PING", b"sealed", {"reason": "done", "at": 1.0}))

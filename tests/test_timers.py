@@ -168,10 +168,10 @@ def test_a_scheduled_event_to_a_finished_actor_is_recorded_not_delivered(
     assert late["undelivered"]["code"] == "not_active"
     assert late["undelivered"]["at"] == START + 31 * DAY
     assert [h["type"] for h in keep.history("t")][-1] == after_id("2592000000", "active")
-    with pytest.raises(Conflict):
-        keep.cancel_scheduled("t", "late")
     with keep._store.read() as txn:
         assert txn.next_due() is None  # kept to be seen, never due again
+    keep.cancel_scheduled("t", "late")  # dismissed
+    assert keep.get("t").timers == []
 
 
 def test_a_terminated_actor_loses_its_delayed_transitions(keep: statekeep.Keep, clock: ManualClock) -> None:
@@ -320,3 +320,87 @@ def test_two_nodes_on_postgresql_fire_each_timer_once(postgres_url: str, key_dir
         for n in range(60):
             types = sorted(h["type"] for h in one.history(f"n{n:02}"))
             assert types == ["PING0", "PING1", "PING2", "xstate.after.30.n.a"], n
+
+
+STRANDABLE: dict[str, Any] = {
+    "id": "s",
+    "initial": "a",
+    "states": {"a": {"on": {"GO": "b"}}, "b": {"after": {"1000": "c"}}, "c": {}},
+}
+
+
+def test_a_stranded_actors_delayed_transition_waits_for_its_release(keep: statekeep.Keep, clock: ManualClock) -> None:
+    keep.deploy("s-v1", STRANDABLE)
+    keep.spawn("s-v1", actor_id="x")
+    keep.send("x", "GO")
+    # v2 no longer takes GO in "a": replaying the history cannot land, so the actor is stranded.
+    keep.deploy("s-v2", {**STRANDABLE, "states": {**STRANDABLE["states"], "a": {}}}, parent="s-v1")
+    assert keep.get("x").needs_rescue is not None
+    clock.advance(seconds=2)
+    (timer,) = keep.get("x").timers
+    assert (timer["undelivered"]["code"], keep.get("x").value) == ("needs_rescue", "b")
+    keep.release("x")
+    assert [t["undelivered"] for t in keep.get("x").timers] == [None]  # set again, due now
+    clock.advance(seconds=0)
+    actor = keep.get("x")
+    assert (actor.value, actor.version, actor.timers) == ("c", "s-v1", [])
+
+
+def test_a_timer_that_fails_is_kept_with_why_and_the_others_fire(
+    keep: statekeep.Keep, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keep.deploy("w-v1", WAITING)
+    for n in range(3):
+        keep.spawn("w-v1", actor_id=f"a{n}")
+    send_all = keep._send_all
+
+    def failing(items: Any, key: Any) -> Any:
+        if items[0][0] == "a1":
+            raise RuntimeError("a bug")
+        return send_all(items, key)
+
+    monkeypatch.setattr(keep, "_send_all", failing)
+    clock.advance(seconds=1)
+    assert [keep.get(f"a{n}").value for n in range(3)] == ["late", "waiting", "late"]
+    (timer,) = keep.get("a1").timers
+    assert timer["undelivered"]["code"] == "failed"
+    assert "RuntimeError: a bug" in timer["undelivered"]["message"]
+    with keep._store.read() as txn:
+        assert txn.next_due() is None
+
+
+def test_timer_stats(keep: statekeep.Keep, clock: ManualClock) -> None:
+    keep.deploy("w-v1", WAITING)
+    for n in range(4):
+        keep.spawn("w-v1", actor_id=f"a{n}")
+    keep.send("a0", "GO")
+    stats = keep.timer_stats()
+    assert stats == {"pending": 4, "overdue": 0, "next_due": START + 1, "fired": 0, "lateness": None}
+    clock.advance(seconds=1)
+    stats = keep.timer_stats()
+    assert (stats["pending"], stats["overdue"], stats["next_due"], stats["fired"]) == (1, 0, START + 5, 3)
+    assert stats["lateness"] == {"p50": 0.0, "p99": 0.0, "max": 0.0}  # a ManualClock fires on the dot
+    assert keep.stats()["timers"] == stats
+
+
+def test_the_metrics_show_the_timers(tmp_path: Path, key_dir: Path) -> None:
+    import httpx
+
+    from served import served
+
+    with served(tmp_path / "data") as server:
+        server.keep.deploy("w-v1", WAITING)
+        server.keep.spawn("w-v1", actor_id="a")
+        server.keep.spawn("w-v1", actor_id="b")
+        server.keep.send("b", "GO")
+        deadline = time.monotonic() + 10
+        while server.keep.get("a").value != "late":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        headers = {"Authorization": f"Bearer {server.admin}"}
+        text = httpx.get(f"{server.url}/v1/metrics", headers=headers).text
+        assert "statekeep_timers_pending 1\n" in text
+        assert "statekeep_timers_overdue 0\n" in text
+        assert "statekeep_timers_fired_total 1\n" in text
+        late = float(text.split('statekeep_timer_lateness_seconds{quantile="0.99"} ')[1].split()[0])
+        assert 0 <= late < 1.0

@@ -207,6 +207,9 @@ class Actors(KeepBase):
             released = self._deciding(txn, [actor_id], [actor], lambda a: self._registry.release(a[0], now))
             writes = WriteSet()
             self._put_actor(writes, actor_id, released.actor, actor.version, released.records)
+            timers = ActorTimers(self, txn, actor_id, new=False)
+            timers.rearm(to_millis(now))
+            timers.write(writes)
             txn.apply(writes)
         return cast(Decision, released.record)
 

@@ -3,6 +3,7 @@ it, the sealer, and the transaction a call runs in (its own, or a group's)."""
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -46,6 +47,9 @@ class KeepBase:
         self._has_timers: dict[str, bool] = {}
         #: When each version was committed (ms): a migration through it lands at that instant.
         self._committed_ms: dict[str, int] = {}
+        #: This process's timer firings: how many, and how late the last ones were (ms).
+        self._fired_total = 0
+        self._lateness: collections.deque[int] = collections.deque(maxlen=1000)
         #: Machines this process compiled for deploys it committed, until the registry takes them.
         self._deployed_machines: dict[str, Machine] = {}
         #: The background workers, by name (``statekeep.workers``).
@@ -76,6 +80,10 @@ class KeepBase:
         else:
             with self._store.nested(outer) as txn:
                 yield txn
+
+    def timer_stats(self) -> dict[str, Any]:
+        """The timers' figures (``keep.timers``)."""
+        raise NotImplementedError
 
     def _timers_set(self) -> None:
         """A timer was set in the transaction this thread is in: once it commits, the timer

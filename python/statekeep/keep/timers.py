@@ -11,15 +11,18 @@ a timer cancelled and set again never fires as the old one.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from statekeep import _core
 from statekeep.clock import millis, to_millis
-from statekeep.errors import Conflict, InvalidRequest, NeedsRescue, NotFound
+from statekeep.errors import Conflict, InvalidRequest, NeedsRescue, NotFound, StoreDamaged, StoreError
 from statekeep.keep.base import KeepBase, check_name, request_digest
-from statekeep.store import Reader, Timer, WriteSet
+from statekeep.store import Reader, Timer, UnitOfWork, WriteSet
+
+log = logging.getLogger("statekeep.timers")
 
 #: Timers fired per transaction (one sync for the batch; each firing in a nested transaction).
 FIRE_BATCH = 200
@@ -74,6 +77,14 @@ class ActorTimers:
         for event, due in kept:
             same = before.get(event)
             timers[event] = same if same is not None and same.due == due else Timer(due, occurrence(), "after", event)
+
+    def rearm(self, now: int) -> None:
+        """Delayed transitions that fired while the actor could take no event (it was
+        stranded) are due again, now."""
+        timers = self._timers()
+        for tid, timer in list(timers.items()):
+            if timer.kind == "after" and timer.undelivered is not None:
+                timers[tid] = Timer(now, occurrence(), "after", timer.event)
 
     def stop(self) -> None:
         """The actor takes no more steps: its delayed transitions' timers go (an event
@@ -153,15 +164,14 @@ class Timers(KeepBase):
             return self._timers_seen(txn, actor_id, stored.version, decided)
 
     def cancel_scheduled(self, actor_id: str, id: str) -> None:
-        """Cancel a scheduled event that has not fired."""
+        """Cancel a scheduled event that has not fired, or dismiss one that could not be
+        delivered."""
         check_name(id, "a scheduled event's id")
         with self._writing() as txn:
             self._load(txn, actor_id)
             found = txn.timers(actor_id).get(SCHEDULED + id)
             if found is None:
                 raise NotFound(f"actor '{actor_id}' has no scheduled event '{id}'")
-            if found.undelivered is not None:
-                raise Conflict(f"the scheduled event '{id}' could not be delivered; there is nothing to cancel")
             writes = WriteSet()
             writes.timer(actor_id, SCHEDULED + id, None)
             txn.apply(writes)
@@ -182,58 +192,112 @@ class Timers(KeepBase):
             due = txn.due_timers(now, limit)
         if not due:
             return False
+        fired: list[int] = []
         with self._store.write() as outer:
             self._refresh(outer)
             self._follow_keys(outer)
             self._group.txn = outer
             try:
                 for actor_id, timer_id, timer in due:
-                    self._fire_one(actor_id, timer_id, timer)
+                    if self._fire_one(actor_id, timer_id, timer):
+                        fired.append(timer.due)
             finally:
                 self._group.txn = None
+        self._committed()
+        self._timers_fired(fired, millis(self._clock))
         return True
 
-    def _fire_one(self, actor_id: str, timer_id: str, timer: Timer) -> None:
+    def _fire_one(self, actor_id: str, timer_id: str, timer: Timer) -> bool:
+        """Deliver one due timer in a nested transaction; whether it was still set. One that
+        fails (a bug, a record that cannot be read or opened) is kept as not delivered, with
+        why, rather than tried for ever ahead of every other; a failing store stops the batch."""
+        try:
+            with self._writing() as txn:
+                return self._deliver(txn, actor_id, timer_id, timer)
+        except StoreError as e:
+            if not isinstance(e, StoreDamaged):
+                raise
+            error: Exception = e
+        except Exception as e:  # noqa: BLE001 - kept with the timer as why it was not delivered
+            error = e
+        log.error("statekeep: timer %s of actor %s failed: %r", timer_id, actor_id, error)
+        with self._writing() as txn:
+            if txn.timers(actor_id).get(timer_id) != timer:
+                return False
+            reason = {"code": "failed", "message": f"{type(error).__name__}: {error}"}
+            self._undelivered(txn, actor_id, timer_id, timer, reason)
+        return True
+
+    def _deliver(self, txn: UnitOfWork, actor_id: str, timer_id: str, timer: Timer) -> bool:
         from statekeep.keep.actors import Actors
 
         assert isinstance(self, Actors)
-        with self._writing() as txn:
-            # Caught up first: a migration since the timer was set lands its timers as its
-            # policy says, and may have replaced this one.
-            self._touch(txn, actor_id)
-            if txn.timers(actor_id).get(timer_id) != timer:
-                return  # fired by another process, or cancelled or set again since it was read
-            gone = WriteSet()
-            gone.timer(actor_id, timer_id, None)
-            txn.apply(gone)
-            event: str | dict[str, Any] = timer.event
-            if timer.sealed_payload:
-                payload = self._open_sealed("timers", _timer_record(actor_id, timer_id), timer.sealed_payload)
-                event = {"type": timer.event, **payload}
-            outer, self._group.txn = self._group.txn, txn  # the send nests in this transaction
-            try:
-                (result,) = self._send_all([(actor_id, event, None, None)], None)
-            except (NeedsRescue, Conflict) as e:
-                code = "needs_rescue" if isinstance(e, NeedsRescue) else "refused"
-                self._undelivered(txn, actor_id, timer_id, timer, {"code": code, "message": str(e)})
-                return
-            finally:
-                self._group.txn = outer
-            if not result.handled and result.status != "active":
-                reason = {"code": "not_active", "message": f"the actor is {result.status}: it takes no events"}
-                self._undelivered(txn, actor_id, timer_id, timer, reason)
+        # Caught up first: a migration since the timer was set lands its timers as its policy
+        # says, and may have replaced this one.
+        self._touch(txn, actor_id)
+        if txn.timers(actor_id).get(timer_id) != timer:
+            return False  # fired by another process, or cancelled or set again since it was read
+        gone = WriteSet()
+        gone.timer(actor_id, timer_id, None)
+        txn.apply(gone)
+        event: str | dict[str, Any] = timer.event
+        if timer.sealed_payload:
+            payload = self._open_sealed("timers", _timer_record(actor_id, timer_id), timer.sealed_payload)
+            event = {"type": timer.event, **payload}
+        outer, self._group.txn = self._group.txn, txn  # the send nests in this transaction
+        try:
+            (result,) = self._send_all([(actor_id, event, None, None)], None)
+        except (NeedsRescue, Conflict) as e:
+            code = "needs_rescue" if isinstance(e, NeedsRescue) else "refused"
+            self._undelivered(txn, actor_id, timer_id, timer, {"code": code, "message": str(e)})
+            return True
+        finally:
+            self._group.txn = outer
+        if not result.handled and result.status != "active":
+            reason = {"code": "not_active", "message": f"the actor is {result.status}: it takes no events"}
+            self._undelivered(txn, actor_id, timer_id, timer, reason)
+        return True
 
     def _undelivered(self, txn: Any, actor_id: str, timer_id: str, timer: Timer, reason: dict[str, Any]) -> None:
-        """A timer that fired and could not be delivered: a scheduled event is kept with why;
-        a delayed transition's timer goes (its state is not left by it)."""
+        """A timer that fired and could not be delivered is kept, not due any more, with why:
+        a scheduled event until it is cancelled, a delayed transition until its state is left
+        (a stranded actor's are set again when it is released)."""
         writes = WriteSet()
-        if timer.kind == "scheduled":
-            writes.timer(
-                actor_id, timer_id, Timer(**{**timer.__dict__, "undelivered": {**reason, "at": self._clock.now()}})
-            )
-        else:
-            writes.timer(actor_id, timer_id, None)
+        undelivered = Timer(**{**timer.__dict__, "undelivered": {**reason, "at": self._clock.now()}})
+        writes.timer(actor_id, timer_id, undelivered)
         txn.apply(writes)
+
+    def _timers_fired(self, due: Sequence[int], committed: int) -> None:
+        """How late the firings were once durable (milliseconds), for :meth:`timer_stats`."""
+        with self._lock:
+            self._fired_total += len(due)
+            self._lateness.extend(max(0, committed - d) for d in due)
+
+    def timer_stats(self) -> dict[str, Any]:
+        """The store's pending timers (set, not fired), how many of them are overdue now, when
+        the next is due (seconds since the epoch), and this process's firings: how many, and
+        how late the last 1,000 were once durable (seconds: p50, p99, max). For metrics and
+        ``statekeep timers``."""
+        now = millis(self._clock)
+        with self._store.read() as txn:
+            pending, overdue, next_due = txn.timer_count(), txn.timer_count(due_by=now), txn.next_due()
+        with self._lock:
+            late = sorted(self._lateness)
+            fired = self._fired_total
+        lateness = None
+        if late:
+            lateness = {
+                "p50": late[len(late) // 2] / 1000,
+                "p99": late[min(len(late) - 1, len(late) * 99 // 100)] / 1000,
+                "max": late[-1] / 1000,
+            }
+        return {
+            "pending": pending,
+            "overdue": overdue,
+            "next_due": None if next_due is None else next_due / 1000,
+            "fired": fired,
+            "lateness": lateness,
+        }
 
 
 def _timer_record(actor_id: str, timer_id: str) -> bytes:

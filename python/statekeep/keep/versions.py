@@ -209,6 +209,7 @@ class Versions(KeepBase):
         return {
             "actors": actors,
             "scans": {v: {"scanned": st.scanned, "total": st.total, "done": st.done} for v, st in scans.items()},
+            "timers": self.timer_stats(),
         }
 
 

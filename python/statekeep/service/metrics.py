@@ -1,5 +1,5 @@
-"""Prometheus text for ``GET /v1/metrics``: requests, latencies, actors, materialisation, and
-the background workers' failures."""
+"""Prometheus text for ``GET /v1/metrics``: requests, latencies, actors, materialisation,
+timers, and the background workers' failures."""
 
 from __future__ import annotations
 
@@ -80,6 +80,25 @@ class Metrics:
         ]
         for v, scan in stats["scans"].items():
             lines.append(f'statekeep_materialisation_done{{deployment="{_label(v)}"}} {int(scan["done"])}')
+        timers = stats["timers"]
+        lines += [
+            "# HELP statekeep_timers_pending Timers set and not fired (delayed transitions, scheduled events).",
+            "# TYPE statekeep_timers_pending gauge",
+            f"statekeep_timers_pending {timers['pending']}",
+            "# HELP statekeep_timers_overdue Pending timers whose due time has passed.",
+            "# TYPE statekeep_timers_overdue gauge",
+            f"statekeep_timers_overdue {timers['overdue']}",
+            "# HELP statekeep_timers_fired_total Timers this process fired since it started.",
+            "# TYPE statekeep_timers_fired_total counter",
+            f"statekeep_timers_fired_total {timers['fired']}",
+            "# HELP statekeep_timer_lateness_seconds How late this process's last 1,000 firings were once durable.",
+            "# TYPE statekeep_timer_lateness_seconds summary",
+        ]
+        if timers["lateness"] is not None:
+            for quantile, name in (("0.5", "p50"), ("0.99", "p99"), ("1", "max")):
+                lines.append(
+                    f'statekeep_timer_lateness_seconds{{quantile="{quantile}"}} {timers["lateness"][name]:.6f}'
+                )
         lines += [
             "# HELP statekeep_commit_groups_total Synced group commits of write requests.",
             "# TYPE statekeep_commit_groups_total counter",

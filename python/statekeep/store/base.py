@@ -212,8 +212,9 @@ class Reader(Protocol):
     def next_due(self) -> int | None:
         """When the earliest timer is due; None when there is none."""
 
-    def timer_count(self) -> int:
-        """How many timers are set (not counting undelivered scheduled events)."""
+    def timer_count(self, due_by: int | None = None) -> int:
+        """How many timers are set (not counting undelivered scheduled events); with
+        ``due_by``, how many of them are due at that time or before."""
 
     def decisions(self, actor_id: str) -> list[dict[str, Any]]:
         """The actor's decision records, in ordinal order."""

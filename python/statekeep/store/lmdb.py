@@ -383,8 +383,15 @@ class LmdbReader:
         first = next(self._keys("timers_due", b"", None), None)
         return None if first is None else _read_u64(first[:8])
 
-    def timer_count(self) -> int:
-        return int(self._txn.stat(self._dbs["timers_due"])["entries"])
+    def timer_count(self, due_by: int | None = None) -> int:
+        if due_by is None:
+            return int(self._txn.stat(self._dbs["timers_due"])["entries"])
+        count = 0
+        for key in self._keys("timers_due", b"", None):
+            if _read_u64(key[:8]) > due_by:
+                break
+            count += 1
+        return count
 
     def decisions(self, actor_id: str) -> list[dict[str, Any]]:
         return [orjson.loads(raw) for _, raw in self._items("decisions", _key(actor_id) + _SEP)]

@@ -656,8 +656,11 @@ class PgReader:
         row = self._one("SELECT min(due) FROM statekeep.timers WHERE undelivered IS NULL")
         return None if row is None or row[0] is None else int(row[0])
 
-    def timer_count(self) -> int:
-        row = self._one("SELECT count(*) FROM statekeep.timers WHERE undelivered IS NULL")
+    def timer_count(self, due_by: int | None = None) -> int:
+        if due_by is None:
+            row = self._one("SELECT count(*) FROM statekeep.timers WHERE undelivered IS NULL")
+        else:
+            row = self._one("SELECT count(*) FROM statekeep.timers WHERE undelivered IS NULL AND due <= %s", (due_by,))
         return 0 if row is None else int(row[0])
 
     def decisions(self, actor_id: str) -> list[dict[str, Any]]:
