@@ -285,6 +285,16 @@ def test_an_actor_or_key_that_a_write_found_missing_is_held_until_it_ends(store:
     assert after_a_write_that_found_nothing(store, lambda txn: txn.actor("x")) == b"made"
 
 
+def test_an_actor_a_write_prefetched_and_found_missing_is_held_until_it_ends(store: Store) -> None:
+    def prefetched(txn: UnitOfWork) -> bytes | None:
+        txn.prefetch(["w", "x"])
+        return txn.actor("x")
+
+    assert after_a_write_that_found_nothing(store, prefetched) == b"made"
+    with store.read() as reader:
+        assert reader.actor("w") is None
+
+
 def test_an_idempotency_key_a_write_found_unused_is_held_until_it_ends(store: Store) -> None:
     assert after_a_write_that_found_nothing(store, lambda txn: txn.idempotent("k")) == ("0" * 64, b"answer")
 

@@ -58,9 +58,11 @@ class Actors(KeepBase):
             now = self._clock.now()
             writes = WriteSet()
             out = []
-            for context, given in zip(contexts, ids, strict=True):
-                actor_id = uuid.uuid4().hex if given is None else given
+            chosen = [uuid.uuid4().hex if given is None else given for given in ids]
+            for actor_id in chosen:
                 check_id(actor_id, "an actor id")
+            txn.prefetch(chosen)  # one read for them all (a database holds the new ids at once)
+            for context, actor_id in zip(contexts, chosen, strict=True):
                 if txn.actor(actor_id) is not None:
                     raise Conflict(f"an actor '{actor_id}' already exists", code="actor_exists")
                 spawned = self._registry.spawn(definition_id, now)

@@ -808,13 +808,22 @@ class PgUnitOfWork(PgReader):
 
     def prefetch(self, actor_ids: Sequence[str]) -> None:
         """Lock and read these actors in one statement, in id order (so that two transactions
-        that lock some of the same actors this way cannot deadlock), for the reads to come."""
+        that lock some of the same actors this way cannot deadlock), for the reads to come; and
+        hold the ids of those not there (spawns to come) in one more."""
         wanted = sorted({a for a in actor_ids if a not in self._prefetched and a not in self._held_actors})
-        if wanted:
-            rows = self._all(
-                "SELECT id, data FROM statekeep.actors WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (wanted,)
+        if not wanted:
+            return
+        rows = self._all("SELECT id, data FROM statekeep.actors WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (wanted,))
+        self._prefetched.update((r[0], bytes(r[1])) for r in rows if r[1] is not None)
+        missing = [a for a in wanted if a not in self._prefetched]
+        if missing:
+            # (One held by another transaction, or made meanwhile, is left to its read.)
+            held = self._all(
+                "INSERT INTO statekeep.actors (id) SELECT unnest(%s::text[]) ORDER BY 1 "
+                "ON CONFLICT (id) DO NOTHING RETURNING id",
+                (missing,),
             )
-            self._prefetched.update((r[0], bytes(r[1])) for r in rows if r[1] is not None)
+            self._held_actors.update(r[0] for r in held)
 
     # ----- holding what does not exist yet ------------------------------------------------------
 
@@ -822,6 +831,8 @@ class PgUnitOfWork(PgReader):
         prefetched = self._prefetched.get(actor_id)
         if prefetched is not None:
             return prefetched
+        if actor_id in self._held_actors:
+            return None  # held without data by this transaction: not there
         found = super().actor(actor_id)
         if found is not None or actor_id in self._held_actors:
             return found
