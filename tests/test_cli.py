@@ -98,6 +98,9 @@ COMMANDS = [
     "definitions",
     "deployment",
     "release",
+    "timers",
+    "schedule",
+    "unschedule",
     "keys",
     "keys create",
     "keys list",
@@ -993,3 +996,48 @@ def test_statekeep_serve_in_two_processes_shares_one_store(tmp_path: Path) -> No
     # The store opens with the key the workers were given, and holds what they acknowledged.
     with statekeep.open(tmp_path / "data", key=key) as keep:
         assert keep.get("w3").seq == 25
+
+
+# ----- timers ------------------------------------------------------------------------------------
+
+WAIT: dict[str, Any] = {
+    "id": "w",
+    "initial": "waiting",
+    "states": {"waiting": {"after": {"review": "late"}}, "late": {}},
+}
+
+
+def test_timers_schedule_and_unschedule(tmp_path: Path) -> None:
+    store = tmp_path / "data"
+    (tmp_path / "w.json").write_text(json.dumps(WAIT))
+    run("deploy", "--data", store, tmp_path / "w.json", "--delays", '{"review": 604800000}')
+    run("--data", store, "spawn", "w", "--id", "alice")
+    out = run("--data", store, "schedule", "alice", "REMIND", "--in", "1h30m", "--id", "remind").stdout
+    assert out.startswith("scheduled REMIND for alice at ")
+    shown = as_json(run("--data", store, "--json", "schedule", "alice", "CLOSE", "--at", "2030-01-02T03:04:05Z"))
+    assert (shown["event"], shown["due"]) == ("CLOSE", "2030-01-02T03:04:05.000Z")
+    listed = run("--data", store, "timers", "alice").stdout.splitlines()
+    assert listed[0].split() == ["due", "kind", "id", "event", "undelivered"]
+    assert [line.split()[2:4] for line in listed[1:]] == [
+        ["scheduled", "remind"],
+        ["after", "xstate.after.review.w.waiting"],
+        ["scheduled", shown["id"]],
+    ]
+    figures = as_json(run("--data", store, "--json", "timers"))
+    assert (figures["pending"], figures["overdue"], figures["fired"]) == (3, 0, 0)
+    assert figures["nextDue"].endswith("Z")
+    run("--data", store, "unschedule", "alice", "remind")
+    assert "remind" not in run("--data", store, "timers", "alice").stdout
+    assert "pending     2" in run("--data", store, "timers").stdout
+    assert "no scheduled event 'remind'" in run("--data", store, "unschedule", "alice", "remind", code=1).output
+    assert "--in DURATION or --at TIME" in run("--data", store, "schedule", "alice", "X", code=2).output
+    assert "a duration such as" in run("--data", store, "schedule", "alice", "X", "--in", "soon", code=2).output
+    # A new version that waits longer: the preview shows the timer each actor would get.
+    (tmp_path / "w2.json").write_text(
+        json.dumps({**WAIT, "states": {**WAIT["states"], "waiting": {"after": {"1000": "late"}}}})
+    )
+    shown = run(
+        "--data", store, "preview", tmp_path / "w2.json", "--parent", "w", "--landing", "state", "--timers", "restart"
+    ).stdout
+    assert "Their timers, were it deployed now:" in shown
+    assert re.search(r"alice\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+xstate.after.1000.w.waiting", shown), shown

@@ -61,7 +61,7 @@ def commands(block: str) -> list[str]:
 
 
 def test_the_readme_has_the_examples_this_file_runs() -> None:
-    assert len(blocks("python")) == 3
+    assert len(blocks("python")) == 4
     install, served, command = blocks("sh")
     # The first command is checked on a fresh virtualenv, not here: it builds the package.
     assert commands(install)[0].startswith("pip install . && statekeep demo")
@@ -115,6 +115,14 @@ def test_the_durable_keep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert [(d["kind"], d["deployment"]) for d in decisions] == [("migrated", "loan-v2")]
     assert progress.id == "loan-v2" and progress.path == PATH
     assert (tmp_path / "data").is_dir()
+
+
+def test_the_timers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _, results = run_python(blocks("python")[3], {"statekeep": statekeep})
+    *_, (value, history) = results
+    assert value == "expired"
+    assert [h["type"] for h in history] == ["xstate.after.trialLength.trial.active"]
 
 
 # ----- the shell, against a server ------------------------------------------------------------

@@ -182,7 +182,7 @@ def test_a_terminated_actor_loses_its_delayed_transitions(keep: statekeep.Keep, 
     assert [t["id"] for t in terminated.timers] == ["pay"]
     clock.advance(seconds=60)
     (pay,) = keep.get("t").timers
-    assert pay["undelivered"]["code"] == "refused"
+    assert pay["undelivered"]["code"] == "actor_terminated"
     assert keep.get("t").seq == 0
 
 
@@ -404,3 +404,99 @@ def test_the_metrics_show_the_timers(tmp_path: Path, key_dir: Path) -> None:
         assert "statekeep_timers_fired_total 1\n" in text
         late = float(text.split('statekeep_timer_lateness_seconds{quantile="0.99"} ')[1].split()[0])
         assert 0 <= late < 1.0
+
+
+def test_scheduled_events_over_http(tmp_path: Path, key_dir: Path) -> None:
+    import httpx
+
+    from served import served
+
+    with served(tmp_path / "data") as server, server.client() as client:
+        client.deploy("trial-v1", TRIAL, delays=DELAYS)
+        client.spawn("trial-v1", actor_id="t")
+        at = time.time() + 3600
+        shown = client.schedule("t", {"type": "PAY", "amount": 3}, at=at, id="pay")
+        assert (shown["id"], shown["kind"], shown["event"]) == ("pay", "scheduled", "PAY")
+        assert abs(shown["due"] - at) < 0.001
+        assert client.schedule("t", "PING", delay=60, idempotency_key="k") == client.schedule(
+            "t", "PING", delay=60, idempotency_key="k"
+        )
+        listed = client.scheduled("t")
+        assert listed == server.keep.scheduled("t")
+        assert [t["kind"] for t in listed].count("scheduled") == 2
+        client.cancel_scheduled("t", "pay")
+        with pytest.raises(NotFound):
+            client.cancel_scheduled("t", "pay")
+        with pytest.raises(NotFound):
+            client.schedule("nobody", "PING", delay=1)
+
+        url, headers = f"{server.url}/v1/actors/t/schedule", {"Authorization": f"Bearer {server.admin}"}
+        soon = httpx.post(url, headers=headers, json={"event": {"type": "PAY"}, "delayMs": 50, "id": "soon"})
+        assert soon.status_code == 201
+        assert soon.json()["due"].endswith("Z")
+        for bad, code in [
+            ({"event": {"type": "PAY"}}, "invalid_request"),
+            ({"event": {"type": "PAY"}, "delayMs": 5, "at": "2030-01-01T00:00:00Z"}, "invalid_request"),
+            ({"event": {"type": "PAY"}, "delayMs": -1}, "invalid_request"),
+            ({"event": {"type": "PAY"}, "at": "tomorrow"}, "invalid_request"),
+            ({"event": {"type": "PAY"}, "at": "2030-01-01T00:00:00"}, "invalid_request"),
+            ({"event": {}, "delayMs": 5}, "invalid_request"),
+            ({"event": "PAY", "delayMs": 5}, "invalid_request"),
+            ({"event": {"type": "PAY"}, "delayMs": 5, "when": 1}, "unknown_field"),
+        ]:
+            answer = httpx.post(url, headers=headers, json=bad)
+            assert (answer.status_code, answer.json()["code"]) == (422, code), bad
+        page = httpx.get(url, headers=headers, params={"limit": 1}).json()
+        assert len(page["items"]) == 1 and page["next"] is not None
+        deadline = time.monotonic() + 10
+        while server.keep.get("t").value != "paid":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert httpx.delete(f"{url}/nothing", headers=headers).json()["code"] == "not_found"
+
+
+def test_a_preview_shows_the_timers_each_actor_would_have(keep: statekeep.Keep, clock: ManualClock) -> None:
+    keep.deploy("w-v1", WAITING)
+    keep.spawn("w-v1", actor_id="a")
+    keep.spawn("w-v1", actor_id="b")
+    keep.send("b", "GO")
+    clock.advance(seconds=0.5)
+    renamed = {**WAITING, "states": {**WAITING["states"], "going": {"after": {"7000": "late"}}}}
+    preview = keep.preview("w-v2", renamed, parent="w-v1", landing="state")
+    assert {a: [(t["id"], t["due"]) for t in ts] for a, ts in preview.timers.items()} == {
+        "a": [(after_id("1000", "waiting", "w"), START + 1)],  # the same transition: kept
+        "b": [(after_id("7000", "going", "w"), START + 0.5 + 7)],  # another: started at the commit
+    }
+    restarted = keep.preview("w-v2", renamed, parent="w-v1", landing="state", timers="restart")
+    assert restarted.timers["a"][0]["due"] == START + 0.5 + 1
+    clock.advance(seconds=0.25)
+    later = keep.preview("w-v2", renamed, parent="w-v1", landing="state")
+    assert later.timers["b"][0]["due"] == START + 0.75 + 7
+    assert later.digest == preview.digest  # what would be decided is the same; only "now" moved
+    keep.deploy("w-v2", renamed, parent="w-v1", landing="state", expect=preview.digest)
+    assert {a: keep.get(a).timers for a in "ab"} == later.timers
+
+
+def test_a_spawn_moved_at_once_starts_the_landing_versions_timers(keep: statekeep.Keep) -> None:
+    keep.deploy("w-v1", WAITING)
+    slower = {**WAITING, "states": {**WAITING["states"], "waiting": {"after": {"3000": "late"}, "on": {"GO": "going"}}}}
+    keep.deploy("w-v2", slower, parent="w-v1", landing="state")
+    spawned = keep.spawn("w-v1", actor_id="a")
+    assert spawned.version == "w-v2"
+    assert [(t["id"], t["due"]) for t in spawned.timers] == [(after_id("3000", "waiting", "w"), START + 3)]
+    assert keep.get("a").timers == spawned.timers
+
+
+def test_delays_past_the_calendar_never_come_and_schedules_past_it_are_refused(
+    keep: statekeep.Keep, clock: ManualClock
+) -> None:
+    machine = {"id": "far", "initial": "a", "states": {"a": {"after": {"1e300": "b", "eon": "b"}}, "b": {}}}
+    keep.deploy("far-v1", machine, delays={"eon": 1e300})
+    spawned = keep.spawn("far-v1", actor_id="f")
+    assert {t["due"] for t in spawned.timers} == {253_402_300_799.999}  # 9999-12-31T23:59:59.999Z
+    with pytest.raises(InvalidRequest, match="9999"):
+        keep.schedule("f", "X", delay=1e200)
+    with pytest.raises(InvalidRequest, match="9999"):
+        keep.schedule("f", "X", at=1e15)
+    clock.advance(days=365 * 100)
+    assert keep.get("f").value == "a"

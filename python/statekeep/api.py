@@ -90,6 +90,25 @@ class KeepAPI(Protocol):
 
     def terminate(self, actor_id: str) -> Actor: ...
 
+    # ----- timers -----------------------------------------------------------------------------
+
+    def schedule(
+        self,
+        actor_id: str,
+        event: Event,
+        *,
+        at: float | None = None,
+        delay: float | None = None,
+        id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]: ...
+
+    def scheduled(self, actor_id: str) -> list[dict[str, Any]]: ...
+
+    def cancel_scheduled(self, actor_id: str, id: str) -> None: ...
+
+    def timer_stats(self) -> dict[str, Any]: ...
+
     # ----- reads ------------------------------------------------------------------------------
 
     def get(self, actor_id: str) -> Actor: ...

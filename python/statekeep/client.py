@@ -191,6 +191,36 @@ class Client:
     def terminate(self, actor_id: str) -> Actor:
         return wire.from_json(Actor, self._call("DELETE", f"/v1/actors/{_seg(actor_id)}"))
 
+    def schedule(
+        self,
+        actor_id: str,
+        event: Event,
+        *,
+        at: float | None = None,
+        delay: float | None = None,
+        id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        if (at is None) == (delay is None):
+            raise InvalidRequest("give when to send it: at= (seconds since the epoch) or delay= (seconds), not both")
+        body = {
+            "event": _event_body(event),
+            "at": None if at is None else wire.time_text(at),
+            "delayMs": None if delay is None else delay * 1000,
+            "id": id,
+            "idempotencyKey": idempotency_key,
+        }
+        return wire.timer_from_json(self._call("POST", f"/v1/actors/{_seg(actor_id)}/schedule", body))
+
+    def scheduled(self, actor_id: str) -> list[dict[str, Any]]:
+        return [wire.timer_from_json(t) for t in self._pages(f"/v1/actors/{_seg(actor_id)}/schedule")]
+
+    def cancel_scheduled(self, actor_id: str, id: str) -> None:
+        self._call("DELETE", f"/v1/actors/{_seg(actor_id)}/schedule/{_seg(id)}")
+
+    def timer_stats(self) -> dict[str, Any]:
+        return wire.from_record(self._call("GET", "/v1/timers"))
+
     def get(self, actor_id: str) -> Actor:
         return wire.from_json(Actor, self._call("GET", f"/v1/actors/{_seg(actor_id)}"))
 

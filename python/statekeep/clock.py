@@ -31,3 +31,13 @@ def to_millis(seconds: float) -> int:
     rounding (at 1.7e12 ms its step is 0.24 µs): a due time given in seconds reads as that very
     millisecond, never the one before."""
     return math.floor(seconds * 1000 + 0.001)
+
+
+#: The last millisecond RFC 3339 can write (9999-12-31T23:59:59.999Z): a timer is due at the
+#: latest then (a delay longer than what is left of the calendar never comes).
+LATEST_MS = 253_402_300_799_999
+
+
+def due_after(now: int, delay_ms: int) -> int:
+    """When a timer started at ``now`` with ``delay_ms`` is due (both milliseconds)."""
+    return min(now + delay_ms, LATEST_MS)

@@ -126,6 +126,9 @@ class Preview:
     reasons: dict[str, dict[str, Any]]
     #: Pass to ``deploy(..., expect=digest)`` to deploy exactly what was reviewed.
     digest: str
+    #: The timers each migrating actor would have, were the version committed now (by actor
+    #: id; only when the parent or the version has delayed transitions).
+    timers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

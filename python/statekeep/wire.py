@@ -30,7 +30,7 @@ _RENAMED_BACK = {"stateValue": "value", "parentId": "parent", "historyPath": "pa
 _RENAMED = {python: wire for wire, python in _RENAMED_BACK.items()} | {"actor": "actorId"}
 _FINGERPRINTS = {"fingerprint", "actor_fingerprint", "path_fingerprint"}
 #: The Python names of the fields that are times.
-_TIMES = {"at", "committed_at", "created_at"}
+_TIMES = {"at", "committed_at", "created_at", "next_due"}
 #: The Python names of the fields whose values statekeep owns (converted in depth).
 _DECISION_LISTS = {"decisions"}
 
@@ -99,6 +99,7 @@ def to_json(result: Any) -> Any:
                 "counts": counts,
                 "flows": result.flows,
                 "reasons": result.reasons,
+                "timers": {a: [_timer(t, time_text) for t in ts] for a, ts in result.timers.items()},
             },
             "digest": result.digest,
         }
@@ -119,6 +120,15 @@ def to_json(result: Any) -> Any:
     if isinstance(result, Mapping):
         return record(result)
     return result
+
+
+def timer_json(timer: Mapping[str, Any]) -> dict[str, Any]:
+    """An actor's timer (``keep.scheduled``, ``keep.schedule``) in its JSON form."""
+    return _timer(timer, time_text)
+
+
+def timer_from_json(timer: Mapping[str, Any]) -> dict[str, Any]:
+    return _timer(timer, time_seconds)
 
 
 def _timer(timer: Mapping[str, Any], convert: Any) -> dict[str, Any]:
@@ -180,6 +190,7 @@ def from_json(kind: type[T], data: Mapping[str, Any]) -> T:
                 flows=m["flows"],
                 reasons=m.get("reasons", {}),
                 digest=data["digest"],
+                timers={a: [_timer(t, time_seconds) for t in ts] for a, ts in m.get("timers", {}).items()},
             ),
         )
     fields = from_record(data)

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from statekeep.cli.commands import actors, demo, keys, serve, store, versions
+from statekeep.cli.commands import actors, demo, keys, serve, store, timers, versions
 from statekeep.cli.target import (
     API_KEY_HELP,
     DATA_HELP,
@@ -78,6 +78,9 @@ class _Group(click.Group):
         actors.decisions,
         actors.actors,
         actors.release,
+        timers.timers,
+        timers.schedule,
+        timers.unschedule,
         keys.keys,
         store.backup,
         store.restore,

@@ -27,6 +27,13 @@ def json_option(ctx: click.Context, param: click.Parameter, value: str | None) -
         raise click.BadParameter(f"not valid JSON: {e}") from None
 
 
+def delays_option(ctx: click.Context, param: click.Parameter, value: str | None) -> dict[str, float] | None:
+    delays = json_option(ctx, param, value)
+    if delays is not None and not isinstance(delays, dict):
+        raise click.BadParameter("the named delays are a JSON object of milliseconds, such as '{\"review\": 86400000}'")
+    return delays
+
+
 def payload_option(ctx: click.Context, param: click.Parameter, value: str | None) -> dict[str, Any]:
     payload = json_option(ctx, param, value)
     if payload is None:
@@ -169,6 +176,20 @@ def deployment_options(f: F) -> F:
             flag_value=False,
             default=True,
             help="Guards whose outcome is not given are false (default: true).",
+        ),
+        click.option(
+            "--delays",
+            metavar="JSON",
+            callback=delays_option,
+            help='The named delays of the definition\'s "after", in milliseconds: \'{"reviewWindow": 604800000}\'.',
+        ),
+        click.option(
+            "--timers",
+            type=click.Choice(["keep", "restart"]),
+            default="keep",
+            show_default=True,
+            help="What a migration does to a delayed transition's due time: keep it where the landing state has "
+            "the same transition, or restart every one.",
         ),
     ]
     for option in reversed(options):

@@ -143,6 +143,17 @@ def print_preview(version_id: str, parent: str, preview: Preview, *, sample: int
     if preview.reasons:
         click.echo("\nWhy they would be stranded:")
         table(["actor", "reason"], [[actor, reason(r)] for actor, r in sorted(preview.reasons.items())])
+    if preview.timers:
+        click.echo("\nTheir timers, were it deployed now:")
+        rows = [
+            [actor, when(t["due"]), t["event"]]
+            for actor, timers in sorted(preview.timers.items())[:sample]
+            for t in timers
+            if t["kind"] == "after"
+        ]
+        table(["actor", "due", "event"], rows)
+        if len(preview.timers) > sample:
+            click.echo(f"... (+{len(preview.timers) - sample:,} actors)")
     if preview.pending:
         click.echo("\n(pending: histories still shorter than the path; decided when they reach its length)")
     click.echo(f"\ndigest {preview.digest}")

@@ -71,8 +71,8 @@ class Actors(KeepBase):
                 self._put_actor(writes, actor_id, spawned.actor, None, spawned.records)
                 timers = ActorTimers(self, txn, actor_id, new=True)
                 timers.step(definition_id, spawned.step.effects, to_millis(now))
-                if spawned.actor.version != definition_id:
-                    timers.landed(spawned.actor.version, spawned.actor.timers, to_millis(now))
+                # Moved at its spawn by a deployment due at length 0: lands now, not at its commit.
+                self._landings(timers, definition_id, spawned.decisions, to_millis(now))
                 timers.write(writes)
                 out.append(view(actor_id, spawned.actor, ctx, timers.listed()))
             txn.apply(writes)
@@ -150,8 +150,10 @@ class Actors(KeepBase):
                     )
                 step = sent.step
                 assert step is not None
-                self._timers_of_step(timers[actor_id], version_of[actor_id], sent, to_millis(now))
-                version_of[actor_id] = sent.version
+                effects = step.effects
+                was, version_of[actor_id] = version_of[actor_id], sent.version
+                if was != sent.version or sent.on != was or self._timed(was):
+                    self._timers_of_step(timers[actor_id], was, sent, effects, to_millis(now))
                 if step.handled:
                     index = sent.seq_before
                     sealed = (
@@ -174,7 +176,7 @@ class Actors(KeepBase):
                         version=sent.version,
                         seq=sent.seq,
                         actions=step.actions,
-                        effects=step.effects,
+                        effects=effects,
                         handled=step.handled,
                         decisions=[cast(Decision, dict(d, actor=actor_id)) for d in sent.decisions],
                     )
@@ -186,18 +188,23 @@ class Actors(KeepBase):
             self._remember(txn, idempotency_key, request, [r.__dict__ for r in results])
         return results
 
-    def _timers_of_step(self, timers: ActorTimers, before: str, sent: ItemSent, now: int) -> None:
+    def _timers_of_step(
+        self, timers: ActorTimers, before: str, sent: ItemSent, effects: list[dict[str, Any]], now: int
+    ) -> None:
         """What a send did to the actor's timers: the migrations it was caught up through (each
-        as of its commit), the step's own effects, then the migrations the event made due."""
+        as of its commit), the step's own ``effects``, then the migrations the event made due."""
+        on = sent.on
+        if on == before and sent.version == on:  # no migration: only the step's effects
+            timers.step(on, effects, now)
+            return
         migrations = [d for d in sent.decisions if d["kind"] == "migrated"]
         caught_up, version = 0, before
-        while version != sent.on:  # the catch-up's migrations lead from ``before`` to ``on``
+        while version != on:  # the catch-up's migrations lead from ``before`` to ``on``
             version = migrations[caught_up]["to"]
             caught_up += 1
         self._landings(timers, before, migrations[:caught_up], None)
-        assert sent.step is not None
-        timers.step(sent.on, sent.step.effects, now)
-        self._landings(timers, sent.on, migrations[caught_up:], now)
+        timers.step(on, effects, now)
+        self._landings(timers, on, migrations[caught_up:], now)
 
     def release(self, actor_id: str) -> Decision:
         """Clear a stranded actor's mark; it continues on its version. Returns the record."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from statekeep import crypto, jsonio
 from statekeep._core import ActorState, Machine, Registry
-from statekeep.clock import Clock, to_millis
+from statekeep.clock import LATEST_MS, Clock, to_millis
 from statekeep.errors import Conflict, HistoryNeeded, InvalidRequest, NotFound, StoreDamaged
 from statekeep.store import Reader, Store, UnitOfWork, WriteSet
 
@@ -226,11 +226,7 @@ class KeepBase:
         return caught.actor, [dict(d, actor=actor_id) for d in caught.decisions]
 
     def _duration(self, version: str, delay: Any) -> int | None:
-        """A delay in milliseconds: a number, or a named delay given at deploy. None for a
-        name a version deployed before named delays existed does not give (no timer then)."""
-        if isinstance(delay, str):
-            return self._delays.get(version, {}).get(delay)
-        return max(0, int(delay))
+        return duration(delay, self._delays.get(version, {}))
 
     def _machine(self, version: str) -> Machine:
         machine: Machine = self._registry.version(version)["machine"]
@@ -269,7 +265,8 @@ class KeepBase:
             to = decision["to"]
             if self._timed(version) or self._timed(to):
                 running = self._machine(to).resolve_value(decision["landing"]).timers
-                timers.landed(to, running, self._committed_ms[to] if at is None else at)
+                landing = durations(running, self._delays.get(to, {}))
+                timers.landed(landing, self._timer_policy.get(to, "keep"), self._committed_ms[to] if at is None else at)
             version = to
         return version
 
@@ -362,3 +359,16 @@ def request_digest(idempotency_key: str | None, request: Any) -> str:
     """What an idempotency key is bound to; only computed when there is a key (a batch of
     thousands is not serialised for nothing)."""
     return "" if idempotency_key is None else hashlib.sha256(jsonio.canonical(request)).hexdigest()
+
+
+def duration(delay: Any, named: Mapping[str, int]) -> int | None:
+    """A delay in milliseconds: a number, or one of the ``named`` delays given at deploy. None
+    for a name a version deployed before named delays existed does not give (no timer then)."""
+    if isinstance(delay, str):
+        return named.get(delay)
+    return min(max(0, int(delay)), LATEST_MS)
+
+
+def durations(running: Sequence[tuple[str, Any]], named: Mapping[str, int]) -> list[tuple[str, int]]:
+    """Running delayed transitions, ``(event, delay)``, with their delays in milliseconds."""
+    return [(event, d) for event, delay in running if (d := duration(delay, named)) is not None]

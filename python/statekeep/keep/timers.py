@@ -11,100 +11,131 @@ a timer cancelled and set again never fires as the old one.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import math
+import os
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from statekeep import _core
-from statekeep.clock import millis, to_millis
-from statekeep.errors import Conflict, InvalidRequest, NeedsRescue, NotFound, StoreDamaged, StoreError
+from statekeep.clock import LATEST_MS, due_after, millis, to_millis
+from statekeep.errors import Conflict, InvalidRequest, NotFound, StoreDamaged, StoreError
 from statekeep.keep.base import KeepBase, check_name, request_digest
 from statekeep.store import Reader, Timer, UnitOfWork, WriteSet
 
 log = logging.getLogger("statekeep.timers")
 
-#: Timers fired per transaction (one sync for the batch; each firing in a nested transaction).
+#: Timers fired per transaction (one sync for the batch; each firing in a nested transaction),
+#: and the longest a batch holds the store's writer (seconds): a backlog is fired in short
+#: transactions, so that requests get their turn between them.
 FIRE_BATCH = 200
+FIRE_BUDGET = 0.005
 #: The id of a scheduled event is kept apart from the events of delayed transitions.
 SCHEDULED = "scheduled:"
 
 
+#: Occurrences are this process's random prefix and a counter: unique across processes without
+#: a random draw per timer.
+_PROCESS = os.urandom(8).hex()
+_COUNTER = itertools.count()
+
+
+def _new_process() -> None:
+    global _PROCESS
+    _PROCESS = os.urandom(8).hex()
+
+
+os.register_at_fork(after_in_child=_new_process)  # a forked worker is another process
+
+
 def occurrence() -> str:
-    return uuid.uuid4().hex
+    return f"{_PROCESS}{next(_COUNTER):x}"
 
 
 class ActorTimers:
-    """An actor's timers while one call of the keep changes them: read once from the store
-    when first needed, written as the difference at the end."""
+    """An actor's timers while one call of the keep changes them. A step's effects are written
+    as they come, without reading the actor's timers (a delayed transition's timer is keyed by
+    its event, so a cancel names it); a migration, a termination or a listing reads them once."""
 
     def __init__(self, keep: KeepBase, txn: Reader, actor_id: str, new: bool) -> None:
         self._keep, self._txn, self._actor_id = keep, txn, actor_id
-        self._stored: dict[str, Timer] | None = {} if new else None
+        #: The timers as they stand, once read (a new actor has none).
         self._current: dict[str, Timer] | None = {} if new else None
+        #: What this call set (a Timer) or removed (None), by timer id: what it writes.
+        self._changes: dict[str, Timer | None] = {}
 
     def _timers(self) -> dict[str, Timer]:
         if self._current is None:
-            self._stored = self._txn.timers(self._actor_id)
-            self._current = dict(self._stored)
+            current = self._txn.timers(self._actor_id)
+            for tid, timer in self._changes.items():
+                if timer is None:
+                    current.pop(tid, None)
+                else:
+                    current[tid] = timer
+            self._current = current
         return self._current
 
+    def _set(self, timer_id: str, timer: Timer | None) -> None:
+        self._changes[timer_id] = timer
+        if self._current is not None:
+            if timer is None:
+                self._current.pop(timer_id, None)
+            else:
+                self._current[timer_id] = timer
+
     def step(self, version: str, effects: Sequence[Mapping[str, Any]], now: int) -> None:
-        """A step on ``version``: its schedule and cancel effects, in order."""
+        """A step on ``version``: its schedule and cancel effects, in order. (A scheduled
+        event's id starts with ``scheduled:``, so a cancel never removes one.)"""
         for effect in effects:
-            if effect["type"] == "schedule":
+            kind = effect["type"]
+            if kind == "schedule":  # (start and stop, of services, are not ours)
                 duration = self._keep._duration(version, effect["delay"])
                 if duration is not None:
-                    timers = self._timers()
-                    timers[effect["event"]] = Timer(now + duration, occurrence(), "after", effect["event"])
-            elif effect["type"] == "cancel":
-                timers = self._timers()
-                found = timers.get(effect["event"])
-                if found is not None and found.kind == "after":
-                    del timers[effect["event"]]
+                    event = effect["event"]
+                    self._set(event, Timer(due_after(now, duration), occurrence(), "after", event))
+            elif kind == "cancel":
+                self._set(effect["event"], None)
 
-    def landed(self, version: str, running: Sequence[tuple[str, Any]], now: int) -> None:
-        """The actor landed on ``version`` (a migration), in a configuration with ``running``
-        delayed transitions: its timers become those, due as the version's policy says."""
-        timers = self._timers()
-        before = {tid: t for tid, t in timers.items() if t.kind == "after"}
-        landing = [(event, d) for event, delay in running if (d := self._keep._duration(version, delay)) is not None]
-        kept = _core.timers_after_landing(
-            [(tid, t.due) for tid, t in before.items()], landing, self._keep._timer_policy.get(version, "keep"), now
-        )
-        for tid in before:
-            del timers[tid]
+    def landed(self, landing: Sequence[tuple[str, int]], policy: str, now: int) -> None:
+        """The actor landed (a migration) in a configuration whose delayed transitions are
+        ``landing`` (event, milliseconds): its timers become those, due as ``policy`` says."""
+        before = {tid: t for tid, t in self._timers().items() if t.kind == "after"}
+        kept = _core.timers_after_landing([(tid, t.due) for tid, t in before.items()], list(landing), policy, now)
+        after: dict[str, Timer] = {}
         for event, due in kept:
+            due = min(due, LATEST_MS)
             same = before.get(event)
-            timers[event] = same if same is not None and same.due == due else Timer(due, occurrence(), "after", event)
+            after[event] = same if same is not None and same.due == due else Timer(due, occurrence(), "after", event)
+        for tid in before.keys() - after.keys():
+            self._set(tid, None)
+        for tid, timer in after.items():
+            if before.get(tid) is not timer:
+                self._set(tid, timer)
 
     def rearm(self, now: int) -> None:
         """Delayed transitions that fired while the actor could take no event (it was
         stranded) are due again, now."""
-        timers = self._timers()
-        for tid, timer in list(timers.items()):
+        for tid, timer in list(self._timers().items()):
             if timer.kind == "after" and timer.undelivered is not None:
-                timers[tid] = Timer(now, occurrence(), "after", timer.event)
+                self._set(tid, Timer(now, occurrence(), "after", timer.event))
 
     def stop(self) -> None:
         """The actor takes no more steps: its delayed transitions' timers go (an event
         scheduled for it stays, to be recorded as not delivered when it is due)."""
-        timers = self._timers()
-        for tid in [tid for tid, t in timers.items() if t.kind == "after"]:
-            del timers[tid]
+        for tid in [tid for tid, t in self._timers().items() if t.kind == "after"]:
+            self._set(tid, None)
 
     def listed(self) -> list[dict[str, Any]]:
         return listed(self._timers())
 
     def write(self, writes: WriteSet) -> None:
-        if self._current is None or self._stored is None:
-            return
-        for tid in self._stored.keys() | self._current.keys():
-            if self._stored.get(tid) != self._current.get(tid):
-                timer = self._current.get(tid)
-                writes.timer(self._actor_id, tid, timer)
-                if timer is not None:
-                    self._keep._timers_set()
+        for tid, timer in self._changes.items():
+            writes.timer(self._actor_id, tid, timer)
+            if timer is not None:
+                self._keep._timers_set()
 
 
 class Timers(KeepBase):
@@ -128,8 +159,12 @@ class Timers(KeepBase):
         if (at is None) == (delay is None):
             raise InvalidRequest("give when to send it: at= (seconds since the epoch) or delay= (seconds), not both")
         when = at if at is not None else self._clock.now() + float(delay or 0)
-        if when != when or when in (float("inf"), float("-inf")):
+        if not math.isfinite(when):
             raise InvalidRequest("'at' and 'delay' are finite numbers")
+        if to_millis(when) > LATEST_MS:
+            raise InvalidRequest("a scheduled event is due by the end of the year 9999 at the latest")
+        if delay is not None and delay < 0:
+            raise InvalidRequest(f"'delay' is how long from now to send it, at least 0 seconds, not {delay!r}")
         event_type, payload = split_event(event)
         schedule_id = uuid.uuid4().hex if id is None else id
         check_name(schedule_id, "a scheduled event's id")
@@ -197,10 +232,13 @@ class Timers(KeepBase):
             self._refresh(outer)
             self._follow_keys(outer)
             self._group.txn = outer
+            deadline = time.perf_counter() + FIRE_BUDGET
             try:
                 for actor_id, timer_id, timer in due:
                     if self._fire_one(actor_id, timer_id, timer):
                         fired.append(timer.due)
+                    if time.perf_counter() > deadline:
+                        break  # the rest in the next transaction
             finally:
                 self._group.txn = None
         self._committed()
@@ -247,9 +285,8 @@ class Timers(KeepBase):
         outer, self._group.txn = self._group.txn, txn  # the send nests in this transaction
         try:
             (result,) = self._send_all([(actor_id, event, None, None)], None)
-        except (NeedsRescue, Conflict) as e:
-            code = "needs_rescue" if isinstance(e, NeedsRescue) else "refused"
-            self._undelivered(txn, actor_id, timer_id, timer, {"code": code, "message": str(e)})
+        except Conflict as e:  # stranded (needs_rescue), terminated (actor_terminated)
+            self._undelivered(txn, actor_id, timer_id, timer, {"code": e.code, "message": str(e)})
             return True
         finally:
             self._group.txn = outer

@@ -10,9 +10,11 @@ from typing import Any
 
 from statekeep import jsonio
 from statekeep._core import Machine
+from statekeep.clock import LATEST_MS, millis
 from statekeep.errors import Conflict, DefinitionError, InvalidRequest, NotFound
-from statekeep.keep.base import KeepBase, check_id
+from statekeep.keep.base import KeepBase, check_id, durations
 from statekeep.keep.reads import candidates
+from statekeep.keep.timers import ActorTimers
 from statekeep.results import Deployment, Preview, Version
 from statekeep.store import Reader, ScanState
 
@@ -129,8 +131,10 @@ class Versions(KeepBase):
         flows: Counter[tuple[str, str]] = Counter()
         reasons: dict[str, dict[str, Any]] = {}
         outcome = []
+        timed = self._timed(body["parent"]) or machine.has_timers
+        timers: dict[str, list[dict[str, Any]]] = {}
         for actor_id, actor in candidates(self, txn, body["parent"]):
-            now, _ = self._deciding(txn, [actor_id], [actor], lambda a: self._registry.catch_up(a[0]))
+            now, caught = self._deciding(txn, [actor_id], [actor], lambda a: self._registry.catch_up(a[0]))
             if now.version != body["parent"]:
                 continue
             _, decisions = self._deciding(txn, [actor_id], [now], lambda a: fork.catch_up(a[0]))
@@ -139,6 +143,10 @@ class Versions(KeepBase):
             lists[_BUCKETS.get(kind, "pending")].append(actor_id)
             if kind == "migrated":
                 flows[(json.dumps(now.value, sort_keys=True), json.dumps(mine[0]["landing"], sort_keys=True))] += 1
+                if timed:
+                    timers[actor_id] = self._timers_landing(
+                        txn, actor_id, actor.version, caught, body, machine, mine[0]
+                    )
             if kind == "stranded":
                 reasons[actor_id] = mine[0]["reason"]
             outcome.append([actor_id, kind, mine[0]["reason"] if mine else None, mine[0]["landing"] if mine else None])
@@ -153,7 +161,25 @@ class Versions(KeepBase):
             flows=[{"from": json.loads(a), "to": json.loads(b), "count": n} for (a, b), n in sorted(flows.items())],
             reasons=reasons,
             digest=digest,
+            timers=timers,
         )
+
+    def _timers_landing(
+        self,
+        txn: Reader,
+        actor_id: str,
+        stored_version: str,
+        caught: list[dict[str, Any]],
+        body: dict[str, Any],
+        machine: Machine,
+        migrated: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        """The timers a migrating actor would have if the previewed version were committed now."""
+        timers = ActorTimers(self, txn, actor_id, new=False)
+        self._landings(timers, stored_version, caught, None)
+        running = durations(machine.resolve_value(migrated["landing"]).timers, body["delays"])
+        timers.landed(running, body["timers"], millis(self._clock))
+        return timers.listed()
 
     def definitions(self) -> list[Version]:
         """Every committed version, in commit order."""
@@ -297,4 +323,4 @@ def _durations(machine: Machine, delays: Mapping[str, float] | None) -> dict[str
         raise InvalidRequest(
             f"delays names {', '.join(repr(n) for n in unused)}, which no 'after' of the definition uses"
         )
-    return {name: int(ms) for name, ms in given.items()}
+    return {name: min(int(ms), LATEST_MS) for name, ms in given.items()}  # (longer never comes)

@@ -21,13 +21,13 @@ from statekeep.service.auth import KeyCache, authorise
 from statekeep.service.batcher import GroupCommitter
 from statekeep.service.metrics import Metrics
 from statekeep.service.responses import json_response, problem
-from statekeep.service.routes import Handler, Service, actors, definitions, deployments, keys, meta
+from statekeep.service.routes import Handler, Service, actors, definitions, deployments, keys, meta, timers
 
 log = logging.getLogger("statekeep.service")
 
 #: Every route: its path, method, the scope its key needs (None: no key) and its handler.
 #: Starlette tries them in order: the hot one first. The webhook routes (they need the outbox)
-#: and a schedule route (durable timers) are not here yet.
+#: are not here yet.
 ROUTES: list[tuple[str, str, str | None, Handler]] = [
     ("/v1/actors/{id}/events", "POST", "write", actors.send),
     ("/v1/health", "GET", None, meta.health),
@@ -52,6 +52,10 @@ ROUTES: list[tuple[str, str, str | None, Handler]] = [
     ("/v1/actors/{id}/release", "POST", "write", actors.release),
     ("/v1/actors/{id}/history", "GET", "read", actors.history),
     ("/v1/actors/{id}/decisions", "GET", "read", actors.decisions),
+    ("/v1/actors/{id}/schedule", "POST", "write", timers.schedule),
+    ("/v1/actors/{id}/schedule", "GET", "read", timers.scheduled),
+    ("/v1/actors/{id}/schedule/{sid}", "DELETE", "write", timers.cancel),
+    ("/v1/timers", "GET", "read", timers.stats),
     ("/v1/deployments/{id}", "GET", "read", deployments.get_deployment),
     ("/v1/deployments/{id}/decisions", "GET", "read", deployments.decisions),
     ("/v1/keys", "POST", "admin", keys.create),

@@ -287,6 +287,12 @@ SCHEMAS: dict[str, Any] = {
                         )
                     ),
                     "reasons": {"type": "object", "additionalProperties": {"type": "object"}},
+                    "timers": {
+                        "type": "object",
+                        "additionalProperties": _list_of(_ref("Timer")),
+                        "description": "the timers each migrating actor would have were the version committed "
+                        "now, by actor id (when the parent or the version has delayed transitions)",
+                    },
                 },
                 ["wouldMigrate", "wouldStay", "wouldStrand", "pending", "counts", "flows", "reasons"],
                 closed=False,
@@ -393,24 +399,7 @@ SCHEMAS: dict[str, Any] = {
                 "type": ["object", "null"],
                 "description": "while stranded: the deployment and the reason; it refuses events until released",
             },
-            "timers": _list_of(
-                _obj(
-                    {
-                        "id": {"type": "string"},
-                        "kind": {"type": "string", "enum": ["after", "scheduled"]},
-                        "event": {"type": "string"},
-                        "due": _TIME,
-                        "undelivered": {
-                            "type": ["object", "null"],
-                            "description": "a scheduled event that could not be delivered: why (`code`, "
-                            "`message`) and when (`at`)",
-                        },
-                    },
-                    ["id", "kind", "event", "due"],
-                    closed=False,
-                    description="a pending timer: a delayed transition (after) or an event the application scheduled",
-                )
-            ),
+            "timers": {**_list_of(_ref("Timer")), "description": "its pending timers, soonest first"},
         },
         [
             "actorId",
@@ -547,9 +536,73 @@ SCHEMAS: dict[str, Any] = {
         ["status"],
         description="StateKeep's way to release a stranded actor (the same as POST /v1/actors/{id}/release).",
     ),
+    "Timer": _obj(
+        {
+            "id": {"type": "string", "description": "a scheduled event's id, or a delayed transition's event"},
+            "kind": {"type": "string", "enum": ["after", "scheduled"]},
+            "event": {"type": "string", "description": "the type of the event it sends"},
+            "due": _TIME,
+            "undelivered": {
+                "type": ["object", "null"],
+                "description": "a timer that fired and could not be delivered: why (`code`: needs_rescue, "
+                "actor_terminated, not_active, failed; `message`) and when (`at`); it is not due any more",
+            },
+        },
+        ["id", "kind", "event", "due"],
+        closed=False,
+        description="a pending timer: a delayed transition (after) or an event the application scheduled",
+        example={
+            "id": "remind",
+            "kind": "scheduled",
+            "event": "REMIND",
+            "due": "2026-05-25T03:41:27.120Z",
+            "undelivered": None,
+        },
+    ),
+    "TimerStats": _obj(
+        {
+            "pending": {**_COUNT, "description": "timers set and not fired"},
+            "overdue": {**_COUNT, "description": "pending timers whose due time has passed"},
+            "nextDue": {**_or_null(_TIME), "description": "when the earliest is due"},
+            "fired": {**_COUNT, "description": "timers the serving process fired since it started"},
+            "lateness": {
+                "type": ["object", "null"],
+                "properties": {q: {"type": "number", "minimum": 0} for q in ("p50", "p99", "max")},
+                "description": "how late the serving process's last 1,000 firings were once durable, in seconds",
+            },
+        },
+        ["pending", "overdue", "nextDue", "fired", "lateness"],
+        closed=False,
+    ),
+    "ScheduleRequest": _obj(
+        {
+            "event": _obj(
+                {"type": {"type": "string", "minLength": 1}},
+                ["type"],
+                closed=False,
+                additionalProperties={"description": "a field of the event's payload (any JSON value)"},
+                description="the event: `type`, and its payload as the other fields beside it",
+            ),
+            "at": {**_or_null(_TIME), "description": "when to send it (give this or `delayMs`)"},
+            "delayMs": {
+                "type": ["number", "null"],
+                "minimum": 0,
+                "description": "how long from now to send it, in milliseconds (give this or `at`)",
+            },
+            "id": {
+                **_NULLABLE_STRING,
+                "description": "its id, to cancel it by; scheduling the same id again replaces it (one is made if "
+                "left out)",
+            },
+            "idempotencyKey": {**_NULLABLE_STRING, "description": "a retry with the same key gets the first answer"},
+        },
+        ["event"],
+        example={"event": {"type": "REMIND", "channel": "email"}, "delayMs": 259200000, "id": "remind"},
+    ),
     "Health": _obj({"status": {"type": "string", "enum": ["ok"]}}, ["status"], closed=False),
 }
 SCHEMAS["HistoryPage"] = _page_of("HistoryEntry")
+SCHEMAS["TimerPage"] = _page_of("Timer")
 SCHEMAS["EventPage"] = _obj(
     {
         "items": _list_of(_ref("HistoryEntry")),
@@ -797,6 +850,46 @@ PATHS: dict[str, Any] = {
             codes={"actor_not_found"} | _BODY | _WRITE,
             statekeep=True,
         ),
+    },
+    "/v1/actors/{id}/schedule": {
+        "post": _op(
+            "Schedule an event for the actor: sent by itself at its time, durably, exactly once",
+            "write",
+            _json(_ref("Timer"), "Scheduled"),
+            body="ScheduleRequest",
+            params=[_ACTOR_ID],
+            codes={"actor_not_found", "idempotency_key_reused"} | _WRITE,
+            status="201",
+            description="A scheduled event that cannot be delivered when it is due (the actor finished, was "
+            "terminated or is stranded) is kept with why, never dropped.",
+            statekeep=True,
+        ),
+        "get": _op(
+            "The actor's timers, soonest first: its delayed transitions and the events scheduled for it",
+            "read",
+            _json(_ref("TimerPage"), "A page of timers"),
+            params=[_ACTOR_ID, *_PAGED],
+            codes={"actor_not_found"} | _LIST,
+            statekeep=True,
+        ),
+    },
+    "/v1/timers": {
+        "get": _op(
+            "The store's timers: pending, overdue, the next due, and how late this server fired its last ones",
+            "read",
+            _json(_ref("TimerStats"), "The figures"),
+        )
+    },
+    "/v1/actors/{id}/schedule/{sid}": {
+        "delete": _op(
+            "Cancel a scheduled event that has not fired, or dismiss one that could not be delivered",
+            "write",
+            {"description": "Cancelled"},
+            params=[_ACTOR_ID, {**_path_id("the scheduled event's id"), "name": "sid"}],
+            codes={"actor_not_found", "not_found"} | _WRITE,
+            status="204",
+            statekeep=True,
+        )
     },
     "/v1/actors/{id}/events": {
         "post": _op(

@@ -34,8 +34,10 @@ that keys sort numerically):
 ``idempotency``    key -> the request's digest (64 hex characters), then the first answer
                    sealed (format 2: JSON of both, the answer in the clear).
 ``sessions``       session id -> JSON: pid, host, start, last seen, keyring generation loaded.
-``timers``         actor id, 0, timer id -> ``u32`` length, JSON (due, occurrence, kind, event,
-                   undelivered), then the sealed payload: an actor's timers.
+``timers``         actor id, 0, timer id -> a byte n and n bytes of its ``timers_due`` key's
+                   prefix (the ``u64`` due; n = 0 when it is not due: undelivered), a ``u32``
+                   length and JSON (due, occurrence, kind, event, undelivered), then the sealed
+                   payload: an actor's timers.
 ``timers_due``     ``u64`` due (ms), actor id, 0, timer id -> b"": the timers by due time (an
                    undelivered scheduled event is not in it).
 ``api_keys``       key id -> JSON: scope, name, creation time, SHA-256 of the secret.
@@ -172,6 +174,9 @@ def _unpack_event(data: bytes) -> EventRecord:
 
 
 def _pack_timer(timer: Timer) -> bytes:
+    # The key in timers_due first (or nothing), so that replacing a timer finds the index
+    # entry to remove without decoding the rest.
+    indexed = _u64(timer.due) if timer.undelivered is None else b""
     head = _dumps(
         {
             "due": timer.due,
@@ -181,13 +186,14 @@ def _pack_timer(timer: Timer) -> bytes:
             "undelivered": timer.undelivered,
         }
     )
-    return _U32.pack(len(head)) + head + timer.sealed_payload
+    return bytes([len(indexed)]) + indexed + _U32.pack(len(head)) + head + timer.sealed_payload
 
 
 def _unpack_timer(raw: bytes) -> Timer:
-    size = _U32.unpack_from(raw)[0]
-    head = orjson.loads(raw[4 : 4 + size])
-    return Timer(sealed_payload=bytes(raw[4 + size :]), **head)
+    start = 1 + raw[0]
+    size = _U32.unpack_from(raw, start)[0]
+    head = orjson.loads(raw[start + 4 : start + 4 + size])
+    return Timer(sealed_payload=bytes(raw[start + 4 + size :]), **head)
 
 
 def _scan_state(raw: bytes) -> ScanState:
@@ -565,10 +571,8 @@ class LmdbUnitOfWork(LmdbReader):
     def _set_timer(self, actor_id: str, timer_id: str, timer: Timer | None) -> None:
         child = _key(actor_id) + _SEP + timer_id.encode()
         old = self._get("timers", child)
-        if old is not None:
-            before = _unpack_timer(old)
-            if before.undelivered is None:
-                self._txn.delete(_u64(before.due) + child, db=self._dbs["timers_due"])
+        if old is not None and old[0]:
+            self._txn.delete(bytes(old[1 : 1 + old[0]]) + child, db=self._dbs["timers_due"])
         if timer is None:
             self._txn.delete(child, db=self._dbs["timers"])
             return

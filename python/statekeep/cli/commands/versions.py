@@ -3,7 +3,10 @@ a deployment's materialisation."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from dataclasses import dataclass
+from typing import Any
 
 import click
 
@@ -14,6 +17,22 @@ from statekeep.cli.render import Progress, emit_json, print_deployment, print_pr
 from statekeep.cli.target import Target, open_keep, target_options
 from statekeep.errors import DefinitionError
 from statekeep.results import Deployment
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a new version says besides its definition and parent (``deployment_options``)."""
+
+    history_path: list[str] | None
+    match: str
+    landing: str
+    state_map: dict[str, str] | None
+    guard_default: bool
+    delays: dict[str, float] | None
+    timers: str
+
+    def kwargs(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
 
 @click.command()
@@ -48,6 +67,8 @@ def preview(
     landing: str,
     state_map: dict[str, str] | None,
     guard_default: bool,
+    delays: dict[str, float] | None,
+    timers: str,
 ) -> None:
     """What deploying a version under --parent would do to the parent's actors; writes nothing.
 
@@ -61,17 +82,9 @@ def preview(
         raise click.UsageError("preview needs --parent: what would move is the parent's actors")
     vid = new_version_id(version_id, definition)
     body = definition_text(definition)
+    rule = Rule(history_path, match, landing, state_map, guard_default, delays, timers)
     with open_keep(target) as keep:
-        shown = keep.preview(
-            vid,
-            body,
-            parent=parent,
-            history_path=history_path,
-            match=match,
-            landing=landing,
-            state_map=state_map,
-            guard_default=guard_default,
-        )
+        shown = keep.preview(vid, body, parent=parent, **rule.kwargs())
     show(shown, target.as_json, lambda p: print_preview(vid, parent, p))
 
 
@@ -91,6 +104,8 @@ def deploy(
     landing: str,
     state_map: dict[str, str] | None,
     guard_default: bool,
+    delays: dict[str, float] | None,
+    timers: str,
     expect: str | None,
     dry_run: bool,
     no_wait: bool,
@@ -110,6 +125,7 @@ def deploy(
     """
     vid = new_version_id(version_id, definition)
     body = definition_text(definition)
+    rule = Rule(history_path, match, landing, state_map, guard_default, delays, timers)
     if dry_run:
         if parent is None:
             machine = Machine(body, guard_default=guard_default)
@@ -122,16 +138,7 @@ def deploy(
                 )
             return
         with open_keep(target) as keep:
-            shown = keep.preview(
-                vid,
-                body,
-                parent=parent,
-                history_path=history_path,
-                match=match,
-                landing=landing,
-                state_map=state_map,
-                guard_default=guard_default,
-            )
+            shown = keep.preview(vid, body, parent=parent, **rule.kwargs())
         if target.as_json:
             emit_json(shown)
         else:
@@ -139,17 +146,7 @@ def deploy(
             click.echo("Nothing was written (--dry-run).")
         return
     with open_keep(target, create=parent is None, scan=parent is not None and not no_wait) as keep:
-        deployed = keep.deploy(
-            vid,
-            body,
-            parent=parent,
-            history_path=history_path,
-            match=match,
-            landing=landing,
-            state_map=state_map,
-            guard_default=guard_default,
-            expect=expect,
-        )
+        deployed = keep.deploy(vid, body, parent=parent, expect=expect, **rule.kwargs())
         if deployed.parent is not None and not deployed.done and not no_wait:
             deployed = wait_for(keep, vid, hidden=target.as_json, poll=target.poll())
     if target.as_json:
