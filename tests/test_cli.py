@@ -7,6 +7,7 @@ import copy
 import json
 import os
 import re
+import select
 import subprocess
 import sys
 import time
@@ -101,6 +102,7 @@ COMMANDS = [
     "timers",
     "schedule",
     "unschedule",
+    "changes",
     "keys",
     "keys create",
     "keys list",
@@ -1041,3 +1043,47 @@ def test_timers_schedule_and_unschedule(tmp_path: Path) -> None:
     ).stdout
     assert "Their timers, were it deployed now:" in shown
     assert re.search(r"alice\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+xstate.after.1000.w.waiting", shown), shown
+
+
+def test_changes_in_a_table_as_json_filtered_and_followed(tmp_path: Path) -> None:
+    store = tmp_path / "data"
+    machine = {"id": "w", "initial": "waiting", "states": {"waiting": {"on": {"DECIDE": "decided"}}, "decided": {}}}
+    (tmp_path / "w.json").write_text(json.dumps(machine))
+    run("deploy", "--data", store, tmp_path / "w.json")
+    run("--data", store, "spawn", "w", "--id", "alice")
+    run("--data", store, "spawn", "w", "--id", "bob")
+    lines = run("--data", store, "changes").stdout.splitlines()
+    assert lines[0].split() == ["seq", "at", "kind", "actor", "version", "event", "state"]
+    assert [line.split()[0:1] + line.split()[3:6] for line in lines[1:3]] == [
+        ["1", "spawned", "alice", "w"],
+        ["2", "spawned", "bob", "w"],
+    ]
+    assert lines[-1] == "(next: --after 2)"
+    page = as_json(run("--data", store, "--json", "changes", "--after", "1"))
+    assert [(c["seq"], c["actorId"]) for c in page["items"]] == [(2, "bob")] and page["next"] == 2
+    assert as_json(run("--data", store, "--json", "changes", "--actor", "alice"))["items"][0]["seq"] == 1
+    assert "no changes after 2" in run("--data", store, "changes", "--after", "2").stdout
+    assert "--limit" in run("--data", store, "changes", "--limit", "0", code=2).output
+    # Followed: each change as one line of JSON as it commits.
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "statekeep", "--data", str(store), "--json", "changes", "--follow", "--after", "1"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
+
+    def next_line() -> Any:
+        assert follower.stdout is not None
+        ready, _, _ = select.select([follower.stdout], [], [], 30)
+        assert ready, "the follower printed nothing"
+        return json.loads(follower.stdout.readline())
+
+    try:
+        assert next_line()["seq"] == 2
+        run("--data", store, "schedule", "bob", "REMIND", "--in", "1h")  # a timer set: not a change
+        run("--data", store, "send", "bob", "DECIDE")
+        told = next_line()
+        assert (told["seq"], told["kind"], told["event"]) == (3, "event", {"type": "DECIDE"})
+    finally:
+        follower.kill()
+        follower.wait()

@@ -60,7 +60,7 @@ def test_a_directory_copied_to_postgresql_and_back_is_the_same_store(
     there = CliRunner().invoke(cli, ["copy-store", "--from", source, "--to", postgres_url, "--json"], env=env)
     assert there.exit_code == 0, there.output
     report = json.loads(there.output)
-    assert report["copied"] | {"events": 0, "decisions": 0} == {
+    assert report["copied"] | {"events": 0, "decisions": 0, "changes": 0} == {
         "versions": 3,
         "actors": 150,
         "decisions": 0,
@@ -69,8 +69,12 @@ def test_a_directory_copied_to_postgresql_and_back_is_the_same_store(
         "timers": 1,
         "answers": 150,
         "api_keys": 1,
+        "changes": 0,
     }
     assert report["copied"]["events"] == 150 + 50 + 1 and report["copied"]["decisions"] > 150
+    # Every outbox entry, with its number: 150 spawns, 201 sends, the moves and the release.
+    with statekeep.Keep(source, key=key, scan=False) as keep:
+        assert report["copied"]["changes"] == keep.last_change() > 150 + 201
     assert report["actorsCompared"] == 150
 
     with statekeep.Keep(source, key=key, scan=False) as a, statekeep.Keep(postgres_url, key=key, scan=False) as b:

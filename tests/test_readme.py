@@ -120,9 +120,10 @@ def test_the_durable_keep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 def test_the_timers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     _, results = run_python(blocks("python")[3], {"statekeep": statekeep})
-    *_, (value, history) = results
+    *_, (value, history), kinds = results
     assert value == "expired"
     assert [h["type"] for h in history] == ["xstate.after.trialLength.trial.active"]
+    assert kinds == ["spawned", "timer"]
 
 
 # ----- the shell, against a server ------------------------------------------------------------

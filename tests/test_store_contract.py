@@ -12,7 +12,18 @@ from pathlib import Path
 import pytest
 
 from statekeep.errors import StoreDamaged, StoreError
-from statekeep.store import EventRecord, Keyring, ScanState, Session, Store, Timer, UnitOfWork, WriteSet, open_store
+from statekeep.store import (
+    ChangeRecord,
+    EventRecord,
+    Keyring,
+    ScanState,
+    Session,
+    Store,
+    Timer,
+    UnitOfWork,
+    WriteSet,
+    open_store,
+)
 
 #: Each back end: a new store's location, given the test's request and temporary directory.
 BACK_ENDS: dict[str, Callable[[pytest.FixtureRequest, Path], str]] = {
@@ -474,3 +485,131 @@ def test_timers_by_actor_and_by_due_time(store: Store) -> None:
         txn.apply(gone)
     with store.read() as txn:
         assert (txn.timers("a"), txn.timers("b"), txn.next_due(), txn.timer_count()) == ({}, {}, None, 0)
+
+
+# ----- the outbox --------------------------------------------------------------------------------
+
+
+def change(actor_id: str, at_ns: int = 0, kind: str = "event", body: bytes = b"sealed") -> ChangeRecord:
+    return ChangeRecord(actor_id, 0, kind, at_ns, body)
+
+
+def append(store: Store, *changes: ChangeRecord) -> None:
+    writes = WriteSet()
+    for c in changes:
+        writes.change(c)
+    with store.write() as txn:
+        txn.apply(writes)
+
+
+def test_outbox_entries_are_numbered_densely_in_commit_order_and_a_rollback_gives_numbers_back(
+    store: Store,
+) -> None:
+    with store.read() as txn:
+        assert (txn.last_change(), txn.first_change(), txn.changes(0, 10)) == (0, None, [])
+    append(store, change("a", 1, "spawned"), change("b", 2, "spawned", b"\x00\xff"))
+    with pytest.raises(RuntimeError), store.write() as txn:
+        undone = WriteSet()
+        undone.change(change("gone"))
+        txn.apply(undone)
+        raise RuntimeError("abort")
+    with store.write() as outer:
+        kept = WriteSet()
+        kept.change(change("a", 3))
+        with store.nested(outer) as inner:
+            inner.apply(kept)
+            inner.actor("a")  # a statement: what it applied is sent before the savepoint ends
+        with pytest.raises(RuntimeError), store.nested(outer) as inner:
+            undone = WriteSet()
+            undone.change(change("gone"))
+            inner.apply(undone)
+            inner.actor("b")
+            raise RuntimeError("abort the nested one")
+        last = WriteSet()
+        last.change(change("b", 4))
+        outer.apply(last)
+    with store.read() as txn:
+        assert txn.changes(0, 10) == [
+            (1, change("a", 1, "spawned")),
+            (2, change("b", 2, "spawned", b"\x00\xff")),
+            (3, change("a", 3)),
+            (4, change("b", 4)),
+        ]
+        assert [n for n, _ in txn.changes(2, 1)] == [3]
+        assert (txn.last_change(), txn.first_change()) == (4, 1)
+
+
+def test_outbox_numbers_from_writers_at_once_have_no_gap_and_a_reader_sees_a_prefix(store: Store) -> None:
+    """Writers on several connections (threads) append at once; every reader sees entries
+    1..n for some n (never a later number before an earlier one commits), and each
+    transaction's entries are consecutive."""
+    stop = threading.Event()
+    gaps: list[list[int]] = []
+
+    def watch() -> None:
+        while not stop.is_set():
+            with store.read() as txn:
+                numbers = [n for n, _ in txn.changes(0, 10_000)]
+                last = txn.last_change()
+            if numbers != list(range(1, last + 1)):
+                gaps.append(numbers)
+
+    def write(name: str) -> None:
+        for i in range(12):
+            append(store, *(change(f"{name}-{i}", body=f"{name}-{i}-{j}".encode()) for j in range(1 + i % 3)))
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    writers = [threading.Thread(target=write, args=(f"w{k}",)) for k in range(3)]
+    for t in writers:
+        t.start()
+    for t in writers:
+        t.join()
+    stop.set()
+    watcher.join()
+    assert gaps == []
+    with store.read() as txn:
+        entries = txn.changes(0, 10_000)
+    assert [n for n, _ in entries] == list(range(1, 3 * sum(1 + i % 3 for i in range(12)) + 1))
+    for name in (f"w{k}-{i}" for k in range(3) for i in range(12)):
+        numbers = [n for n, c in entries if c.actor_id == name]
+        assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+        assert [c.sealed for n, c in entries if c.actor_id == name] == [
+            f"{name}-{j}".encode() for j in range(len(numbers))
+        ]
+
+
+def test_outbox_pruning_takes_the_oldest_only_and_the_numbering_goes_on(store: Store) -> None:
+    append(store, *(change(f"a{i}", at_ns=i * 10) for i in range(1, 7)))
+    with store.write() as txn:
+        assert txn.prune_changes(before_ns=35, upto=100, limit=2) == 2  # 1, 2
+    with store.write() as txn:
+        assert txn.prune_changes(before_ns=35, upto=100, limit=100) == 1  # 3 (at 30); 4 is at 40
+    with store.write() as txn:
+        assert txn.prune_changes(before_ns=1_000, upto=4, limit=100) == 1  # 4, not past upto
+    with store.read() as txn:
+        assert [n for n, _ in txn.changes(0, 10)] == [5, 6]
+        assert (txn.first_change(), txn.last_change()) == (5, 6)
+    with store.write() as txn:
+        assert txn.prune_changes(before_ns=1_000, upto=100, limit=100) == 2
+    append(store, change("next"))
+    with store.read() as txn:
+        assert txn.changes(0, 10) == [(7, change("next"))]
+
+
+def test_outbox_entries_are_sealed_values_resealed_and_imported_with_their_numbers(store: Store) -> None:
+    append(store, change("a", body=b"old-1"), change("b", body=b"old-2"))
+    with store.read() as txn:
+        before = txn.sealed_count()
+        assert [n for n, _ in txn.sealed_changes(None, 1)] == [1]
+        assert [n for n, _ in txn.sealed_changes(1, 10)] == [2]
+    with store.write() as txn:
+        txn.reseal_change(2, b"new-2")
+        txn.import_changes([(9, change("c", body=b"imported"))], last=12)
+    with store.read() as txn:
+        assert [(n, c.sealed) for n, c in txn.changes(0, 10)] == [(1, b"old-1"), (2, b"new-2"), (9, b"imported")]
+        assert txn.sealed_count() == before + 1
+        assert txn.last_change() == 12
+    append(store, change("d"))
+    with store.read() as txn:
+        assert txn.changes(9, 10) == [(13, change("d"))]

@@ -91,8 +91,18 @@ def test_timers_fire_exactly_once_through_sigkills(tmp_path: Path, key_dir: Path
 
 def check_histories(keep: statekeep.Keep, seed: object) -> int:
     """Every actor fired each delayed transition once, in order, never early, and got its PING
-    once; returns how many actors there are."""
+    once; the outbox tells exactly what committed (numbered without a gap, each actor's spawn
+    and then each event of its history once, in order, nothing else); returns how many actors
+    there are."""
     actors = keep.actors()
+    changes: list[statekeep.Change] = []
+    while page := keep.changes(after=changes[-1].seq if changes else 0):
+        changes += page
+    assert [c.seq for c in changes] == list(range(1, keep.last_change() + 1)), seed
+    told: dict[str, list[statekeep.Change]] = {}
+    for change in changes:
+        told.setdefault(change.actor_id, []).append(change)
+    assert set(told) == {a.id for a in actors}, seed
     expected = [f"xstate.after.step.chain.s{n}" for n in range(STEPS)]
     for actor in actors:
         history = keep.history(actor.id)
@@ -100,6 +110,11 @@ def check_histories(keep: statekeep.Keep, seed: object) -> int:
         assert [t for t in types if not t.startswith("PING")] == expected, (seed, actor.id, types)
         assert sorted(t for t in types if t.startswith("PING")) == [f"PING{n}" for n in range(PINGS)], (seed, actor.id)
         assert (actor.value, actor.timers) == (f"s{STEPS}", []), (seed, actor.id)
+        mine = told[actor.id]
+        assert [(c.kind, c.actor_seq) for c in mine] == [("spawned", 0)] + [
+            ("timer", n) for n in range(1, len(types) + 1)
+        ]
+        assert [c.event["type"] for c in mine[1:] if c.event is not None] == types, (seed, actor.id)
         fired = [h["at"] for h in history if not h["type"].startswith("PING")]
         for before, after in itertools.pairwise(fired):
             assert after >= before + DELAY_MS / 1000 - 0.001, (seed, actor.id, fired)  # never early

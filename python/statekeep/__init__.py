@@ -37,7 +37,7 @@ from statekeep.errors import (
     Unauthorized,
 )
 from statekeep.keep import Keep, open
-from statekeep.results import Actor, ApiKey, Deployment, Preview, StepResult
+from statekeep.results import Actor, ApiKey, Change, Deployment, Preview, StepResult
 
 if TYPE_CHECKING:
     from statekeep.client import Client, connect
@@ -55,6 +55,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "Actor",
     "ApiKey",
+    "Change",
     "Client",
     "Conflict",
     "DefinitionError",

@@ -7,11 +7,21 @@ application) depends on this, and runs unchanged on either.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, Self
 
 from statekeep.keep import Event
-from statekeep.results import Actor, ApiKey, Decision, Deployment, HistoryEntry, Preview, StepResult, Version
+from statekeep.results import (
+    Actor,
+    ApiKey,
+    Change,
+    Decision,
+    Deployment,
+    HistoryEntry,
+    Preview,
+    StepResult,
+    Version,
+)
 
 
 class KeepAPI(Protocol):
@@ -108,6 +118,37 @@ class KeepAPI(Protocol):
     def cancel_scheduled(self, actor_id: str, id: str) -> None: ...
 
     def timer_stats(self) -> dict[str, Any]: ...
+
+    # ----- the outbox -------------------------------------------------------------------------
+
+    def changes(
+        self,
+        after: int | None = None,
+        limit: int | None = None,
+        *,
+        actor: str | None = None,
+        definition: str | None = None,
+    ) -> list[Change]: ...
+
+    def change_page(
+        self,
+        after: int | None = None,
+        limit: int | None = None,
+        *,
+        actor: str | None = None,
+        definition: str | None = None,
+    ) -> tuple[list[Change], int]: ...
+
+    def last_change(self) -> int: ...
+
+    def follow(
+        self,
+        after: int | None = None,
+        *,
+        actor: str | None = None,
+        definition: str | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[Change]: ...
 
     # ----- reads ------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 from urllib.parse import quote
@@ -15,7 +16,17 @@ from statekeep import jsonio, problems, wire
 from statekeep.errors import DefinitionError, Error, InvalidRequest
 from statekeep.extras import missing
 from statekeep.keep import Event, split_event
-from statekeep.results import Actor, ApiKey, Decision, Deployment, HistoryEntry, Preview, StepResult, Version
+from statekeep.results import (
+    Actor,
+    ApiKey,
+    Change,
+    Decision,
+    Deployment,
+    HistoryEntry,
+    Preview,
+    StepResult,
+    Version,
+)
 
 try:
     import httpx
@@ -24,6 +35,8 @@ except ModuleNotFoundError as e:
 
 #: Items per page asked of the service (its most).
 PAGE = 1_000
+#: How many times in a row the change stream is connected again before ``follow`` gives up.
+FOLLOW_RETRIES = 8
 
 
 def connect(url: str | None = None, api_key: str | None = None, *, timeout: float = 60.0) -> Client:
@@ -221,6 +234,81 @@ class Client:
     def timer_stats(self) -> dict[str, Any]:
         return wire.from_record(self._call("GET", "/v1/timers"))
 
+    # ----- the outbox -------------------------------------------------------------------------
+
+    def changes(
+        self,
+        after: int | None = None,
+        limit: int | None = None,
+        *,
+        actor: str | None = None,
+        definition: str | None = None,
+    ) -> list[Change]:
+        return self.change_page(after, limit, actor=actor, definition=definition)[0]
+
+    def change_page(
+        self,
+        after: int | None = None,
+        limit: int | None = None,
+        *,
+        actor: str | None = None,
+        definition: str | None = None,
+    ) -> tuple[list[Change], int]:
+        params = {"after": after, "limit": limit, "actor": actor, "definition": definition}
+        found = self._call("GET", "/v1/changes", params=params)
+        return [wire.from_json(Change, c) for c in found["items"]], int(found["next"])
+
+    def last_change(self) -> int:
+        return int(self._call("GET", "/v1/changes", params={"limit": 1, "after": 0})["last"])
+
+    def follow(
+        self,
+        after: int | None = None,
+        *,
+        actor: str | None = None,
+        definition: str | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[Change]:
+        """The change stream (server-sent events), resumed after the last change received
+        whenever the connection drops: nothing missed, nothing twice."""
+        cursor = 0 if after is None else after
+        params = {k: v for k, v in {"actor": actor, "definition": definition}.items() if v is not None}
+        last_heard = time.monotonic()
+        # The server comments every 15 s on an idle stream: a read waits a little longer.
+        read = 20.0 if timeout is None else min(20.0, max(timeout, 0.01))
+        failures = 0
+        while True:
+            headers = {"Accept": "text/event-stream", "Last-Event-ID": str(cursor)}
+            try:
+                with self._http.stream(
+                    "GET",
+                    "/v1/changes/stream",
+                    params=params,
+                    headers=headers,
+                    timeout=httpx.Timeout(self._http.timeout.connect, read=read),
+                ) as response:
+                    if response.status_code >= 400:
+                        response.read()
+                        raise problems.to_exception(response.status_code, response.json())
+                    for event in _server_sent_events(response.iter_lines()):
+                        failures = 0
+                        if "data" in event:
+                            change = wire.from_json(Change, json.loads(event["data"]))
+                            cursor = change.seq
+                            last_heard = time.monotonic()
+                            yield change
+                        if timeout is not None and time.monotonic() - last_heard >= timeout:
+                            return
+            except httpx.ReadTimeout:
+                pass  # idle: looked at again below
+            except httpx.TransportError as e:
+                failures += 1
+                if failures > FOLLOW_RETRIES:
+                    raise Error(f"the change stream of {self._http.base_url} keeps failing: {e}") from None
+                time.sleep(min(0.05 * 2**failures, 2.0))
+            if timeout is not None and time.monotonic() - last_heard >= timeout:
+                return
+
     def get(self, actor_id: str) -> Actor:
         return wire.from_json(Actor, self._call("GET", f"/v1/actors/{_seg(actor_id)}"))
 
@@ -326,3 +414,18 @@ def _definition_object(definition: Any) -> Any:
         return jsonio.loads(definition, "the definition")
     except InvalidRequest as e:
         raise DefinitionError(str(e), "$") from None
+
+
+def _server_sent_events(lines: Iterator[str]) -> Iterator[dict[str, str]]:
+    """The events of a text/event-stream (a comment is an empty event: the stream is alive)."""
+    event: dict[str, str] = {}
+    for line in lines:
+        if not line:
+            yield event
+            event = {}
+        elif line.startswith(":"):
+            yield {}
+        else:
+            name, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            event[name] = event[name] + "\n" + value if name == "data" and name in event else value

@@ -91,6 +91,34 @@ class StepResult:
 
 
 @dataclass(frozen=True)
+class Change:
+    """An entry of the outbox: one commit's change to one actor, as the application is told
+    of it (``keep.changes``, ``keep.follow``, ``/v1/changes``, webhooks)."""
+
+    #: The entry's number: store-wide, from 1, dense, in commit order.
+    seq: int
+    #: ``spawned``, ``event`` (a send), ``timer`` (a delayed transition or a scheduled event
+    #: fired), ``migrated`` or ``stranded`` (by a deployment), ``released``, ``terminated``.
+    kind: str
+    actor_id: str
+    #: The version the actor is on after the change.
+    version: str
+    #: When it committed (seconds since the epoch).
+    at: float
+    #: The actor's count of handled events after the change.
+    actor_seq: int
+    #: The event handled (``{"type": ..., **payload}``) for kinds ``event`` and ``timer``.
+    event: dict[str, Any] | None
+    value: Any
+    status: str
+    actions: list[dict[str, Any]]
+    effects: list[dict[str, Any]]
+    decisions: list[Decision]
+    #: The timer that fired (``{"id", "kind"}``) for kind ``timer``.
+    timer: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class Deployment:
     id: str
     parent: str | None

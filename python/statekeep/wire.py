@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from statekeep.errors import InvalidRequest
-from statekeep.results import Actor, ApiKey, Deployment, Preview, StepResult
+from statekeep.results import Actor, ApiKey, Change, Deployment, Preview, StepResult
 
 T = TypeVar("T")
 
@@ -103,7 +103,7 @@ def to_json(result: Any) -> Any:
             },
             "digest": result.digest,
         }
-    if isinstance(result, (Actor, StepResult, Deployment, ApiKey)):
+    if isinstance(result, (Actor, StepResult, Deployment, ApiKey, Change)):
         out = record({f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
         if isinstance(result, Actor):
             out = {"actorId": result.id} | out

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from statekeep.cli.commands import actors, demo, keys, serve, store, timers, versions
+from statekeep.cli.commands import actors, changes, demo, keys, serve, store, timers, versions
 from statekeep.cli.target import (
     API_KEY_HELP,
     DATA_HELP,
@@ -81,6 +81,7 @@ class _Group(click.Group):
         timers.timers,
         timers.schedule,
         timers.unschedule,
+        changes.changes,
         keys.keys,
         store.backup,
         store.restore,

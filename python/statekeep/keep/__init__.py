@@ -10,7 +10,8 @@ commits only its version; an actor is caught up on first touch by the core, comm
 and a background worker (``statekeep.workers.scan``) writes the rest in bounded transactions.
 
 The parts, one concern each: ``versions`` (deploy, preview), ``actors`` (spawn, send,
-release), ``reads`` (get, history, decisions, actors), ``keyring`` (encryption keys and their
+release), ``reads`` (get, history, decisions, actors), ``timers``, ``changes`` (the outbox),
+``keyring`` (encryption keys and their
 rotation), ``apikeys``; ``base`` holds what they share.
 """
 
@@ -29,6 +30,7 @@ from statekeep.errors import Error, StoreConflict
 from statekeep.keep.actors import Actors, Event, split_event
 from statekeep.keep.apikeys import ApiKeys
 from statekeep.keep.base import valid_name
+from statekeep.keep.changes import Changes
 from statekeep.keep.keyring import HEARTBEAT, Keys
 from statekeep.keep.reads import Reads
 from statekeep.keep.timers import Timers
@@ -39,6 +41,8 @@ from statekeep.workers.base import Worker
 
 #: The longest the timer worker sleeps without looking at the store again.
 TIMER_LOOK = 1.0
+#: How often the outbox is pruned (seconds).
+PRUNE_EVERY = 60.0
 
 __all__ = [
     "Event",
@@ -81,13 +85,15 @@ def open(
     *,
     max_size: int | None = None,
     clock: Clock | None = None,
+    change_retention: float | None = None,
 ) -> Keep:
     """Open (or create) the store in directory ``path``, or in the PostgreSQL database at a
     ``postgresql://`` URL (with the ``postgres`` extra). A directory's store grows as needed, up
     to ``max_size`` bytes if given (then a write past it raises ``StoreFull``). ``clock`` is
     where times come from (``statekeep.testing.ManualClock`` in tests; the wall clock by
-    default)."""
-    return Keep(path, key=key, max_size=max_size, clock=clock)
+    default). ``change_retention`` is how long the outbox keeps each change, in seconds (seven
+    days by default)."""
+    return Keep(path, key=key, max_size=max_size, clock=clock, change_retention=change_retention)
 
 
 def store_exists(path: str | os.PathLike[str]) -> bool:
@@ -116,7 +122,7 @@ def remove_store(path: str | os.PathLike[str]) -> None:
     stores.remove(path)
 
 
-class Keep(Versions, Actors, Reads, Timers, Keys, ApiKeys):
+class Keep(Versions, Actors, Reads, Timers, Changes, Keys, ApiKeys):
     """A store of actors. Use it as a context manager, or ``close()`` it."""
 
     def __init__(
@@ -127,6 +133,7 @@ class Keep(Versions, Actors, Reads, Timers, Keys, ApiKeys):
         scan: bool = True,
         max_size: int | None = None,
         clock: Clock | None = None,
+        change_retention: float | None = None,
     ) -> None:
         #: The store's data directory; None for a store in a database (a ``postgresql://`` URL),
         #: which has none, so that a key generated for it goes to the default key directory.
@@ -135,6 +142,10 @@ class Keep(Versions, Actors, Reads, Timers, Keys, ApiKeys):
         existed = stores.exists(location)
         super().__init__(stores.open_store(location, max_size=max_size))
         self._clock = SystemClock() if clock is None else clock
+        if change_retention is not None:
+            if not change_retention > 0:
+                raise ValueError("change_retention is how long changes are kept: a number of seconds above 0")
+            self.change_retention = float(change_retention)
         self._store_closed = False
         try:
             self._open_keys(key, self.path)
@@ -153,11 +164,13 @@ class Keep(Versions, Actors, Reads, Timers, Keys, ApiKeys):
         # Versions and keys other processes commit are taken every second, and at once when the
         # store tells of them (PostgreSQL's NOTIFY): so a new deployment's scan starts on every
         # node. Correctness never waits for this: every transaction reads the commit count.
-        self._workers["versions"] = Worker("versions", self.follow, idle=FOLLOW)
+        self._workers["versions"] = Worker("versions", self.follow_versions, idle=FOLLOW)
         # Timers fire by themselves, woken when one is set and otherwise asleep until the next
         # is due (at most TIMER_LOOK seconds: another process may have set an earlier one). A
         # clock a test moves fires them itself, when it is moved.
         self._workers["timers"] = Worker("timers", self.fire_due, idle=self._until_next_due)
+        # Changes older than the retention window go, in bounded batches.
+        self._workers["outbox"] = Worker("outbox", self.prune_changes, idle=PRUNE_EVERY)
         manual = isinstance(self._clock, ManualClock)
         if isinstance(self._clock, ManualClock):  # (mypy narrows on the call, not on ``manual``)
             self._clock.attach(self)
@@ -190,7 +203,7 @@ class Keep(Versions, Actors, Reads, Timers, Keys, ApiKeys):
         once it succeeds again): for metrics and health checks."""
         return {name: (worker.failures_total, worker.last_error) for name, worker in self._workers.items()}
 
-    def follow(self) -> bool:
+    def follow_versions(self) -> bool:
         """Take the versions and keys that other processes committed; wake the scan when there
         are new ones. The ``versions`` worker calls this every :data:`FOLLOW` seconds, and when
         the store says something changed."""

@@ -74,6 +74,17 @@ class Actors(KeepBase):
                 # Moved at its spawn by a deployment due at length 0: lands now, not at its commit.
                 self._landings(timers, definition_id, spawned.decisions, to_millis(now))
                 timers.write(writes)
+                step = spawned.step
+                self._actor_change(
+                    writes,
+                    "spawned",
+                    actor_id,
+                    spawned.actor,
+                    now,
+                    actions=step.actions,
+                    effects=step.effects,
+                    decisions=spawned.decisions,
+                )
                 out.append(view(actor_id, spawned.actor, ctx, timers.listed()))
             txn.apply(writes)
             self._remember(txn, idempotency_key, request, [a.__dict__ for a in out])
@@ -89,15 +100,20 @@ class Actors(KeepBase):
         expected_seq: int | None = None,
     ) -> StepResult:
         """Send an event; returns once it is durable."""
-        return self._send_all([(actor_id, event, guards, expected_seq)], idempotency_key)[0]
+        return self._send_all([(actor_id, event, guards, expected_seq)], idempotency_key, None)[0]
 
     def send_many(self, items: Iterable[tuple[str, Event]]) -> list[StepResult]:
         """Send many events in one synced transaction (all apply, or none on an error)."""
-        return self._send_all([(actor_id, event, None, None) for actor_id, event in items], None)
+        return self._send_all([(actor_id, event, None, None) for actor_id, event in items], None, None)
 
     def _send_all(
-        self, items: list[tuple[str, Event, Mapping[str, bool] | None, int | None]], idempotency_key: str | None
+        self,
+        items: list[tuple[str, Event, Mapping[str, bool] | None, int | None]],
+        idempotency_key: str | None,
+        timer: Mapping[str, Any] | None,
     ) -> list[StepResult]:
+        """The sends, in one transaction; ``timer`` names the timer that sent the one event (an
+        outbox entry of kind ``timer`` then)."""
         request = request_digest(
             idempotency_key, {"op": "send", "items": [[a, e, dict(g or {}), x] for a, e, g, x in items]}
         )
@@ -168,19 +184,34 @@ class Actors(KeepBase):
                     )
                 for ordinal, deployment, kind, record in sent.records:
                     writes.decision(actor_id, ordinal, deployment, kind, record)
-                results.append(
-                    StepResult(
-                        actor_id=actor_id,
+                result = StepResult(
+                    actor_id=actor_id,
+                    value=sent.value,
+                    status=sent.status,
+                    version=sent.version,
+                    seq=sent.seq,
+                    actions=step.actions,
+                    effects=effects,
+                    handled=step.handled,
+                    decisions=[cast(Decision, dict(d, actor=actor_id)) for d in sent.decisions],
+                )
+                if step.handled or sent.decisions:
+                    self._change(
+                        writes,
+                        "event" if timer is None else "timer",
+                        actor_id,
+                        now,
+                        version=sent.version,
                         value=sent.value,
                         status=sent.status,
-                        version=sent.version,
                         seq=sent.seq,
+                        event={"type": event_type, **payload},
                         actions=step.actions,
                         effects=effects,
-                        handled=step.handled,
-                        decisions=[cast(Decision, dict(d, actor=actor_id)) for d in sent.decisions],
+                        decisions=sent.decisions,
+                        timer=timer,
                     )
-                )
+                results.append(result)
             for (actor_id, _), before, after in zip(position.items(), loaded, finals, strict=True):
                 self._put_actor(writes, actor_id, after, before.version, ())
                 timers[actor_id].write(writes)
@@ -216,6 +247,7 @@ class Actors(KeepBase):
             released = self._deciding(txn, [actor_id], [actor], lambda a: self._registry.release(a[0], now))
             writes = WriteSet()
             self._put_actor(writes, actor_id, released.actor, actor.version, released.records)
+            self._actor_change(writes, "released", actor_id, released.actor, now, decisions=[released.record])
             timers = ActorTimers(self, txn, actor_id, new=False)
             timers.rearm(to_millis(now))
             timers.write(writes)
@@ -234,6 +266,7 @@ class Actors(KeepBase):
                 before, actor = actor, self._registry.terminate(actor)
                 writes = WriteSet()
                 self._put_actor(writes, actor_id, actor, before.version, ())
+                self._actor_change(writes, "terminated", actor_id, actor, self._clock.now())
                 timers.stop()  # its delayed transitions will never be taken
                 timers.write(writes)
                 txn.apply(writes)

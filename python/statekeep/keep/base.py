@@ -14,7 +14,7 @@ from statekeep import crypto, jsonio
 from statekeep._core import ActorState, Machine, Registry
 from statekeep.clock import LATEST_MS, Clock, to_millis
 from statekeep.errors import Conflict, HistoryNeeded, InvalidRequest, NotFound, StoreDamaged
-from statekeep.store import Reader, Store, UnitOfWork, WriteSet
+from statekeep.store import ChangeRecord, Reader, Store, UnitOfWork, WriteSet
 
 if TYPE_CHECKING:
     from statekeep.keep.timers import ActorTimers
@@ -54,6 +54,9 @@ class KeepBase:
         self._deployed_machines: dict[str, Machine] = {}
         #: The background workers, by name (``statekeep.workers``).
         self._workers: dict[str, Worker] = {}
+        #: Notified when this process commits outbox entries (``keep.follow`` waits on it).
+        self._changes_committed = threading.Condition()
+        self._change_hooks: list[Callable[[], None]] = []
 
     # ----- transactions ---------------------------------------------------------------------------
 
@@ -92,6 +95,12 @@ class KeepBase:
 
     def _committed(self) -> None:
         """This thread's transaction committed (its own, or a group's)."""
+        if getattr(self._group, "changed", False):
+            self._group.changed = False
+            with self._changes_committed:
+                self._changes_committed.notify_all()
+            for hook in self._change_hooks:
+                hook()
         if getattr(self._group, "timers_set", False):
             self._group.timers_set = False
             worker = self._workers.get("timers")
@@ -220,6 +229,7 @@ class KeepBase:
         if caught.decisions or caught.actor.watermark != stored.watermark:
             writes = WriteSet()
             self._put_actor(writes, actor_id, caught.actor, stored.version, caught.records)
+            self._moved_change(writes, actor_id, caught.actor, caught.decisions, now)
             if caught.moved:
                 self._landed(txn, writes, actor_id, stored.version, caught.decisions)
             txn.apply(writes)
@@ -283,6 +293,67 @@ class KeepBase:
         self._landings(timers, stored_version, decisions, None)
         return timers.listed()
 
+    # ----- the outbox ------------------------------------------------------------------------------
+
+    def _change(
+        self,
+        writes: WriteSet,
+        kind: str,
+        actor_id: str,
+        now: float,
+        *,
+        version: str,
+        value: Any,
+        status: str,
+        seq: int,
+        event: Mapping[str, Any] | None = None,
+        actions: Sequence[Any] = (),
+        effects: Sequence[Any] = (),
+        decisions: Sequence[Mapping[str, Any]] = (),
+        timer: Mapping[str, Any] | None = None,
+    ) -> None:
+        """An outbox entry for what this write does to the actor, in its transaction: what the
+        application is told (``keep.changes``, webhooks), sealed like the rest of its data."""
+        at_ns = int(now * 1e9)
+        body = {
+            "event": event,
+            "value": value,
+            "status": status,
+            "seq": seq,
+            "actions": list(actions),
+            "effects": list(effects),
+            "decisions": list(decisions),
+            "timer": timer,
+        }
+        sealed = self._seal("changes", change_record(actor_id, at_ns), body, "the change")
+        writes.change(ChangeRecord(actor_id, self._seq_of[version], kind, at_ns, sealed))
+        self._group.changed = True
+
+    def _actor_change(
+        self, writes: WriteSet, kind: str, actor_id: str, actor: ActorState, now: float, **what: Any
+    ) -> None:
+        """:meth:`_change` with the actor's state as the core left it."""
+        self._change(
+            writes,
+            kind,
+            actor_id,
+            now,
+            version=actor.version,
+            value=actor.value,
+            status=status_of(actor),
+            seq=actor.history_length,
+            **what,
+        )
+
+    def _moved_change(
+        self, writes: WriteSet, actor_id: str, actor: ActorState, decisions: Sequence[Mapping[str, Any]], now: float
+    ) -> None:
+        """The entry for a catch-up (a scan, a touch) whose decisions moved or stranded the
+        actor; nothing for one that only records that it stayed."""
+        kinds = [d["kind"] for d in decisions if d["kind"] in ("migrated", "stranded")]
+        if kinds:
+            self._actor_change(writes, kinds[-1], actor_id, actor, now, decisions=decisions)
+
     # ----- idempotency keys ----------------------------------------------------------------------
 
     def _replay(self, txn: UnitOfWork, key: str | None, request: str) -> Any:
@@ -317,6 +388,12 @@ class KeepBase:
         return jsonio.loads(self._sealer.open(sealed, table=table, record=record), f"the sealed {table} value")
 
 
+def status_of(actor: ActorState) -> str:
+    """An actor's status: its state machine's (``active``, ``done``, ``error``), or ``terminated``
+    once an operator terminated it, whatever its machine's was."""
+    return "terminated" if actor.terminated else actor.status
+
+
 def context_record(actor_id: str) -> bytes:
     """What an actor's sealed context is bound to (the AEAD's associated data)."""
     return actor_id.encode("utf-8")
@@ -325,6 +402,17 @@ def context_record(actor_id: str) -> bytes:
 def event_record(actor_id: str, index: int) -> bytes:
     """What the sealed payload of an actor's ``index``-th event is bound to."""
     return actor_id.encode("utf-8") + b"\x00" + index.to_bytes(4, "big")
+
+
+def timer_record(actor_id: str, timer_id: str) -> bytes:
+    """What a scheduled event's sealed payload is bound to."""
+    return actor_id.encode() + b"\x00" + timer_id.encode()
+
+
+def change_record(actor_id: str, at_ns: int) -> bytes:
+    """What the sealed body of an outbox entry is bound to: its actor and its time (its number
+    is given only at the commit)."""
+    return actor_id.encode() + b"\x00" + at_ns.to_bytes(8, "big")
 
 
 def check_name(name: str, what: str) -> None:

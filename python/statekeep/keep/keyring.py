@@ -18,12 +18,13 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from statekeep import crypto
 from statekeep.errors import Conflict, EncryptionError, Error
-from statekeep.keep.base import KeepBase, context_record, event_record
-from statekeep.store import EventRecord, Keyring, LegacyKeyring, Reader, Session, UnitOfWork
+from statekeep.keep.base import KeepBase, change_record, context_record, event_record, timer_record
+from statekeep.store import EventRecord, Keyring, LegacyKeyring, Reader, Session, UnitOfWork, WriteSet
 
 log = logging.getLogger("statekeep.keys")
 
@@ -229,7 +230,13 @@ class Keys(KeepBase):
         with self._store.read() as reader:
             total = reader.sealed_count()
         visited = 0
-        for reseal in (self._reseal_contexts, self._reseal_events, self._reseal_answers):
+        for reseal in (
+            self._reseal_contexts,
+            self._reseal_events,
+            self._reseal_answers,
+            self._reseal_timers,
+            self._reseal_changes,
+        ):
             after: object = None
             while True:
                 with self._store.write() as txn:
@@ -263,6 +270,25 @@ class Keys(KeepBase):
         for key, request, sealed in found:
             if crypto.Sealer.key_id_of(sealed) != target:
                 txn.reseal_answer(key, request, self._reseal(sealed, "idempotency", key.encode()))
+        return (found[-1][0] if len(found) == batch else None), len(found)
+
+    def _reseal_timers(self, txn: UnitOfWork, after: object, batch: int, target: str) -> tuple[object, int]:
+        found = txn.sealed_timers(after if isinstance(after, tuple) else None, batch)
+        writes = WriteSet()
+        for (actor_id, timer_id), timer in found:
+            if timer.sealed_payload and crypto.Sealer.key_id_of(timer.sealed_payload) != target:
+                fresh = self._reseal(timer.sealed_payload, "timers", timer_record(actor_id, timer_id))
+                writes.timer(actor_id, timer_id, replace(timer, sealed_payload=fresh))
+        txn.apply(writes)
+        return (found[-1][0] if len(found) == batch else None), len(found)
+
+    def _reseal_changes(self, txn: UnitOfWork, after: object, batch: int, target: str) -> tuple[object, int]:
+        found = txn.sealed_changes(after if isinstance(after, int) else None, batch)
+        for seq, entry in found:
+            if crypto.Sealer.key_id_of(entry.sealed) != target:
+                txn.reseal_change(
+                    seq, self._reseal(entry.sealed, "changes", change_record(entry.actor_id, entry.at_ns))
+                )
         return (found[-1][0] if len(found) == batch else None), len(found)
 
     def _reseal(self, sealed: bytes, table: str, record: bytes) -> bytes:

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from statekeep._core import ActorState
 from statekeep.errors import InvalidRequest
-from statekeep.keep.base import KeepBase, check_name, context_record, event_record
+from statekeep.keep.base import KeepBase, check_name, context_record, event_record, status_of
 from statekeep.results import Actor, Decision, HistoryEntry
 from statekeep.store import Reader
 
@@ -127,12 +127,6 @@ def view(actor_id: str, actor: ActorState, context: Any, timers: list[dict[str, 
         needs_rescue=actor.needs_rescue,
         timers=timers,
     )
-
-
-def status_of(actor: ActorState) -> str:
-    """An actor's status: its state machine's (``active``, ``done``, ``error``), or ``terminated``
-    once an operator terminated it, whatever its machine's was."""
-    return "terminated" if actor.terminated else actor.status
 
 
 def candidates(keep: KeepBase, txn: Reader, version: str, after: str | None = None) -> Iterator[tuple[str, ActorState]]:

@@ -23,7 +23,7 @@ from typing import Any
 from statekeep import _core
 from statekeep.clock import LATEST_MS, due_after, millis, to_millis
 from statekeep.errors import Conflict, InvalidRequest, NotFound, StoreDamaged, StoreError
-from statekeep.keep.base import KeepBase, check_name, request_digest
+from statekeep.keep.base import KeepBase, check_name, request_digest, timer_record
 from statekeep.store import Reader, Timer, UnitOfWork, WriteSet
 
 log = logging.getLogger("statekeep.timers")
@@ -178,7 +178,7 @@ class Timers(KeepBase):
                 return dict(replay)
             self._load(txn, actor_id)  # it must exist
             sealed = (
-                self._seal("timers", _timer_record(actor_id, timer_id), payload, "the event's payload")
+                self._seal("timers", timer_record(actor_id, timer_id), payload, "the event's payload")
                 if payload
                 else b""
             )
@@ -280,11 +280,11 @@ class Timers(KeepBase):
         txn.apply(gone)
         event: str | dict[str, Any] = timer.event
         if timer.sealed_payload:
-            payload = self._open_sealed("timers", _timer_record(actor_id, timer_id), timer.sealed_payload)
+            payload = self._open_sealed("timers", timer_record(actor_id, timer_id), timer.sealed_payload)
             event = {"type": timer.event, **payload}
         outer, self._group.txn = self._group.txn, txn  # the send nests in this transaction
         try:
-            (result,) = self._send_all([(actor_id, event, None, None)], None)
+            (result,) = self._send_all([(actor_id, event, None, None)], None, {"id": timer_id, "kind": timer.kind})
         except Conflict as e:  # stranded (needs_rescue), terminated (actor_terminated)
             self._undelivered(txn, actor_id, timer_id, timer, {"code": e.code, "message": str(e)})
             return True
@@ -335,11 +335,6 @@ class Timers(KeepBase):
             "fired": fired,
             "lateness": lateness,
         }
-
-
-def _timer_record(actor_id: str, timer_id: str) -> bytes:
-    """What a scheduled event's sealed payload is bound to."""
-    return actor_id.encode() + b"\x00" + timer_id.encode()
 
 
 def listed(timers: Mapping[str, Timer]) -> list[dict[str, Any]]:

@@ -21,13 +21,12 @@ from statekeep.service.auth import KeyCache, authorise
 from statekeep.service.batcher import GroupCommitter
 from statekeep.service.metrics import Metrics
 from statekeep.service.responses import json_response, problem
-from statekeep.service.routes import Handler, Service, actors, definitions, deployments, keys, meta, timers
+from statekeep.service.routes import Handler, Service, actors, changes, definitions, deployments, keys, meta, timers
 
 log = logging.getLogger("statekeep.service")
 
 #: Every route: its path, method, the scope its key needs (None: no key) and its handler.
-#: Starlette tries them in order: the hot one first. The webhook routes (they need the outbox)
-#: are not here yet.
+#: Starlette tries them in order: the hot one first.
 ROUTES: list[tuple[str, str, str | None, Handler]] = [
     ("/v1/actors/{id}/events", "POST", "write", actors.send),
     ("/v1/health", "GET", None, meta.health),
@@ -56,6 +55,8 @@ ROUTES: list[tuple[str, str, str | None, Handler]] = [
     ("/v1/actors/{id}/schedule", "GET", "read", timers.scheduled),
     ("/v1/actors/{id}/schedule/{sid}", "DELETE", "write", timers.cancel),
     ("/v1/timers", "GET", "read", timers.stats),
+    ("/v1/changes", "GET", "read", changes.list_changes),
+    ("/v1/changes/stream", "GET", "read", changes.stream),
     ("/v1/deployments/{id}", "GET", "read", deployments.get_deployment),
     ("/v1/deployments/{id}/decisions", "GET", "read", deployments.decisions),
     ("/v1/keys", "POST", "admin", keys.create),
@@ -78,7 +79,9 @@ def create_app(keep: Keep, *, auth: bool = True, owns_keep: bool = False) -> Sta
         metrics=Metrics(),
         stats=keep.stats,
         workers=keep.workers,
+        changes=changes.ChangeSignal(),
     )
+    keep.on_changes(service.changes.notify)
 
     async def no_route(request: Request, exc: Exception) -> Response:
         where = f"{request.method} {request.url.path}"

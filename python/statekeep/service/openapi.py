@@ -599,6 +599,55 @@ SCHEMAS: dict[str, Any] = {
         ["event"],
         example={"event": {"type": "REMIND", "channel": "email"}, "delayMs": 259200000, "id": "remind"},
     ),
+    "Change": _obj(
+        {
+            "seq": {"type": "integer", "minimum": 1, "description": "store-wide, dense, in commit order"},
+            "kind": {
+                "type": "string",
+                "enum": ["spawned", "event", "timer", "migrated", "stranded", "released", "terminated"],
+            },
+            "actorId": {"type": "string"},
+            "version": {"type": "string", "description": "the version the actor is on after the change"},
+            "at": _TIME,
+            "actorSeq": {**_COUNT, "description": "the actor's handled events after the change"},
+            "event": {
+                "type": ["object", "null"],
+                "description": "the event handled (`type` and its payload) for kinds event and timer",
+            },
+            "stateValue": _STATE_VALUE,
+            "status": {"type": "string"},
+            "actions": _list_of({"type": "object"}),
+            "effects": _list_of({"type": "object"}),
+            "decisions": _list_of(_ref("Decision")),
+            "timer": {"type": ["object", "null"], "description": "the timer that fired (`id`, `kind`) for kind timer"},
+        },
+        [
+            "seq",
+            "kind",
+            "actorId",
+            "version",
+            "at",
+            "actorSeq",
+            "event",
+            "stateValue",
+            "status",
+            "actions",
+            "effects",
+            "decisions",
+            "timer",
+        ],
+        closed=False,
+        description="a change committed to an actor: an entry of the outbox",
+    ),
+    "ChangePage": _obj(
+        {
+            "items": _list_of(_ref("Change")),
+            "next": {**_COUNT, "description": "give it as `after` for the next page (never null: changes go on)"},
+            "last": {**_COUNT, "description": "the number of the last change committed"},
+        },
+        ["items", "next", "last"],
+        closed=False,
+    ),
     "Health": _obj({"status": {"type": "string", "enum": ["ok"]}}, ["status"], closed=False),
 }
 SCHEMAS["HistoryPage"] = _page_of("HistoryEntry")
@@ -878,6 +927,50 @@ PATHS: dict[str, Any] = {
             "The store's timers: pending, overdue, the next due, and how late this server fired its last ones",
             "read",
             _json(_ref("TimerStats"), "The figures"),
+        )
+    },
+    "/v1/changes": {
+        "get": _op(
+            "The changes committed to actors (the outbox), oldest first, numbered above `after`",
+            "read",
+            _json(_ref("ChangePage"), "A page of changes"),
+            params=[
+                _query("after", {"type": "integer", "minimum": 0, "default": 0}, "only changes numbered above this"),
+                _query(
+                    "limit",
+                    {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
+                    "changes per page: 100 unless given, at most 1,000",
+                ),
+                _query("actor", {"type": "string"}, "only this actor's changes"),
+                _query("definition", {"type": "string"}, "only the changes of actors on this version"),
+            ],
+            description="Poll with `after` set to the last page's `next`. A filtered page may look past "
+            "changes it does not return: `next` is the last one it looked at.",
+        )
+    },
+    "/v1/changes/stream": {
+        "get": _op(
+            "The change stream: each change as a server-sent event as it commits",
+            "read",
+            {
+                "description": "A text/event-stream that does not end: `id:` is the change's number, `event: "
+                "change`, `data:` the Change as JSON; a comment line at least every 15 s while idle",
+                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            },
+            params=[
+                _query("after", {"type": "integer", "minimum": 0}, "start after this change (default: from now on)"),
+                _query("actor", {"type": "string"}, "only this actor's changes"),
+                _query("definition", {"type": "string"}, "only the changes of actors on this version"),
+                {
+                    "name": "Last-Event-ID",
+                    "in": "header",
+                    "required": False,
+                    "description": "resume after this change (what an EventSource sends when it reconnects; "
+                    "it wins over `after`)",
+                    "schema": {"type": "string"},
+                },
+            ],
+            description="Resumable: reconnect with the last `id` received and nothing is missed or repeated.",
         )
     },
     "/v1/actors/{id}/schedule/{sid}": {

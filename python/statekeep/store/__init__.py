@@ -15,6 +15,7 @@ from pathlib import Path
 from statekeep.errors import InvalidRequest
 from statekeep.store.base import (
     DECISION_KINDS,
+    ChangeRecord,
     EventRecord,
     Keyring,
     LegacyKeyring,
@@ -29,6 +30,7 @@ from statekeep.store.base import (
 
 __all__ = [
     "DECISION_KINDS",
+    "ChangeRecord",
     "EventRecord",
     "Keyring",
     "LegacyKeyring",

@@ -105,6 +105,20 @@ class Timer:
     undelivered: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class ChangeRecord:
+    """One entry of the outbox: a change to an actor, as it committed. The store numbers the
+    entries (dense, from 1, in commit order: no reader ever sees a later number before an
+    earlier one); the actor, its version, the kind and the time are plain, for filters and
+    retention; what it says (the event, the state after, the actions...) is sealed."""
+
+    actor_id: str
+    version: int
+    kind: str
+    at_ns: int
+    sealed: bytes
+
+
 @dataclass
 class WriteSet:
     """Everything one call of the keep writes, applied by a unit of work in one go.
@@ -120,6 +134,8 @@ class WriteSet:
     events: list[tuple[str, int, EventRecord]] = field(default_factory=list)
     #: ``(actor id, timer id, timer)``; a timer of None removes it.
     timers: list[tuple[str, str, Timer | None]] = field(default_factory=list)
+    #: Outbox entries, numbered by the store when the write set commits, in this order.
+    changes: list[ChangeRecord] = field(default_factory=list)
 
     def actor(self, actor_id: str, data: bytes) -> None:
         self.actors.append((actor_id, data))
@@ -140,6 +156,10 @@ class WriteSet:
     def timer(self, actor_id: str, timer_id: str, timer: Timer | None) -> None:
         """Set (or, with None, remove) one of the actor's timers."""
         self.timers.append((actor_id, timer_id, timer))
+
+    def change(self, record: ChangeRecord) -> None:
+        """Append an entry to the outbox."""
+        self.changes.append(record)
 
 
 class Reader(Protocol):
@@ -222,6 +242,17 @@ class Reader(Protocol):
     def deployment_decisions(self, deployment: int) -> Iterator[tuple[str, dict[str, Any]]]:
         """``(actor id, record)`` of every record written for ``deployment``, by actor id."""
 
+    # ----- the outbox
+    def changes(self, after: int, limit: int) -> list[tuple[int, ChangeRecord]]:
+        """Up to ``limit`` outbox entries numbered above ``after``, in order."""
+
+    def last_change(self) -> int:
+        """The number of the last outbox entry committed (0 when none ever was): pruning
+        entries does not lower it."""
+
+    def first_change(self) -> int | None:
+        """The number of the oldest entry kept (None when none is)."""
+
     # ----- what the keep keeps beside actors
     def idempotent(self, key: str) -> tuple[str, bytes] | None:
         """An idempotency key's request digest and its first answer, sealed."""
@@ -232,7 +263,7 @@ class Reader(Protocol):
 
     def sealed_count(self) -> int:
         """How many sealed values the store holds (contexts, event payloads, answers kept
-        for idempotency keys)."""
+        for idempotency keys, outbox entries)."""
 
     def sealed_contexts(self, after: str | None, limit: int) -> list[tuple[str, bytes]]:
         """Up to ``limit`` ``(actor id, sealed context)`` in id order, after ``after``."""
@@ -242,6 +273,12 @@ class Reader(Protocol):
 
     def sealed_answers(self, after: str | None, limit: int) -> list[tuple[str, str, bytes]]:
         """Up to ``limit`` ``(idempotency key, request digest, sealed answer)`` in key order."""
+
+    def sealed_timers(self, after: tuple[str, str] | None, limit: int) -> list[tuple[tuple[str, str], Timer]]:
+        """Up to ``limit`` ``((actor id, timer id), timer)`` in key order, after ``after``."""
+
+    def sealed_changes(self, after: int | None, limit: int) -> list[tuple[int, ChangeRecord]]:
+        """Up to ``limit`` outbox entries in order, after ``after`` (:meth:`changes`)."""
 
 
 class UnitOfWork(Reader, Protocol):
@@ -296,6 +333,16 @@ class UnitOfWork(Reader, Protocol):
     def reseal_event(self, actor_id: str, index: int, record: EventRecord) -> None: ...
 
     def reseal_answer(self, key: str, request: str, sealed_answer: bytes) -> None: ...
+
+    def reseal_change(self, seq: int, sealed: bytes) -> None: ...
+
+    def prune_changes(self, before_ns: int, upto: int, limit: int) -> int:
+        """Remove up to ``limit`` of the oldest outbox entries, those committed before
+        ``before_ns`` and numbered ``upto`` or below; returns how many. Only the oldest go:
+        it stops at the first entry it must keep."""
+
+    def import_changes(self, changes: Sequence[tuple[int, ChangeRecord]], last: int) -> None:
+        """Copy entries in with their numbers (a store copy), and the last number given."""
 
 
 class Store(Protocol):

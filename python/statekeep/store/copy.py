@@ -39,10 +39,11 @@ class Copied:
     contexts: int = 0
     timers: int = 0
     answers: int = 0
+    changes: int = 0
     api_keys: int = 0
 
     def total(self) -> int:
-        return self.actors + self.events + self.contexts + self.answers
+        return self.actors + self.events + self.contexts + self.answers + self.changes
 
 
 @dataclass
@@ -126,6 +127,17 @@ def copy(
             copied.answers += len(answers)
             done.add(len(answers))
 
+        # The outbox with its numbers, so a follower resumes on the copy where it was.
+        last_change = src.last_change()
+        for changes in _pages(lambda after: src.sealed_changes(after, batch), key=lambda row: row[0]):
+            with dest.write() as txn:
+                txn.import_changes(changes, last_change)
+            copied.changes += len(changes)
+            done.add(len(changes))
+        if not copied.changes and last_change:
+            with dest.write() as txn:
+                txn.import_changes([], last_change)
+
         # Last, in one transaction: the store itself, which makes the rest a store.
         scans = src.scans()
         with dest.write(exclusive=True) as txn:
@@ -203,6 +215,7 @@ def compare(source: Store, dest: Store, *, batch: int = BATCH, most: int = 20) -
         same("scans", a.scans(), b.scans())
         same("api keys", a.api_keys(), b.api_keys())
         same("sealed values", a.sealed_count(), b.sealed_count())
+        same("the last outbox entry", a.last_change(), b.last_change())
         for seq in range(min(a.commits(), b.commits())):
             same(f"version {seq}", a.version(seq), b.version(seq))
             same(f"version {seq}'s definition", a.definition(seq), b.definition(seq))
@@ -220,6 +233,7 @@ def compare(source: Store, dest: Store, *, batch: int = BATCH, most: int = 20) -
             ("contexts", a.sealed_contexts, b.sealed_contexts),
             ("events", a.sealed_events, b.sealed_events),
             ("idempotency records", a.sealed_answers, b.sealed_answers),
+            ("outbox entries", a.sealed_changes, b.sealed_changes),
         ]
         for name, read_a, read_b in tables:
             for rows, others in _side_by_side(_paged(read_a, batch), _paged(read_b, batch), lambda row: row[0]):

@@ -41,6 +41,10 @@ that keys sort numerically):
 ``timers_due``     ``u64`` due (ms), actor id, 0, timer id -> b"": the timers by due time (an
                    undelivered scheduled event is not in it).
 ``api_keys``       key id -> JSON: scope, name, creation time, SHA-256 of the secret.
+``changes``        ``u64`` number -> the outbox entry: ``u32`` version seq, ``u64`` time (ns),
+                   a byte n and the n bytes of its kind, a ``u16`` length and the actor id,
+                   then the sealed body. ``meta`` ``changes_last`` (``u64``) is the last number
+                   given (kept apart: pruning every entry must not restart the numbering).
 
 Which deployments an event makes due is not an index here: the registry in the core holds
 each version's deployments by path length, in memory.
@@ -67,6 +71,7 @@ import orjson
 from statekeep.errors import Error, StoreDamaged, StoreError, StoreFull
 from statekeep.store.base import (
     DECISION_KINDS,
+    ChangeRecord,
     EventRecord,
     Keyring,
     LegacyKeyring,
@@ -100,6 +105,7 @@ DATABASES = (
     "scans",
     "idempotency",
     "api_keys",
+    "changes",
 )
 FORMAT = b"3"
 #: The older formats this statekeep opens (and upgrades).
@@ -118,6 +124,7 @@ _EVENT_HEADER = struct.Struct(">IQI")  # type length, time ns, sealed payload le
 # first byte is 0), and end with the guard outcomes as JSON.
 _EVENT_V3 = 0xE3
 _SEP = b"\x00"
+_CHANGE_HEADER = struct.Struct(">IQB")  # version seq, time ns, kind length
 
 
 def _u32(n: int) -> bytes:
@@ -194,6 +201,28 @@ def _unpack_timer(raw: bytes) -> Timer:
     size = _U32.unpack_from(raw, start)[0]
     head = orjson.loads(raw[start + 4 : start + 4 + size])
     return Timer(sealed_payload=bytes(raw[start + 4 + size :]), **head)
+
+
+def _pack_change(record: ChangeRecord) -> bytes:
+    kind, actor = record.kind.encode(), record.actor_id.encode()
+    return (
+        _CHANGE_HEADER.pack(record.version, record.at_ns, len(kind))
+        + kind
+        + struct.pack(">H", len(actor))
+        + actor
+        + record.sealed
+    )
+
+
+def _unpack_change(raw: bytes) -> ChangeRecord:
+    version, at_ns, kind_length = _CHANGE_HEADER.unpack_from(raw)
+    at = _CHANGE_HEADER.size
+    kind = raw[at : at + kind_length].decode()
+    at += kind_length
+    (actor_length,) = struct.unpack_from(">H", raw, at)
+    at += 2
+    actor_id = raw[at : at + actor_length].decode()
+    return ChangeRecord(actor_id, version, kind, at_ns, raw[at + actor_length :])
 
 
 def _scan_state(raw: bytes) -> ScanState:
@@ -420,8 +449,38 @@ class LmdbReader:
     def api_keys(self) -> list[tuple[str, dict[str, Any]]]:
         return [(key.decode(), orjson.loads(raw)) for key, raw in self._items("api_keys")]
 
+    def changes(self, after: int, limit: int) -> list[tuple[int, ChangeRecord]]:
+        out: list[tuple[int, ChangeRecord]] = []
+        for key, raw in self._items("changes", start=_u64(after + 1)):
+            if len(out) >= limit:
+                break
+            out.append((_read_u64(key), _unpack_change(raw)))
+        return out
+
+    def last_change(self) -> int:
+        raw = self._get("meta", b"changes_last")
+        return 0 if raw is None else _read_u64(raw)
+
+    def first_change(self) -> int | None:
+        cursor = self._txn.cursor(db=self._dbs["changes"])
+        return _read_u64(bytes(cursor.key())) if cursor.first() else None
+
+    def sealed_timers(self, after: tuple[str, str] | None, limit: int) -> list[tuple[tuple[str, str], Timer]]:
+        start = None if after is None else _key(after[0]) + _SEP + after[1].encode() + _SEP
+        out: list[tuple[tuple[str, str], Timer]] = []
+        for key, raw in self._items("timers", start=start):
+            if len(out) >= limit:
+                break
+            actor, _, timer_id = key.partition(_SEP)
+            out.append(((actor.decode(), timer_id.decode()), _unpack_timer(raw)))
+        return out
+
+    def sealed_changes(self, after: int | None, limit: int) -> list[tuple[int, ChangeRecord]]:
+        return self.changes(after or 0, limit)
+
     def sealed_count(self) -> int:
-        return sum(int(self._txn.stat(self._dbs[db])["entries"]) for db in ("contexts", "events", "idempotency"))
+        databases = ("contexts", "events", "idempotency", "changes")
+        return sum(int(self._txn.stat(self._dbs[db])["entries"]) for db in databases)
 
     def sealed_answers(self, after: str | None, limit: int) -> list[tuple[str, str, bytes]]:
         start = None if after is None else after.encode() + _SEP
@@ -567,6 +626,12 @@ class LmdbUnitOfWork(LmdbReader):
         for key, delta in counts.items():
             if delta:
                 self._put("counts", key, _u64(self._count(key) + delta))
+        if writes.changes:
+            # One writer at a time: numbered in commit order, without a gap (an aborted
+            # transaction takes its numbers with it).
+            first = self.last_change() + 1
+            self._put_many("changes", [(_u64(n), _pack_change(c)) for n, c in enumerate(writes.changes, first)])
+            self._put("meta", b"changes_last", _u64(first + len(writes.changes) - 1))
 
     def _set_timer(self, actor_id: str, timer_id: str, timer: Timer | None) -> None:
         child = _key(actor_id) + _SEP + timer_id.encode()
@@ -606,6 +671,25 @@ class LmdbUnitOfWork(LmdbReader):
 
     def reseal_answer(self, key: str, request: str, sealed_answer: bytes) -> None:
         self.remember(key, request, sealed_answer)
+
+    def reseal_change(self, seq: int, sealed: bytes) -> None:
+        raw = self._get("changes", _u64(seq))
+        if raw is not None:
+            self._put("changes", _u64(seq), _pack_change(replace(_unpack_change(raw), sealed=sealed)))
+
+    def prune_changes(self, before_ns: int, upto: int, limit: int) -> int:
+        doomed: list[bytes] = []
+        for key, raw in self._items("changes"):
+            if len(doomed) >= limit or _read_u64(key) > upto or _unpack_change(raw).at_ns >= before_ns:
+                break
+            doomed.append(key)
+        for key in doomed:
+            self._txn.delete(key, db=self._dbs["changes"])
+        return len(doomed)
+
+    def import_changes(self, changes: Sequence[tuple[int, ChangeRecord]], last: int) -> None:
+        self._put_many("changes", [(_u64(n), _pack_change(c)) for n, c in changes])
+        self._put("meta", b"changes_last", _u64(max(last, self.last_change())))
 
 
 class _Gate:

@@ -34,6 +34,13 @@ its key order, which is part of what it means, and every record reads back as it
 ``sessions``         session id -> pid, host, start, last seen, keyring generation loaded.
 ``timers``           (actor id, timer id) -> due (ms), occurrence, kind, event, sealed payload,
                      why it was not delivered; indexed by due time (schema version 2).
+``changes``          number -> actor id, version seq, kind, time (ns), sealed body: the outbox;
+                     ``change_head`` holds the last number given (schema version 3). A
+                     transaction numbers its entries at its commit, in the round trip of its
+                     COMMIT: ``UPDATE change_head`` locks the row until the commit is visible,
+                     so numbers follow commit order with no gap (a rolled back transaction
+                     gives its numbers back), and the row is held for one round trip, after
+                     every other lock the transaction takes (no deadlock through it).
 
 Transactions. A write is one transaction at READ COMMITTED, committed with
 ``synchronous_commit`` on (durable, and on the synchronous standby where one is configured);
@@ -98,6 +105,7 @@ from statekeep.extras import missing
 from statekeep.store import shown as redact
 from statekeep.store.base import (
     DECISION_KINDS,
+    ChangeRecord,
     EventRecord,
     Keyring,
     LegacyKeyring,
@@ -223,6 +231,21 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (actor_id, timer_id)
     );
     CREATE INDEX timers_by_due ON statekeep.timers (due, actor_id, timer_id) WHERE undelivered IS NULL;
+    """,
+    """
+    CREATE TABLE statekeep.changes (
+        seq bigint PRIMARY KEY,
+        actor_id text COLLATE "C" NOT NULL,
+        version integer NOT NULL,
+        kind text NOT NULL,
+        at_ns bigint NOT NULL,
+        sealed bytea NOT NULL
+    );
+    CREATE TABLE statekeep.change_head (
+        one boolean PRIMARY KEY DEFAULT true CHECK (one),
+        last bigint NOT NULL
+    );
+    INSERT INTO statekeep.change_head (last) VALUES (0);
     """,
 )
 #: The schema version this statekeep writes.
@@ -452,6 +475,7 @@ def _merged(writes: list[WriteSet]) -> WriteSet:
         merged.contexts += w.contexts
         merged.events += w.events
         merged.timers += w.timers
+        merged.changes += w.changes
     return merged
 
 
@@ -696,10 +720,41 @@ class PgReader:
     def api_keys(self) -> list[tuple[str, dict[str, Any]]]:
         return [(r[0], _loads(r[1])) for r in self._all("SELECT id, record FROM statekeep.api_keys ORDER BY id")]
 
+    def changes(self, after: int, limit: int) -> list[tuple[int, ChangeRecord]]:
+        return self._changes_after(after, limit, "")
+
+    def _changes_after(self, after: int, limit: int, lock: str) -> list[tuple[int, ChangeRecord]]:
+        rows = self._all(
+            "SELECT seq, actor_id, version, kind, at_ns, sealed FROM statekeep.changes WHERE seq > %s "
+            "ORDER BY seq LIMIT %s" + lock,
+            (after, limit),
+        )
+        return [(int(r[0]), ChangeRecord(r[1], int(r[2]), r[3], int(r[4]), bytes(r[5]))) for r in rows]
+
+    def last_change(self) -> int:
+        row = self._one("SELECT last FROM statekeep.change_head")
+        return 0 if row is None else int(row[0])
+
+    def first_change(self) -> int | None:
+        row = self._one("SELECT min(seq) FROM statekeep.changes")
+        return None if row is None or row[0] is None else int(row[0])
+
+    def sealed_timers(self, after: tuple[str, str] | None, limit: int) -> list[tuple[tuple[str, str], Timer]]:
+        rows = self._all(
+            f"SELECT actor_id, timer_id, {_TIMER_COLUMNS} FROM statekeep.timers WHERE (actor_id, timer_id) > (%s, %s) "
+            "ORDER BY actor_id, timer_id LIMIT %s" + self._lock(),
+            (*(after or ("", "")), limit),
+        )
+        return [((r[0], r[1]), _timer(r[2:])) for r in rows]
+
+    def sealed_changes(self, after: int | None, limit: int) -> list[tuple[int, ChangeRecord]]:
+        return self._changes_after(after or 0, limit, self._lock())
+
     def sealed_count(self) -> int:
         row = self._one(
             "SELECT (SELECT count(*) FROM statekeep.contexts) + (SELECT count(*) FROM statekeep.events) "
-            "+ (SELECT count(*) FROM statekeep.idempotency WHERE answer IS NOT NULL)"
+            "+ (SELECT count(*) FROM statekeep.idempotency WHERE answer IS NOT NULL) "
+            "+ (SELECT count(*) FROM statekeep.changes)"
         )
         return 0 if row is None else int(row[0])
 
@@ -749,6 +804,8 @@ class PgUnitOfWork(PgReader):
         self._buffer: list[WriteSet] = []
         self._pending: list[str] = []
         self._flushing = False
+        #: Outbox entries of the write sets sent, numbered and written at the commit.
+        self._changes: list[ChangeRecord] = []
         #: A savepoint starts from its transaction's state, which takes the savepoint's back
         #: when it is released (:meth:`_adopt`) and keeps its own when it is rolled back (its
         #: writes are undone, and so are the locks it took). Its SAVEPOINT is sent only when
@@ -786,6 +843,8 @@ class PgUnitOfWork(PgReader):
             self._parent._flush()
         if self._savepoint_sent and not self._pending and not self._buffer and then is None:
             return
+        for writes in self._buffer:
+            self._changes += writes.changes
         self._flushing = True
         try:
             check: Callable[[], None] | None = None
@@ -1088,6 +1147,39 @@ class PgUnitOfWork(PgReader):
     def reseal_answer(self, key: str, request: str, sealed_answer: bytes) -> None:
         self.remember(key, request, sealed_answer)
 
+    def reseal_change(self, seq: int, sealed: bytes) -> None:
+        self._cur.execute("UPDATE statekeep.changes SET sealed = %s WHERE seq = %s", (sealed, seq))
+
+    def prune_changes(self, before_ns: int, upto: int, limit: int) -> int:
+        # The oldest entries, by number (the primary key), up to the first that must stay.
+        rows = self._all(
+            "SELECT seq, at_ns FROM statekeep.changes WHERE seq <= %s ORDER BY seq LIMIT %s", (upto, limit)
+        )
+        doomed = 0
+        for _, at_ns in rows:
+            if at_ns >= before_ns:
+                break
+            doomed += 1
+        if doomed:
+            self._cur.execute("DELETE FROM statekeep.changes WHERE seq <= %s", (rows[doomed - 1][0],))
+        return doomed
+
+    def import_changes(self, changes: Sequence[tuple[int, ChangeRecord]], last: int) -> None:
+        if changes:
+            self._cur.execute(
+                "INSERT INTO statekeep.changes (seq, actor_id, version, kind, at_ns, sealed) "
+                "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::integer[], %s::text[], %s::bigint[], %s::bytea[])",
+                (
+                    [n for n, _ in changes],
+                    [c.actor_id for _, c in changes],
+                    [c.version for _, c in changes],
+                    [c.kind for _, c in changes],
+                    [c.at_ns for _, c in changes],
+                    [c.sealed for _, c in changes],
+                ),
+            )
+        self._cur.execute("UPDATE statekeep.change_head SET last = greatest(last, %s)", (last,))
+
     # ----- the end of a transaction -------------------------------------------------------------
 
     def _adopt(self, inner: PgUnitOfWork) -> None:
@@ -1104,6 +1196,7 @@ class PgUnitOfWork(PgReader):
         if inner._savepoint_sent:
             self._pending.append(f"RELEASE SAVEPOINT {inner._savepoint}")
         self._buffer += inner._buffer
+        self._changes += inner._changes
 
     def _commit(self) -> None:
         """Write the counts (last, in key order, so that count rows are never held while an
@@ -1139,6 +1232,24 @@ class PgUnitOfWork(PgReader):
                         [v for (v, _), _ in decision_deltas],
                         [k for (_, k), _ in decision_deltas],
                         [d for _, d in decision_deltas],
+                    ),
+                )
+            changes = self._changes  # with those of the write sets sent in this round trip
+            if changes:
+                # Last: the head row is held from here to the commit, after every other lock.
+                cur.execute(
+                    "WITH head AS (UPDATE statekeep.change_head SET last = last + %s RETURNING last) "
+                    "INSERT INTO statekeep.changes (seq, actor_id, version, kind, at_ns, sealed) "
+                    "SELECT head.last - %s + c.n, c.a, c.v, c.k, c.t, c.s FROM head, unnest(%s::text[], "
+                    "%s::integer[], %s::text[], %s::bigint[], %s::bytea[]) WITH ORDINALITY AS c(a, v, k, t, s, n)",
+                    (
+                        len(changes),
+                        len(changes),
+                        [c.actor_id for c in changes],
+                        [c.version for c in changes],
+                        [c.kind for c in changes],
+                        [c.at_ns for c in changes],
+                        [c.sealed for c in changes],
                     ),
                 )
             cur.execute("COMMIT")

@@ -21,6 +21,12 @@ BATCH = 2_000
 def scan_step(keep: KeepBase, batch: int = BATCH) -> bool:
     """Materialise one batch of the oldest unfinished deployment scan; returns whether there
     was work."""
+    worked = _scan_batch(keep, batch)
+    keep._committed()  # followers of the outbox hear of what it moved
+    return worked
+
+
+def _scan_batch(keep: KeepBase, batch: int) -> bool:
     with keep._store.write() as txn:
         keep._refresh(txn)
         pending = next(((seq, state) for seq, state in sorted(txn.scans().items()) if not state.done), None)
@@ -47,15 +53,18 @@ def scan_step(keep: KeepBase, batch: int = BATCH) -> bool:
             (ids[i], ordinal, deployment, kind, record) for i, ordinal, deployment, kind, record in decisions
         ]
         writes.moves = [(ids[i], parent, version) for i, version in moved]
-        if moved:
-            # The migrated actors' timers, through each migration as its version's policy says.
-            before = registry.versions()[parent]
-            migrations: dict[int, list[dict[str, Any]]] = {}
-            for i, _, _, kind, record in decisions:
-                if kind == "migrated":
-                    migrations.setdefault(i, []).append(orjson.loads(record))
-            for i, _ in moved:
-                keep._landed(txn, writes, ids[i], before, migrations[i])
+        # The records that moved or stranded an actor: its timers land through each migration as
+        # its version's policy says, and the application is told (an outbox entry per actor).
+        moves: dict[int, list[dict[str, Any]]] = {}
+        for i, _, _, kind, record in decisions:
+            if kind in ("migrated", "stranded"):
+                moves.setdefault(i, []).append(orjson.loads(record))
+        before = registry.versions()[parent]
+        for i, _ in moved:
+            keep._landed(txn, writes, ids[i], before, [d for d in moves[i] if d["kind"] == "migrated"])
+        for i, core in changed:
+            if i in moves:
+                keep._moved_change(writes, ids[i], keep._load_actor(ids[i], core), moves[i], now)
         txn.apply(writes)
         state.scanned += len(ids)
         state.cursor = ids[-1] if ids else state.cursor

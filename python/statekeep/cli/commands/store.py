@@ -330,6 +330,7 @@ def copy_store(
     click.echo(
         f"copied {where} to {into}: {copied.versions} versions, {copied.actors:,} actors, {copied.events:,} events, "
         f"{copied.decisions:,} decisions, {copied.timers:,} timers, {copied.answers:,} idempotency records, "
+        f"{copied.changes:,} outbox entries, "
         f"{copied.api_keys} API keys; {compared.records:,} records compared, all the same"
     )
     if actors is None:

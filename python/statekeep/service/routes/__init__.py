@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
@@ -16,6 +16,9 @@ from statekeep.api import KeepAPI
 from statekeep.service.auth import KeyCache
 from statekeep.service.batcher import GroupCommitter
 from statekeep.service.metrics import Metrics
+
+if TYPE_CHECKING:
+    from statekeep.service.routes.changes import ChangeSignal
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class Service:
     stats: Callable[[], dict[str, Any]]
     #: The keep's background workers: name -> (failed attempts since the last success, last error).
     workers: Callable[[], dict[str, tuple[int, str | None]]]
+    #: Wakes the change streams when this process commits changes.
+    changes: ChangeSignal
 
 
 #: A route's handler: its result is a Response, or data sent as JSON.
