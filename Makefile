@@ -1,13 +1,13 @@
 # Developer entry points. `make test` is what CI runs (.ci/run); it needs python3, cargo, a C
-# toolchain, and spin and coq (Debian: apt-get install -y spin coq); it builds everything else
-# into .venv.
+# toolchain, spin and coq (Debian: apt-get install -y spin coq), and node 20+ with npm; it builds
+# everything else into .venv (and clients/typescript/node_modules).
 
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(VIRTUAL_ENV)/bin:$(PATH)
 
-.PHONY: develop lint format test test-rust test-python proofs bench clean fuzz-xstate fuzz-core
+.PHONY: develop lint format test test-rust test-python test-typescript proofs bench clean fuzz-xstate fuzz-core
 
 $(VENV)/bin/maturin:
 	python3 -m venv $(VENV)
@@ -48,7 +48,20 @@ proofs:
 	bash proofs/check.sh
 	bash proofs/coq/check.sh
 
-test: lint test-rust proofs test-python
+# The TypeScript client (clients/typescript/README.md): its packages installed from its lockfile
+# when they are missing or older than it, compiled, its generated types checked against the
+# OpenAPI description, and its tests run against a live `statekeep serve` (the venv's).
+TS := clients/typescript
+
+$(TS)/node_modules/.package-lock.json: $(TS)/package-lock.json
+	cd $(TS) && npm ci --no-audit --no-fund
+
+test-typescript: develop $(TS)/node_modules/.package-lock.json
+	cd $(TS) && npm run --silent build
+	cd $(TS) && STATEKEEP_PYTHON=$(abspath $(PY)) npm run --silent check-types
+	cd $(TS) && npm test
+
+test: lint test-rust proofs test-python test-typescript
 
 # The differential fuzzer against XState 5.33.3 (tools/xstate-fuzz; tests/regressions/README.md):
 # SEEDS=A-B runs those seeds, otherwise FUZZ_SECONDS of seeds from a base derived from the
@@ -72,4 +85,4 @@ bench: $(VENV)/bin/maturin
 	bash benches/run.sh
 
 clean:
-	rm -rf $(VENV) target
+	rm -rf $(VENV) target $(TS)/node_modules $(TS)/dist $(TS)/build

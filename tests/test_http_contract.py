@@ -497,3 +497,19 @@ def test_the_description_documents_every_body_its_required_fields_and_the_codes(
     docs = httpx.get(f"{server.url}/docs").text
     assert all(code in docs for code in problems.CODES) and all(f"schema-{n}" in docs for n in schemas)
     assert "http://" not in docs.replace(server.url, "") and "https://" not in docs, "no CDN"
+
+
+def test_a_release_answers_a_decision_that_names_its_actor(http: httpx.Client) -> None:
+    # (The fixture checks the answer against the Decision schema, whose actorId is required.)
+    v2 = json.loads(json.dumps(LOAN_V1))
+    del v2["states"]["fee"]["on"]["WAIVE_FEE"]
+    http.put("/v1/definitions", json={"id": "v1", "definition": LOAN_V1}).raise_for_status()
+    http.post("/v1/actors", json={"definitionId": "v1", "actorId": "carol"}).raise_for_status()
+    for event in ("SUBMIT_INFO", "WAIVE_FEE"):
+        http.post("/v1/actors/carol/events", json={"type": event}).raise_for_status()
+    http.put(
+        "/v1/definitions", json={"id": "v2", "definition": v2, "parentId": "v1", "historyPath": ["SUBMIT_INFO"]}
+    ).raise_for_status()
+    released = http.post("/v1/actors/carol/release")
+    assert released.status_code == 200
+    assert (released.json()["kind"], released.json()["actorId"]) == ("released", "carol")

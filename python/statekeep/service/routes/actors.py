@@ -149,7 +149,10 @@ async def send_many(service: Service, request: Request) -> Any:
 
 async def release(service: Service, request: Request) -> Any:
     await read_json_or_nothing(request)
-    return wire.record(await service.commits.call("release", request.path_params["id"]))
+    actor_id = request.path_params["id"]
+    # The keep's record of a release leaves out the actor its caller named; the API's Decision
+    # always names it (actorId), as every other decision it sends does.
+    return wire.record({**await service.commits.call("release", actor_id), "actor": actor_id})
 
 
 async def patch_actor(service: Service, request: Request) -> Any:
