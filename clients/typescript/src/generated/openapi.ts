@@ -2204,6 +2204,199 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The changes committed to actors (the outbox), oldest first, numbered above `after`
+         * @description Poll with `after` set to the last page's `next`. A filtered page may look past changes it does not return: `next` is the last one it looked at. Needs an API key with scope `read` (scopes nest: admin > write > read).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description only changes numbered above this */
+                    after?: number;
+                    /** @description changes per page: 100 unless given, at most 1,000 */
+                    limit?: number;
+                    /** @description only this actor's changes */
+                    actor?: string;
+                    /** @description only the changes of actors on this version */
+                    definition?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of changes */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangePage"];
+                    };
+                };
+                /** @description No valid API key. `unauthorized`: No API key, or one that is wrong, revoked, or not sent as `Bearer sk_...`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description The key's scope is too small. `forbidden`: The API key's scope is too small (scopes nest: admin > write > read). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "forbidden";
+                        };
+                    };
+                };
+                /** @description A value the route does not take. `invalid_request`: A field or parameter is missing, of the wrong type, or outside its range; the message says which and what is allowed.; `unknown_parameter`: A query parameter the route does not take; `allowed` lists the route's. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "invalid_request" | "unknown_parameter";
+                        };
+                    };
+                };
+                /** @description A server fault. `encryption_failed`: A stored value cannot be opened with the server's keys (see its log).; `internal_error`: The server failed; the details are in its log.; `store_damaged`: A stored record is missing or unreadable: restore from a backup. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "encryption_failed" | "internal_error" | "store_damaged";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/changes/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The change stream: each change as a server-sent event as it commits
+         * @description Resumable: reconnect with the last `id` received and nothing is missed or repeated. Needs an API key with scope `read` (scopes nest: admin > write > read).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description start after this change (default: from now on) */
+                    after?: number;
+                    /** @description only this actor's changes */
+                    actor?: string;
+                    /** @description only the changes of actors on this version */
+                    definition?: string;
+                };
+                header?: {
+                    /** @description resume after this change (what an EventSource sends when it reconnects; it wins over `after`) */
+                    "Last-Event-ID"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A text/event-stream that does not end: `id:` is the change's number, `event: change`, `data:` the Change as JSON; a comment line at least every 15 s while idle */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description No valid API key. `unauthorized`: No API key, or one that is wrong, revoked, or not sent as `Bearer sk_...`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description The key's scope is too small. `forbidden`: The API key's scope is too small (scopes nest: admin > write > read). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "forbidden";
+                        };
+                    };
+                };
+                /** @description A value the route does not take. `invalid_request`: A field or parameter is missing, of the wrong type, or outside its range; the message says which and what is allowed.; `unknown_parameter`: A query parameter the route does not take; `allowed` lists the route's. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "invalid_request" | "unknown_parameter";
+                        };
+                    };
+                };
+                /** @description A server fault. `encryption_failed`: A stored value cannot be opened with the server's keys (see its log).; `internal_error`: The server failed; the details are in its log.; `store_damaged`: A stored record is missing or unreadable: restore from a backup. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "encryption_failed" | "internal_error" | "store_damaged";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/actors/{id}/schedule/{sid}": {
         parameters: {
             query?: never;
@@ -4233,6 +4426,44 @@ export interface components {
             id?: string | null;
             /** @description a retry with the same key gets the first answer */
             idempotencyKey?: string | null;
+        };
+        /** @description a change committed to an actor: an entry of the outbox */
+        Change: {
+            /** @description store-wide, dense, in commit order */
+            seq: number;
+            /** @enum {string} */
+            kind: "spawned" | "event" | "timer" | "migrated" | "stranded" | "released" | "terminated";
+            actorId: string;
+            /** @description the version the actor is on after the change */
+            version: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 in UTC with milliseconds
+             * @example 2026-05-25T03:41:27.120Z
+             */
+            at: string;
+            /** @description the actor's handled events after the change */
+            actorSeq: number;
+            /** @description the event handled (`type` and its payload) for kinds event and timer */
+            event: Record<string, unknown> | null;
+            /**
+             * @description a state value, as XState has it: a state's name, or an object for a compound or parallel state
+             * @example underwriting
+             */
+            stateValue: unknown;
+            status: string;
+            actions: Record<string, unknown>[];
+            effects: Record<string, unknown>[];
+            decisions: components["schemas"]["Decision"][];
+            /** @description the timer that fired (`id`, `kind`) for kind timer */
+            timer: Record<string, unknown> | null;
+        };
+        ChangePage: {
+            items: components["schemas"]["Change"][];
+            /** @description give it as `after` for the next page (never null: changes go on) */
+            next: number;
+            /** @description the number of the last change committed */
+            last: number;
         };
         Health: {
             /** @enum {string} */
