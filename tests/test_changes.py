@@ -317,3 +317,29 @@ def test_the_outbox_tells_every_change_once_in_order_on_postgresql(
     script: list[tuple[Any, ...]], key_dir: Path, postgres_server: Any
 ) -> None:
     run_script(postgres_server.database(), script)
+
+
+def test_a_change_on_the_wire_is_every_field_renamed_and_reads_back_the_same() -> None:
+    import dataclasses
+
+    from statekeep import wire
+
+    change = Change(
+        seq=3,
+        kind="event",
+        actor_id="a",
+        version="v",
+        at=1.5,
+        actor_seq=2,
+        event={"type": "X", "n": 1},
+        value={"p": "q"},
+        status="active",
+        actions=[{"type": "note"}],
+        effects=[],
+        decisions=[{"kind": "migrated", "actor": "a", "actor_fingerprint": 5, "at": 2.0}],
+        timer={"id": "t", "kind": "after"},
+    )
+    generic = wire.record({f.name: getattr(change, f.name) for f in dataclasses.fields(change)})
+    assert wire.change_json(change) == generic
+    assert generic["stateValue"] == {"p": "q"} and generic["at"] == "1970-01-01T00:00:01.500Z"
+    assert wire.from_json(Change, wire.change_json(change)) == change

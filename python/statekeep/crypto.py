@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import os
 import re
@@ -41,6 +42,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from statekeep.errors import EncryptionError
+
+_U32 = struct.Struct(">I")
 
 __all__ = [
     "KEY_BYTES",
@@ -248,7 +251,13 @@ def _check_key(key: bytes) -> None:
 
 
 def _associated_data(table: str, record: bytes) -> bytes:
-    return b"".join(struct.pack(">I", len(f)) + f for f in (_AAD_DOMAIN, table.encode("utf-8"), bytes(record)))
+    """The domain, the table and the record, each after its length (a u32)."""
+    return _aad_prefix(table) + _U32.pack(len(record)) + bytes(record)
+
+
+@functools.cache
+def _aad_prefix(table: str) -> bytes:
+    return b"".join(_U32.pack(len(f)) + f for f in (_AAD_DOMAIN, table.encode("utf-8")))
 
 
 def _describe(table: str, record: bytes) -> str:
@@ -268,6 +277,8 @@ class Sealer:
         self._keys = dict(keys)
         self._ciphers = {kid: AESGCM(key) for kid, key in keys.items()}
         self._current = current
+        self._current_header = bytes([VERSION]) + bytes.fromhex(current)
+        self._current_cipher = self._ciphers[current]
 
     def __repr__(self) -> str:
         return f"Sealer(key_ids={sorted(self._keys)}, current={self._current!r})"
@@ -287,8 +298,8 @@ class Sealer:
 
     def seal(self, plaintext: bytes, *, table: str, record: bytes) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)
-        header = bytes([VERSION]) + bytes.fromhex(self._current) + nonce
-        return header + self._ciphers[self._current].encrypt(nonce, plaintext, _associated_data(table, record))
+        sealed = self._current_cipher.encrypt(nonce, plaintext, _associated_data(table, record))
+        return self._current_header + nonce + sealed
 
     def open(self, sealed: bytes, *, table: str, record: bytes) -> bytes:
         kid = self.key_id_of(sealed)

@@ -325,7 +325,9 @@ class KeepBase:
             "decisions": list(decisions),
             "timer": timer,
         }
-        sealed = self._seal("changes", change_record(actor_id, at_ns), body, "the change")
+        # Made of what was checked on its way in (payloads, contexts) and what the core made:
+        # written without looking again for what JSON cannot hold.
+        sealed = self._sealer.seal(jsonio.dumps(body), table="changes", record=change_record(actor_id, at_ns))
         writes.change(ChangeRecord(actor_id, self._seq_of[version], kind, at_ns, sealed))
         self._group.changed = True
 

@@ -23,6 +23,9 @@ from statekeep.service.routes import Service
 KEEP_ALIVE = 15.0
 #: Changes read (and opened) per look: a client that reconnects often costs no more than this.
 STREAM_PAGE = 100
+#: The least time between two looks of a stream that is keeping up (seconds): under a stream of
+#: commits, each look takes what several of them committed, rather than one look per commit.
+COALESCE = 0.02
 _FILTERS = ("actor", "definition")
 
 
@@ -85,6 +88,8 @@ async def _events(service: Service, after: int, filters: dict[str, Any]) -> Asyn
             continue
         waited = await signal.wait(FOLLOW_POLL)
         idle = 0.0 if waited else idle + FOLLOW_POLL
+        if waited:
+            await asyncio.sleep(COALESCE)
         if idle >= KEEP_ALIVE:
             yield b": keep-alive\n\n"
             idle = 0.0

@@ -1,0 +1,145 @@
+"""The outbox: what following it costs the sends, and how soon a change reaches a follower.
+
+    python benches/bench_outbox.py [--actors 10000] [--seconds 10] [--rate 1000]
+        (a release build of the extension; wrk from Debian's package)
+
+On one store served by `statekeep serve` (one process, loopback):
+
+1. **Sends with a follower attached.** wrk with 64 connections sending
+   `POST /v1/actors/{id}/events`: durable sends per second with no change stream open, and with
+   one `GET /v1/changes/stream` client reading every change as it comes, alternated `rounds`
+   times (the ratio of the medians is the cost of being followed; every send writes its change
+   either way).
+2. **Lag.** Sends at `rate` per second (open loop), with the stream client recording when each
+   change's event arrived: arrival minus the change's `at` (taken when its transaction began, so
+   the lag includes the commit), p50, p99 and max, and whether any change was missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+import statekeep
+from bench_http import build, free_port, open_loop, run_wrk, start_server
+from statekeep import wire
+
+
+class Follower(threading.Thread):
+    """A change-stream client on its own thread: every change's number and arrival time; or,
+    ``counting`` only, how many changes came (as little client CPU as can be: this machine's two
+    cores also run the server and wrk)."""
+
+    def __init__(self, port: int, token: str, after: int, *, counting: bool = False) -> None:
+        super().__init__(daemon=True)
+        self.counting = counting
+        self.count = 0
+        self.url = f"http://127.0.0.1:{port}/v1/changes/stream"
+        self.headers = {"Authorization": f"Bearer {token}", "Last-Event-ID": str(after)}
+        self.arrived: list[tuple[int, float, float]] = []  # seq, its at, when it arrived
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        with (
+            httpx.Client(timeout=httpx.Timeout(5, read=None)) as http,
+            http.stream("GET", self.url, headers=self.headers) as response,
+        ):
+            if self.counting:
+                for chunk in response.iter_raw():
+                    self.count += chunk.count(b"\nid: ") + chunk.startswith(b"id: ")
+                    if self.stop.is_set():
+                        return
+                return
+            for line in response.iter_lines():
+                if self.stop.is_set():
+                    return
+                if line.startswith("data: "):
+                    change = json.loads(line[6:])
+                    self.arrived.append((change["seq"], wire.time_seconds(change["at"]), time.time()))
+
+
+def last_change(port: int, token: str) -> int:
+    answer = httpx.get(
+        f"http://127.0.0.1:{port}/v1/changes", params={"limit": 1}, headers={"Authorization": f"Bearer {token}"}
+    )
+    return int(answer.json()["last"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--actors", type=int, default=10_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rate", type=int, default=1_000)
+    parser.add_argument("--rounds", type=int, default=3, help="runs of wrk without and with a follower, alternated")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install wrk")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("STATEKEEP_KEY_DIR", str(Path(tmp) / "keys"))
+        data = Path(tmp) / "data"
+        token = build(data, args.actors)
+        with statekeep.Keep(data, scan=False) as keep:
+            reader = keep.create_api_key("read", name="follower").token
+        assert reader is not None
+        port = free_port()
+        server = start_server(data, port, 1)
+        report: dict[str, object] = {"actors": args.actors}
+        try:
+            time.sleep(1.0)
+            # Alternated, so that what else the machine does weighs on both alike.
+            alone, followed, received = [], [], 0
+            for _ in range(args.rounds):
+                alone.append(run_wrk(port, token, args.actors, args.seconds, 64))
+                follower = Follower(port, reader, last_change(port, reader), counting=True)
+                follower.start()
+                followed.append(run_wrk(port, token, args.actors, args.seconds, 64))
+                time.sleep(0.5)
+                follower.stop.set()
+                received += follower.count
+            median = lambda runs: statistics.median(int(r["sends_per_second"]) for r in runs)  # noqa: E731
+            report["sends"] = {
+                "no_follower": alone,
+                "one_stream_follower": followed,
+                "ratio_of_medians": round(median(followed) / median(alone), 3),
+                "stream_received": received,
+            }
+            start = last_change(port, reader)
+            follower = Follower(port, reader, start)
+            follower.start()
+            time.sleep(0.5)
+            sent = asyncio.run(open_loop(port, token, args.actors, args.seconds, args.rate))
+            end = last_change(port, reader)
+            deadline = time.monotonic() + 10
+            while (not follower.arrived or follower.arrived[-1][0] < end) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            follower.stop.set()
+            lags = sorted(arrived - at for _, at, arrived in follower.arrived)
+            pick = lambda q: round(lags[min(len(lags) - 1, int(q * len(lags)))] * 1e3, 1)  # noqa: E731
+            report["lag"] = {
+                "sends": sent,
+                "changes": end - start,
+                "received": len(follower.arrived),
+                "in_order_without_gap": [s for s, _, _ in follower.arrived] == list(range(start + 1, end + 1)),
+                "p50_ms": pick(0.5),
+                "p99_ms": pick(0.99),
+                "max_ms": round(lags[-1] * 1e3, 1),
+            }
+        finally:
+            server.terminate()
+            server.wait()
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
