@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -106,24 +107,32 @@ def test_a_stream_starts_after_last_event_id_or_now_and_refuses_a_bad_one(server
     with httpx.Client(base_url=server.url, headers=headers, timeout=5) as http:
         with http.stream("GET", "/v1/changes/stream", headers={"Last-Event-ID": "1"}) as response:
             assert response.headers["content-type"].startswith("text/event-stream")
-            events = read_events(response, 2)
+            lines = response.iter_lines()  # (closing it closes the response)
+            events = read_events(lines, 2)
+            metrics = http.get("/v1/metrics").text
+            assert "statekeep_change_streams 1\n" in metrics
+            assert "statekeep_changes_last 3\n" in metrics and "statekeep_changes_oldest 1\n" in metrics
         assert [e["id"] for e in events] == ["2", "3"]
         assert json.loads(events[0]["data"])["actorId"] == "b"
         # Without a position: from now on.
         with http.stream("GET", "/v1/changes/stream") as response:
             keep.send("a", "GO")
-            (event,) = read_events(response, 1)
+            (event,) = read_events(response.iter_lines(), 1)
         assert event["id"] == "4"
+        deadline = time.monotonic() + 10
+        while "statekeep_change_streams 0\n" not in http.get("/v1/metrics").text:  # both closed
+            assert time.monotonic() < deadline, "a closed stream is still counted"
+            time.sleep(0.05)
         bad = http.get("/v1/changes/stream", headers={"Last-Event-ID": "x"})
         assert bad.status_code in (400, 422) and bad.json()["code"] == "invalid_request"
         assert http.get("/v1/changes/stream", params={"nope": "1"}).json()["code"] == "unknown_parameter"
     assert httpx.get(f"{server.url}/v1/changes/stream").status_code == 401
 
 
-def read_events(response: httpx.Response, count: int) -> list[dict[str, str]]:
+def read_events(lines: Iterator[str], count: int) -> list[dict[str, str]]:
     events: list[dict[str, str]] = []
     event: dict[str, str] = {}
-    for line in response.iter_lines():
+    for line in lines:
         if line.startswith(":"):
             continue
         if line:

@@ -226,16 +226,19 @@ class Versions(KeepBase):
         )
 
     def stats(self) -> dict[str, Any]:
-        """Actors materialised on each version, and each deployment's scan: what a metrics page
-        shows. (An actor the scan has not reached counts on its old version.)"""
+        """Actors materialised on each version, each deployment's scan, the timers and the
+        outbox: what a metrics page shows. (An actor the scan has not reached counts on its old
+        version.)"""
         with self._reading() as txn:
             versions = self._registry.versions()
             actors = {v: txn.actor_count(seq) for seq, v in enumerate(versions)}
             scans = {versions[seq]: st for seq, st in txn.scans().items()}
+            changes = {"last": txn.last_change(), "oldest": txn.first_change()}
         return {
             "actors": actors,
             "scans": {v: {"scanned": st.scanned, "total": st.total, "done": st.done} for v, st in scans.items()},
             "timers": self.timer_stats(),
+            "changes": changes,
         }
 
 

@@ -1,5 +1,5 @@
 """Prometheus text for ``GET /v1/metrics``: requests, latencies, actors, materialisation,
-timers, and the background workers' failures."""
+timers, the outbox, and the background workers' failures."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ class Metrics:
         self._requests: defaultdict[tuple[str, str, int], int] = defaultdict(int)
         self._buckets: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * (len(BUCKETS) + 1))
         self._sums: defaultdict[tuple[str, str], float] = defaultdict(float)
+        #: Change streams open now (``/v1/changes/stream``), counted on the event loop.
+        self.streams = 0
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         with self._lock:
@@ -99,6 +101,18 @@ class Metrics:
                 lines.append(
                     f'statekeep_timer_lateness_seconds{{quantile="{quantile}"}} {timers["lateness"][name]:.6f}'
                 )
+        changes = stats["changes"]
+        lines += [
+            "# HELP statekeep_changes_last The number of the last change committed to the outbox.",
+            "# TYPE statekeep_changes_last gauge",
+            f"statekeep_changes_last {changes['last']}",
+            "# HELP statekeep_changes_oldest The number of the oldest change the outbox keeps (0: none).",
+            "# TYPE statekeep_changes_oldest gauge",
+            f"statekeep_changes_oldest {changes['oldest'] or 0}",
+            "# HELP statekeep_change_streams Change streams this server has open.",
+            "# TYPE statekeep_change_streams gauge",
+            f"statekeep_change_streams {self.streams}",
+        ]
         lines += [
             "# HELP statekeep_commit_groups_total Synced group commits of write requests.",
             "# TYPE statekeep_commit_groups_total counter",

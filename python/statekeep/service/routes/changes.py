@@ -72,6 +72,15 @@ async def _events(service: Service, after: int, filters: dict[str, Any]) -> Asyn
     by this process wakes the stream at once; one by another process is seen within
     :data:`FOLLOW_POLL` seconds."""
     signal = service.changes
+    service.metrics.streams += 1
+    try:
+        async for chunk in _follow(service, signal, after, filters):
+            yield chunk
+    finally:
+        service.metrics.streams -= 1
+
+
+async def _follow(service: Service, signal: ChangeSignal, after: int, filters: dict[str, Any]) -> AsyncIterator[bytes]:
     yield b": statekeep change stream\n\n"
     idle = 0.0
     while True:
