@@ -613,3 +613,48 @@ def test_outbox_entries_are_sealed_values_resealed_and_imported_with_their_numbe
     append(store, change("d"))
     with store.read() as txn:
         assert txn.changes(9, 10) == [(13, change("d"))]
+
+
+# ----- the actors in each state ------------------------------------------------------------------
+
+
+def test_state_counts_follow_nested_transactions_and_writers_at_once(store: Store) -> None:
+    with store.read() as txn:
+        assert txn.state_counts(0) == {}
+    with store.write() as outer:
+        kept = WriteSet()
+        kept.count_states(0, ["a", "a.b"], 1)
+        kept.count_states(1, ["x"], 2)
+        with store.nested(outer) as inner:
+            inner.apply(kept)
+        with pytest.raises(RuntimeError), store.nested(outer) as inner:
+            undone = WriteSet()
+            undone.count_states(0, ["a", "a.b"], -1)
+            undone.count_states(0, ["c"], 1)
+            inner.apply(undone)
+            assert inner.state_counts(0) == {"c": 1}
+            raise RuntimeError("abort the nested one")
+        assert outer.state_counts(0) == {"a": 1, "a.b": 1}
+
+    def move(times: int) -> None:
+        for _ in range(times):
+            writes = WriteSet()
+            writes.count_states(0, ["a", "a.b"], -1)
+            writes.count_states(0, ["a", "a.b"], 1)
+            writes.count_states(0, ["d"], 1)
+            with store.write() as txn:
+                txn.apply(writes)
+
+    threads = [threading.Thread(target=move, args=(10,)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with store.read() as txn:
+        assert txn.state_counts(0) == {"a": 1, "a.b": 1, "d": 30}
+        assert txn.state_counts(1) == {"x": 2}
+        assert txn.state_counts(2) == {}
+    with store.write() as txn:
+        txn.set_state_counts({(0, "a"): 4, (2, "z"): 1, (2, "gone"): 0})
+    with store.read() as txn:
+        assert (txn.state_counts(0), txn.state_counts(1), txn.state_counts(2)) == ({"a": 4}, {}, {"z": 1})

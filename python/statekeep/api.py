@@ -119,6 +119,8 @@ class KeepAPI(Protocol):
 
     def timer_stats(self) -> dict[str, Any]: ...
 
+    def state_counts(self, definition_id: str) -> dict[str, int]: ...
+
     # ----- the outbox -------------------------------------------------------------------------
 
     def changes(

@@ -234,6 +234,10 @@ class Client:
     def timer_stats(self) -> dict[str, Any]:
         return wire.from_record(self._call("GET", "/v1/timers"))
 
+    def state_counts(self, definition_id: str) -> dict[str, int]:
+        found: dict[str, int] = self._call("GET", f"/v1/definitions/{_seg(definition_id)}/counts")["states"]
+        return found
+
     # ----- the outbox -------------------------------------------------------------------------
 
     def changes(

@@ -10,7 +10,7 @@ commits only its version; an actor is caught up on first touch by the core, comm
 and a background worker (``statekeep.workers.scan``) writes the rest in bounded transactions.
 
 The parts, one concern each: ``versions`` (deploy, preview), ``actors`` (spawn, send,
-release), ``reads`` (get, history, decisions, actors), ``timers``, ``changes`` (the outbox),
+release), ``reads`` (get, history, decisions, actors), ``states`` (actors per state), ``timers``, ``changes`` (the outbox),
 ``keyring`` (encryption keys and their
 rotation), ``apikeys``; ``base`` holds what they share.
 """
@@ -33,6 +33,7 @@ from statekeep.keep.base import valid_name
 from statekeep.keep.changes import Changes
 from statekeep.keep.keyring import HEARTBEAT, Keys
 from statekeep.keep.reads import Reads
+from statekeep.keep.states import States
 from statekeep.keep.timers import Timers
 from statekeep.keep.versions import Versions
 from statekeep.testing import ManualClock
@@ -122,7 +123,7 @@ def remove_store(path: str | os.PathLike[str]) -> None:
     stores.remove(path)
 
 
-class Keep(Versions, Actors, Reads, Timers, Changes, Keys, ApiKeys):
+class Keep(Versions, Actors, Reads, States, Timers, Changes, Keys, ApiKeys):
     """A store of actors. Use it as a context manager, or ``close()`` it."""
 
     def __init__(
@@ -156,6 +157,11 @@ class Keep(Versions, Actors, Reads, Timers, Changes, Keys, ApiKeys):
                 # A store that could not be created (no key, a refused key) leaves no empty
                 # store behind to be mistaken for one later.
                 stores.remove(self.path)
+            raise
+        try:
+            self._count_all_states()
+        except BaseException:
+            self._store.close()
             raise
         self._workers["scan"] = Worker("scan", self.scan_step)
         # Every process says it is alive and follows the keyring, idle or not: a key rotation

@@ -213,7 +213,7 @@ class Actors(KeepBase):
                     )
                 results.append(result)
             for (actor_id, _), before, after in zip(position.items(), loaded, finals, strict=True):
-                self._put_actor(writes, actor_id, after, before.version, ())
+                self._put_actor(writes, actor_id, after, before, ())
                 timers[actor_id].write(writes)
             txn.apply(writes)
             self._remember(txn, idempotency_key, request, [r.__dict__ for r in results])
@@ -246,7 +246,7 @@ class Actors(KeepBase):
             now = self._clock.now()
             released = self._deciding(txn, [actor_id], [actor], lambda a: self._registry.release(a[0], now))
             writes = WriteSet()
-            self._put_actor(writes, actor_id, released.actor, actor.version, released.records)
+            self._put_actor(writes, actor_id, released.actor, actor, released.records)
             self._actor_change(writes, "released", actor_id, released.actor, now, decisions=[released.record])
             timers = ActorTimers(self, txn, actor_id, new=False)
             timers.rearm(to_millis(now))
@@ -265,7 +265,7 @@ class Actors(KeepBase):
             if not actor.terminated:
                 before, actor = actor, self._registry.terminate(actor)
                 writes = WriteSet()
-                self._put_actor(writes, actor_id, actor, before.version, ())
+                self._put_actor(writes, actor_id, actor, before, ())
                 self._actor_change(writes, "terminated", actor_id, actor, self._clock.now())
                 timers.stop()  # its delayed transitions will never be taken
                 timers.write(writes)

@@ -209,17 +209,29 @@ class KeepBase:
         writes: WriteSet,
         actor_id: str,
         actor: ActorState,
-        previous_version: str | None,
+        before: ActorState | None,
         records: Sequence[tuple[int, int, str, bytes]],
     ) -> None:
-        """Write the actor as the core left it, with the decision records it produced."""
+        """Write the actor as the core left it (from ``before``; None for a new one), with the
+        decision records it produced."""
         writes.actor(actor_id, actor.to_bytes())
         for ordinal, deployment, kind, record in records:
             writes.decision(actor_id, ordinal, deployment, kind, record)
         version = self._seq_of[actor.version]
-        previous = None if previous_version is None else self._seq_of[previous_version]
+        previous = None if before is None else self._seq_of[before.version]
         if previous != version:
             writes.move(actor_id, previous, version)
+        self._count_states(writes, before, actor)
+
+    def _count_states(self, writes: WriteSet, before: ActorState | None, after: ActorState) -> None:
+        """The actor left the states of ``before`` and is in those of ``after`` now."""
+        value = after.value
+        if before is not None:
+            was = before.value
+            if was == value and before.version == after.version:
+                return
+            writes.count_states(self._seq_of[before.version], state_nodes(was), -1)
+        writes.count_states(self._seq_of[after.version], state_nodes(value), 1)
 
     def _touch(self, txn: UnitOfWork, actor_id: str) -> tuple[ActorState, list[dict[str, Any]]]:
         """The actor caught up, with what that decided written in this transaction."""
@@ -228,7 +240,7 @@ class KeepBase:
         caught = self._deciding(txn, [actor_id], [stored], lambda a: self._registry.catch_up_records(a[0], now))
         if caught.decisions or caught.actor.watermark != stored.watermark:
             writes = WriteSet()
-            self._put_actor(writes, actor_id, caught.actor, stored.version, caught.records)
+            self._put_actor(writes, actor_id, caught.actor, stored, caught.records)
             self._moved_change(writes, actor_id, caught.actor, caught.decisions, now)
             if caught.moved:
                 self._landed(txn, writes, actor_id, stored.version, caught.decisions)
@@ -388,6 +400,23 @@ class KeepBase:
 
     def _open_sealed(self, table: str, record: bytes, sealed: bytes) -> Any:
         return jsonio.loads(self._sealer.open(sealed, table=table, record=record), f"the sealed {table} value")
+
+
+def state_nodes(value: Any) -> list[str]:
+    """The states an XState state value is in, each by its path from the root (``a``, ``a.b``):
+    a compound state and its active child, every region of a parallel one."""
+    out: list[str] = []
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, str):
+            out.append(prefix + node)
+            return
+        for key, child in node.items():
+            out.append(prefix + key)
+            walk(child, prefix + key + ".")
+
+    walk(value, "")
+    return out
 
 
 def status_of(actor: ActorState) -> str:

@@ -38,6 +38,7 @@ ROUTES: list[tuple[str, str, str | None, Handler]] = [
     ("/v1/definitions/preview", "POST", "admin", definitions.preview),
     ("/v1/definitions/validate", "POST", "read", definitions.validate),
     ("/v1/definitions/{id}", "GET", "read", definitions.get_definition),
+    ("/v1/definitions/{id}/counts", "GET", "read", definitions.state_counts),
     ("/v1/actors", "POST", "write", actors.spawn),
     ("/v1/actors", "GET", "read", actors.list_actors),
     ("/v1/actors/batch", "POST", "write", actors.spawn_many),

@@ -648,6 +648,19 @@ SCHEMAS: dict[str, Any] = {
         ["items", "next", "last"],
         closed=False,
     ),
+    "StateCounts": _obj(
+        {
+            "version": {"type": "string"},
+            "states": {
+                "type": "object",
+                "additionalProperties": {"type": "integer", "minimum": 1},
+                "description": "state path -> actors in it",
+            },
+        },
+        ["version", "states"],
+        closed=False,
+        example={"version": "loan-v1", "states": {"review": 120, "fee": 34, "underwriting": 9}},
+    ),
     "Health": _obj({"status": {"type": "string", "enum": ["ok"]}}, ["status"], closed=False),
 }
 SCHEMAS["HistoryPage"] = _page_of("HistoryEntry")
@@ -816,6 +829,18 @@ PATHS: dict[str, Any] = {
             params=[_path_id("the version's id")],
             codes={"version_not_found"},
             statekeep=True,
+        )
+    },
+    "/v1/definitions/{id}/counts": {
+        "get": _op(
+            "How many actors are in each state of a version, from counters kept with every step (no scan)",
+            "read",
+            _json(_ref("StateCounts"), "The counts"),
+            params=[_path_id("the version's id")],
+            codes={"version_not_found"},
+            description="A state is named by its path from the root (`fee`, `work.left.l1`); a compound or "
+            "parallel state counts the actors in any of its children; states with no actor are left out. An "
+            "actor that a deployment's scan has not reached yet counts on its old version.",
         )
     },
     "/v1/actors": {

@@ -11,7 +11,7 @@ The contract every back end must meet is tested once, over all of them, in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,6 +136,8 @@ class WriteSet:
     timers: list[tuple[str, str, Timer | None]] = field(default_factory=list)
     #: Outbox entries, numbered by the store when the write set commits, in this order.
     changes: list[ChangeRecord] = field(default_factory=list)
+    #: ``(version seq, state path) -> delta`` of the actors in each state of each version.
+    state_counts: dict[tuple[int, str], int] = field(default_factory=dict)
 
     def actor(self, actor_id: str, data: bytes) -> None:
         self.actors.append((actor_id, data))
@@ -156,6 +158,13 @@ class WriteSet:
     def timer(self, actor_id: str, timer_id: str, timer: Timer | None) -> None:
         """Set (or, with None, remove) one of the actor's timers."""
         self.timers.append((actor_id, timer_id, timer))
+
+    def count_states(self, version: int, states: Iterable[str], delta: int) -> None:
+        """``delta`` more (or fewer) actors of ``version`` in each of ``states``."""
+        counts = self.state_counts
+        for state in states:
+            key = (version, state)
+            counts[key] = counts.get(key, 0) + delta
 
     def change(self, record: ChangeRecord) -> None:
         """Append an entry to the outbox."""
@@ -214,6 +223,11 @@ class Reader(Protocol):
 
     def actor_count(self, version: int) -> int:
         """How many actors are materialised on ``version``."""
+
+    def state_counts(self, version: int) -> dict[str, int] | None:
+        """How many of the actors materialised on ``version`` are in each of its states (by
+        path, ``a.b``; states with none left out); None for a store whose counts were never
+        made (one from before they were kept: see :meth:`UnitOfWork.set_state_counts`)."""
 
     def context(self, actor_id: str) -> bytes: ...
 
@@ -340,6 +354,11 @@ class UnitOfWork(Reader, Protocol):
         """Remove up to ``limit`` of the oldest outbox entries, those committed before
         ``before_ns`` and numbered ``upto`` or below; returns how many. Only the oldest go:
         it stops at the first entry it must keep."""
+
+    def set_state_counts(self, counts: dict[tuple[int, str], int] | None) -> None:
+        """Replace every state count with ``counts`` (made by counting every actor), and from
+        then on keep them: a store from before they were kept gets them so, once. None: the
+        store has none (a copy of one that had none yet)."""
 
     def import_changes(self, changes: Sequence[tuple[int, ChangeRecord]], last: int) -> None:
         """Copy entries in with their numbers (a store copy), and the last number given."""

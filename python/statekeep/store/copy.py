@@ -146,9 +146,21 @@ def copy(
                 txn.add_version(seq, version, scans.get(seq), definition=src.definition(seq))
             for key_id, record in src.api_keys():
                 txn.put_api_key(key_id, record)
+            txn.set_state_counts(_state_counts(src, commits))
         copied.versions = commits
         copied.api_keys = len(src.api_keys())
     return copied
+
+
+def _state_counts(reader: Reader, commits: int) -> dict[tuple[int, str], int] | None:
+    """Every version's state counts (None for a store that has none yet: counted when opened)."""
+    out: dict[tuple[int, str], int] = {}
+    for seq in range(max(commits, 1)):
+        counts = reader.state_counts(seq)
+        if counts is None:
+            return None
+        out.update(((seq, state), n) for state, n in counts.items())
+    return out
 
 
 def _actors_on(reader: Reader, version: int, batch: int) -> Callable[[str | None], list[str]]:
@@ -220,6 +232,7 @@ def compare(source: Store, dest: Store, *, batch: int = BATCH, most: int = 20) -
             same(f"version {seq}", a.version(seq), b.version(seq))
             same(f"version {seq}'s definition", a.definition(seq), b.definition(seq))
             same(f"actors on version {seq}", a.actor_count(seq), b.actor_count(seq))
+            same(f"actors in each state of version {seq}", a.state_counts(seq), b.state_counts(seq))
             same(f"decisions for version {seq}", a.decision_counts(seq), b.decision_counts(seq))
             for ids, others in _side_by_side(_actors_on(a, seq, batch), _actors_on(b, seq, batch), lambda row: row):
                 same(f"the actors on version {seq}", ids, others)

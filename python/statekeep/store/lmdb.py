@@ -41,6 +41,9 @@ that keys sort numerically):
 ``timers_due``     ``u64`` due (ms), actor id, 0, timer id -> b"": the timers by due time (an
                    undelivered scheduled event is not in it).
 ``api_keys``       key id -> JSON: scope, name, creation time, SHA-256 of the secret.
+``state_counts``   ``u32`` version seq, state path -> ``u64`` actors of the version in that state
+                   (its nodes, ``a``, ``a.b``...); ``meta`` ``state_counts`` (b"1") once they are
+                   kept (a store from before them is counted once when opened).
 ``changes``        ``u64`` number -> the outbox entry: ``u32`` version seq, ``u64`` time (ns),
                    a byte n and the n bytes of its kind, a ``u16`` length and the actor id,
                    then the sealed body. ``meta`` ``changes_last`` (``u64``) is the last number
@@ -106,6 +109,7 @@ DATABASES = (
     "idempotency",
     "api_keys",
     "changes",
+    "state_counts",
 )
 FORMAT = b"3"
 #: The older formats this statekeep opens (and upgrades).
@@ -383,6 +387,12 @@ class LmdbReader:
     def actor_count(self, version: int) -> int:
         return self._count(_u32(version))
 
+    def state_counts(self, version: int) -> dict[str, int] | None:
+        if self._get("meta", b"state_counts") is None:
+            return None
+        prefix = _u32(version)
+        return {key[4:].decode(): n for key, raw in self._items("state_counts", prefix) if (n := _read_u64(raw))}
+
     def context(self, actor_id: str) -> bytes:
         return self._must("contexts", _key(actor_id))
 
@@ -518,6 +528,7 @@ class LmdbUnitOfWork(LmdbReader):
 
     def create(self, store_id: str, keyring: Keyring) -> None:
         self._put("meta", b"format", FORMAT)
+        self._put("meta", b"state_counts", b"1")
         self._put("meta", b"store_id", store_id.encode())
         self._put("meta", b"commits", _u32(0))
         self.set_keyring(keyring)
@@ -626,6 +637,11 @@ class LmdbUnitOfWork(LmdbReader):
         for key, delta in counts.items():
             if delta:
                 self._put("counts", key, _u64(self._count(key) + delta))
+        for (version, state), delta in writes.state_counts.items():
+            if delta:
+                key = u32(version) + state.encode()
+                raw = self._get("state_counts", key)
+                self._put("state_counts", key, _u64((0 if raw is None else _read_u64(raw)) + delta))
         if writes.changes:
             # One writer at a time: numbered in commit order, without a gap (an aborted
             # transaction takes its numbers with it).
@@ -686,6 +702,14 @@ class LmdbUnitOfWork(LmdbReader):
         for key in doomed:
             self._txn.delete(key, db=self._dbs["changes"])
         return len(doomed)
+
+    def set_state_counts(self, counts: dict[tuple[int, str], int] | None) -> None:
+        self._txn.drop(self._dbs["state_counts"], delete=False)
+        if counts is None:
+            self._txn.delete(b"state_counts", db=self._dbs["meta"])
+            return
+        self._put_many("state_counts", sorted((_u32(v) + s.encode(), _u64(n)) for (v, s), n in counts.items() if n))
+        self._put("meta", b"state_counts", b"1")
 
     def import_changes(self, changes: Sequence[tuple[int, ChangeRecord]], last: int) -> None:
         self._put_many("changes", [(_u64(n), _pack_change(c)) for n, c in changes])

@@ -34,6 +34,9 @@ its key order, which is part of what it means, and every record reads back as it
 ``sessions``         session id -> pid, host, start, last seen, keyring generation loaded.
 ``timers``           (actor id, timer id) -> due (ms), occurrence, kind, event, sealed payload,
                      why it was not delivered; indexed by due time (schema version 2).
+``state_counts``     (version seq, state path, shard) -> actors of the version in that state (its
+                     nodes: ``a``, ``a.b``...), sharded as ``actor_counts``; ``meta.state_counts``
+                     once they are kept (schema version 4; a store from before is counted once).
 ``changes``          number -> actor id, version seq, kind, time (ns), sealed body: the outbox;
                      ``change_head`` holds the last number given (schema version 3). A
                      transaction numbers its entries at its commit, in the round trip of its
@@ -246,6 +249,16 @@ MIGRATIONS: tuple[str, ...] = (
         last bigint NOT NULL
     );
     INSERT INTO statekeep.change_head (last) VALUES (0);
+    """,
+    """
+    CREATE TABLE statekeep.state_counts (
+        version integer NOT NULL,
+        state text COLLATE "C" NOT NULL,
+        shard smallint NOT NULL,
+        n bigint NOT NULL,
+        PRIMARY KEY (version, state, shard)
+    );
+    ALTER TABLE statekeep.meta ADD COLUMN state_counts boolean NOT NULL DEFAULT false;
     """,
 )
 #: The schema version this statekeep writes.
@@ -493,6 +506,7 @@ class PgReader:
         #: Count deltas not yet written (see ``actor_counts``): key -> delta.
         self._actor_deltas: dict[int, int] = {}
         self._decision_deltas: dict[tuple[int, str], int] = {}
+        self._state_deltas: dict[tuple[int, str], int] = {}
 
     # ----- queries ------------------------------------------------------------------------------
 
@@ -640,6 +654,19 @@ class PgReader:
     def actor_count(self, version: int) -> int:
         row = self._one("SELECT coalesce(sum(n), 0) FROM statekeep.actor_counts WHERE version = %s", (version,))
         return (0 if row is None else int(row[0])) + self._actor_deltas.get(version, 0)
+
+    def state_counts(self, version: int) -> dict[str, int] | None:
+        kept = self._one("SELECT state_counts FROM statekeep.meta")
+        if kept is None or not kept[0]:
+            return None
+        rows = self._all(
+            "SELECT state, sum(n) FROM statekeep.state_counts WHERE version = %s GROUP BY state", (version,)
+        )
+        found = {r[0]: int(r[1]) for r in rows}
+        for (v, state), delta in self._state_deltas.items():
+            if v == version:
+                found[state] = found.get(state, 0) + delta
+        return {state: n for state, n in sorted(found.items()) if n}
 
     def context(self, actor_id: str) -> bytes:
         row = self._must(
@@ -818,6 +845,7 @@ class PgUnitOfWork(PgReader):
             self._savepoint = f"statekeep_{self.depth}"
             self._actor_deltas = dict(parent._actor_deltas)
             self._decision_deltas = dict(parent._decision_deltas)
+            self._state_deltas = dict(parent._state_deltas)
             self._held_actors = set(parent._held_actors)
             self._held_keys = set(parent._held_keys)
             self._prefetched = dict(parent._prefetched)
@@ -929,7 +957,8 @@ class PgUnitOfWork(PgReader):
     def create(self, store_id: str, keyring: Keyring) -> None:
         self._make_exclusive()
         self._cur.execute(
-            "INSERT INTO statekeep.meta (store_id, commits, keyring_generation, keyring) VALUES (%s, 0, %s, %s::json)",
+            "INSERT INTO statekeep.meta (store_id, commits, keyring_generation, keyring, state_counts) "
+            "VALUES (%s, 0, %s, %s::json, true)",
             (store_id, keyring.generation, _keyring_json(keyring)),
         )
         self._head = (store_id, 0, keyring.generation)
@@ -1015,6 +1044,8 @@ class PgUnitOfWork(PgReader):
             self._actor_deltas[new] = self._actor_deltas.get(new, 0) + 1
         for _, _, deployment, kind, _ in writes.decisions:
             self._decision_deltas[(deployment, kind)] = self._decision_deltas.get((deployment, kind), 0) + 1
+        for key, delta in writes.state_counts.items():
+            self._state_deltas[key] = self._state_deltas.get(key, 0) + delta
         self._buffer.append(writes)
 
     def _write(self, writes: WriteSet) -> Callable[[], None] | None:
@@ -1164,6 +1195,21 @@ class PgUnitOfWork(PgReader):
             self._cur.execute("DELETE FROM statekeep.changes WHERE seq <= %s", (rows[doomed - 1][0],))
         return doomed
 
+    def set_state_counts(self, counts: dict[tuple[int, str], int] | None) -> None:
+        self._cur.execute("DELETE FROM statekeep.state_counts")
+        self._state_deltas = {}
+        if counts is None:
+            self._cur.execute("UPDATE statekeep.meta SET state_counts = false")
+            return
+        kept = sorted((k, n) for k, n in counts.items() if n)
+        if kept:
+            self._cur.execute(
+                "INSERT INTO statekeep.state_counts (version, state, shard, n) "
+                "SELECT v, s, 0, n FROM unnest(%s::integer[], %s::text[], %s::bigint[]) AS t(v, s, n)",
+                ([v for (v, _), _ in kept], [st for (_, st), _ in kept], [n for _, n in kept]),
+            )
+        self._cur.execute("UPDATE statekeep.meta SET state_counts = true")
+
     def import_changes(self, changes: Sequence[tuple[int, ChangeRecord]], last: int) -> None:
         if changes:
             self._cur.execute(
@@ -1186,6 +1232,7 @@ class PgUnitOfWork(PgReader):
         """What a savepoint that was released leaves to its transaction."""
         self._actor_deltas = inner._actor_deltas
         self._decision_deltas = inner._decision_deltas
+        self._state_deltas = inner._state_deltas
         self._held_actors = inner._held_actors
         self._held_keys = inner._held_keys
         self._prefetched = inner._prefetched
@@ -1204,6 +1251,7 @@ class PgUnitOfWork(PgReader):
         shard = random.randrange(SHARDS)
         actor_deltas = sorted((v, d) for v, d in self._actor_deltas.items() if d)
         decision_deltas = sorted((k, d) for k, d in self._decision_deltas.items() if d)
+        state_deltas = sorted((k, d) for k, d in self._state_deltas.items() if d)
 
         def finish(cur: psycopg.Cursor[Row]) -> None:
             if self._held_actors:
@@ -1232,6 +1280,18 @@ class PgUnitOfWork(PgReader):
                         [v for (v, _), _ in decision_deltas],
                         [k for (_, k), _ in decision_deltas],
                         [d for _, d in decision_deltas],
+                    ),
+                )
+            if state_deltas:
+                cur.execute(
+                    "INSERT INTO statekeep.state_counts AS c (version, state, shard, n) "
+                    "SELECT v, s, %s, d FROM unnest(%s::integer[], %s::text[], %s::bigint[]) AS t(v, s, d) "
+                    "ORDER BY v, s ON CONFLICT (version, state, shard) DO UPDATE SET n = c.n + EXCLUDED.n",
+                    (
+                        shard,
+                        [v for (v, _), _ in state_deltas],
+                        [st for (_, st), _ in state_deltas],
+                        [d for _, d in state_deltas],
                     ),
                 )
             changes = self._changes  # with those of the write sets sent in this round trip

@@ -64,7 +64,9 @@ def _scan_batch(keep: KeepBase, batch: int) -> bool:
             keep._landed(txn, writes, ids[i], before, [d for d in moves[i] if d["kind"] == "migrated"])
         for i, core in changed:
             if i in moves:
-                keep._moved_change(writes, ids[i], keep._load_actor(ids[i], core), moves[i], now)
+                after = keep._load_actor(ids[i], core)
+                keep._moved_change(writes, ids[i], after, moves[i], now)
+                keep._count_states(writes, keep._load_actor(ids[i], stored[i]), after)
         txn.apply(writes)
         state.scanned += len(ids)
         state.cursor = ids[-1] if ids else state.cursor

@@ -72,6 +72,13 @@ def _text(position: Any) -> str | None:
     return None if position is None else str(position)
 
 
+async def state_counts(service: Service, request: Request) -> Any:
+    query(request, ())
+    version = request.path_params["id"]
+    counts = await run_in_threadpool(service.keep.state_counts, version)
+    return {"version": version, "states": counts}
+
+
 async def get_definition(service: Service, request: Request) -> Any:
     query(request, ())
     wanted = request.path_params["id"]
