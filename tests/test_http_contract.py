@@ -111,6 +111,7 @@ _BODIES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/v1/actors/a/release", {}),
     ("POST", "/v1/keys", {"scope": "read"}),
     ("DELETE", "/v1/keys/nokey", {}),
+    ("DELETE", "/v1/actors/a/schedule/nothing", {}),
 ]
 
 
@@ -513,3 +514,5 @@ def test_a_release_answers_a_decision_that_names_its_actor(http: httpx.Client) -
     released = http.post("/v1/actors/carol/release")
     assert released.status_code == 200
     assert (released.json()["kind"], released.json()["actorId"]) == ("released", "carol")
+    # The same record as the actor's decisions read it afterwards: its actor and its time too.
+    assert released.json() == http.get("/v1/actors/carol/decisions").json()["items"][-1]

@@ -176,10 +176,33 @@ def test_a_stranded_actor_is_refused_with_the_reason_and_released(backend: Backe
     assert refused.value.reason is not None and refused.value.reason["code"] == "non_compliant"
     assert backend.get("s").needs_rescue is not None
     released = backend.release("s")
-    assert (released["kind"], released["deployment"]) == ("released", "v2")
+    assert (released["kind"], released["deployment"], released["actor"]) == ("released", "v2", "s")
+    assert released == backend.decisions("s")[-1], "the record as it is read afterwards, with its time"
     assert backend.send("s", "PAY_FEE").value == "underwriting"
     with pytest.raises(statekeep.Conflict, match="not stranded"):
         backend.release("s")
+
+
+def test_a_payload_field_named_like_a_send_option_is_refused_through_either_transport(backend: Backend) -> None:
+    """Over HTTP a single send's body carries its options beside the payload, and a batch's item
+    its actorId: a payload field of such a name would be read as the request's own (the client
+    used to drop it silently, or send a batch's event to another actor). Both transports refuse
+    it, so that an event means the same wherever it is sent."""
+    backend.deploy("v1", LOAN_V1)
+    backend.spawn("v1", actor_id="p")
+    backend.spawn("v1", actor_id="q")
+    for name, value in (("guards", {"g": True}), ("idempotencyKey", "k"), ("expectedSeq", 0)):
+        with pytest.raises(statekeep.InvalidRequest, match=f"payload field '{name}'") as refused:
+            backend.send("p", {"type": "SUBMIT_INFO", name: value})
+        assert refused.value.code == "invalid_request"
+    with pytest.raises(statekeep.InvalidRequest, match="payload field 'actorId'"):
+        backend.send_many([("p", {"type": "SUBMIT_INFO", "actorId": "q"})])
+    assert (backend.get("p").seq, backend.get("q").seq) == (0, 0), "nothing was sent"
+    # The same names are payload where nothing else reads them: a batch's guards, a scheduled event.
+    backend.send_many([("p", {"type": "SUBMIT_INFO", "guards": "none", "expectedSeq": 7})])
+    assert backend.history("p")[0]["payload"] == {"guards": "none", "expectedSeq": 7}
+    backend.send("q", {"type": "SUBMIT_INFO", "actor": "a name the API does not read"})
+    assert backend.history("q")[0]["payload"] == {"actor": "a name the API does not read"}
 
 
 def test_a_terminated_actor_through_either_transport(backend: Backend) -> None:

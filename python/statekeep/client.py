@@ -16,6 +16,7 @@ from statekeep import jsonio, problems, wire
 from statekeep.errors import DefinitionError, Error, InvalidRequest
 from statekeep.extras import missing
 from statekeep.keep import Event, split_event
+from statekeep.keep.actors import BATCH_CONTROLS, SEND_CONTROLS, check_payload
 from statekeep.results import (
     Actor,
     ApiKey,
@@ -187,6 +188,7 @@ class Client:
         idempotency_key: str | None = None,
         expected_seq: int | None = None,
     ) -> StepResult:
+        check_payload(event, SEND_CONTROLS, "a send")
         body = _event_body(event) | {
             "guards": None if guards is None else dict(guards),
             "idempotencyKey": idempotency_key,
@@ -195,6 +197,9 @@ class Client:
         return wire.from_json(StepResult, self._call("POST", f"/v1/actors/{_seg(actor_id)}/events", body))
 
     def send_many(self, items: Iterable[tuple[str, Event]]) -> list[StepResult]:
+        items = list(items)
+        for _, event in items:
+            check_payload(event, BATCH_CONTROLS, "a batch's item")
         events = [{"actorId": actor_id} | _event_body(event) for actor_id, event in items]
         return [wire.from_json(StepResult, r) for r in self._call("POST", "/v1/events", {"events": events})]
 

@@ -1,4 +1,5 @@
 import type { components } from "./generated/openapi.js";
+import { type ChangeStreamOptions, followChanges } from "./changes.js";
 import { refused } from "./errors.js";
 import { type CallOptions, type Query, Transport } from "./http.js";
 import { Paged } from "./pages.js";
@@ -6,6 +7,8 @@ import type {
   Actor,
   ActorStatus,
   ApiKey,
+  Change,
+  ChangePage,
   Decision,
   Definition,
   Deployment,
@@ -99,6 +102,17 @@ export interface DecisionListOptions extends ListOptions {
   deployment?: string;
 }
 
+export interface ChangePageOptions extends CallOptions {
+  /** Only changes numbered above this: 0 (from the first kept) unless given; a page's `next` to go on. */
+  after?: number;
+  /** Changes per page: 100 unless given, at most 1,000. */
+  limit?: number;
+  /** Only this actor's changes. */
+  actor?: string;
+  /** Only the changes of actors on this version. */
+  definition?: string;
+}
+
 export interface SendManyItem {
   actorId: string;
   event: StatekeepEvent;
@@ -107,6 +121,16 @@ export interface SendManyItem {
 /** The fields of a send's body that are not the event's (every other field is its payload). */
 const SEND_CONTROLS = ["guards", "idempotencyKey", "expectedSeq"] as const;
 const SEND_OPTIONS = new Set<string>([...SEND_CONTROLS, "signal", "timeoutMs"]);
+const CHANGE_STREAM_OPTIONS = new Set<string>([
+  "after",
+  "actor",
+  "definition",
+  "signal",
+  "retries",
+  "retryDelayMs",
+  "idleTimeoutMs",
+  "timeoutMs",
+]);
 
 /** A client of the statekeep server at `baseUrl`. */
 export function createClient(options: ClientOptions): StatekeepClient {
@@ -285,6 +309,51 @@ export class StatekeepClient {
   /** The store's timers: pending, overdue, the next due, and how late the server fired its last ones. */
   async timerStats(options: CallOptions = {}): Promise<TimerStats> {
     return this.#http.call("GET", "/v1/timers", undefined, undefined, options);
+  }
+
+  // ----- the outbox ----------------------------------------------------------------------
+
+  /**
+   * The change stream: every change committed from now on (or after `after`), in commit
+   * order, as it commits, for as long as it is read. A dropped connection is reopened after
+   * the last change yielded, so nothing is missed or repeated; breaking out of the loop, or
+   * aborting `signal`, closes it.
+   *
+   *     for await (const change of sk.changes({ after: saved })) { handle(change); saved = change.seq; }
+   */
+  changes(options: ChangeStreamOptions = {}): AsyncGenerator<Change, void, undefined> {
+    // Checked now: a misspelt `after` would otherwise stream from now on, silently.
+    for (const name of Object.keys(options)) {
+      if (!CHANGE_STREAM_OPTIONS.has(name)) {
+        throw refused(
+          "unknown_field",
+          `'${name}' is not an option of changes${closest(name, CHANGE_STREAM_OPTIONS)}; its options are: ` +
+            [...CHANGE_STREAM_OPTIONS].join(", "),
+        );
+      }
+    }
+    // `after` and the filters are the server's to check: it refuses a bad one by name.
+    const { retries, retryDelayMs, idleTimeoutMs } = options;
+    if ((retries !== undefined && !(retries >= 0)) || (retryDelayMs !== undefined && !(retryDelayMs >= 0))) {
+      throw refused("invalid_request", "'retries' and 'retryDelayMs' are at least 0");
+    }
+    if (idleTimeoutMs !== undefined && !(idleTimeoutMs > 0)) {
+      throw refused("invalid_request", "'idleTimeoutMs' is more than 0");
+    }
+    return followChanges(this.#http, (signal) => this.lastChange({ signal }), options);
+  }
+
+  /** One page of changes, to poll: `{ items, next, last }`; ask again with `after: page.next`. */
+  async changePage(options: ChangePageOptions = {}): Promise<ChangePage> {
+    const [query, call] = split(options);
+    // A misspelt parameter goes to the server, which refuses it by name (unknown_parameter).
+    return this.#http.call("GET", "/v1/changes", undefined, query as Query, call);
+  }
+
+  /** The number of the last change committed (0 before any). */
+  async lastChange(options: CallOptions = {}): Promise<number> {
+    const page = await this.changePage({ after: 0, limit: 1, ...options });
+    return page.last;
   }
 
   // ----- API keys (an admin key's) ---------------------------------------------------------

@@ -1,6 +1,6 @@
 // The transport: one HTTP call with the API key, a timeout, strict JSON out, and problem
-// documents turned into StatekeepError. It knows no route; the client's methods do. (A
-// streaming call, for the change stream, will sit beside `call` and share its headers.)
+// documents turned into StatekeepError. It knows no route; the client's methods do. `open`
+// is its streaming call, for the change stream: the same headers, an answer left unread.
 import { StatekeepError, refused } from "./errors.js";
 import type { Problem } from "./types.js";
 
@@ -89,14 +89,100 @@ export class Transport {
       if (options.signal?.aborted) {
         throw new StatekeepError(`${where} was aborted`, { status: null, code: "aborted", cause: e });
       }
-      const why = e instanceof Error ? describeFetchError(e) : String(e);
-      throw new StatekeepError(`cannot reach the statekeep server at ${this.baseUrl} (${where}): ${why}`, {
+      throw new StatekeepError(`cannot reach the statekeep server at ${this.baseUrl} (${where}): ${describeError(e)}`, {
         status: null,
         code: "network_error",
         cause: e,
       });
     }
   }
+
+  /**
+   * `GET path` whose body is a stream, left open for the caller to read: a failure to connect
+   * or an error answer is a StatekeepError, as `call`'s are (the timeout covers the status and
+   * headers only, not the body, which does not end).
+   */
+  async open(path: string, query: Query | undefined, accept: string, options: OpenOptions): Promise<OpenStream> {
+    const url = this.baseUrl + path + queryText(query);
+    const headers: Record<string, string> = { Accept: `${accept}, application/problem+json`, ...options.headers };
+    if (this.#apiKey !== undefined) {
+      headers["Authorization"] = `Bearer ${this.#apiKey}`;
+    }
+    const controller = new AbortController();
+    const close = () => controller.abort();
+    if (options.signal.aborted) {
+      close();
+    } else {
+      options.signal.addEventListener("abort", close, { once: true });
+    }
+    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
+    let timedOut = false;
+    const timer = Number.isFinite(timeoutMs)
+      ? setTimeout(() => {
+          timedOut = true;
+          close();
+        }, timeoutMs)
+      : undefined;
+    const where = `GET ${url}`;
+    try {
+      const response = await this.#fetch(url, { method: "GET", headers, signal: controller.signal });
+      if (!response.ok) {
+        const text = await response.text();
+        throw problemError(response, text, where);
+      }
+      const type = response.headers.get("content-type") ?? "";
+      if (!type.toLowerCase().startsWith(accept) || response.body === null) {
+        // Not read: a body that is not the stream asked for may not end either.
+        throw new StatekeepError(`${where} answered ${response.status} ${type || "without a content type"}, not ${accept}`, {
+          status: response.status,
+          code: "unexpected_response",
+        });
+      }
+      return {
+        response,
+        body: response.body,
+        close: () => {
+          options.signal.removeEventListener("abort", close);
+          close();
+        },
+      };
+    } catch (e) {
+      options.signal.removeEventListener("abort", close);
+      close();
+      if (e instanceof StatekeepError) {
+        throw e;
+      }
+      if (timedOut && !options.signal.aborted) {
+        throw new StatekeepError(`${where} got no answer within ${timeoutMs} ms`, { status: null, code: "timeout", cause: e });
+      }
+      if (options.signal.aborted) {
+        throw new StatekeepError(`${where} was aborted`, { status: null, code: "aborted", cause: e });
+      }
+      throw new StatekeepError(`cannot reach the statekeep server at ${this.baseUrl} (${where}): ${describeError(e)}`, {
+        status: null,
+        code: "network_error",
+        cause: e,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+export interface OpenOptions {
+  /** The caller's signal: aborting it closes the connection, body included. */
+  signal: AbortSignal;
+  /** How long the answer's status and headers may take, in milliseconds (Infinity: no limit). */
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+}
+
+export interface OpenStream {
+  response: Response;
+  /** The body's bytes, as they arrive. */
+  body: ReadableStream<Uint8Array>;
+  /** Close the connection (and so the body). */
+  close(): void;
 }
 
 function queryText(query: Query | undefined): string {
@@ -145,7 +231,10 @@ function excerpt(text: string): string {
 }
 
 /** Node's fetch says only "fetch failed"; the reason (ECONNREFUSED, ...) is in its cause. */
-function describeFetchError(e: Error): string {
+export function describeError(e: unknown): string {
+  if (!(e instanceof Error)) {
+    return String(e);
+  }
   const cause = e.cause;
   if (cause instanceof Error) {
     const code = (cause as { code?: unknown }).code;

@@ -1,7 +1,9 @@
 // @statekeep/client: the TypeScript client of a statekeep server.
 export { createClient, StatekeepClient } from "./client.js";
+export type { ChangeStreamOptions } from "./changes.js";
 export type {
   ActorListOptions,
+  ChangePageOptions,
   ClientOptions,
   CreateApiKeyOptions,
   DecisionListOptions,

@@ -16,6 +16,10 @@ export type ApiKey = Schemas["ApiKey"];
 export type Timer = Schemas["Timer"];
 export type TimerStats = Schemas["TimerStats"];
 export type Health = Schemas["Health"];
+/** An entry of the outbox: one commit's change to one actor, numbered store-wide by `seq`. */
+export type Change = Schemas["Change"];
+/** A page of changes: poll again with `after` set to its `next`; `last` is the last change committed. */
+export type ChangePage = Schemas["ChangePage"];
 export type Problem = Schemas["Problem"];
 export type ProblemCode = Problem["code"];
 

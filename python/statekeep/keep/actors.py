@@ -100,10 +100,14 @@ class Actors(KeepBase):
         expected_seq: int | None = None,
     ) -> StepResult:
         """Send an event; returns once it is durable."""
+        check_payload(event, SEND_CONTROLS, "a send")
         return self._send_all([(actor_id, event, guards, expected_seq)], idempotency_key, None)[0]
 
     def send_many(self, items: Iterable[tuple[str, Event]]) -> list[StepResult]:
         """Send many events in one synced transaction (all apply, or none on an error)."""
+        items = list(items)
+        for _, event in items:
+            check_payload(event, BATCH_CONTROLS, "a batch's item")
         return self._send_all([(actor_id, event, None, None) for actor_id, event in items], None, None)
 
     def _send_all(
@@ -252,7 +256,9 @@ class Actors(KeepBase):
             timers.rearm(to_millis(now))
             timers.write(writes)
             txn.apply(writes)
-        return cast(Decision, released.record)
+        # As every other decision is read: who it is about, and when it was written (the core
+        # stamps the stored record with the same `now`).
+        return cast(Decision, {**released.record, "actor": actor_id, "at": now})
 
     def terminate(self, actor_id: str) -> Actor:
         """Terminate an actor: from now on it refuses every event (``Conflict``, code
@@ -272,6 +278,27 @@ class Actors(KeepBase):
                 txn.apply(writes)
             context = self._open_sealed("contexts", context_record(actor_id), txn.context(actor_id))
             return view(actor_id, actor, context, timers.listed())
+
+
+#: The fields of a single send's HTTP body beside the event's (``POST /v1/actors/{id}/events``
+#: takes ``{"type", **payload, "guards", "idempotencyKey", "expectedSeq"}``), and of a batch's
+#: item (``{"actorId", "type", **payload}``). A payload field with one of these names would be
+#: read as the request's own over HTTP, so neither transport takes one: the same event is
+#: refused by the embedded keep and by the clients, rather than delivered by one and silently
+#: changed by the other.
+SEND_CONTROLS = ("guards", "idempotencyKey", "expectedSeq")
+BATCH_CONTROLS = ("actorId",)
+
+
+def check_payload(event: Event, reserved: Sequence[str], where: str) -> None:
+    """Refuse an event whose payload has a field named like one of the request's own."""
+    if isinstance(event, Mapping):
+        for name in reserved:
+            if name in event:
+                raise InvalidRequest(
+                    f"the event of {where} has a payload field {name!r}, which the HTTP API reads as the "
+                    f"request's own {name!r}, not the event's: rename the payload field"
+                )
 
 
 def split_event(event: Event) -> tuple[str, dict[str, Any]]:

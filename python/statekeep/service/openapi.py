@@ -1004,7 +1004,7 @@ PATHS: dict[str, Any] = {
             "write",
             {"description": "Cancelled"},
             params=[_ACTOR_ID, {**_path_id("the scheduled event's id"), "name": "sid"}],
-            codes={"actor_not_found", "not_found"} | _WRITE,
+            codes={"actor_not_found", "not_found"} | _BODY | _WRITE,
             status="204",
             statekeep=True,
         )

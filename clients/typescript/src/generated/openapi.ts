@@ -2432,6 +2432,18 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description The body cannot be read. `invalid_json`: The body is not a JSON object: empty, not JSON, not strict JSON (NaN, Infinity, a number too large for a double), or nested deeper than 1,024 levels. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "invalid_json";
+                        };
+                    };
+                };
                 /** @description No valid API key. `unauthorized`: No API key, or one that is wrong, revoked, or not sent as `Bearer sk_...`. */
                 401: {
                     headers: {
@@ -2468,7 +2480,19 @@ export interface paths {
                         };
                     };
                 };
-                /** @description A value the route does not take. `invalid_request`: A field or parameter is missing, of the wrong type, or outside its range; the message says which and what is allowed.; `unknown_parameter`: A query parameter the route does not take; `allowed` lists the route's. */
+                /** @description The body is too large. `body_too_large`: The body is larger than 16 MiB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "body_too_large";
+                        };
+                    };
+                };
+                /** @description A value the route does not take. `invalid_request`: A field or parameter is missing, of the wrong type, or outside its range; the message says which and what is allowed.; `unknown_field`: The body has a field the route does not take (a misspelt name is never ignored); `field` names it and `allowed` lists the route's fields.; `unknown_parameter`: A query parameter the route does not take; `allowed` lists the route's. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -2476,7 +2500,7 @@ export interface paths {
                     content: {
                         "application/problem+json": components["schemas"]["Problem"] & {
                             /** @enum {unknown} */
-                            code?: "invalid_request" | "unknown_parameter";
+                            code?: "invalid_request" | "unknown_field" | "unknown_parameter";
                         };
                     };
                 };

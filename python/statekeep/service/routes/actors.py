@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from statekeep import problems, wire
 from statekeep.errors import Error, InvalidRequest
+from statekeep.keep.actors import SEND_CONTROLS
 from statekeep.service.requests import (
     cursor_position,
     int_param,
@@ -32,7 +33,7 @@ from statekeep.service.routes import Service
 
 #: The fields of a send's body that are not the event's: every other field beside ``type`` is
 #: the event's payload (``{"type": "PAY", "amount": 25}``), as in XState.
-_SEND_CONTROL = {"guards", "idempotencyKey", "expectedSeq"}
+_SEND_CONTROL = set(SEND_CONTROLS)
 _SPAWN_FIELDS = {"definitionId", "context", "actorId", "idempotencyKey", "initialContext", "id"}
 _BULK_ITEM_FIELDS = {"definitionId", "context", "actorId", "initialContext", "id"}
 #: The statuses ``GET /v1/actors?status=`` takes.
@@ -149,10 +150,7 @@ async def send_many(service: Service, request: Request) -> Any:
 
 async def release(service: Service, request: Request) -> Any:
     await read_json_or_nothing(request)
-    actor_id = request.path_params["id"]
-    # The keep's record of a release leaves out the actor its caller named; the API's Decision
-    # always names it (actorId), as every other decision it sends does.
-    return wire.record({**await service.commits.call("release", actor_id), "actor": actor_id})
+    return wire.record(await service.commits.call("release", request.path_params["id"]))
 
 
 async def patch_actor(service: Service, request: Request) -> Any:

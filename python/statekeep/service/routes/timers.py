@@ -16,6 +16,7 @@ from statekeep.errors import InvalidRequest
 from statekeep.service.requests import cursor_position, optional, page, page_size, query, read_json, required
 from statekeep.service.responses import json_response
 from statekeep.service.routes import Service
+from statekeep.service.routes.actors import read_json_or_nothing
 
 _SCHEDULE_FIELDS = {"event", "at", "delayMs", "id", "idempotencyKey"}
 
@@ -64,6 +65,7 @@ async def scheduled(service: Service, request: Request) -> Any:
 
 async def cancel(service: Service, request: Request) -> Response:
     query(request, ())
+    await read_json_or_nothing(request)
     await run_in_threadpool(service.keep.cancel_scheduled, request.path_params["id"], request.path_params["sid"])
     return Response(status_code=204)
 
