@@ -750,6 +750,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/definitions/{id}/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many actors are in each state of a version, from counters kept with every step (no scan)
+         * @description A state is named by its path from the root (`fee`, `work.left.l1`); a compound or parallel state counts the actors in any of its children; states with no actor are left out. An actor that a deployment's scan has not reached yet counts on its old version. Needs an API key with scope `read` (scopes nest: admin > write > read).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the version's id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The counts */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StateCounts"];
+                    };
+                };
+                /** @description No valid API key. `unauthorized`: No API key, or one that is wrong, revoked, or not sent as `Bearer sk_...`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description The key's scope is too small. `forbidden`: The API key's scope is too small (scopes nest: admin > write > read). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "forbidden";
+                        };
+                    };
+                };
+                /** @description Not found. `version_not_found`: No version (definition) with this id is deployed. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "version_not_found";
+                        };
+                    };
+                };
+                /** @description A value the route does not take. `invalid_request`: A field or parameter is missing, of the wrong type, or outside its range; the message says which and what is allowed.; `unknown_parameter`: A query parameter the route does not take; `allowed` lists the route's. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "invalid_request" | "unknown_parameter";
+                        };
+                    };
+                };
+                /** @description A server fault. `encryption_failed`: A stored value cannot be opened with the server's keys (see its log).; `internal_error`: The server failed; the details are in its log.; `store_damaged`: A stored record is missing or unreadable: restore from a backup. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "encryption_failed" | "internal_error" | "store_damaged";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/actors": {
         parameters: {
             query?: never;
@@ -4488,6 +4590,23 @@ export interface components {
             next: number;
             /** @description the number of the last change committed */
             last: number;
+        };
+        /**
+         * @example {
+         *       "version": "loan-v1",
+         *       "states": {
+         *         "review": 120,
+         *         "fee": 34,
+         *         "underwriting": 9
+         *       }
+         *     }
+         */
+        StateCounts: {
+            version: string;
+            /** @description state path -> actors in it */
+            states: {
+                [key: string]: number;
+            };
         };
         Health: {
             /** @enum {string} */
