@@ -775,6 +775,10 @@ _LIMIT = _query(
 _CURSOR = _query("cursor", {"type": "string"}, "the previous page's `next`, unchanged")
 _ACTOR_ID = _path_id("the actor's id")
 _PAGED = (_CURSOR, _LIMIT)
+_CHANGE_FILTERS = (
+    _query("actor", {"type": "string"}, "only this actor's changes"),
+    _query("definition", {"type": "string"}, "only the changes of actors on this version"),
+)
 
 PATHS: dict[str, Any] = {
     "/v1/health": {"get": _op("Liveness", None, _json(_ref("Health"), "Up", {"status": "ok"}))},
@@ -966,8 +970,7 @@ PATHS: dict[str, Any] = {
                     {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
                     "changes per page: 100 unless given, at most 1,000",
                 ),
-                _query("actor", {"type": "string"}, "only this actor's changes"),
-                _query("definition", {"type": "string"}, "only the changes of actors on this version"),
+                *_CHANGE_FILTERS,
             ],
             description="Poll with `after` set to the last page's `next`. A filtered page may look past "
             "changes it does not return: `next` is the last one it looked at.",
@@ -984,8 +987,7 @@ PATHS: dict[str, Any] = {
             },
             params=[
                 _query("after", {"type": "integer", "minimum": 0}, "start after this change (default: from now on)"),
-                _query("actor", {"type": "string"}, "only this actor's changes"),
-                _query("definition", {"type": "string"}, "only the changes of actors on this version"),
+                *_CHANGE_FILTERS,
                 {
                     "name": "Last-Event-ID",
                     "in": "header",
