@@ -32,7 +32,8 @@ function elkNode(n: StateNode): ElkNode {
 
 export interface Drawn {
   svg: SVGSVGElement;
-  /** Set the badges: a count per state id (missing: no badge). */
+  /** Set the badges: a count per state path below the machine ("fee", "a.b"; the route's keys) or
+   * per state id ("loan.fee"); a state missing has no badge. */
   setCounts(counts: Record<string, number> | null): void;
 }
 
@@ -98,8 +99,11 @@ export async function draw(chart: Chart, onState: ((n: StateNode) => void) | nul
   };
   collect(laid);
 
-  const badges = new Map<string, { g: SVGElement; text: SVGElement; rect: SVGElement; x: number; y: number }>();
+  const badges = new Map<string, { button: SVGElement; g: SVGElement; text: SVGElement; rect: SVGElement; x: number; y: number; path: string }>();
   const nodesLayer = s("g", { class: "states" });
+  // Badges and tags over the states, outside their buttons: a button's name starts with the
+  // state's name, which is all its visible text (axe: label-content-name-mismatch).
+  const overlay = s("g", { class: "overlay", "aria-hidden": "true" });
   const order = [...chart.states.values()].sort((a, b) => a.path.length - b.path.length);
   for (const n of order) {
     const box = boxes.get(n.id);
@@ -117,7 +121,7 @@ export async function draw(chart: Chart, onState: ((n: StateNode) => void) | nul
     if (clickable) {
       g.setAttribute("tabindex", "0");
       g.setAttribute("role", "button");
-      g.setAttribute("aria-label", `state ${n.id}${name !== n.key ? `, ${name.slice(n.key.length + 2, -1)}` : ""}: list its actors`);
+      g.setAttribute("aria-label", `${n.key}: list the actors in ${n.id}${name !== n.key ? ` (${name.slice(n.key.length + 2, -1)})` : ""}`);
       const go = (): void => onState!(n);
       g.addEventListener("click", go);
       g.addEventListener("keydown", (e) => {
@@ -138,14 +142,14 @@ export async function draw(chart: Chart, onState: ((n: StateNode) => void) | nul
       g.appendChild(
         s("text", { x: x + (compound ? 10 : 12), y: compound ? y + 20 : y + hgt / 2 + 4, class: "label" }, n.key),
       );
-      if (n.kind === "parallel") g.appendChild(s("text", { x: x + w - 10, y: y + 20, "text-anchor": "end", class: "tag" }, "parallel"));
+      if (n.kind === "parallel") overlay.appendChild(s("text", { x: x + w - 10, y: y + 20, "text-anchor": "end", class: "tag" }, "parallel"));
       if (n.parent !== null) {
         const badge = s("g", { class: "badge", visibility: "hidden" });
         const rect = s("rect", { x: 0, y: 0, width: 0, height: 18, rx: 9 });
         const text = s("text", { "text-anchor": "middle" }, "");
         badge.append(rect, text);
-        g.appendChild(badge);
-        badges.set(n.id, { g: badge, text, rect, x: x + w, y });
+        overlay.appendChild(badge);
+        badges.set(n.id, { button: g, g: badge, text, rect, x: x + w, y, path: n.path.slice(1).join(".") });
       }
     }
     for (const c of box.children ?? []) {
@@ -174,10 +178,11 @@ export async function draw(chart: Chart, onState: ((n: StateNode) => void) | nul
     }
   }
   svg.appendChild(edgeLayer);
+  svg.appendChild(overlay);
 
   const setCounts = (counts: Record<string, number> | null): void => {
     for (const [id, b] of badges) {
-      const count = counts?.[id];
+      const count = counts?.[b.path] ?? counts?.[id];
       if (count === undefined || count === null) {
         b.g.setAttribute("visibility", "hidden");
         continue;
@@ -191,9 +196,9 @@ export async function draw(chart: Chart, onState: ((n: StateNode) => void) | nul
       b.text.setAttribute("y", String(b.y + 4));
       b.text.textContent = label;
       b.g.setAttribute("visibility", "visible");
-      const parent = b.g.parentNode as SVGElement | null;
-      const old = parent?.getAttribute("aria-label");
-      if (parent && old) parent.setAttribute("aria-label", `${old.replace(/ \(\d+ actors?\)/, "")} (${count} actor${count === 1 ? "" : "s"})`);
+      // The name starts with what is seen ("fee 3"), as axe and speech input expect.
+      const old = b.button.getAttribute("aria-label");
+      if (old) b.button.setAttribute("aria-label", old.replace(/^([^:]*?)( \d+ actors?)?:/, `$1 ${count} actor${count === 1 ? "" : "s"}:`));
     }
   };
   return { svg, setCounts };
