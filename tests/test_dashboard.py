@@ -27,6 +27,32 @@ SOURCES = ROOT / "dashboard"
 SHOTS = ROOT / "docs" / "dashboard"
 CHROMIUM = Path(os.environ.get("STATEKEEP_CHROMIUM", "/usr/bin/chromium"))
 AXE = SOURCES / "node_modules" / "axe-core" / "axe.min.js"
+#: A definition with every kind of state: compound, parallel, deep history, final; transitions
+#: by id, relative, into a history state, delayed.
+DOOR: dict[str, Any] = {
+    "id": "door",
+    "initial": "closed",
+    "on": {"BREAK": ".gone"},
+    "states": {
+        "closed": {
+            "initial": "locked",
+            "states": {
+                "locked": {"on": {"UNLOCK": "unlocked"}},
+                "unlocked": {"on": {"LOCK": "locked", "OPEN": "#door.open"}},
+                "hist": {"type": "history", "history": "deep"},
+            },
+        },
+        "open": {
+            "type": "parallel",
+            "on": {"CLOSE": "closed.hist"},
+            "states": {
+                "light": {"initial": "off", "states": {"off": {"on": {"ON": "on"}}, "on": {"on": {"OFF": "off"}}}},
+                "fan": {"initial": "slow", "states": {"slow": {"after": {"60000": "fast"}}, "fast": {}}},
+            },
+        },
+        "gone": {"type": "final"},
+    },
+}
 
 
 def sources_digest() -> str:
@@ -290,6 +316,22 @@ def test_the_loan_story_in_the_dashboard(server: Server) -> None:
             _shot(page, "needs-rescue")
             row.get_by_role("button", name="release bob").click()
             expect(page.get_by_text("No actor needs rescue.")).to_be_visible()
+
+            # Nested states drawn as they are, each with its count.
+            assert api.put("/v1/definitions", json={"id": "door-v1", "definition": DOOR}).status_code == 200
+            api.post("/v1/actors", json={"definitionId": "door-v1", "id": "door-1"})
+            for event in ("UNLOCK", "OPEN"):
+                api.post("/v1/actors/door-1/events", json={"type": event})
+            page.goto(f"{server.url}/dashboard/#/version/door-v1")
+            for state in ("door.closed.hist", "door.open.light.off", "door.open.fan.slow", "door.gone"):
+                expect(page.locator(f'[data-state="{state}"]')).to_be_visible()
+            if counts_route:
+                expect(page.locator('[data-state="door.open.fan.slow"]')).to_have_attribute(
+                    "aria-label", re.compile("^slow 1 actor:")
+                )
+            expect(page.locator("svg.chart text.edge-label", has_text="after 60000")).to_be_visible()
+            _no_serious_violations(page, "nested statechart")
+            _shot(page, "statechart-nested")
 
             # Dark.
             page.emulate_media(color_scheme="dark")

@@ -112,7 +112,7 @@ export async function draw(chart: Chart, onState: ((n: StateNode) => void) | nul
     const y = box.y ?? 0;
     const w = box.width ?? 0;
     const hgt = box.height ?? 0;
-    const clickable = onState !== null && n.parent !== null;
+    const clickable = onState !== null && n.parent !== null && n.kind !== "history"; // no actor is in a history state
     const g = s("g", {
       class: `state ${n.kind}${n.parent === null ? " machine" : ""}`,
       "data-state": n.id,
@@ -152,12 +152,13 @@ export async function draw(chart: Chart, onState: ((n: StateNode) => void) | nul
         badges.set(n.id, { button: g, g: badge, text, rect, x: x + w, y, path: n.path.slice(1).join(".") });
       }
     }
+    nodesLayer.appendChild(g);
+    // The initial state's marker, over its compound state's box.
     for (const c of box.children ?? []) {
       if (c.id.endsWith("\u0000initial")) {
         nodesLayer.appendChild(s("circle", { cx: (c.x ?? 0) + 6, cy: (c.y ?? 0) + 6, r: 5, class: "initial" }));
       }
     }
-    nodesLayer.appendChild(g);
   }
   svg.appendChild(nodesLayer);
 
