@@ -320,8 +320,8 @@ def test_the_loan_story_in_the_dashboard(server: Server) -> None:
             # Nested states drawn as they are, each with its count.
             assert api.put("/v1/definitions", json={"id": "door-v1", "definition": DOOR}).status_code == 200
             api.post("/v1/actors", json={"definitionId": "door-v1", "id": "door-1"})
-            for event in ("UNLOCK", "OPEN"):
-                api.post("/v1/actors/door-1/events", json={"type": event})
+            for door_event in ("UNLOCK", "OPEN"):
+                api.post("/v1/actors/door-1/events", json={"type": door_event})
             page.goto(f"{server.url}/dashboard/#/version/door-v1")
             for state in ("door.closed.hist", "door.open.light.off", "door.open.fan.slow", "door.gone"):
                 expect(page.locator(f'[data-state="{state}"]')).to_be_visible()
