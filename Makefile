@@ -1,13 +1,14 @@
 # Developer entry points. `make test` is what CI runs (.ci/run); it needs python3, cargo, a C
-# toolchain, spin and coq (Debian: apt-get install -y spin coq), and node 20+ with npm; it builds
-# everything else into .venv (and clients/typescript/node_modules).
+# toolchain, spin, coq and chromium (Debian: apt-get install -y spin coq chromium), and node 20+
+# with npm; it builds everything else into .venv (and the node_modules of clients/typescript and
+# dashboard).
 
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(VIRTUAL_ENV)/bin:$(PATH)
 
-.PHONY: develop lint format test test-rust test-python test-typescript proofs bench clean fuzz-xstate fuzz-core
+.PHONY: develop lint format test test-rust test-python test-typescript test-dashboard dashboard proofs bench clean fuzz-xstate fuzz-core
 
 $(VENV)/bin/maturin:
 	python3 -m venv $(VENV)
@@ -61,7 +62,22 @@ test-typescript: develop $(TS)/node_modules/.package-lock.json
 	cd $(TS) && STATEKEEP_PYTHON=$(abspath $(PY)) npm run --silent check-types
 	cd $(TS) && npm test
 
-test: lint test-rust proofs test-python test-typescript
+# The dashboard (dashboard/README.md): built into python/statekeep/dashboard/static and committed, so
+# installing the package needs no Node. `make dashboard` rebuilds it; test-dashboard type-checks
+# the sources and fails when the committed build differs from a fresh one. Its packages (and
+# axe-core, which the browser test injects: tests/test_dashboard.py) come from its lockfile.
+DASH := dashboard
+
+$(DASH)/node_modules/.package-lock.json: $(DASH)/package-lock.json
+	cd $(DASH) && npm ci --no-audit --no-fund
+
+dashboard: $(DASH)/node_modules/.package-lock.json
+	cd $(DASH) && npm run --silent build
+
+test-dashboard: $(DASH)/node_modules/.package-lock.json
+	cd $(DASH) && npm run --silent check
+
+test: lint test-rust proofs test-dashboard test-python test-typescript
 
 # The differential fuzzer against XState 5.33.3 (tools/xstate-fuzz; tests/regressions/README.md):
 # SEEDS=A-B runs those seeds, otherwise FUZZ_SECONDS of seeds from a base derived from the
@@ -85,4 +101,4 @@ bench: $(VENV)/bin/maturin
 	bash benches/run.sh
 
 clean:
-	rm -rf $(VENV) target $(TS)/node_modules $(TS)/dist $(TS)/build
+	rm -rf $(VENV) target $(TS)/node_modules $(TS)/dist $(TS)/build $(DASH)/node_modules

@@ -12,13 +12,14 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from statekeep import problems
 from statekeep.errors import Unauthorized
 from statekeep.keep import Keep
 from statekeep.service.auth import KeyCache, authorise
 from statekeep.service.batcher import GroupCommitter
+from statekeep.service.dashboard import mount as dashboard
 from statekeep.service.metrics import Metrics
 from statekeep.service.responses import json_response, problem
 from statekeep.service.routes import Handler, Service, actors, changes, definitions, deployments, keys, meta, timers
@@ -105,7 +106,9 @@ def create_app(keep: Keep, *, auth: bool = True, owns_keep: bool = False) -> Sta
     by_path: dict[str, dict[str, tuple[str | None, Handler]]] = {}
     for path, method, scope, handler in ROUTES:
         by_path.setdefault(path, {})[method] = (scope if auth else None, handler)
-    routes = [_route(service, path, handlers) for path, handlers in by_path.items()]
+    routes: list[BaseRoute] = [_route(service, path, handlers) for path, handlers in by_path.items()]
+    # The dashboard's files (no key; the page calls the routes above with the user's key).
+    routes.append(dashboard())
     app = Starlette(routes=routes, exception_handlers={404: no_route, 405: no_route}, lifespan=lifespan)
     app.state.service = service
     return app

@@ -1,0 +1,119 @@
+// Actors: filtered by version, state and status, searchable by id, a page at a time.
+
+import { all, ApiError, enc, get, type Actor, type Page as ApiPage, type Version } from "../api.js";
+import { fill, h, link, q } from "../dom.js";
+import { errorBox, type Page } from "../page.js";
+import { stateText } from "../words.js";
+
+const STATUSES = ["active", "done", "error", "terminated"];
+
+export async function actorsPage(main: HTMLElement, _arg: string, params: URLSearchParams): Promise<Page> {
+  const versions = await all<Version>("/v1/definitions");
+  const version = params.get("version") ?? "";
+  const state = params.get("state") ?? "";
+  const status = params.get("status") ?? "";
+  const cursor = params.get("cursor");
+
+  const search = h("input", { id: "actor-id", name: "id", type: "search", autocomplete: "off" });
+  const searchResult = h("div");
+  const searchForm = h(
+    "form",
+    { class: "inline", role: "search" },
+    h("label", { for: "actor-id" }, "Actor id"),
+    search,
+    h("button", { type: "submit" }, "Open"),
+    searchResult,
+  );
+  searchForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const id = search.value.trim();
+    if (!id) return;
+    get<Actor>(`/v1/actors/${enc(id)}`).then(
+      () => (location.hash = `/actor/${enc(id)}`),
+      (err) =>
+        fill(searchResult, err instanceof ApiError && err.status === 404 ? h("p", { role: "alert" }, `No actor ${id}.`) : errorBox(err)),
+    );
+  });
+
+  const versionSelect = h(
+    "select",
+    { id: "f-version", name: "version" },
+    h("option", { value: "" }, "any"),
+    versions.map((v) => h("option", { value: v.id, selected: v.id === version }, v.id)),
+  );
+  const statusSelect = h(
+    "select",
+    { id: "f-status", name: "status" },
+    h("option", { value: "" }, "any"),
+    STATUSES.map((s) => h("option", { value: s, selected: s === status }, s)),
+  );
+  const stateInput = h("input", { id: "f-state", name: "state", value: state, placeholder: 'fee, or {"a":"b"}' });
+  const filters = h(
+    "form",
+    { class: "inline" },
+    h("label", { for: "f-version" }, "Version"),
+    versionSelect,
+    h("label", { for: "f-state" }, "State"),
+    stateInput,
+    h("label", { for: "f-status" }, "Status"),
+    statusSelect,
+    h("button", { type: "submit" }, "Filter"),
+  );
+  filters.addEventListener("submit", (e) => {
+    e.preventDefault();
+    location.hash = `/actors${q({ version: versionSelect.value, state: stateInput.value.trim(), status: statusSelect.value })}`;
+  });
+
+  const results = h("div", { "aria-live": "polite" });
+  fill(
+    main,
+    h("h1", {}, "Actors"),
+    searchForm,
+    filters,
+    h("p", { class: "muted" }, "Stranded actors are listed under ", link("/rescue", "Needs rescue"), "."),
+    results,
+  );
+
+  const found = await get<ApiPage<Actor>>(
+    `/v1/actors${q({ definitionId: version, state, status, cursor, limit: 50 })}`,
+  );
+  const rows = found.items.map((a) =>
+    h(
+      "tr",
+      {},
+      h("td", {}, link(`/actor/${enc(a.id)}`, a.id)),
+      h("td", {}, link(`/version/${enc(a.version)}`, a.version)),
+      h("td", {}, stateText(a.stateValue)),
+      h("td", {}, a.status),
+      h("td", { class: "num" }, a.historyLength),
+      h("td", {}, a.needsRescue ? h("strong", {}, `yes (${a.needsRescue.deployment})`) : "no"),
+    ),
+  );
+  fill(
+    results,
+    found.items.length === 0
+      ? h("p", {}, "No actor matches.")
+      : h(
+          "table",
+          {},
+          h("caption", { class: "sr-only" }, "Actors"),
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              ["Id", "Version", "State", "Status", "Events", "Needs rescue"].map((c) => h("th", { scope: "col" }, c)),
+            ),
+          ),
+          h("tbody", {}, rows),
+        ),
+    h(
+      "nav",
+      { class: "pager", "aria-label": "pages of actors" },
+      cursor ? link(`/actors${q({ version, state, status })}`, "First page") : null,
+      found.next !== null ? link(`/actors${q({ version, state, status, cursor: String(found.next) })}`, "Next page") : null,
+    ),
+  );
+  return {};
+}

@@ -1,0 +1,362 @@
+"""The dashboard (``/dashboard``): its committed build is current against its sources, and the
+loan story done in a real browser (Debian's chromium driven by Playwright) against a live
+``statekeep serve``, with axe-core's checks on every page and a screenshot of each in docs/."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from statekeep.cli.story import LOAN_V1, LOAN_V2
+from statekeep.service.dashboard import STATIC
+
+ROOT = Path(__file__).parent.parent
+SOURCES = ROOT / "dashboard"
+SHOTS = ROOT / "docs" / "dashboard"
+CHROMIUM = Path(os.environ.get("STATEKEEP_CHROMIUM", "/usr/bin/chromium"))
+AXE = SOURCES / "node_modules" / "axe-core" / "axe.min.js"
+#: A definition with every kind of state: compound, parallel, deep history, final; transitions
+#: by id, relative, into a history state, delayed.
+DOOR: dict[str, Any] = {
+    "id": "door",
+    "initial": "closed",
+    "on": {"BREAK": ".gone"},
+    "states": {
+        "closed": {
+            "initial": "locked",
+            "states": {
+                "locked": {"on": {"UNLOCK": "unlocked"}},
+                "unlocked": {"on": {"LOCK": "locked", "OPEN": "#door.open"}},
+                "hist": {"type": "history", "history": "deep"},
+            },
+        },
+        "open": {
+            "type": "parallel",
+            "on": {"CLOSE": "closed.hist"},
+            "states": {
+                "light": {"initial": "off", "states": {"off": {"on": {"ON": "on"}}, "on": {"on": {"OFF": "off"}}}},
+                "fan": {"initial": "slow", "states": {"slow": {"after": {"60000": "fast"}}, "fast": {}}},
+            },
+        },
+        "gone": {"type": "final"},
+    },
+}
+
+
+def sources_digest() -> str:
+    """The digest of the build's inputs, as dashboard/scripts/build.mjs computes it."""
+    files: list[Path] = []
+
+    def walk(folder: Path) -> None:
+        for p in sorted(folder.iterdir(), key=lambda p: p.name):
+            if p.is_dir():
+                walk(p)
+            else:
+                files.append(p)
+
+    walk(SOURCES / "src")
+    files += [SOURCES / "scripts" / "build.mjs", SOURCES / "package-lock.json", SOURCES / "tsconfig.json"]
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.relative_to(SOURCES).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def test_the_committed_build_is_current_against_the_sources() -> None:
+    # `npm run check` in dashboard/ (make test-dashboard) rebuilds and compares every byte; this
+    # needs no Node: the digest of the sources the committed build was made from.
+    built = (STATIC / "SOURCES.sha256").read_text().strip()
+    assert built == sources_digest(), "the dashboard's build is stale: run `npm run build` in dashboard/ and commit"
+    for name in ("index.html", "app.js", "style.css"):
+        assert (STATIC / name).is_file()
+
+
+def test_the_service_serves_the_dashboard_without_a_key(tmp_path: Path, key_dir: Path) -> None:
+    from served import served
+
+    with served(tmp_path / "data") as s:
+        moved = httpx.get(f"{s.url}/dashboard", follow_redirects=False)
+        assert moved.status_code in (307, 308) and moved.headers["location"].endswith("/dashboard/")
+        page = httpx.get(f"{s.url}/dashboard/")
+        assert page.status_code == 200 and '<div id="app">' in page.text
+        assert "connect-src 'self'" in page.headers["content-security-policy"]
+        assert httpx.get(f"{s.url}/dashboard/app.js").headers["content-type"].startswith("text/javascript")
+        assert httpx.get(f"{s.url}/dashboard/nothing.js").json()["code"] == "route_not_found"
+        # The data is not: the page's calls carry the user's key.
+        assert httpx.get(f"{s.url}/v1/definitions").status_code == 401
+
+
+# ----- in a browser ----------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    url: str
+    admin: str
+
+    def api(self, key: str | None = None) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {key or self.admin}"}, timeout=30)
+
+
+@pytest.fixture
+def server(tmp_path: Path, key_dir: Path) -> Iterator[Server]:
+    """``statekeep serve`` as a process, with the admin key it prints at its first start."""
+    from conftest import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "statekeep", "serve", "--data", str(tmp_path / "data"), "--port", str(port)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        lines: list[str] = []
+        while not any("serving" in line for line in lines):
+            line = process.stderr.readline()
+            assert line, "the server stopped: " + "".join(lines)
+            lines.append(line)
+        token = re.search(r"sk_[\w-]+", "".join(lines))
+        assert token is not None, lines
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                httpx.get(f"{url}/v1/health")
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline, "the server does not answer"
+                time.sleep(0.05)
+        yield Server(url, token.group(0))
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _no_serious_violations(page: Any, where: str) -> None:
+    """axe-core's checks on the page as it is: no serious or critical violation."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{where}: {bad}"
+
+
+def _shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def _until(check: Any, what: str, seconds: float = 10) -> Any:
+    deadline = time.monotonic() + seconds
+    while True:
+        found = check()
+        if found:
+            return found
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no browser at {CHROMIUM} (Debian: apt-get install chromium)")
+@pytest.mark.skipif(not AXE.exists(), reason="no axe-core: run `npm ci` in dashboard/ (make test does)")
+def test_the_loan_story_in_the_dashboard(server: Server) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    api = server.api()
+    assert api.put("/v1/definitions", json={"id": "loan-v1", "definition": LOAN_V1}).status_code == 200
+    story: dict[str, list[dict[str, Any]]] = {
+        "alice": [{"type": "SUBMIT_INFO", "income": 42_000}, {"type": "PAY_FEE", "amount": 50}],
+        "bob": [{"type": "SUBMIT_INFO", "income": 38_000}, {"type": "WAIVE_FEE"}],
+        "carol": [],
+        "dave": [{"type": "SUBMIT_INFO", "income": 51_000}],
+    }
+    for actor, events in story.items():
+        assert api.post("/v1/actors", json={"definitionId": "loan-v1", "id": actor}).status_code == 201
+        for event in events:
+            assert api.post(f"/v1/actors/{actor}/events", json=event).status_code == 200
+    read = api.post("/v1/keys", json={"scope": "read", "name": "dashboard"}).json()["token"]
+    counts_route = api.get("/v1/definitions/loan-v1/counts").status_code == 200
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            context = browser.new_context(
+                viewport={"width": 1280, "height": 800}, color_scheme="light", bypass_csp=True
+            )
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            # A 404 from the per-state counts route is expected of a server without it (no badges then).
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "404" not in m.text else None)
+
+            # Sign in with the admin key, once for the tab.
+            page.goto(f"{server.url}/dashboard")
+            page.get_by_label("API key").fill(server.admin)
+            _no_serious_violations(page, "sign in")
+            page.get_by_role("button", name="Use this key").click()
+
+            # Versions: loan-v1, a root.
+            expect(page.get_by_role("heading", name="loan-v1")).to_be_visible()
+            expect(page.get_by_text("live", exact=True)).to_be_visible()
+            _no_serious_violations(page, "versions")
+
+            # Its statechart, each state a button listing its actors.
+            page.get_by_role("link", name="loan-v1", exact=True).click()
+            expect(page.get_by_role("heading", name="Version loan-v1")).to_be_visible()
+            for state in ("review", "fee", "underwriting", "approved"):
+                expect(page.locator(f'[data-state="loan.{state}"]')).to_be_visible()
+            expect(page.locator("svg.chart text.edge-label", has_text="PAY_FEE")).to_be_visible()
+            if counts_route:
+                expect(page.locator('[data-state="loan.underwriting"]')).to_have_attribute(
+                    "aria-label", re.compile("^underwriting 2 actors:")
+                )
+                api.post("/v1/actors", json={"definitionId": "loan-v1", "id": "erin"})
+                expect(page.locator('[data-state="loan.review"]')).to_have_attribute(
+                    "aria-label", re.compile("^review 2 actors:"), timeout=2000
+                )
+                expect(page.locator("svg.chart .badge text", has_text="2")).to_have_count(2)
+            else:
+                expect(page.get_by_text("no per-state counts route")).to_be_visible()
+            _no_serious_violations(page, "statechart")
+            _shot(page, "statechart")
+            page.locator('[data-state="loan.underwriting"]').focus()
+            page.keyboard.press("Enter")
+
+            # The actors in underwriting: Alice and Bob.
+            expect(page.get_by_role("heading", name="Actors")).to_be_visible()
+            rows = page.locator("table tbody tr")
+            expect(rows).to_have_count(2)
+            expect(rows.first).to_contain_text("alice")
+            expect(rows.last).to_contain_text("bob")
+            _no_serious_violations(page, "actors")
+            _shot(page, "actors")
+
+            # Deploy loan-v2 under loan-v1 with the path SUBMIT_INFO, PAY_FEE, chosen from the parent's events.
+            page.get_by_role("link", name="Deploy", exact=True).click()
+            page.get_by_label("Version id").fill("loan-v2")
+            page.get_by_label("Definition (XState v5 JSON)").fill(json.dumps(LOAN_V2, indent=2))
+            page.get_by_label("Parent version").select_option("loan-v1")
+            page.get_by_role("button", name="+ SUBMIT_INFO").click()
+            page.get_by_role("button", name="+ PAY_FEE").click()
+            expect(page.get_by_label("History path (events, comma-separated)")).to_have_value("SUBMIT_INFO, PAY_FEE")
+            expect(page.get_by_role("button", name="Deploy (preview first)")).to_be_disabled()
+            page.get_by_role("button", name="Preview", exact=True).click()
+            flows = page.get_by_role("table", name=re.compile("Flows"))
+            expect(flows.locator("tbody tr")).to_have_count(1)
+            expect(flows.locator("tbody tr")).to_contain_text("underwriting")
+            expect(flows.locator("tbody tr")).to_contain_text("income_verification")
+            expect(page.get_by_role("region", name="Would migrate")).to_contain_text("alice")
+            expect(page.get_by_role("region", name="Would stay")).to_contain_text("bob")
+            expect(page.get_by_role("region", name="Pending")).to_contain_text("carol")
+            _no_serious_violations(page, "deploy preview")
+            page.get_by_role("heading", name="Deploy", exact=True).scroll_into_view_if_needed()
+            _shot(page, "deploy-preview")
+            page.get_by_role("button", name="Deploy what was previewed").click()
+            expect(page.get_by_text("Deployed loan-v2")).to_be_visible()
+            _until(lambda: api.get("/v1/deployments/loan-v2").json()["done"], "the scan of loan-v2 finishes")
+
+            # Versions: loan-v2 under loan-v1 with its rule and its decisions.
+            page.get_by_role("link", name="Versions", exact=True).click()
+            card = page.get_by_role("article", name="loan-v2 under loan-v1")
+            expect(card).to_contain_text("SUBMIT_INFO")
+            expect(card).to_contain_text("1 migrated")
+            expect(card).to_contain_text("1 stayed")
+            _no_serious_violations(page, "versions, two")
+            _shot(page, "versions")
+
+            # Alice's timeline: why she moved. Bob's: why he stayed.
+            page.goto(f"{server.url}/dashboard/#/actor/alice")
+            expect(page.get_by_role("heading", name="Actor alice")).to_be_visible()
+            timeline = page.locator("ol.timeline")
+            expect(timeline).to_contain_text(
+                "migrated from loan-v1 to loan-v2, landing in income_verification: "
+                "its history starts with the path SUBMIT_INFO, PAY_FEE"
+            )
+            expect(timeline).to_contain_text('"amount":50')
+            _no_serious_violations(page, "actor")
+            _shot(page, "actor-alice")
+            page.goto(f"{server.url}/dashboard/#/actor/bob")
+            expect(page.locator("ol.timeline")).to_contain_text(
+                "stayed on loan-v1 (deployment loan-v2): the history differs from the path at index 1: WAIVE_FEE, not PAY_FEE"
+            )
+
+            # A live update: Alice's income is verified while her page is open.
+            page.goto(f"{server.url}/dashboard/#/actor/alice")
+            expect(page.get_by_role("heading", name="Actor alice")).to_be_visible()
+            assert api.post("/v1/actors/alice/events", json={"type": "VERIFIED"}).status_code == 200
+            expect(page.locator("dd.state")).to_have_text("underwriting", timeout=3000)
+
+            # Needs rescue: a deployment under loan-v1 that does not handle WAIVE_FEE strands Bob; release him.
+            v3 = json.loads(json.dumps(LOAN_V1))
+            del v3["states"]["fee"]["on"]["WAIVE_FEE"]
+            api.put(
+                "/v1/definitions",
+                json={"id": "loan-v3", "definition": v3, "parentId": "loan-v1", "historyPath": ["SUBMIT_INFO"]},
+            )
+            _until(lambda: api.get("/v1/deployments/loan-v3").json()["done"], "the scan of loan-v3 finishes")
+            page.get_by_role("link", name="Needs rescue", exact=True).click()
+            row = page.locator("tbody tr", has_text="bob")
+            expect(row).to_contain_text("WAIVE_FEE")
+            _no_serious_violations(page, "needs rescue")
+            _shot(page, "needs-rescue")
+            row.get_by_role("button", name="release bob").click()
+            expect(page.get_by_text("No actor needs rescue.")).to_be_visible()
+
+            # Nested states drawn as they are, each with its count.
+            assert api.put("/v1/definitions", json={"id": "door-v1", "definition": DOOR}).status_code == 200
+            api.post("/v1/actors", json={"definitionId": "door-v1", "id": "door-1"})
+            for door_event in ("UNLOCK", "OPEN"):
+                api.post("/v1/actors/door-1/events", json={"type": door_event})
+            page.goto(f"{server.url}/dashboard/#/version/door-v1")
+            for state in ("door.closed.hist", "door.open.light.off", "door.open.fan.slow", "door.gone"):
+                expect(page.locator(f'[data-state="{state}"]')).to_be_visible()
+            if counts_route:
+                expect(page.locator('[data-state="door.open.fan.slow"]')).to_have_attribute(
+                    "aria-label", re.compile("^slow 1 actor:")
+                )
+            expect(page.locator("svg.chart text.edge-label", has_text="after 60000")).to_be_visible()
+            _no_serious_violations(page, "nested statechart")
+            _shot(page, "statechart-nested")
+
+            # Dark.
+            page.emulate_media(color_scheme="dark")
+            page.goto(f"{server.url}/dashboard/#/version/loan-v2")
+            expect(page.locator('[data-state="loan.income_verification"]')).to_be_visible()
+            _no_serious_violations(page, "statechart, dark")
+            _shot(page, "statechart-dark")
+            assert not errors, errors
+            context.close()
+
+            # A read key sees everything and cannot deploy.
+            context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+            page = context.new_page()
+            page.goto(f"{server.url}/dashboard/")
+            page.get_by_label("API key").fill(read)
+            page.get_by_role("button", name="Use this key").click()
+            expect(page.get_by_role("heading", name="loan-v2")).to_be_visible()
+            page.get_by_role("link", name="Deploy", exact=True).click()
+            page.get_by_label("Version id").fill("loan-v4")
+            page.get_by_label("Definition (XState v5 JSON)").fill(json.dumps(LOAN_V2))
+            page.get_by_label("Parent version").select_option("loan-v1")
+            page.get_by_label("History path (events, comma-separated)").fill("SUBMIT_INFO")
+            page.get_by_role("button", name="Preview", exact=True).click()
+            expect(page.get_by_role("alert")).to_contain_text("403")
+            assert api.get("/v1/definitions/loan-v4").status_code == 404
+            context.close()
+        finally:
+            browser.close()
