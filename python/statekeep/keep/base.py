@@ -50,6 +50,8 @@ class KeepBase:
         #: This process's timer firings: how many, and how late the last ones were (ms).
         self._fired_total = 0
         self._lateness: collections.deque[int] = collections.deque(maxlen=1000)
+        #: How many due timers the next fire transaction reads (``Timers.fire_due``).
+        self._fire_batch = 200
         #: Machines this process compiled for deploys it committed, until the registry takes them.
         self._deployed_machines: dict[str, Machine] = {}
         #: The background workers, by name (``statekeep.workers``).

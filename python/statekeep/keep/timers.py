@@ -32,6 +32,8 @@ log = logging.getLogger("statekeep.timers")
 #: and the longest a batch holds the store's writer (seconds): a backlog is fired in short
 #: transactions, so that requests get their turn between them.
 FIRE_BATCH = 200
+#: The fewest due timers a fire transaction reads.
+FIRE_BATCH_LEAST = 16
 FIRE_BUDGET = 0.005
 #: The id of a scheduled event is kept apart from the events of delayed transitions.
 SCHEDULED = "scheduled:"
@@ -218,16 +220,21 @@ class Timers(KeepBase):
         with self._store.read() as txn:
             return txn.next_due()
 
-    def fire_due(self, limit: int = FIRE_BATCH) -> bool:
+    def fire_due(self, limit: int | None = None) -> bool:
         """Fire the timers due now (up to ``limit``, oldest due first) in one transaction, each
         in a nested one; returns whether there were any. The timer worker calls this; a
         ``ManualClock`` does when it is advanced."""
         now = millis(self._clock)
+        if limit is None:
+            # As many as the last transactions fired within their budget, and a little more:
+            # the due timers read and not fired are read again by the next one.
+            limit = self._fire_batch
         with self._store.read() as txn:
             due = txn.due_timers(now, limit)
         if not due:
             return False
         fired: list[int] = []
+        tried = 0
         with self._store.write() as outer:
             self._refresh(outer)
             self._follow_keys(outer)
@@ -235,12 +242,16 @@ class Timers(KeepBase):
             deadline = time.perf_counter() + FIRE_BUDGET
             try:
                 for actor_id, timer_id, timer in due:
+                    tried += 1
                     if self._fire_one(actor_id, timer_id, timer):
                         fired.append(timer.due)
                     if time.perf_counter() > deadline:
                         break  # the rest in the next transaction
             finally:
                 self._group.txn = None
+        # All of them within the budget: read more next time; else about as many as it took.
+        wanted = 2 * tried if tried == len(due) else tried + tried // 4
+        self._fire_batch = min(FIRE_BATCH, max(FIRE_BATCH_LEAST, wanted))
         self._committed()
         self._timers_fired(fired, millis(self._clock))
         return True
