@@ -16,6 +16,7 @@ from statekeep.errors import InvalidRequest
 from statekeep.store.base import (
     DECISION_KINDS,
     ChangeRecord,
+    Delivery,
     EventRecord,
     Keyring,
     LegacyKeyring,
@@ -31,6 +32,7 @@ from statekeep.store.base import (
 __all__ = [
     "DECISION_KINDS",
     "ChangeRecord",
+    "Delivery",
     "EventRecord",
     "Keyring",
     "LegacyKeyring",

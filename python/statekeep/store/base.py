@@ -120,6 +120,26 @@ class ChangeRecord:
 
 
 @dataclass
+class Delivery:
+    """A change a webhook endpoint is to be told of: pending (``dead`` None), or given up on
+    after its attempts (a dead letter, ``dead`` the time it was). Only the first pending change
+    of each actor is ``due`` (milliseconds since the epoch); the actor's later ones wait
+    (``due`` None) until it succeeds or is dead-lettered, so an endpoint hears of an actor's
+    changes in order."""
+
+    #: The change's number in the outbox.
+    seq: int
+    actor_id: str
+    #: The change's kind (``event``, ``timer``...).
+    kind: str
+    due: int | None = None
+    #: Each attempt: ``at`` (seconds), ``status`` (the HTTP status, or None), ``error`` (why it
+    #: failed, or None), ``ms`` (how long it took).
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    dead: float | None = None
+
+
+@dataclass
 class WriteSet:
     """Everything one call of the keep writes, applied by a unit of work in one go.
 
@@ -294,6 +314,34 @@ class Reader(Protocol):
     def sealed_changes(self, after: int | None, limit: int) -> list[tuple[int, ChangeRecord]]:
         """Up to ``limit`` outbox entries in order, after ``after`` (:meth:`changes`)."""
 
+    # ----- webhooks (``statekeep.keep.webhooks``)
+    def webhook(self, webhook_id: str) -> dict[str, Any] | None:
+        """An endpoint's record (JSON: its URL, filters, sealed secrets, cursor...); in a unit
+        of work, a back end with several writers locks it until the transaction ends."""
+
+    def webhooks(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every endpoint, in id order."""
+
+    def deliveries(self, webhook_id: str, after: int, limit: int, *, dead: bool) -> list[Delivery]:
+        """Up to ``limit`` of the endpoint's pending deliveries (or, with ``dead``, its dead
+        letters) numbered above ``after``, in order."""
+
+    def delivery(self, webhook_id: str, seq: int) -> Delivery | None: ...
+
+    def actor_deliveries(self, webhook_id: str, actor_id: str, limit: int) -> list[Delivery]:
+        """Up to ``limit`` of the endpoint's pending deliveries of one actor, in order."""
+
+    def due_deliveries(self, until: int, limit: int) -> list[tuple[str, Delivery]]:
+        """Up to ``limit`` deliveries due at ``until`` or before, of every endpoint, soonest
+        first: ``(webhook id, delivery)``. In a unit of work a back end with several writers
+        locks them, passing over those another transaction holds."""
+
+    def next_delivery_due(self) -> int | None:
+        """When the earliest delivery is due; None when none is."""
+
+    def delivery_counts(self, webhook_id: str) -> tuple[int, int]:
+        """The endpoint's pending deliveries and dead letters."""
+
 
 class UnitOfWork(Reader, Protocol):
     """A write transaction: what it writes becomes visible and durable together when it ends
@@ -362,6 +410,16 @@ class UnitOfWork(Reader, Protocol):
 
     def import_changes(self, changes: Sequence[tuple[int, ChangeRecord]], last: int) -> None:
         """Copy entries in with their numbers (a store copy), and the last number given."""
+
+    def put_webhook(self, webhook_id: str, record: dict[str, Any]) -> None: ...
+
+    def delete_webhook(self, webhook_id: str) -> bool:
+        """Remove the endpoint with its deliveries and dead letters; whether there was one."""
+
+    def put_delivery(self, webhook_id: str, delivery: Delivery) -> None:
+        """Add or replace one of the endpoint's deliveries (by its ``seq``)."""
+
+    def delete_delivery(self, webhook_id: str, seq: int) -> None: ...
 
 
 class Store(Protocol):

@@ -48,6 +48,12 @@ that keys sort numerically):
                    a byte n and the n bytes of its kind, a ``u16`` length and the actor id,
                    then the sealed body. ``meta`` ``changes_last`` (``u64``) is the last number
                    given (kept apart: pruning every entry must not restart the numbering).
+``webhooks``       endpoint id -> JSON: URL, filters, sealed secrets, cursor, state.
+``webhook_deliveries``  endpoint id, 0, ``u64`` change seq -> JSON: actor, kind, due, attempts,
+                   when it was dead-lettered (a pending delivery, or a dead letter).
+``webhook_by_actor``    endpoint id, 0, actor id, 0, ``u64`` seq -> b"": each actor's pending
+                   deliveries in order (the first is the only one due).
+``webhook_due``    ``u64`` due (ms), endpoint id, 0, ``u64`` seq -> b"": the due deliveries.
 
 Which deployments an event makes due is not an index here: the registry in the core holds
 each version's deployments by path length, in memory.
@@ -75,6 +81,7 @@ from statekeep.errors import Error, StoreDamaged, StoreError, StoreFull
 from statekeep.store.base import (
     DECISION_KINDS,
     ChangeRecord,
+    Delivery,
     EventRecord,
     Keyring,
     LegacyKeyring,
@@ -110,6 +117,10 @@ DATABASES = (
     "api_keys",
     "changes",
     "state_counts",
+    "webhooks",
+    "webhook_deliveries",
+    "webhook_by_actor",
+    "webhook_due",
 )
 FORMAT = b"3"
 #: The older formats this statekeep opens (and upgrades).
@@ -227,6 +238,19 @@ def _unpack_change(raw: bytes) -> ChangeRecord:
     at += 2
     actor_id = raw[at : at + actor_length].decode()
     return ChangeRecord(actor_id, version, kind, at_ns, raw[at + actor_length :])
+
+
+def _delivery_key(webhook_id: str, seq: int) -> bytes:
+    return webhook_id.encode() + _SEP + _u64(seq)
+
+
+def _pack_delivery(d: Delivery) -> bytes:
+    return _dumps({"actor": d.actor_id, "kind": d.kind, "due": d.due, "attempts": d.attempts, "dead": d.dead})
+
+
+def _unpack_delivery(key: bytes, raw: bytes) -> Delivery:
+    r = orjson.loads(raw)
+    return Delivery(_read_u64(key[-8:]), r["actor"], r["kind"], r["due"], r["attempts"], r["dead"])
 
 
 def _scan_state(raw: bytes) -> ScanState:
@@ -519,6 +543,67 @@ class LmdbReader:
             out.append(((key[:-5].decode(), _read_u32(key[-4:])), _unpack_event(raw)))
         return out
 
+    # ----- webhooks ----------------------------------------------------------------------------
+
+    def webhook(self, webhook_id: str) -> dict[str, Any] | None:
+        raw = self._get("webhooks", webhook_id.encode())
+        return None if raw is None else cast(dict[str, Any], orjson.loads(raw))
+
+    def webhooks(self) -> list[tuple[str, dict[str, Any]]]:
+        return [(key.decode(), orjson.loads(raw)) for key, raw in self._items("webhooks")]
+
+    def deliveries(self, webhook_id: str, after: int, limit: int, *, dead: bool) -> list[Delivery]:
+        prefix = webhook_id.encode() + _SEP
+        out: list[Delivery] = []
+        for key, raw in self._items("webhook_deliveries", prefix, prefix + _u64(after + 1)):
+            if len(out) >= limit:
+                break
+            d = _unpack_delivery(key, raw)
+            if (d.dead is not None) == dead:
+                out.append(d)
+        return out
+
+    def delivery(self, webhook_id: str, seq: int) -> Delivery | None:
+        key = _delivery_key(webhook_id, seq)
+        raw = self._get("webhook_deliveries", key)
+        return None if raw is None else _unpack_delivery(key, raw)
+
+    def actor_deliveries(self, webhook_id: str, actor_id: str, limit: int) -> list[Delivery]:
+        out: list[Delivery] = []
+        for key in self._keys("webhook_by_actor", webhook_id.encode() + _SEP + _key(actor_id) + _SEP, None):
+            if len(out) >= limit:
+                break
+            found = self.delivery(webhook_id, _read_u64(key[-8:]))
+            if found is None:
+                raise StoreDamaged(f"the store is damaged: a delivery of webhook '{webhook_id}' is missing")
+            out.append(found)
+        return out
+
+    def due_deliveries(self, until: int, limit: int) -> list[tuple[str, Delivery]]:
+        out: list[tuple[str, Delivery]] = []
+        for key in self._keys("webhook_due", b"", None):
+            if len(out) >= limit or _read_u64(key[:8]) > until:
+                break
+            webhook_id = key[8:-9].decode()
+            found = self.delivery(webhook_id, _read_u64(key[-8:]))
+            if found is None:
+                raise StoreDamaged(f"the store is damaged: a due delivery of webhook '{webhook_id}' is missing")
+            out.append((webhook_id, found))
+        return out
+
+    def next_delivery_due(self) -> int | None:
+        first = next(self._keys("webhook_due", b"", None), None)
+        return None if first is None else _read_u64(first[:8])
+
+    def delivery_counts(self, webhook_id: str) -> tuple[int, int]:
+        pending = dead = 0
+        for _, raw in self._items("webhook_deliveries", webhook_id.encode() + _SEP):
+            if b'"dead":null' in raw:
+                pending += 1
+            else:
+                dead += 1
+        return pending, dead
+
 
 class LmdbUnitOfWork(LmdbReader):
     """A write transaction of the LMDB store."""
@@ -714,6 +799,45 @@ class LmdbUnitOfWork(LmdbReader):
     def import_changes(self, changes: Sequence[tuple[int, ChangeRecord]], last: int) -> None:
         self._put_many("changes", [(_u64(n), _pack_change(c)) for n, c in changes])
         self._put("meta", b"changes_last", _u64(max(last, self.last_change())))
+
+    # ----- webhooks ----------------------------------------------------------------------------
+
+    def put_webhook(self, webhook_id: str, record: dict[str, Any]) -> None:
+        self._put("webhooks", webhook_id.encode(), _dumps(record))
+
+    def delete_webhook(self, webhook_id: str) -> bool:
+        if not self._txn.delete(webhook_id.encode(), db=self._dbs["webhooks"]):
+            return False
+        prefix = webhook_id.encode() + _SEP
+        for key, raw in list(self._items("webhook_deliveries", prefix)):
+            self._unindex_delivery(webhook_id, _unpack_delivery(key, raw))
+            self._txn.delete(key, db=self._dbs["webhook_deliveries"])
+        return True
+
+    def _unindex_delivery(self, webhook_id: str, d: Delivery) -> None:
+        seq = _u64(d.seq)
+        if d.dead is None:
+            by_actor = webhook_id.encode() + _SEP + _key(d.actor_id) + _SEP + seq
+            self._txn.delete(by_actor, db=self._dbs["webhook_by_actor"])
+        if d.due is not None:
+            self._txn.delete(_u64(d.due) + webhook_id.encode() + _SEP + seq, db=self._dbs["webhook_due"])
+
+    def put_delivery(self, webhook_id: str, delivery: Delivery) -> None:
+        old = self.delivery(webhook_id, delivery.seq)
+        if old is not None:
+            self._unindex_delivery(webhook_id, old)
+        seq = _u64(delivery.seq)
+        self._put("webhook_deliveries", _delivery_key(webhook_id, delivery.seq), _pack_delivery(delivery))
+        if delivery.dead is None:
+            self._put("webhook_by_actor", webhook_id.encode() + _SEP + _key(delivery.actor_id) + _SEP + seq, b"")
+        if delivery.due is not None:
+            self._put("webhook_due", _u64(delivery.due) + webhook_id.encode() + _SEP + seq, b"")
+
+    def delete_delivery(self, webhook_id: str, seq: int) -> None:
+        old = self.delivery(webhook_id, seq)
+        if old is not None:
+            self._unindex_delivery(webhook_id, old)
+            self._txn.delete(_delivery_key(webhook_id, seq), db=self._dbs["webhook_deliveries"])
 
 
 class _Gate:

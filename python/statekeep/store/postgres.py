@@ -44,6 +44,11 @@ its key order, which is part of what it means, and every record reads back as it
                      so numbers follow commit order with no gap (a rolled back transaction
                      gives its numbers back), and the row is held for one round trip, after
                      every other lock the transaction takes (no deadlock through it).
+``webhooks``         endpoint id -> json: URL, filters, sealed secrets, cursor, state.
+``webhook_deliveries`` (endpoint id, change seq) -> actor id, kind, due (ms; NULL while it waits
+                     for the actor's earlier change, and for a dead letter), when it was
+                     dead-lettered, the attempts (json); indexed by (endpoint, actor, seq) for
+                     the pending ones and by due time for the due ones.
 
 Transactions. A write is one transaction at READ COMMITTED, committed with
 ``synchronous_commit`` on (durable, and on the synchronous standby where one is configured);
@@ -109,6 +114,7 @@ from statekeep.store import shown as redact
 from statekeep.store.base import (
     DECISION_KINDS,
     ChangeRecord,
+    Delivery,
     EventRecord,
     Keyring,
     LegacyKeyring,
@@ -260,12 +266,51 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE statekeep.meta ADD COLUMN state_counts boolean NOT NULL DEFAULT false;
     """,
+    """
+    CREATE TABLE statekeep.webhooks (
+        id text COLLATE "C" PRIMARY KEY,
+        record json NOT NULL
+    );
+    CREATE TABLE statekeep.webhook_deliveries (
+        webhook_id text COLLATE "C" NOT NULL,
+        seq bigint NOT NULL,
+        actor_id text COLLATE "C" NOT NULL,
+        kind text NOT NULL,
+        due bigint,
+        dead double precision,
+        attempts json NOT NULL,
+        PRIMARY KEY (webhook_id, seq)
+    );
+    CREATE INDEX webhook_deliveries_by_actor ON statekeep.webhook_deliveries (webhook_id, actor_id, seq)
+        WHERE dead IS NULL;
+    CREATE INDEX webhook_deliveries_by_due ON statekeep.webhook_deliveries (due) WHERE due IS NOT NULL;
+    """,
 )
 #: The schema version this statekeep writes.
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _HEAD = "SELECT store_id, commits, keyring_generation FROM statekeep.meta"
 _TIMER_COLUMNS = "due, occurrence, kind, event, payload, undelivered"
+
+
+_DELIVERY_COLUMNS = "seq, actor_id, kind, due, attempts, dead"
+
+
+def _json_value(value: Any) -> Any:
+    """A ``json`` column as Python: psycopg parses it, unless it came as text."""
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def _delivery(row: Sequence[Any]) -> Delivery:
+    seq, actor_id, kind, due, attempts, dead = row
+    return Delivery(
+        seq=int(seq),
+        actor_id=actor_id,
+        kind=kind,
+        due=None if due is None else int(due),
+        attempts=_json_value(attempts),
+        dead=None if dead is None else float(dead),
+    )
 
 
 def _timer(row: Sequence[Any]) -> Timer:
@@ -810,6 +855,60 @@ class PgReader:
         )
         return [((r[0], int(r[1])), _event(r[2:])) for r in rows]
 
+    # ----- webhooks ----------------------------------------------------------------------------
+
+    def webhook(self, webhook_id: str) -> dict[str, Any] | None:
+        row = self._one("SELECT record FROM statekeep.webhooks WHERE id = %s" + self._lock(), (webhook_id,))
+        return None if row is None else cast(dict[str, Any], _json_value(row[0]))
+
+    def webhooks(self) -> list[tuple[str, dict[str, Any]]]:
+        return [(r[0], _json_value(r[1])) for r in self._all("SELECT id, record FROM statekeep.webhooks ORDER BY id")]
+
+    def deliveries(self, webhook_id: str, after: int, limit: int, *, dead: bool) -> list[Delivery]:
+        rows = self._all(
+            f"SELECT {_DELIVERY_COLUMNS} FROM statekeep.webhook_deliveries WHERE webhook_id = %s AND seq > %s "
+            f"AND (dead IS NOT NULL) = %s ORDER BY seq LIMIT %s",
+            (webhook_id, after, dead, limit),
+        )
+        return [_delivery(r) for r in rows]
+
+    def delivery(self, webhook_id: str, seq: int) -> Delivery | None:
+        row = self._one(
+            f"SELECT {_DELIVERY_COLUMNS} FROM statekeep.webhook_deliveries WHERE webhook_id = %s AND seq = %s"
+            + self._lock(),
+            (webhook_id, seq),
+        )
+        return None if row is None else _delivery(row)
+
+    def actor_deliveries(self, webhook_id: str, actor_id: str, limit: int) -> list[Delivery]:
+        rows = self._all(
+            f"SELECT {_DELIVERY_COLUMNS} FROM statekeep.webhook_deliveries WHERE webhook_id = %s AND actor_id = %s "
+            "AND dead IS NULL ORDER BY seq LIMIT %s" + self._lock(),
+            (webhook_id, actor_id, limit),
+        )
+        return [_delivery(r) for r in rows]
+
+    def due_deliveries(self, until: int, limit: int) -> list[tuple[str, Delivery]]:
+        rows = self._all(
+            f"SELECT webhook_id, {_DELIVERY_COLUMNS} FROM statekeep.webhook_deliveries "
+            "WHERE due IS NOT NULL AND due <= %s ORDER BY due LIMIT %s"
+            + (" FOR UPDATE SKIP LOCKED" if self._locking else ""),
+            (until, limit),
+        )
+        return [(r[0], _delivery(r[1:])) for r in rows]
+
+    def next_delivery_due(self) -> int | None:
+        row = self._one("SELECT min(due) FROM statekeep.webhook_deliveries WHERE due IS NOT NULL")
+        return None if row is None or row[0] is None else int(row[0])
+
+    def delivery_counts(self, webhook_id: str) -> tuple[int, int]:
+        row = self._one(
+            "SELECT count(*) FILTER (WHERE dead IS NULL), count(*) FILTER (WHERE dead IS NOT NULL) "
+            "FROM statekeep.webhook_deliveries WHERE webhook_id = %s",
+            (webhook_id,),
+        )
+        return (0, 0) if row is None else (int(row[0]), int(row[1]))
+
 
 class PgUnitOfWork(PgReader):
     """A write transaction of the PostgreSQL store (or a savepoint in one)."""
@@ -1225,6 +1324,41 @@ class PgUnitOfWork(PgReader):
                 ),
             )
         self._cur.execute("UPDATE statekeep.change_head SET last = greatest(last, %s)", (last,))
+
+    # ----- webhooks -----------------------------------------------------------------------------
+
+    def put_webhook(self, webhook_id: str, record: dict[str, Any]) -> None:
+        self._cur.execute(
+            "INSERT INTO statekeep.webhooks (id, record) VALUES (%s, %s::json) "
+            "ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record",
+            (webhook_id, json.dumps(record)),
+        )
+
+    def delete_webhook(self, webhook_id: str) -> bool:
+        self._cur.execute("DELETE FROM statekeep.webhook_deliveries WHERE webhook_id = %s", (webhook_id,))
+        return self._one("DELETE FROM statekeep.webhooks WHERE id = %s RETURNING id", (webhook_id,)) is not None
+
+    def put_delivery(self, webhook_id: str, delivery: Delivery) -> None:
+        self._cur.execute(
+            "INSERT INTO statekeep.webhook_deliveries (webhook_id, seq, actor_id, kind, due, dead, attempts) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s::json) ON CONFLICT (webhook_id, seq) DO UPDATE SET "
+            "actor_id = EXCLUDED.actor_id, kind = EXCLUDED.kind, due = EXCLUDED.due, dead = EXCLUDED.dead, "
+            "attempts = EXCLUDED.attempts",
+            (
+                webhook_id,
+                delivery.seq,
+                delivery.actor_id,
+                delivery.kind,
+                delivery.due,
+                delivery.dead,
+                json.dumps(delivery.attempts),
+            ),
+        )
+
+    def delete_delivery(self, webhook_id: str, seq: int) -> None:
+        self._cur.execute(
+            "DELETE FROM statekeep.webhook_deliveries WHERE webhook_id = %s AND seq = %s", (webhook_id, seq)
+        )
 
     # ----- the end of a transaction -------------------------------------------------------------
 
