@@ -64,3 +64,22 @@ def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "postgres":
         return str(request.getfixturevalue("postgres_url"))
     return str(tmp_path / "data")
+
+
+@pytest.fixture(autouse=True)
+def webhooks_reach_loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test delivers a webhook beyond this machine: whatever a test (or schemathesis) makes an
+    endpoint of, a delivery connects to a loopback address or not at all."""
+    import ipaddress
+
+    from statekeep import webhooks
+
+    resolve = webhooks.resolve
+
+    def loopback_only(target: webhooks.Target, allow_private: bool) -> str:
+        address = resolve(target, allow_private)
+        if not ipaddress.ip_address(address.split("%", 1)[0]).is_loopback:
+            raise webhooks.AddressRefused(f"the tests reach loopback addresses only, not {address}")
+        return address
+
+    monkeypatch.setattr(webhooks, "resolve", loopback_only)
