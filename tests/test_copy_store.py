@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 import statekeep
 from statekeep.cli import cli
-from statekeep.store import Timer, WriteSet, copy, open_store
+from statekeep.store import Delivery, Timer, WriteSet, copy, open_store
 
 MACHINE: dict[str, Any] = {
     "id": "m",
@@ -29,7 +29,7 @@ def build(location: str, key: bytes) -> None:
     """A store with some of everything: versions, deployments scanned and one not, actors that
     migrated, stayed, were stranded and released, payloads and contexts, idempotency records,
     API keys, timers."""
-    with statekeep.Keep(location, key=key, scan=False) as keep:
+    with statekeep.Keep(location, key=key, scan=False, allow_private_webhooks=True, webhooks=False) as keep:
         keep.deploy("m", MACHINE)
         ids = [f"a{n:03}" for n in range(150)]
         keep.spawn_many("m", [{"n": n} for n in range(150)], actor_ids=ids)
@@ -48,6 +48,10 @@ def build(location: str, key: bytes) -> None:
         writes.timer("a002", "after:5s", Timer(due=1_900_000_000_000, occurrence="o1", kind="after", event="TICK"))
         with keep._store.write() as txn:
             txn.apply(writes)
+        hook = keep.add_webhook("http://127.0.0.1:9/hooks", kinds=["event"])
+        with keep._store.write() as txn:
+            txn.put_delivery(hook.id, Delivery(7, "a005", "event", due=1_900_000_000_000))
+            txn.put_delivery(hook.id, Delivery(3, "a006", "event", attempts=[{"at": 1.0}], dead=2.0))
 
 
 def test_a_directory_copied_to_postgresql_and_back_is_the_same_store(
@@ -70,6 +74,7 @@ def test_a_directory_copied_to_postgresql_and_back_is_the_same_store(
         "answers": 150,
         "api_keys": 1,
         "changes": 0,
+        "webhooks": 1,
     }
     assert report["copied"]["events"] == 150 + 50 + 1 and report["copied"]["decisions"] > 150
     # Every outbox entry, with its number: 150 spawns, 201 sends, the moves and the release.
@@ -81,6 +86,7 @@ def test_a_directory_copied_to_postgresql_and_back_is_the_same_store(
         assert b.get("a003") == a.get("a003") and b.get("a003").needs_rescue is not None
         assert b.decisions("a000") == a.decisions("a000") and b.decisions("a000")[-1]["kind"] == "released"
         assert b.history("a010") == a.history("a010")
+        assert b.webhooks() == a.webhooks() and b.webhooks()[0].pending == b.webhooks()[0].dead == 1
         assert b.deployment("m3").done is False and b.deployment("m3") == a.deployment("m3")
         again = b.send("a004", {"type": "NOTE", "n": 4}, idempotency_key="note-4")  # the kept answer, replayed
         assert again.seq == 1

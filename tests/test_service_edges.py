@@ -297,7 +297,7 @@ def wait_for(condition: Any, timeout: float = 20.0) -> None:
 
 def test_the_metrics_show_each_workers_failures_and_whether_it_is_failing_now(server: Served) -> None:
     text = metrics(server)
-    for worker in ("scan", "sessions", "versions", "timers", "outbox"):
+    for worker in ("scan", "sessions", "versions", "timers", "outbox", "webhooks"):
         assert f'statekeep_worker_failures_total{{worker="{worker}"}} 0' in text
         assert f'statekeep_worker_failing{{worker="{worker}"}} 0' in text
     assert server.keep.workers() == {
@@ -306,6 +306,7 @@ def test_the_metrics_show_each_workers_failures_and_whether_it_is_failing_now(se
         "versions": (0, None),
         "timers": (0, None),
         "outbox": (0, None),
+        "webhooks": (0, None),
     }
 
     scan = server.keep._workers["scan"]
@@ -335,7 +336,7 @@ def test_the_metrics_show_each_workers_failures_and_whether_it_is_failing_now(se
 
 def test_workers_of_a_keep_that_does_not_scan(tmp_path: Path) -> None:
     with statekeep.Keep(tmp_path / "data", scan=False) as keep:
-        assert set(keep.workers()) == {"scan", "sessions", "versions", "timers", "outbox"}
+        assert set(keep.workers()) == {"scan", "sessions", "versions", "timers", "outbox", "webhooks"}
         assert all(failures == 0 and error is None for failures, error in keep.workers().values())
 
 

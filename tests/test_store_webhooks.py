@@ -148,3 +148,32 @@ def test_due_deliveries_a_write_holds_are_passed_over_by_another(store: Store) -
         t.join()
     every = [seq for batch in claimed for seq in batch]
     assert len(every) == len(set(every)) == 10
+
+
+def test_many_deliveries_are_read_written_and_deleted_at_once(store: Store) -> None:
+    with store.write() as txn:
+        txn.put_webhook("wh", RECORD)
+        txn.put_deliveries(
+            "wh",
+            [
+                Delivery(4, "bob", "event", due=2_000),
+                Delivery(1, "alice", "spawned", due=1_000),
+                Delivery(2, "alice", "event"),
+                Delivery(3, "carol", "event", dead=5.0, attempts=[{"at": 1.0}]),
+                Delivery(4, "bob", "event", due=3_000),  # given twice: the last wins
+            ],
+        )
+    with store.read() as txn:
+        heads = txn.pending_heads("wh", ["alice", "bob", "carol", "dave"])
+        assert {a: d.seq for a, d in heads.items()} == {"alice": 1, "bob": 4}
+        assert heads["bob"].due == 3_000
+        assert [d.seq for d in txn.deliveries_at("wh", [4, 3, 99, 1])] == [1, 3, 4]
+        assert txn.pending_heads("wh", []) == {} and txn.deliveries_at("wh", []) == []
+        assert [d.seq for _, d in txn.due_deliveries(10_000, 10)] == [1, 4]
+    with store.write() as txn:
+        txn.delete_deliveries("wh", [1, 4, 77])
+        assert {a: d.seq for a, d in txn.pending_heads("wh", ["alice", "bob"]).items()} == {"alice": 2}
+        txn.put_deliveries("wh", [Delivery(2, "alice", "event", due=9_000)])
+    with store.read() as txn:
+        assert [(d.seq, d.due) for _, d in txn.due_deliveries(10_000, 10)] == [(2, 9_000)]
+        assert txn.delivery_counts("wh") == (1, 1)

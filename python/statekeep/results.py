@@ -167,3 +167,55 @@ class ApiKey:
     created_at: float
     #: The key's full text (``sk_...``): given once, when it is created; never stored.
     token: str | None = None
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """An endpoint that is told of the changes it asks for (``keep.add_webhook``), signed as the
+    Standard Webhooks specification says."""
+
+    id: str
+    url: str
+    description: str | None
+    #: Filters, each empty for all: the versions (definition ids) the actor is on after the
+    #: change, the change kinds, the names of actions the step reported (any of them).
+    definitions: list[str]
+    kinds: list[str]
+    actions: list[str]
+    #: Deliveries go on while enabled; an endpoint that answered 410 or failed for 5 days is
+    #: disabled, with why.
+    enabled: bool
+    disabled_reason: str | None
+    created_at: float
+    updated_at: float
+    #: The last change (its ``seq``) it has looked at: later ones are still to come.
+    cursor: int
+    #: Deliveries waiting or being tried, and dead letters.
+    pending: int
+    dead: int
+    #: Since when its deliveries fail (None when the last one succeeded).
+    failing_since: float | None
+    #: During a secret's rotation, when the previous secret stops signing.
+    previous_secret_expires_at: float | None
+    #: The signing secret (``whsec_...``): given when the endpoint is made and when its secret is
+    #: rotated, never listed.
+    secret: str | None = None
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One change on its way to an endpoint (``status`` ``pending``) or given up on after its
+    attempts (``dead``)."""
+
+    webhook: str
+    #: The change's number in the outbox (``Change.seq``); its ``webhook-id`` is ``msg_...`` of it.
+    seq: int
+    actor_id: str
+    kind: str
+    status: str
+    #: When it is tried next (None while it waits for the same actor's earlier change, or dead).
+    next_attempt: float | None
+    #: Each attempt: ``at``, ``status`` (HTTP, or None), ``error`` (None on success), ``ms``.
+    attempts: list[dict[str, Any]]
+    #: When it was given up on.
+    dead_at: float | None = None

@@ -41,6 +41,10 @@ class ManualClock:
         """A keep using this clock (``statekeep.open(..., clock=...)`` does this)."""
         self._keeps.add(keep)
 
+    def detach(self, keep: Keep) -> None:
+        """The keep was closed."""
+        self._keeps.discard(keep)
+
     def advance(self, *, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0) -> None:
         """Move the clock forward, firing every timer that falls due on the way at the instant it
         is due (so a timer a firing sets, due before the end, fires too), in due order."""
@@ -59,10 +63,20 @@ class ManualClock:
                 while keep.scan_step():
                     pass
                 while True:
-                    due = keep.next_due()
-                    if due is None or due > to_millis(to):
+                    # Webhooks due by now are delivered (waiting for each outcome), then the
+                    # clock goes to the next timer or retry, and so on.
+                    keep.deliver_webhooks()
+                    timer = keep.next_due()
+                    retry = keep.next_delivery_due()
+                    due = min(
+                        (t for t in (None if timer is None else timer / 1000, retry) if t is not None), default=None
+                    )
+                    if due is None or to_millis(due) > to_millis(to):
                         break
                     # Each firing happens at its own due time, as it would in real time.
-                    self._now = max(self._now, due / 1000)
-                    keep.fire_due()
+                    self._now = max(self._now, due)
+                    if timer is not None and timer <= to_millis(due):
+                        keep.fire_due()
             self._now = to
+            for keep in list(self._keeps):
+                keep.deliver_webhooks()

@@ -36,6 +36,7 @@ from statekeep.keep.reads import Reads
 from statekeep.keep.states import States
 from statekeep.keep.timers import Timers
 from statekeep.keep.versions import Versions
+from statekeep.keep.webhooks import Webhooks
 from statekeep.testing import ManualClock
 from statekeep.workers import scan
 from statekeep.workers.base import Worker
@@ -44,6 +45,8 @@ from statekeep.workers.base import Worker
 TIMER_LOOK = 1.0
 #: How often the outbox is pruned (seconds).
 PRUNE_EVERY = 60.0
+#: How long a webhook delivery may take (seconds).
+WEBHOOK_TIMEOUT = 15.0
 
 __all__ = [
     "Event",
@@ -87,14 +90,26 @@ def open(
     max_size: int | None = None,
     clock: Clock | None = None,
     change_retention: float | None = None,
+    allow_private_webhooks: bool = False,
+    webhook_timeout: float = WEBHOOK_TIMEOUT,
 ) -> Keep:
     """Open (or create) the store in directory ``path``, or in the PostgreSQL database at a
     ``postgresql://`` URL (with the ``postgres`` extra). A directory's store grows as needed, up
     to ``max_size`` bytes if given (then a write past it raises ``StoreFull``). ``clock`` is
     where times come from (``statekeep.testing.ManualClock`` in tests; the wall clock by
     default). ``change_retention`` is how long the outbox keeps each change, in seconds (seven
-    days by default)."""
-    return Keep(path, key=key, max_size=max_size, clock=clock, change_retention=change_retention)
+    days by default). Webhooks may reach loopback, private and link-local addresses only with
+    ``allow_private_webhooks``; a delivery that takes longer than ``webhook_timeout`` seconds
+    failed."""
+    return Keep(
+        path,
+        key=key,
+        max_size=max_size,
+        clock=clock,
+        change_retention=change_retention,
+        allow_private_webhooks=allow_private_webhooks,
+        webhook_timeout=webhook_timeout,
+    )
 
 
 def store_exists(path: str | os.PathLike[str]) -> bool:
@@ -123,7 +138,7 @@ def remove_store(path: str | os.PathLike[str]) -> None:
     stores.remove(path)
 
 
-class Keep(Versions, Actors, Reads, States, Timers, Changes, Keys, ApiKeys):
+class Keep(Versions, Actors, Reads, States, Timers, Webhooks, Changes, Keys, ApiKeys):
     """A store of actors. Use it as a context manager, or ``close()`` it."""
 
     def __init__(
@@ -135,6 +150,9 @@ class Keep(Versions, Actors, Reads, States, Timers, Changes, Keys, ApiKeys):
         max_size: int | None = None,
         clock: Clock | None = None,
         change_retention: float | None = None,
+        allow_private_webhooks: bool = False,
+        webhook_timeout: float = WEBHOOK_TIMEOUT,
+        webhooks: bool = True,
     ) -> None:
         #: The store's data directory; None for a store in a database (a ``postgresql://`` URL),
         #: which has none, so that a key generated for it goes to the default key directory.
@@ -148,6 +166,7 @@ class Keep(Versions, Actors, Reads, States, Timers, Changes, Keys, ApiKeys):
                 raise ValueError("change_retention is how long changes are kept: a number of seconds above 0")
             self.change_retention = float(change_retention)
         self._store_closed = False
+        self._init_webhooks(allow_private=allow_private_webhooks, timeout=webhook_timeout)
         try:
             self._open_keys(key, self.path)
         except BaseException:
@@ -177,11 +196,16 @@ class Keep(Versions, Actors, Reads, States, Timers, Changes, Keys, ApiKeys):
         self._workers["timers"] = Worker("timers", self.fire_due, idle=self._until_next_due)
         # Changes older than the retention window go, in bounded batches.
         self._workers["outbox"] = Worker("outbox", self.prune_changes, idle=PRUNE_EVERY)
+        # Webhooks are delivered by a loop of their own, woken by this process's commits and
+        # by finished deliveries; with a clock a test moves, by the clock (deliver_webhooks).
+        self._workers["webhooks"] = Worker("webhooks", self.webhook_step, idle=self._until_next_delivery)
         manual = isinstance(self._clock, ManualClock)
         if isinstance(self._clock, ManualClock):  # (mypy narrows on the call, not on ``manual``)
             self._clock.attach(self)
         for name, worker in self._workers.items():
-            if (scan or name != "scan") and not (manual and name == "timers"):
+            if (scan or name != "scan") and not (manual and name in ("timers", "webhooks")):
+                if name == "webhooks" and not webhooks:
+                    continue  # (a short-lived process, a command: the server delivers)
                 worker.start()
         self._store.follow(self._workers["versions"].wake)
 
@@ -198,15 +222,19 @@ class Keep(Versions, Actors, Reads, States, Timers, Changes, Keys, ApiKeys):
         self._store_closed = True
         for worker in self._workers.values():
             worker.close()
+        self._close_webhooks()
+        if isinstance(self._clock, ManualClock):
+            self._clock.detach(self)
         try:
             self._end_session()
         finally:
             self._store.close()
 
     def workers(self) -> dict[str, tuple[int, str | None]]:
-        """The background workers by name (``scan``, ``sessions``, ``versions``), each with its
-        failed attempts since it started and, while it keeps failing, the last one's error (None
-        once it succeeds again): for metrics and health checks."""
+        """The background workers by name (``scan``, ``sessions``, ``versions``, ``timers``,
+        ``outbox``, ``webhooks``), each with its failed attempts since it started and, while it
+        keeps failing, the last one's error (None once it succeeds again): for metrics and health
+        checks."""
         return {name: (worker.failures_total, worker.last_error) for name, worker in self._workers.items()}
 
     def follow_versions(self) -> bool:

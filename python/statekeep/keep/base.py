@@ -90,6 +90,14 @@ class KeepBase:
         """The timers' figures (``keep.timers``)."""
         raise NotImplementedError
 
+    def webhook_stats(self) -> dict[str, Any]:
+        """The webhooks' figures (``keep.webhooks``)."""
+        raise NotImplementedError
+
+    def _reseal_webhooks(self, txn: UnitOfWork, target: str) -> int:
+        """Re-seal the webhooks' secrets under data key ``target`` (``keep.webhooks``)."""
+        raise NotImplementedError
+
     def _timers_set(self) -> None:
         """A timer was set in the transaction this thread is in: once it commits, the timer
         worker looks again at when the next one is due."""

@@ -247,6 +247,10 @@ class Keys(KeepBase):
                     progress(min(visited, total), total)
                 if after is None:
                     break
+        # Webhook secrets: few, in one transaction.
+        with self._store.write() as txn:
+            self._follow_keys(txn)
+            self._reseal_webhooks(txn, target)
 
     def _reseal_contexts(self, txn: UnitOfWork, after: object, batch: int, target: str) -> tuple[object, int]:
         """Re-seal up to ``batch`` contexts not yet under ``target``; returns where to go on

@@ -239,6 +239,7 @@ class Versions(KeepBase):
             "scans": {v: {"scanned": st.scanned, "total": st.total, "done": st.done} for v, st in scans.items()},
             "timers": self.timer_stats(),
             "changes": changes,
+            "webhooks": self.webhook_stats(),
         }
 
 

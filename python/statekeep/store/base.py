@@ -331,6 +331,14 @@ class Reader(Protocol):
     def actor_deliveries(self, webhook_id: str, actor_id: str, limit: int) -> list[Delivery]:
         """Up to ``limit`` of the endpoint's pending deliveries of one actor, in order."""
 
+    def pending_heads(self, webhook_id: str, actor_ids: Sequence[str]) -> dict[str, Delivery]:
+        """Each of these actors' first pending delivery to the endpoint, for those that have one
+        (in one read)."""
+
+    def deliveries_at(self, webhook_id: str, seqs: Sequence[int]) -> list[Delivery]:
+        """The endpoint's deliveries (pending or dead) of these changes, those there are, in
+        order (in one read; in a unit of work a back end with several writers locks them)."""
+
     def due_deliveries(self, until: int, limit: int) -> list[tuple[str, Delivery]]:
         """Up to ``limit`` deliveries due at ``until`` or before, of every endpoint, soonest
         first: ``(webhook id, delivery)``. In a unit of work a back end with several writers
@@ -420,6 +428,11 @@ class UnitOfWork(Reader, Protocol):
         """Add or replace one of the endpoint's deliveries (by its ``seq``)."""
 
     def delete_delivery(self, webhook_id: str, seq: int) -> None: ...
+
+    def put_deliveries(self, webhook_id: str, deliveries: Sequence[Delivery]) -> None:
+        """:meth:`put_delivery` of many (in one statement where a back end has statements)."""
+
+    def delete_deliveries(self, webhook_id: str, seqs: Sequence[int]) -> None: ...
 
 
 class Store(Protocol):

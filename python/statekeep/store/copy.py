@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from statekeep.errors import Error
-from statekeep.store.base import Keyring, Reader, Store, WriteSet
+from statekeep.store.base import Delivery, Keyring, Reader, Store, WriteSet
 
 #: Actors (or values) per transaction of the destination.
 BATCH = 2_000
@@ -41,6 +41,7 @@ class Copied:
     answers: int = 0
     changes: int = 0
     api_keys: int = 0
+    webhooks: int = 0
 
     def total(self) -> int:
         return self.actors + self.events + self.contexts + self.answers + self.changes
@@ -147,6 +148,13 @@ def copy(
             for key_id, record in src.api_keys():
                 txn.put_api_key(key_id, record)
             txn.set_state_counts(_state_counts(src, commits))
+            # Webhook endpoints (secrets sealed as they are) with their deliveries and dead letters.
+            for webhook_id, record in src.webhooks():
+                txn.put_webhook(webhook_id, record)
+                for dead in (False, True):
+                    for delivery in _all_deliveries(src, webhook_id, dead=dead):
+                        txn.put_delivery(webhook_id, delivery)
+                copied.webhooks += 1
         copied.versions = commits
         copied.api_keys = len(src.api_keys())
     return copied
@@ -161,6 +169,16 @@ def _state_counts(reader: Reader, commits: int) -> dict[tuple[int, str], int] | 
             return None
         out.update(((seq, state), n) for state, n in counts.items())
     return out
+
+
+def _all_deliveries(reader: Reader, webhook_id: str, *, dead: bool) -> Iterator[Delivery]:
+    after = 0
+    while True:
+        found = reader.deliveries(webhook_id, after, BATCH, dead=dead)
+        yield from found
+        if len(found) < BATCH:
+            return
+        after = found[-1].seq
 
 
 def _actors_on(reader: Reader, version: int, batch: int) -> Callable[[str | None], list[str]]:
@@ -226,6 +244,14 @@ def compare(source: Store, dest: Store, *, batch: int = BATCH, most: int = 20) -
         same("commits", a.commits(), b.commits())
         same("scans", a.scans(), b.scans())
         same("api keys", a.api_keys(), b.api_keys())
+        same("webhooks", a.webhooks(), b.webhooks())
+        for webhook_id, _ in a.webhooks():
+            for dead in (False, True):
+                same(
+                    f"webhook {webhook_id!r}'s {'dead letters' if dead else 'deliveries'}",
+                    list(_all_deliveries(a, webhook_id, dead=dead)),
+                    list(_all_deliveries(b, webhook_id, dead=dead)),
+                )
         same("sealed values", a.sealed_count(), b.sealed_count())
         same("the last outbox entry", a.last_change(), b.last_change())
         for seq in range(min(a.commits(), b.commits())):

@@ -579,6 +579,17 @@ class LmdbReader:
             out.append(found)
         return out
 
+    def pending_heads(self, webhook_id: str, actor_ids: Sequence[str]) -> dict[str, Delivery]:
+        out: dict[str, Delivery] = {}
+        for actor_id in actor_ids:
+            first = self.actor_deliveries(webhook_id, actor_id, 1)
+            if first:
+                out[actor_id] = first[0]
+        return out
+
+    def deliveries_at(self, webhook_id: str, seqs: Sequence[int]) -> list[Delivery]:
+        return [d for seq in sorted(set(seqs)) if (d := self.delivery(webhook_id, seq)) is not None]
+
     def due_deliveries(self, until: int, limit: int) -> list[tuple[str, Delivery]]:
         out: list[tuple[str, Delivery]] = []
         for key in self._keys("webhook_due", b"", None):
@@ -832,6 +843,14 @@ class LmdbUnitOfWork(LmdbReader):
             self._put("webhook_by_actor", webhook_id.encode() + _SEP + _key(delivery.actor_id) + _SEP + seq, b"")
         if delivery.due is not None:
             self._put("webhook_due", _u64(delivery.due) + webhook_id.encode() + _SEP + seq, b"")
+
+    def put_deliveries(self, webhook_id: str, deliveries: Sequence[Delivery]) -> None:
+        for delivery in deliveries:
+            self.put_delivery(webhook_id, delivery)
+
+    def delete_deliveries(self, webhook_id: str, seqs: Sequence[int]) -> None:
+        for seq in seqs:
+            self.delete_delivery(webhook_id, seq)
 
     def delete_delivery(self, webhook_id: str, seq: int) -> None:
         old = self.delivery(webhook_id, seq)

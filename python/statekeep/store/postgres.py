@@ -888,6 +888,26 @@ class PgReader:
         )
         return [_delivery(r) for r in rows]
 
+    def pending_heads(self, webhook_id: str, actor_ids: Sequence[str]) -> dict[str, Delivery]:
+        if not actor_ids:
+            return {}
+        rows = self._all(
+            f"SELECT DISTINCT ON (actor_id) {_DELIVERY_COLUMNS} FROM statekeep.webhook_deliveries "
+            "WHERE webhook_id = %s AND actor_id = ANY(%s) AND dead IS NULL ORDER BY actor_id, seq",
+            (webhook_id, list(actor_ids)),
+        )
+        return {d.actor_id: d for d in map(_delivery, rows)}
+
+    def deliveries_at(self, webhook_id: str, seqs: Sequence[int]) -> list[Delivery]:
+        if not seqs:
+            return []
+        rows = self._all(
+            f"SELECT {_DELIVERY_COLUMNS} FROM statekeep.webhook_deliveries WHERE webhook_id = %s "
+            "AND seq = ANY(%s) ORDER BY seq" + self._lock(),
+            (webhook_id, sorted(set(seqs))),
+        )
+        return [_delivery(r) for r in rows]
+
     def due_deliveries(self, until: int, limit: int) -> list[tuple[str, Delivery]]:
         rows = self._all(
             f"SELECT webhook_id, {_DELIVERY_COLUMNS} FROM statekeep.webhook_deliveries "
@@ -1354,6 +1374,35 @@ class PgUnitOfWork(PgReader):
                 json.dumps(delivery.attempts),
             ),
         )
+
+    def put_deliveries(self, webhook_id: str, deliveries: Sequence[Delivery]) -> None:
+        latest = {d.seq: d for d in deliveries}  # (one row may be given twice: the last wins)
+        if not latest:
+            return
+        rows = [latest[seq] for seq in sorted(latest)]
+        self._cur.execute(
+            "INSERT INTO statekeep.webhook_deliveries (webhook_id, seq, actor_id, kind, due, dead, attempts) "
+            "SELECT %s, s, a, k, d, x, t::json FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[], "
+            "%s::float8[], %s::text[]) AS r(s, a, k, d, x, t) ON CONFLICT (webhook_id, seq) DO UPDATE SET "
+            "actor_id = EXCLUDED.actor_id, kind = EXCLUDED.kind, due = EXCLUDED.due, dead = EXCLUDED.dead, "
+            "attempts = EXCLUDED.attempts",
+            (
+                webhook_id,
+                [d.seq for d in rows],
+                [d.actor_id for d in rows],
+                [d.kind for d in rows],
+                [d.due for d in rows],
+                [d.dead for d in rows],
+                [json.dumps(d.attempts) for d in rows],
+            ),
+        )
+
+    def delete_deliveries(self, webhook_id: str, seqs: Sequence[int]) -> None:
+        if seqs:
+            self._cur.execute(
+                "DELETE FROM statekeep.webhook_deliveries WHERE webhook_id = %s AND seq = ANY(%s)",
+                (webhook_id, sorted(set(seqs))),
+            )
 
     def delete_delivery(self, webhook_id: str, seq: int) -> None:
         self._cur.execute(
