@@ -27,8 +27,8 @@ class Served:
 
 
 @contextmanager
-def served(data: Path | str, *, scan: bool = True) -> Iterator[Served]:
-    keep = statekeep.Keep(data, scan=scan)
+def served(data: Path | str, *, scan: bool = True, allow_private_webhooks: bool = False) -> Iterator[Served]:
+    keep = statekeep.Keep(data, scan=scan, allow_private_webhooks=allow_private_webhooks)
     admin = keep.create_api_key("admin", name="tests")
     assert admin.token is not None
     config = uvicorn.Config(

@@ -107,6 +107,15 @@ COMMANDS = [
     "keys create",
     "keys list",
     "keys revoke",
+    "webhooks",
+    "webhooks add",
+    "webhooks list",
+    "webhooks get",
+    "webhooks update",
+    "webhooks remove",
+    "webhooks rotate-secret",
+    "webhooks deliveries",
+    "webhooks redeliver",
     "backup",
     "restore",
     "rotate-key",
@@ -147,7 +156,7 @@ def test_help_for_every_command(command: str) -> None:
     found = cli if command == "" else find_command(command)
     assert found.help
     options = [p for p in found.params if isinstance(p, click.Option)]
-    assert options or command in ("validate", "keys")
+    assert options or command in ("validate", "keys", "webhooks")
     for option in options:
         assert option.help, option.name
         assert option.opts[0] in result.stdout

@@ -21,6 +21,8 @@ from statekeep.results import (
     Preview,
     StepResult,
     Version,
+    Webhook,
+    WebhookDelivery,
 )
 
 
@@ -176,6 +178,45 @@ class KeepAPI(Protocol):
     def api_keys(self) -> list[ApiKey]: ...
 
     def revoke_api_key(self, key_id: str) -> None: ...
+
+    # ----- webhooks ---------------------------------------------------------------------------
+
+    def add_webhook(
+        self,
+        url: str,
+        *,
+        description: str | None = None,
+        definitions: Sequence[str] | None = None,
+        kinds: Sequence[str] | None = None,
+        actions: Sequence[str] | None = None,
+        enabled: bool = True,
+    ) -> Webhook: ...
+
+    def webhooks(self) -> list[Webhook]: ...
+
+    def webhook(self, webhook_id: str) -> Webhook: ...
+
+    def update_webhook(
+        self,
+        webhook_id: str,
+        *,
+        url: str | None = None,
+        description: str | None = None,
+        definitions: Sequence[str] | None = None,
+        kinds: Sequence[str] | None = None,
+        actions: Sequence[str] | None = None,
+        enabled: bool | None = None,
+    ) -> Webhook: ...
+
+    def remove_webhook(self, webhook_id: str) -> None: ...
+
+    def rotate_webhook_secret(self, webhook_id: str, *, overlap: float = 86400.0) -> Webhook: ...
+
+    def webhook_deliveries(
+        self, webhook_id: str, *, dead: bool = False, after: int | None = None, limit: int | None = None
+    ) -> list[WebhookDelivery]: ...
+
+    def redeliver(self, webhook_id: str, *, seq: int | None = None, since: float | None = None) -> int: ...
 
     def backup(self, dest: str | os.PathLike[str]) -> None: ...
 

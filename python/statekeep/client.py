@@ -27,6 +27,8 @@ from statekeep.results import (
     Preview,
     StepResult,
     Version,
+    Webhook,
+    WebhookDelivery,
 )
 
 try:
@@ -377,6 +379,79 @@ class Client:
 
     def revoke_api_key(self, key_id: str) -> None:
         self._call("DELETE", f"/v1/keys/{_seg(key_id)}")
+
+    # ----- webhooks -------------------------------------------------------------------------
+
+    def add_webhook(
+        self,
+        url: str,
+        *,
+        description: str | None = None,
+        definitions: Sequence[str] | None = None,
+        kinds: Sequence[str] | None = None,
+        actions: Sequence[str] | None = None,
+        enabled: bool = True,
+    ) -> Webhook:
+        body = _webhook_body(url, description, definitions, kinds, actions, enabled)
+        return wire.from_json(Webhook, self._call("POST", "/v1/webhooks", body))
+
+    def webhooks(self) -> list[Webhook]:
+        return [wire.from_json(Webhook, h) for h in self._pages("/v1/webhooks")]
+
+    def webhook(self, webhook_id: str) -> Webhook:
+        return wire.from_json(Webhook, self._call("GET", f"/v1/webhooks/{_seg(webhook_id)}"))
+
+    def update_webhook(
+        self,
+        webhook_id: str,
+        *,
+        url: str | None = None,
+        description: str | None = None,
+        definitions: Sequence[str] | None = None,
+        kinds: Sequence[str] | None = None,
+        actions: Sequence[str] | None = None,
+        enabled: bool | None = None,
+    ) -> Webhook:
+        body = _webhook_body(url, description, definitions, kinds, actions, enabled)
+        return wire.from_json(Webhook, self._call("PATCH", f"/v1/webhooks/{_seg(webhook_id)}", body))
+
+    def remove_webhook(self, webhook_id: str) -> None:
+        self._call("DELETE", f"/v1/webhooks/{_seg(webhook_id)}")
+
+    def rotate_webhook_secret(self, webhook_id: str, *, overlap: float = 86400.0) -> Webhook:
+        found = self._call("POST", f"/v1/webhooks/{_seg(webhook_id)}/rotate-secret", {"overlapSeconds": overlap})
+        return wire.from_json(Webhook, found)
+
+    def webhook_deliveries(
+        self, webhook_id: str, *, dead: bool = False, after: int | None = None, limit: int | None = None
+    ) -> list[WebhookDelivery]:
+        if limit is not None and limit < 1:
+            return []
+        params: dict[str, Any] = {"status": "dead" if dead else "pending", "after": after}
+        found = self._pages(f"/v1/webhooks/{_seg(webhook_id)}/deliveries", params, limit)
+        return [wire.from_json(WebhookDelivery, d) for d in found]
+
+    def redeliver(self, webhook_id: str, *, seq: int | None = None, since: float | None = None) -> int:
+        body = {"seq": seq, "since": None if since is None else wire.time_text(since)}
+        return int(self._call("POST", f"/v1/webhooks/{_seg(webhook_id)}/redeliver", body)["queued"])
+
+
+def _webhook_body(
+    url: str | None,
+    description: str | None,
+    definitions: Sequence[str] | None,
+    kinds: Sequence[str] | None,
+    actions: Sequence[str] | None,
+    enabled: bool | None,
+) -> dict[str, Any]:
+    return {
+        "url": url,
+        "description": description,
+        "definitions": None if definitions is None else list(definitions),
+        "kinds": None if kinds is None else list(kinds),
+        "actions": None if actions is None else list(actions),
+        "enabled": enabled,
+    }
 
 
 def _seg(text: str) -> str:

@@ -69,7 +69,22 @@ CODES: dict[str, Code] = {
     "actor_not_found": Code(404, errors.NotFound, "No actor has this id."),
     "version_not_found": Code(404, errors.NotFound, "No version (definition) with this id is deployed."),
     "api_key_not_found": Code(404, errors.NotFound, "No API key has this id (it may have been revoked)."),
+    "webhook_not_found": Code(404, errors.NotFound, "No webhook endpoint has this id."),
+    "change_not_found": Code(
+        404, errors.NotFound, "The outbox has no change with this number (not committed yet, or pruned)."
+    ),
     "not_found": Code(404, errors.NotFound, "Something the request names does not exist."),
+    "webhook_url_invalid": Code(
+        422,
+        errors.InvalidRequest,
+        "A webhook URL that is not an HTTP or HTTPS URL with a host (and no credentials).",
+    ),
+    "webhook_url_forbidden": Code(
+        422,
+        errors.InvalidRequest,
+        "A webhook URL whose host is or resolves to an address that is not public (loopback, private, "
+        "link-local, reserved): refused unless the server allows private addresses (--allow-private-webhooks).",
+    ),
     "definition_invalid": Code(
         422, errors.DefinitionError, "The definition does not compile; `path` is the JSON path of what is wrong."
     ),

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from statekeep.errors import InvalidRequest
-from statekeep.results import Actor, ApiKey, Change, Deployment, Preview, StepResult
+from statekeep.results import Actor, ApiKey, Change, Deployment, Preview, StepResult, Webhook, WebhookDelivery
 
 T = TypeVar("T")
 
@@ -30,7 +30,17 @@ _RENAMED_BACK = {"stateValue": "value", "parentId": "parent", "historyPath": "pa
 _RENAMED = {python: wire for wire, python in _RENAMED_BACK.items()} | {"actor": "actorId"}
 _FINGERPRINTS = {"fingerprint", "actor_fingerprint", "path_fingerprint"}
 #: The Python names of the fields that are times.
-_TIMES = {"at", "committed_at", "created_at", "next_due"}
+_TIMES = {
+    "at",
+    "committed_at",
+    "created_at",
+    "next_due",
+    "updated_at",
+    "failing_since",
+    "previous_secret_expires_at",
+    "next_attempt",
+    "dead_at",
+}
 #: The Python names of the fields whose values statekeep owns (converted in depth).
 _DECISION_LISTS = {"decisions"}
 
@@ -78,6 +88,8 @@ def _out(name: str, value: Any) -> Any:
         return [_timer(t, time_text) for t in value]
     if name in _DECISION_LISTS:
         return [record(d) for d in value]
+    if name == "attempts" and isinstance(value, list):
+        return [record(a) for a in value]
     return value
 
 
@@ -105,7 +117,7 @@ def to_json(result: Any) -> Any:
         }
     if isinstance(result, Change):
         return change_json(result)
-    if isinstance(result, (Actor, StepResult, Deployment, ApiKey)):
+    if isinstance(result, (Actor, StepResult, Deployment, ApiKey, Webhook, WebhookDelivery)):
         out = record({f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
         if isinstance(result, Actor):
             out = {"actorId": result.id} | out
@@ -116,6 +128,8 @@ def to_json(result: Any) -> Any:
             out["done"] = result.status == "done"
         if isinstance(result, ApiKey) and result.token is None:
             del out["token"]
+        if isinstance(result, Webhook) and result.secret is None:
+            del out["secret"]
         return out
     if isinstance(result, list):
         return [to_json(r) for r in result]
@@ -181,6 +195,8 @@ def _in(name: str, value: Any) -> Any:
         return [_timer(t, time_seconds) for t in value]
     if name in _DECISION_LISTS:
         return [actor_record(d) for d in value]
+    if name == "attempts" and isinstance(value, list):
+        return [from_record(a) for a in value]
     return value
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from statekeep.cli.commands import actors, changes, demo, keys, serve, store, timers, versions
+from statekeep.cli.commands import actors, changes, demo, keys, serve, store, timers, versions, webhooks
 from statekeep.cli.target import (
     API_KEY_HELP,
     DATA_HELP,
@@ -83,6 +83,7 @@ class _Group(click.Group):
         timers.unschedule,
         changes.changes,
         keys.keys,
+        webhooks.webhooks,
         store.backup,
         store.restore,
         store.rotate_key,

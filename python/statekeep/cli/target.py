@@ -212,7 +212,8 @@ def open_local(target: Target, data: str | Path, *, scan: bool, max_size: int | 
     once."""
     supplied = target.supplied_key()  # first: a key refused leaves no file behind
     new = store_id_of(data) is None
-    keep = Keep(data, key=target.secret(), scan=scan, max_size=max_size)
+    # A command's process is short-lived: the server (or an application's keep) delivers webhooks.
+    keep = Keep(data, key=target.secret(), scan=scan, max_size=max_size, webhooks=False)
     if new and supplied is not None:
         # (A generated key is announced by the keep, with the file it was written to.)
         key, source = supplied

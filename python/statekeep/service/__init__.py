@@ -26,6 +26,8 @@ __all__ = ["create_app", "serve", "worker_app"]
 _WORKER_DATA = "STATEKEEP_SERVE_DATA"
 #: And the size it may grow to (bytes).
 _WORKER_MAX_SIZE = "STATEKEEP_SERVE_MAX_SIZE"
+#: And whether webhooks may reach private addresses ("1").
+_WORKER_PRIVATE = "STATEKEEP_SERVE_ALLOW_PRIVATE_WEBHOOKS"
 
 
 def serve(
@@ -36,13 +38,15 @@ def serve(
     key: bytes | str | None = None,
     workers: int = 1,
     max_size: int | None = None,
+    allow_private_webhooks: bool = False,
 ) -> None:
     """Serve the store in ``data`` (a directory, or a PostgreSQL URL) until interrupted, in
     ``workers`` processes (each with its own group commits; LMDB serialises their writes),
-    letting a directory's store grow up to ``max_size`` bytes if given. The first start of a
+    letting a directory's store grow up to ``max_size`` bytes if given; webhooks may reach
+    loopback and private addresses only with ``allow_private_webhooks``. The first start of a
     store with no API keys creates an admin key and prints it once."""
     location = data if stores.is_url(data) else Path(data)
-    keep = Keep(location, key=key, max_size=max_size)
+    keep = Keep(location, key=key, max_size=max_size, allow_private_webhooks=allow_private_webhooks)
     try:
         if not keep.api_keys():
             admin = keep.create_api_key("admin", name="first admin key")
@@ -68,6 +72,8 @@ def serve(
     os.environ[_WORKER_DATA] = str(data)
     if max_size is not None:
         os.environ[_WORKER_MAX_SIZE] = str(max_size)
+    if allow_private_webhooks:
+        os.environ[_WORKER_PRIVATE] = "1"
     if key is not None:
         os.environ["STATEKEEP_KEY"] = base64.b64encode(crypto.parse_key(key)).decode()
     uvicorn.run("statekeep.service:worker_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
@@ -78,5 +84,9 @@ def worker_app() -> Starlette:
     max_size = os.environ.get(_WORKER_MAX_SIZE)
     data = os.environ[_WORKER_DATA]
     location = data if stores.is_url(data) else Path(data)
-    keep = Keep(location, max_size=None if max_size is None else int(max_size))
+    keep = Keep(
+        location,
+        max_size=None if max_size is None else int(max_size),
+        allow_private_webhooks=os.environ.get(_WORKER_PRIVATE) == "1",
+    )
     return create_app(keep, owns_keep=True)

@@ -22,7 +22,18 @@ from statekeep.service.batcher import GroupCommitter
 from statekeep.service.dashboard import mount as dashboard
 from statekeep.service.metrics import Metrics
 from statekeep.service.responses import json_response, problem
-from statekeep.service.routes import Handler, Service, actors, changes, definitions, deployments, keys, meta, timers
+from statekeep.service.routes import (
+    Handler,
+    Service,
+    actors,
+    changes,
+    definitions,
+    deployments,
+    keys,
+    meta,
+    timers,
+    webhooks,
+)
 
 log = logging.getLogger("statekeep.service")
 
@@ -64,6 +75,14 @@ ROUTES: list[tuple[str, str, str | None, Handler]] = [
     ("/v1/keys", "POST", "admin", keys.create),
     ("/v1/keys", "GET", "admin", keys.list_keys),
     ("/v1/keys/{id}", "DELETE", "admin", keys.revoke),
+    ("/v1/webhooks", "POST", "admin", webhooks.create),
+    ("/v1/webhooks", "GET", "admin", webhooks.list_webhooks),
+    ("/v1/webhooks/{id}", "GET", "admin", webhooks.get_webhook),
+    ("/v1/webhooks/{id}", "PATCH", "admin", webhooks.update),
+    ("/v1/webhooks/{id}", "DELETE", "admin", webhooks.delete),
+    ("/v1/webhooks/{id}/rotate-secret", "POST", "admin", webhooks.rotate_secret),
+    ("/v1/webhooks/{id}/deliveries", "GET", "admin", webhooks.deliveries),
+    ("/v1/webhooks/{id}/redeliver", "POST", "admin", webhooks.redeliver),
 ]
 
 #: What a 401 offers (RFC 9110): the schemes a key may come in.

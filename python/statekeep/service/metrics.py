@@ -113,6 +113,7 @@ class Metrics:
             "# TYPE statekeep_change_streams gauge",
             f"statekeep_change_streams {self.streams}",
         ]
+        lines += _webhook_lines(stats.get("webhooks"))
         lines += [
             "# HELP statekeep_commit_groups_total Synced group commits of write requests.",
             "# TYPE statekeep_commit_groups_total counter",
@@ -133,6 +134,43 @@ class Metrics:
             for w, (_, error) in workers.items()
         ]
         return "\n".join(lines) + "\n"
+
+
+def _webhook_lines(figures: Mapping[str, Any] | None) -> list[str]:
+    """Webhooks: each endpoint's backlog and dead letters (from the store), this process's
+    attempts, deliveries and failures, and the lag from commit to a delivery's first attempt."""
+    if figures is None:
+        return []
+    lines = []
+    gauges = (
+        ("pending", "statekeep_webhook_pending", "Deliveries waiting or being tried, by endpoint."),
+        ("behind", "statekeep_webhook_behind", "Changes an enabled endpoint has not looked at yet."),
+        ("dead", "statekeep_webhook_dead_letters", "Deliveries given up on after every attempt, by endpoint."),
+        ("enabled", "statekeep_webhook_enabled", "Whether an endpoint is enabled (0: disabled, by 410 or 5 days)."),
+    )
+    for field, name, meaning in gauges:
+        lines += [f"# HELP {name} {meaning}", f"# TYPE {name} gauge"]
+        for w, e in sorted(figures["endpoints"].items()):
+            lines.append(f'{name}{{webhook="{_label(w)}"}} {int(e[field])}')
+    counters = (
+        ("attempts", "statekeep_webhook_attempts_total", "Delivery attempts this process made, by endpoint."),
+        ("delivered", "statekeep_webhook_deliveries_total", "Deliveries that succeeded (a 2xx), by endpoint."),
+        ("failed", "statekeep_webhook_failures_total", "Attempts that failed, by endpoint."),
+        ("dead", "statekeep_webhook_dead_lettered_total", "Deliveries this process gave up on, by endpoint."),
+    )
+    for field, name, meaning in counters:
+        lines += [f"# HELP {name} {meaning}", f"# TYPE {name} counter"]
+        for w, n in sorted(figures["counts"][field].items()):
+            lines.append(f'{name}{{webhook="{_label(w)}"}} {n}')
+    lines += [
+        "# HELP statekeep_webhook_lag_seconds From a change's commit to its delivery's first attempt "
+        "(this process's last 1,000).",
+        "# TYPE statekeep_webhook_lag_seconds summary",
+    ]
+    if figures["lag"] is not None:
+        for quantile, name in (("0.5", "p50"), ("0.99", "p99"), ("1", "max")):
+            lines.append(f'statekeep_webhook_lag_seconds{{quantile="{quantile}"}} {figures["lag"][name]:.6f}')
+    return lines
 
 
 def _label(value: str) -> str:

@@ -104,6 +104,145 @@ def _page_of(name: str) -> dict[str, Any]:
     )
 
 
+_KINDS = ["spawned", "event", "timer", "migrated", "stranded", "released", "terminated"]
+_FILTER = {
+    "type": ["array", "null"],
+    "items": {"type": "string", "minLength": 1},
+    "maxItems": 100,
+}
+_WEBHOOK_FIELDS: dict[str, Any] = {
+    "url": {
+        "type": "string",
+        "maxLength": 2048,
+        "pattern": "^https?://",
+        "description": "where to POST: an HTTP or HTTPS URL without credentials; a host that resolves to a loopback, "
+        "private or link-local address is refused (webhook_url_forbidden) unless the server allows them",
+    },
+    "description": {**_NULLABLE_STRING, "maxLength": 1000},
+    "definitions": {**_FILTER, "description": "only changes of actors on these versions (empty or null: all)"},
+    "kinds": {
+        **_FILTER,
+        "items": {"type": "string", "enum": _KINDS},
+        "description": "only these kinds of change (empty or null: all)",
+    },
+    "actions": {
+        **_FILTER,
+        "description": "only changes whose step reported an action of one of these names (empty or null: all)",
+    },
+    "enabled": {"type": ["boolean", "null"]},
+}
+_WEBHOOK_SCHEMAS: dict[str, Any] = {
+    "WebhookRequest": _obj(
+        _WEBHOOK_FIELDS,
+        ["url"],
+    ),
+    "WebhookUpdate": _obj(
+        {
+            **_WEBHOOK_FIELDS,
+            "url": {**_WEBHOOK_FIELDS["url"], "type": ["string", "null"]},
+            "enabled": {
+                "type": ["boolean", "null"],
+                "description": "true enables a disabled endpoint again (its waiting deliveries are tried at once)",
+            },
+        },
+        description="What to change; a field left out or null is left as it is (an empty list clears a filter).",
+    ),
+    "RotateSecretRequest": _obj(
+        {
+            "overlapSeconds": {
+                "type": ["number", "null"],
+                "minimum": 0,
+                "maximum": 30 * 86400,
+                "default": 86400,
+                "description": "how long the previous secret still signs beside the new one",
+            }
+        }
+    ),
+    "Webhook": _obj(
+        {
+            "id": {"type": "string"},
+            "url": {"type": "string"},
+            "description": _NULLABLE_STRING,
+            "definitions": _list_of({"type": "string"}),
+            "kinds": _list_of({"type": "string", "enum": _KINDS}),
+            "actions": _list_of({"type": "string"}),
+            "enabled": {"type": "boolean"},
+            "disabledReason": {**_NULLABLE_STRING, "description": "why it was disabled (410, 5 days of failures)"},
+            "createdAt": _TIME,
+            "updatedAt": _TIME,
+            "cursor": {**_COUNT, "description": "the last change it has looked at (the outbox's seq)"},
+            "pending": {**_COUNT, "description": "deliveries waiting or being tried"},
+            "dead": {**_COUNT, "description": "dead letters"},
+            "failingSince": {**_or_null(_TIME), "description": "since when its deliveries fail"},
+            "previousSecretExpiresAt": {
+                **_or_null(_TIME),
+                "description": "during a rotation's overlap: when the previous secret stops signing",
+            },
+            "secret": {
+                "type": "string",
+                "pattern": "^whsec_",
+                "description": "the signing secret: only in the answers that create the endpoint or rotate it",
+            },
+        },
+        [
+            "id",
+            "url",
+            "description",
+            "definitions",
+            "kinds",
+            "actions",
+            "enabled",
+            "disabledReason",
+            "createdAt",
+            "updatedAt",
+            "cursor",
+            "pending",
+            "dead",
+            "failingSince",
+            "previousSecretExpiresAt",
+        ],
+        closed=False,
+        description='A webhook endpoint. Each delivery is a POST of `{type: "actor.<kind>", timestamp, data: '
+        "<the change>}` with the Standard Webhooks headers webhook-id, webhook-timestamp and webhook-signature.",
+    ),
+    "WebhookDelivery": _obj(
+        {
+            "webhook": {"type": "string"},
+            "seq": {"type": "integer", "minimum": 1, "description": "the change's number in the outbox"},
+            "actorId": {"type": "string"},
+            "kind": {"type": "string", "enum": _KINDS},
+            "status": {"type": "string", "enum": ["pending", "dead"]},
+            "nextAttempt": {
+                **_or_null(_TIME),
+                "description": "null while it waits for the same actor's earlier change, or dead",
+            },
+            "attempts": _list_of(
+                _obj(
+                    {
+                        "at": _TIME,
+                        "status": {"type": ["integer", "null"], "description": "the HTTP status; null: no answer"},
+                        "error": _NULLABLE_STRING,
+                        "ms": _COUNT,
+                    },
+                    ["at", "status", "error", "ms"],
+                    closed=False,
+                )
+            ),
+            "deadAt": _or_null(_TIME),
+        },
+        ["webhook", "seq", "actorId", "kind", "status", "nextAttempt", "attempts", "deadAt"],
+        closed=False,
+    ),
+    "RedeliverRequest": _obj(
+        {
+            "seq": {"type": ["integer", "null"], "minimum": 1, "description": "one change, by its number"},
+            "since": {**_or_null(_TIME), "description": "every change committed at this time or later"},
+        },
+        description="Give `seq` or `since`.",
+    ),
+    "Redelivered": _obj({"queued": _COUNT}, ["queued"], closed=False),
+}
+
 SCHEMAS: dict[str, Any] = {
     "Problem": _obj(
         {
@@ -662,6 +801,7 @@ SCHEMAS: dict[str, Any] = {
         example={"version": "loan-v1", "states": {"review": 120, "fee": 34, "underwriting": 9}},
     ),
     "Health": _obj({"status": {"type": "string", "enum": ["ok"]}}, ["status"], closed=False),
+    **_WEBHOOK_SCHEMAS,
 }
 SCHEMAS["HistoryPage"] = _page_of("HistoryEntry")
 SCHEMAS["TimerPage"] = _page_of("Timer")
@@ -682,7 +822,7 @@ SCHEMAS["EventPage"] = _obj(
     description="A page of an actor's history, with StateKeep's names beside ours; each event also "
     "has `id`, its index + 1 (StateKeep counts events from 1).",
 )
-for _name in ("Actor", "Decision", "Definition", "ApiKey"):
+for _name in ("Actor", "Decision", "Definition", "ApiKey", "Webhook", "WebhookDelivery"):
     SCHEMAS[f"{_name}Page"] = _page_of(_name)
 
 # ----- problems --------------------------------------------------------------------------------
@@ -1135,6 +1275,93 @@ PATHS: dict[str, Any] = {
             params=[_path_id("the key's id")],
             codes={"api_key_not_found"} | _BODY | _WRITE,
             status="204",
+        )
+    },
+}
+
+_WEBHOOK_ID = _path_id("the webhook's id (wh_...)")
+PATHS |= {
+    "/v1/webhooks": {
+        "post": _op(
+            "Add a webhook endpoint: told of every change committed from now on that its filters take",
+            "admin",
+            _json(_ref("Webhook"), "Added: the answer holds its secret, shown only here"),
+            body="WebhookRequest",
+            codes={"webhook_url_invalid", "webhook_url_forbidden"} | _WRITE,
+            status="201",
+            statekeep=True,
+        ),
+        "get": _op(
+            "The webhook endpoints (without secrets), in id order, a page at a time",
+            "admin",
+            _json(_ref("WebhookPage"), "A page of endpoints"),
+            params=list(_PAGED),
+            codes=_LIST,
+            statekeep=True,
+        ),
+    },
+    "/v1/webhooks/{id}": {
+        "get": _op(
+            "One webhook endpoint",
+            "admin",
+            _json(_ref("Webhook"), "The endpoint"),
+            params=[_WEBHOOK_ID],
+            codes={"webhook_not_found"},
+            statekeep=True,
+        ),
+        "patch": _op(
+            "Change an endpoint: its URL, filters, description; disable it, or enable it again",
+            "admin",
+            _json(_ref("Webhook"), "Changed"),
+            body="WebhookUpdate",
+            params=[_WEBHOOK_ID],
+            codes={"webhook_not_found", "webhook_url_invalid", "webhook_url_forbidden"} | _WRITE,
+            statekeep=True,
+        ),
+        "delete": _op(
+            "Delete an endpoint with its pending deliveries and dead letters",
+            "admin",
+            {"description": "Deleted"},
+            params=[_WEBHOOK_ID],
+            codes={"webhook_not_found"} | _BODY | _WRITE,
+            status="204",
+            statekeep=True,
+        ),
+    },
+    "/v1/webhooks/{id}/rotate-secret": {
+        "post": _op(
+            "A new signing secret; the previous one still signs beside it for the overlap",
+            "admin",
+            _json(_ref("Webhook"), "Rotated: the answer holds the new secret, shown only here"),
+            params=[_WEBHOOK_ID],
+            codes={"webhook_not_found"} | _BODY | _WRITE,
+            description="The body is optional: `{overlapSeconds}` (a day unless given).",
+        )
+    },
+    "/v1/webhooks/{id}/deliveries": {
+        "get": _op(
+            "The endpoint's pending deliveries, or its dead letters, by change number, a page at a time",
+            "admin",
+            _json(_ref("WebhookDeliveryPage"), "A page of deliveries"),
+            params=[
+                _WEBHOOK_ID,
+                _query("status", {"type": "string", "enum": ["pending", "dead"]}, "pending (the default) or dead"),
+                _query(
+                    "after", {"type": "integer", "minimum": 0}, "start after this change number (not with `cursor`)"
+                ),
+                *_PAGED,
+            ],
+            codes={"webhook_not_found"} | _LIST,
+        )
+    },
+    "/v1/webhooks/{id}/redeliver": {
+        "post": _op(
+            "Deliver again one change (a dead letter, or one delivered before), or every change since a time",
+            "admin",
+            _json(_ref("Redelivered"), "How many deliveries were queued"),
+            body="RedeliverRequest",
+            params=[_WEBHOOK_ID],
+            codes={"webhook_not_found", "change_not_found"} | _WRITE,
         )
     },
 }

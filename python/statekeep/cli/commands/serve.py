@@ -39,8 +39,22 @@ ENV_MAX_SIZE = "STATEKEEP_MAX_SIZE"
     help="A store in a PostgreSQL database (postgresql://USER@HOST:PORT/DB), instead of --data: any number of "
     f'servers can serve it at once. Needs pip install "statekeep[postgres]" [env: {ENV_STORE}].',
 )
+@click.option(
+    "--allow-private-webhooks",
+    is_flag=True,
+    help="Let webhook URLs reach loopback, private and link-local addresses (refused otherwise: a URL that "
+    "resolves to one could reach services inside the network).",
+)
 @target_options
-def serve(target: Target, host: str, port: int, workers: int, max_size: int | None, store_url: str | None) -> None:
+def serve(
+    target: Target,
+    host: str,
+    port: int,
+    workers: int,
+    max_size: int | None,
+    store_url: str | None,
+    allow_private_webhooks: bool,
+) -> None:
     """Run the HTTP service on a store: a local directory (--data, created if it holds none) or
     a PostgreSQL database (--store, whose schema is created or upgraded at start).
 
@@ -59,4 +73,12 @@ def serve(target: Target, host: str, port: int, workers: int, max_size: int | No
     if store_id_of(data) is None:
         # Made here, so that stderr says which key it was made with before anything is served.
         open_local(target, data, scan=False, max_size=max_size).close()
-    run(data=data, host=host, port=port, key=target.secret(), workers=workers, max_size=max_size)
+    run(
+        data=data,
+        host=host,
+        port=port,
+        key=target.secret(),
+        workers=workers,
+        max_size=max_size,
+        allow_private_webhooks=allow_private_webhooks,
+    )
