@@ -119,3 +119,40 @@ def test_sigkills_mid_delivery_lose_nothing_and_keep_each_actors_order(tmp_path:
             received = list(receiver.received)
     assert len(committed) > 100, "the children committed changes"
     check(received, committed)
+
+
+def test_two_nodes_share_one_endpoints_deliveries_in_order_and_once(postgres_url: str, key_dir: Path) -> None:
+    """Two keeps on one PostgreSQL database, each with its webhooks worker, sending to the same
+    actors: every change delivered exactly once (claims pass over what the other holds), and
+    in order per actor although either node may deliver any of them."""
+    key = os.urandom(32)
+    with receiving() as receiver:
+        with (
+            statekeep.open(postgres_url, key=key, allow_private_webhooks=True) as one,
+            statekeep.open(postgres_url, key=key, allow_private_webhooks=True) as two,
+        ):
+            one.deploy("notes-v1", {"id": "notes", "initial": "open", "states": {"open": {"on": {"NOTE": {}}}}})
+            hook = one.add_webhook(receiver.url)
+            time.sleep(1.2)  # the other node notices an endpoint added elsewhere within a second
+            actors = [f"a{n}" for n in range(40)]
+            one.spawn_many("notes-v1", [None] * len(actors), actor_ids=actors)
+            for n in range(60):
+                (one if n % 2 else two).send_many([(actors[(4 * n + i) % 40], "NOTE") for i in range(4)])
+                time.sleep(0.005)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                shown = one.webhook(hook.id)
+                if shown.pending == 0 and shown.cursor == one.last_change():
+                    break
+                time.sleep(0.05)
+            committed = {c.seq: c.actor_id for c in one.changes(limit=1000)}
+            assert len(committed) == one.last_change() == 40 + 240
+            attempts = one.webhook_stats()["counts"]["attempts"].get(hook.id, 0)
+            attempts += two.webhook_stats()["counts"]["attempts"].get(hook.id, 0)
+            assert one.webhook_stats()["counts"]["attempts"] and two.webhook_stats()["counts"]["attempts"], (
+                "both nodes delivered"
+            )
+        with receiver.lock:
+            received = list(receiver.received)
+    check(received, committed)
+    assert len(received) == len(committed) == attempts, "each change once"

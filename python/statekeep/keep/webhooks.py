@@ -127,6 +127,9 @@ class Webhooks(Changes):
         #: its commit the last deliveries began (seconds).
         self._webhook_counts: collections.Counter[tuple[str, str]] = collections.Counter()
         self._webhook_lag: collections.deque[float] = collections.deque(maxlen=1000)
+        #: Endpoints whose pending deliveries were counted (a backlog near the limit): the room
+        #: left, until when it is trusted (monotonic seconds).
+        self._room_counted: dict[str, tuple[int, float]] = {}
         self.on_changes(self._change_committed)
 
     # ----- endpoints ------------------------------------------------------------------------------
@@ -346,15 +349,15 @@ class Webhooks(Changes):
         """One turn of the ``webhooks`` worker: record the deliveries that finished, dispatch new
         changes, claim and send what is due while the pool has room; whether there was work."""
         with self._webhook_lock:
-            busy = self._dispatch()
+            plan = self._dispatch_plan()
             finished = self._finished()
             if self._inflight and len(finished) < len(self._inflight):
                 # A moment for more to finish, so that one synced transaction records many.
                 concurrent.futures.wait([f for _, f in self._inflight.values()], timeout=GATHER)
                 finished += self._finished()
-            recorded, claimed = self._record_and_claim(finished, INFLIGHT - len(self._inflight))
+            recorded, claimed, dispatched = self._turn(finished, INFLIGHT - len(self._inflight), plan)
             self._send(claimed)
-            return busy or recorded or bool(claimed)
+            return dispatched or recorded or bool(claimed)
 
     def deliver_webhooks(self) -> int:
         """Deliver what is due now, waiting for each outcome, until nothing more is due (with a
@@ -363,8 +366,7 @@ class Webhooks(Changes):
         made = 0
         with self._webhook_lock:
             while True:
-                self._dispatch()
-                _, claimed = self._record_and_claim(self._finished(), DISPATCH_BATCH)
+                _, claimed, _ = self._turn(self._finished(), DISPATCH_BATCH, self._dispatch_plan())
                 if not claimed:
                     return made
                 self._send(claimed)
@@ -411,80 +413,114 @@ class Webhooks(Changes):
 
     def _dispatch(self) -> bool:
         """Deliveries for the changes the enabled endpoints have not looked at (one batch)."""
+        plan = self._dispatch_plan()
+        if not plan:
+            return False
+        with self._store.write() as txn:
+            return self._dispatch_in(txn, plan, {})
+
+    def _dispatch_plan(self) -> list[tuple[str, list[Change]]]:
+        """The changes each enabled endpoint has not looked at, as many as it has room for (one
+        batch), read before the transaction that dispatches them."""
         with self._store.read() as txn:
             last = txn.last_change()
             endpoints = [(i, r["cursor"]) for i, r in txn.webhooks() if r["enabled"]]
         self._webhooks_active = bool(endpoints)
         behind = [(i, cursor) for i, cursor in endpoints if cursor < last]
         if not behind:
-            return False
+            return []
         read: dict[int, list[Change]] = {}  # endpoints at the same cursor share a read
-        dispatched = False
-        now = millis(self._clock)
+        plan: list[tuple[str, list[Change]]] = []
         for webhook_id, cursor in behind:
             with self._store.read() as reader:
-                if self._room(reader, webhook_id, cursor) <= 0:
-                    continue  # full: its cursor waits (and holds the outbox's retention)
-            if cursor not in read:
-                read[cursor] = self.changes(after=cursor, limit=DISPATCH_BATCH)
-            with self._store.write() as txn:
-                record = txn.webhook(webhook_id)
-                if record is None or not record["enabled"]:
-                    continue
-                mine = [c for c in read[cursor] if c.seq > record["cursor"]]
-                if not mine:
-                    continue
-                looked = mine[: max(0, self._room(txn, webhook_id, record["cursor"]))]
-                if not looked:
-                    continue
-                taken = [c for c in looked if _takes(record, c)]
-                # An actor with a pending delivery already waits for it; its first new one is
-                # due now only when it has none.
-                waiting = set(txn.pending_heads(webhook_id, sorted({c.actor_id for c in taken})))
-                new: list[Delivery] = []
-                for change in taken:
-                    self._remember_change(change)
-                    due = None if change.actor_id in waiting else now
-                    new.append(Delivery(change.seq, change.actor_id, change.kind, due))
-                    waiting.add(change.actor_id)
-                txn.put_deliveries(webhook_id, new)
-                record["cursor"] = looked[-1].seq
-                txn.put_webhook(webhook_id, record)
-                dispatched = True
+                want = min(DISPATCH_BATCH, self._room(reader, webhook_id, cursor))
+            if want <= 0:
+                continue  # full: its cursor waits (and holds the outbox's retention)
+            if len(read.get(cursor, ())) < want:  # (only as many as it has room for are opened)
+                read[cursor] = self.changes(after=cursor, limit=want)
+            if read[cursor]:
+                plan.append((webhook_id, read[cursor][:want]))
+        return plan
+
+    def _dispatch_in(
+        self, txn: UnitOfWork, plan: Sequence[tuple[str, list[Change]]], records: dict[str, dict[str, Any] | None]
+    ) -> bool:
+        """Write the deliveries of the planned changes an endpoint's filters take, and move its
+        cursor past them (those another process dispatched meanwhile are passed over)."""
+        dispatched = False
+        now = millis(self._clock)
+        for webhook_id, changes in plan:
+            if webhook_id not in records:
+                records[webhook_id] = txn.webhook(webhook_id)
+            record = records[webhook_id]
+            if record is None or not record["enabled"]:
+                continue
+            mine = [c for c in changes if c.seq > record["cursor"]]
+            looked = mine[: max(0, self._room(txn, webhook_id, record["cursor"]))]
+            if not looked:
+                continue
+            taken = [c for c in looked if _takes(record, c)]
+            # An actor with a pending delivery already waits for it; its first new one is due
+            # now only when it has none.
+            waiting = set(txn.pending_heads(webhook_id, sorted({c.actor_id for c in taken})))
+            new: list[Delivery] = []
+            for change in taken:
+                self._remember_change(change)
+                due = None if change.actor_id in waiting else now
+                new.append(Delivery(change.seq, change.actor_id, change.kind, due))
+                waiting.add(change.actor_id)
+            txn.put_deliveries(webhook_id, new)
+            record["cursor"] = looked[-1].seq
+            txn.put_webhook(webhook_id, record)
+            counted = self._room_counted.get(webhook_id)
+            if counted is not None:
+                self._room_counted[webhook_id] = (counted[0] - len(new), counted[1])
+            dispatched = True
         return dispatched
 
     def _room(self, txn: Reader, webhook_id: str, cursor: int) -> int:
         """How many more deliveries the endpoint may have pending (at least): the span from its
-        oldest pending one to its cursor bounds their count; they are counted only when it is
-        past the limit."""
+        oldest pending one to its cursor bounds their count; past the limit they are counted,
+        at most once a second."""
         oldest = txn.deliveries(webhook_id, 0, 1, dead=False)
         if not oldest:
             return MAX_PENDING
         span = cursor - oldest[0].seq + 1
-        return MAX_PENDING - span if span < MAX_PENDING else MAX_PENDING - txn.delivery_counts(webhook_id)[0]
+        if span < MAX_PENDING:
+            return MAX_PENDING - span
+        counted = self._room_counted.get(webhook_id)
+        if counted is None or counted[1] < time.monotonic():
+            counted = (MAX_PENDING - txn.delivery_counts(webhook_id)[0], time.monotonic() + 1.0)
+            self._room_counted[webhook_id] = counted
+        return counted[0]
 
     def _claim(self, limit: int) -> list[_Claimed]:
         """Take up to ``limit`` due deliveries, moving each on by the lease."""
-        return self._record_and_claim([], limit)[1]
+        return self._turn([], limit, [])[1]
 
-    def _record_and_claim(
-        self, outcomes: Sequence[tuple[_Claimed, wh.Outcome]], limit: int
-    ) -> tuple[bool, list[_Claimed]]:
-        """Record what the finished deliveries came to, and take up to ``limit`` due ones (an
-        actor's next delivery among them, due now that its earlier one is done), in one
-        transaction."""
+    def _turn(
+        self,
+        outcomes: Sequence[tuple[_Claimed, wh.Outcome]],
+        limit: int,
+        plan: Sequence[tuple[str, list[Change]]],
+    ) -> tuple[bool, list[_Claimed], bool]:
+        """In one synced transaction: record what the finished deliveries came to, dispatch the
+        planned changes, and take up to ``limit`` due deliveries (an actor's next one among
+        them, due now that its earlier one is done). Returns whether there were outcomes, what
+        was claimed, and whether anything was dispatched."""
         now_ms = millis(self._clock)
-        if not outcomes:
+        if not outcomes and not plan:
             if limit <= 0:
-                return False, []
+                return False, [], False
             with self._store.read() as reader:
                 if not reader.due_deliveries(now_ms, 1):
-                    return False, []
+                    return False, [], False
         with self._store.write() as txn:
             records: dict[str, dict[str, Any] | None] = {}
             self._record_in(txn, outcomes, records)
+            dispatched = self._dispatch_in(txn, plan, records)
             claimed = self._claim_in(txn, limit, records) if limit > 0 else []
-        return bool(outcomes), claimed
+        return bool(outcomes), claimed, dispatched
 
     def _claim_in(self, txn: UnitOfWork, limit: int, records: dict[str, dict[str, Any] | None]) -> list[_Claimed]:
         now = self._clock.now()
