@@ -4026,6 +4026,1008 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The webhook endpoints (without secrets), in id order, a page at a time
+         * @description Also for clients of StateKeep's API: see docs/statekeep-compatibility.md. Needs an API key with scope `admin` (scopes nest: admin > write > read).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description the previous page's `next`, unchanged */
+                    cursor?: string;
+                    /** @description items per page: 100 unless given, at most 1000 */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of endpoints */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookPage"];
+                    };
+                };
+                /** @description No valid API key. `unauthorized`: No API key, or one that is wrong, revoked, or not sent as `Bearer sk_...`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description The key's scope is too small. `forbidden`: The API key's scope is too small (scopes nest: admin > write > read). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "forbidden";
+                        };
+                    };
+                };
+                /** @description A value the route does not take. `cursor_invalid`: `cursor` is not a `next` that this route gave: pass it back unchanged.; `invalid_request`: A field or parameter is missing, of the wrong type, or outside its range; the message says which and what is allowed.; `unknown_parameter`: A query parameter the route does not take; `allowed` lists the route's. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "cursor_invalid" | "invalid_request" | "unknown_parameter";
+                        };
+                    };
+                };
+                /** @description A server fault. `encryption_failed`: A stored value cannot be opened with the server's keys (see its log).; `internal_error`: The server failed; the details are in its log.; `store_damaged`: A stored record is missing or unreadable: restore from a backup. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "encryption_failed" | "internal_error" | "store_damaged";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add a webhook endpoint: told of every change committed from now on that its filters take
+         * @description Also for clients of StateKeep's API: see docs/statekeep-compatibility.md. Needs an API key with scope `admin` (scopes nest: admin > write > read).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookRequest"];
+                };
+            };
+            responses: {
+                /** @description Added: the answer holds its secret, shown only here */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Webhook"];
+                    };
+                };
+                /** @description The body cannot be read. `invalid_json`: The body is not a JSON object: empty, not JSON, not strict JSON (NaN, Infinity, a number too large for a double), or nested deeper than 1,024 levels. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "invalid_json";
+                        };
+                    };
+                };
+                /** @description No valid API key. `unauthorized`: No API key, or one that is wrong, revoked, or not sent as `Bearer sk_...`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description The key's scope is too small. `forbidden`: The API key's scope is too small (scopes nest: admin > write > read). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "forbidden";
+                        };
+                    };
+                };
+                /** @description The body is too large. `body_too_large`: The body is larger than 16 MiB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "body_too_large";
+                        };
+                    };
+                };
+                /** @description A value the route does not take. `invalid_request`: A field or parameter is missing, of the wrong type, or outside its range; the message says which and what is allowed.; `unknown_field`: The body has a field the route does not take (a misspelt name is never ignored); `field` names it and `allowed` lists the route's fields.; `unknown_parameter`: A query parameter the route does not take; `allowed` lists the route's.; `webhook_url_forbidden`: A webhook URL whose host is or resolves to an address that is not public (loopback, private, link-local, reserved): refused unless the server allows private addresses (--allow-private-webhooks).; `webhook_url_invalid`: A webhook URL that is not an HTTP or HTTPS URL with a host (and no credentials). */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "invalid_request" | "unknown_field" | "unknown_parameter" | "webhook_url_forbidden" | "webhook_url_invalid";
+                        };
+                    };
+                };
+                /** @description A server fault. `encryption_failed`: A stored value cannot be opened with the server's keys (see its log).; `internal_error`: The server failed; the details are in its log.; `store_damaged`: A stored record is missing or unreadable: restore from a backup. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "encryption_failed" | "internal_error" | "store_damaged";
+                        };
+                    };
+                };
+                /** @description Try again. `store_conflict`: The write conflicted with concurrent ones and was undone whole, after retries: send it again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "store_conflict";
+                        };
+                    };
+                };
+                /** @description The store is full. `store_full`: The store cannot take another write (disk full, or its size limit); reads go on. */
+                507: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "store_full";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One webhook endpoint
+         * @description Also for clients of StateKeep's API: see docs/statekeep-compatibility.md. Needs an API key with scope `admin` (scopes nest: admin > write > read).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the webhook's id (wh_...) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The endpoint */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Webhook"];
+                    };
+                };
+                /** @description No valid API key. `unauthorized`: No API key, or one that is wrong, revoked, or not sent as `Bearer sk_...`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description The key's scope is too small. `forbidden`: The API key's scope is too small (scopes nest: admin > write > read). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "forbidden";
+                        };
+                    };
+                };
+                /** @description Not found. `webhook_not_found`: No webhook endpoint has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "webhook_not_found";
+                        };
+                    };
+                };
+                /** @description A value the route does not take. `invalid_request`: A field or parameter is missing, of the wrong type, or outside its range; the message says which and what is allowed.; `unknown_parameter`: A query parameter the route does not take; `allowed` lists the route's. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "invalid_request" | "unknown_parameter";
+                        };
+                    };
+                };
+                /** @description A server fault. `encryption_failed`: A stored value cannot be opened with the server's keys (see its log).; `internal_error`: The server failed; the details are in its log.; `store_damaged`: A stored record is missing or unreadable: restore from a backup. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "encryption_failed" | "internal_error" | "store_damaged";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Delete an endpoint with its pending deliveries and dead letters
+         * @description Also for clients of StateKeep's API: see docs/statekeep-compatibility.md. Needs an API key with scope `admin` (scopes nest: admin > write > read).
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the webhook's id (wh_...) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The body cannot be read. `invalid_json`: The body is not a JSON object: empty, not JSON, not strict JSON (NaN, Infinity, a number too large for a double), or nested deeper than 1,024 levels. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "invalid_json";
+                        };
+                    };
+                };
+                /** @description No valid API key. `unauthorized`: No API key, or one that is wrong, revoked, or not sent as `Bearer sk_...`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description The key's scope is too small. `forbidden`: The API key's scope is too small (scopes nest: admin > write > read). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "forbidden";
+                        };
+                    };
+                };
+                /** @description Not found. `webhook_not_found`: No webhook endpoint has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "webhook_not_found";
+                        };
+                    };
+                };
+                /** @description The body is too large. `body_too_large`: The body is larger than 16 MiB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "body_too_large";
+                        };
+                    };
+                };
+                /** @description A value the route does not take. `invalid_request`: A field or parameter is missing, of the wrong type, or outside its range; the message says which and what is allowed.; `unknown_field`: The body has a field the route does not take (a misspelt name is never ignored); `field` names it and `allowed` lists the route's fields.; `unknown_parameter`: A query parameter the route does not take; `allowed` lists the route's. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "invalid_request" | "unknown_field" | "unknown_parameter";
+                        };
+                    };
+                };
+                /** @description A server fault. `encryption_failed`: A stored value cannot be opened with the server's keys (see its log).; `internal_error`: The server failed; the details are in its log.; `store_damaged`: A stored record is missing or unreadable: restore from a backup. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "encryption_failed" | "internal_error" | "store_damaged";
+                        };
+                    };
+                };
+                /** @description Try again. `store_conflict`: The write conflicted with concurrent ones and was undone whole, after retries: send it again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "store_conflict";
+                        };
+                    };
+                };
+                /** @description The store is full. `store_full`: The store cannot take another write (disk full, or its size limit); reads go on. */
+                507: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "store_full";
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Change an endpoint: its URL, filters, description; disable it, or enable it again
+         * @description Also for clients of StateKeep's API: see docs/statekeep-compatibility.md. Needs an API key with scope `admin` (scopes nest: admin > write > read).
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the webhook's id (wh_...) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookUpdate"];
+                };
+            };
+            responses: {
+                /** @description Changed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Webhook"];
+                    };
+                };
+                /** @description The body cannot be read. `invalid_json`: The body is not a JSON object: empty, not JSON, not strict JSON (NaN, Infinity, a number too large for a double), or nested deeper than 1,024 levels. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "invalid_json";
+                        };
+                    };
+                };
+                /** @description No valid API key. `unauthorized`: No API key, or one that is wrong, revoked, or not sent as `Bearer sk_...`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description The key's scope is too small. `forbidden`: The API key's scope is too small (scopes nest: admin > write > read). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "forbidden";
+                        };
+                    };
+                };
+                /** @description Not found. `webhook_not_found`: No webhook endpoint has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "webhook_not_found";
+                        };
+                    };
+                };
+                /** @description The body is too large. `body_too_large`: The body is larger than 16 MiB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "body_too_large";
+                        };
+                    };
+                };
+                /** @description A value the route does not take. `invalid_request`: A field or parameter is missing, of the wrong type, or outside its range; the message says which and what is allowed.; `unknown_field`: The body has a field the route does not take (a misspelt name is never ignored); `field` names it and `allowed` lists the route's fields.; `unknown_parameter`: A query parameter the route does not take; `allowed` lists the route's.; `webhook_url_forbidden`: A webhook URL whose host is or resolves to an address that is not public (loopback, private, link-local, reserved): refused unless the server allows private addresses (--allow-private-webhooks).; `webhook_url_invalid`: A webhook URL that is not an HTTP or HTTPS URL with a host (and no credentials). */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "invalid_request" | "unknown_field" | "unknown_parameter" | "webhook_url_forbidden" | "webhook_url_invalid";
+                        };
+                    };
+                };
+                /** @description A server fault. `encryption_failed`: A stored value cannot be opened with the server's keys (see its log).; `internal_error`: The server failed; the details are in its log.; `store_damaged`: A stored record is missing or unreadable: restore from a backup. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "encryption_failed" | "internal_error" | "store_damaged";
+                        };
+                    };
+                };
+                /** @description Try again. `store_conflict`: The write conflicted with concurrent ones and was undone whole, after retries: send it again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "store_conflict";
+                        };
+                    };
+                };
+                /** @description The store is full. `store_full`: The store cannot take another write (disk full, or its size limit); reads go on. */
+                507: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "store_full";
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new signing secret; the previous one still signs beside it for the overlap
+         * @description The body is optional: `{overlapSeconds}` (a day unless given). Needs an API key with scope `admin` (scopes nest: admin > write > read).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the webhook's id (wh_...) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Rotated: the answer holds the new secret, shown only here */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Webhook"];
+                    };
+                };
+                /** @description The body cannot be read. `invalid_json`: The body is not a JSON object: empty, not JSON, not strict JSON (NaN, Infinity, a number too large for a double), or nested deeper than 1,024 levels. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "invalid_json";
+                        };
+                    };
+                };
+                /** @description No valid API key. `unauthorized`: No API key, or one that is wrong, revoked, or not sent as `Bearer sk_...`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description The key's scope is too small. `forbidden`: The API key's scope is too small (scopes nest: admin > write > read). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "forbidden";
+                        };
+                    };
+                };
+                /** @description Not found. `webhook_not_found`: No webhook endpoint has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "webhook_not_found";
+                        };
+                    };
+                };
+                /** @description The body is too large. `body_too_large`: The body is larger than 16 MiB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "body_too_large";
+                        };
+                    };
+                };
+                /** @description A value the route does not take. `invalid_request`: A field or parameter is missing, of the wrong type, or outside its range; the message says which and what is allowed.; `unknown_field`: The body has a field the route does not take (a misspelt name is never ignored); `field` names it and `allowed` lists the route's fields.; `unknown_parameter`: A query parameter the route does not take; `allowed` lists the route's. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "invalid_request" | "unknown_field" | "unknown_parameter";
+                        };
+                    };
+                };
+                /** @description A server fault. `encryption_failed`: A stored value cannot be opened with the server's keys (see its log).; `internal_error`: The server failed; the details are in its log.; `store_damaged`: A stored record is missing or unreadable: restore from a backup. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "encryption_failed" | "internal_error" | "store_damaged";
+                        };
+                    };
+                };
+                /** @description Try again. `store_conflict`: The write conflicted with concurrent ones and was undone whole, after retries: send it again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "store_conflict";
+                        };
+                    };
+                };
+                /** @description The store is full. `store_full`: The store cannot take another write (disk full, or its size limit); reads go on. */
+                507: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "store_full";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The endpoint's pending deliveries, or its dead letters, by change number, a page at a time
+         * @description Needs an API key with scope `admin` (scopes nest: admin > write > read).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description pending (the default) or dead */
+                    status?: "pending" | "dead";
+                    /** @description start after this change number (not with `cursor`) */
+                    after?: number;
+                    /** @description the previous page's `next`, unchanged */
+                    cursor?: string;
+                    /** @description items per page: 100 unless given, at most 1000 */
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description the webhook's id (wh_...) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of deliveries */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookDeliveryPage"];
+                    };
+                };
+                /** @description No valid API key. `unauthorized`: No API key, or one that is wrong, revoked, or not sent as `Bearer sk_...`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description The key's scope is too small. `forbidden`: The API key's scope is too small (scopes nest: admin > write > read). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "forbidden";
+                        };
+                    };
+                };
+                /** @description Not found. `webhook_not_found`: No webhook endpoint has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "webhook_not_found";
+                        };
+                    };
+                };
+                /** @description A value the route does not take. `cursor_invalid`: `cursor` is not a `next` that this route gave: pass it back unchanged.; `invalid_request`: A field or parameter is missing, of the wrong type, or outside its range; the message says which and what is allowed.; `unknown_parameter`: A query parameter the route does not take; `allowed` lists the route's. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "cursor_invalid" | "invalid_request" | "unknown_parameter";
+                        };
+                    };
+                };
+                /** @description A server fault. `encryption_failed`: A stored value cannot be opened with the server's keys (see its log).; `internal_error`: The server failed; the details are in its log.; `store_damaged`: A stored record is missing or unreadable: restore from a backup. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "encryption_failed" | "internal_error" | "store_damaged";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver again one change (a dead letter, or one delivered before), or every change since a time
+         * @description Needs an API key with scope `admin` (scopes nest: admin > write > read).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the webhook's id (wh_...) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RedeliverRequest"];
+                };
+            };
+            responses: {
+                /** @description How many deliveries were queued */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Redelivered"];
+                    };
+                };
+                /** @description The body cannot be read. `invalid_json`: The body is not a JSON object: empty, not JSON, not strict JSON (NaN, Infinity, a number too large for a double), or nested deeper than 1,024 levels. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "invalid_json";
+                        };
+                    };
+                };
+                /** @description No valid API key. `unauthorized`: No API key, or one that is wrong, revoked, or not sent as `Bearer sk_...`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description The key's scope is too small. `forbidden`: The API key's scope is too small (scopes nest: admin > write > read). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "forbidden";
+                        };
+                    };
+                };
+                /** @description Not found. `change_not_found`: The outbox has no change with this number (not committed yet, or pruned).; `webhook_not_found`: No webhook endpoint has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "change_not_found" | "webhook_not_found";
+                        };
+                    };
+                };
+                /** @description The body is too large. `body_too_large`: The body is larger than 16 MiB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "body_too_large";
+                        };
+                    };
+                };
+                /** @description A value the route does not take. `invalid_request`: A field or parameter is missing, of the wrong type, or outside its range; the message says which and what is allowed.; `unknown_field`: The body has a field the route does not take (a misspelt name is never ignored); `field` names it and `allowed` lists the route's fields.; `unknown_parameter`: A query parameter the route does not take; `allowed` lists the route's. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "invalid_request" | "unknown_field" | "unknown_parameter";
+                        };
+                    };
+                };
+                /** @description A server fault. `encryption_failed`: A stored value cannot be opened with the server's keys (see its log).; `internal_error`: The server failed; the details are in its log.; `store_damaged`: A stored record is missing or unreadable: restore from a backup. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "encryption_failed" | "internal_error" | "store_damaged";
+                        };
+                    };
+                };
+                /** @description Try again. `store_conflict`: The write conflicted with concurrent ones and was undone whole, after retries: send it again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "store_conflict";
+                        };
+                    };
+                };
+                /** @description The store is full. `store_full`: The store cannot take another write (disk full, or its size limit); reads go on. */
+                507: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & {
+                            /** @enum {unknown} */
+                            code?: "store_full";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4051,7 +5053,7 @@ export interface components {
              * @description the condition, in words that do not change: act on this, not on the message
              * @enum {string}
              */
-            code: "actor_exists" | "actor_not_found" | "actor_terminated" | "api_key_not_found" | "body_too_large" | "conflict" | "cursor_invalid" | "definition_invalid" | "encryption_failed" | "forbidden" | "idempotency_key_reused" | "internal_error" | "invalid_json" | "invalid_request" | "method_not_allowed" | "needs_rescue" | "not_found" | "not_stranded" | "preview_outdated" | "rotation_in_progress" | "route_not_found" | "seq_conflict" | "snapshot_invalid" | "step_failed" | "store_conflict" | "store_damaged" | "store_full" | "unauthorized" | "unknown_field" | "unknown_parameter" | "version_exists" | "version_not_found";
+            code: "actor_exists" | "actor_not_found" | "actor_terminated" | "api_key_not_found" | "body_too_large" | "change_not_found" | "conflict" | "cursor_invalid" | "definition_invalid" | "encryption_failed" | "forbidden" | "idempotency_key_reused" | "internal_error" | "invalid_json" | "invalid_request" | "method_not_allowed" | "needs_rescue" | "not_found" | "not_stranded" | "preview_outdated" | "rotation_in_progress" | "route_not_found" | "seq_conflict" | "snapshot_invalid" | "step_failed" | "store_conflict" | "store_damaged" | "store_full" | "unauthorized" | "unknown_field" | "unknown_parameter" | "version_exists" | "version_not_found" | "webhook_not_found" | "webhook_url_forbidden" | "webhook_url_invalid";
             /** @description what happened and what to do, for a person */
             detail: string;
             /** @description the same text as `detail` */
@@ -4306,7 +5308,7 @@ export interface components {
                 index: number;
                 definitionId: string;
                 /** @enum {string} */
-                code: "actor_exists" | "actor_not_found" | "actor_terminated" | "api_key_not_found" | "body_too_large" | "conflict" | "cursor_invalid" | "definition_invalid" | "encryption_failed" | "forbidden" | "idempotency_key_reused" | "internal_error" | "invalid_json" | "invalid_request" | "method_not_allowed" | "needs_rescue" | "not_found" | "not_stranded" | "preview_outdated" | "rotation_in_progress" | "route_not_found" | "seq_conflict" | "snapshot_invalid" | "step_failed" | "store_conflict" | "store_damaged" | "store_full" | "unauthorized" | "unknown_field" | "unknown_parameter" | "version_exists" | "version_not_found";
+                code: "actor_exists" | "actor_not_found" | "actor_terminated" | "api_key_not_found" | "body_too_large" | "change_not_found" | "conflict" | "cursor_invalid" | "definition_invalid" | "encryption_failed" | "forbidden" | "idempotency_key_reused" | "internal_error" | "invalid_json" | "invalid_request" | "method_not_allowed" | "needs_rescue" | "not_found" | "not_stranded" | "preview_outdated" | "rotation_in_progress" | "route_not_found" | "seq_conflict" | "snapshot_invalid" | "step_failed" | "store_conflict" | "store_damaged" | "store_full" | "unauthorized" | "unknown_field" | "unknown_parameter" | "version_exists" | "version_not_found" | "webhook_not_found" | "webhook_url_forbidden" | "webhook_url_invalid";
                 message: string;
                 /** @description the same text as `message` (StateKeep's name) */
                 error: string;
@@ -4612,6 +5614,131 @@ export interface components {
             /** @enum {string} */
             status: "ok";
         };
+        WebhookRequest: {
+            /** @description where to POST: an HTTP or HTTPS URL without credentials; a host that resolves to a loopback, private or link-local address is refused (webhook_url_forbidden) unless the server allows them */
+            url: string;
+            description?: string | null;
+            /** @description only changes of actors on these versions (empty or null: all) */
+            definitions?: string[] | null;
+            /** @description only these kinds of change (empty or null: all) */
+            kinds?: ("spawned" | "event" | "timer" | "migrated" | "stranded" | "released" | "terminated")[] | null;
+            /** @description only changes whose step reported an action of one of these names (empty or null: all) */
+            actions?: string[] | null;
+            enabled?: boolean | null;
+        };
+        /** @description What to change; a field left out or null is left as it is (an empty list clears a filter). */
+        WebhookUpdate: {
+            /** @description where to POST: an HTTP or HTTPS URL without credentials; a host that resolves to a loopback, private or link-local address is refused (webhook_url_forbidden) unless the server allows them */
+            url?: string | null;
+            description?: string | null;
+            /** @description only changes of actors on these versions (empty or null: all) */
+            definitions?: string[] | null;
+            /** @description only these kinds of change (empty or null: all) */
+            kinds?: ("spawned" | "event" | "timer" | "migrated" | "stranded" | "released" | "terminated")[] | null;
+            /** @description only changes whose step reported an action of one of these names (empty or null: all) */
+            actions?: string[] | null;
+            /** @description true enables a disabled endpoint again (its waiting deliveries are tried at once) */
+            enabled?: boolean | null;
+        };
+        RotateSecretRequest: {
+            /**
+             * @description how long the previous secret still signs beside the new one
+             * @default 86400
+             */
+            overlapSeconds?: number | null;
+        };
+        /** @description A webhook endpoint. Each delivery is a POST of `{type: "actor.<kind>", timestamp, data: <the change>}` with the Standard Webhooks headers webhook-id, webhook-timestamp and webhook-signature. */
+        Webhook: {
+            id: string;
+            url: string;
+            description: string | null;
+            definitions: string[];
+            kinds: ("spawned" | "event" | "timer" | "migrated" | "stranded" | "released" | "terminated")[];
+            actions: string[];
+            enabled: boolean;
+            /** @description why it was disabled (410, 5 days of failures) */
+            disabledReason: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 in UTC with milliseconds
+             * @example 2026-05-25T03:41:27.120Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 in UTC with milliseconds
+             * @example 2026-05-25T03:41:27.120Z
+             */
+            updatedAt: string;
+            /** @description the last change it has looked at (the outbox's seq) */
+            cursor: number;
+            /** @description deliveries waiting or being tried */
+            pending: number;
+            /** @description dead letters */
+            dead: number;
+            /**
+             * Format: date-time
+             * @description since when its deliveries fail
+             * @example 2026-05-25T03:41:27.120Z
+             */
+            failingSince: string | null;
+            /**
+             * Format: date-time
+             * @description during a rotation's overlap: when the previous secret stops signing
+             * @example 2026-05-25T03:41:27.120Z
+             */
+            previousSecretExpiresAt: string | null;
+            /** @description the signing secret: only in the answers that create the endpoint or rotate it */
+            secret?: string;
+        };
+        WebhookDelivery: {
+            webhook: string;
+            /** @description the change's number in the outbox */
+            seq: number;
+            actorId: string;
+            /** @enum {string} */
+            kind: "spawned" | "event" | "timer" | "migrated" | "stranded" | "released" | "terminated";
+            /** @enum {string} */
+            status: "pending" | "dead";
+            /**
+             * Format: date-time
+             * @description null while it waits for the same actor's earlier change, or dead
+             * @example 2026-05-25T03:41:27.120Z
+             */
+            nextAttempt: string | null;
+            attempts: {
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 in UTC with milliseconds
+                 * @example 2026-05-25T03:41:27.120Z
+                 */
+                at: string;
+                /** @description the HTTP status; null: no answer */
+                status: number | null;
+                error: string | null;
+                ms: number;
+            }[];
+            /**
+             * Format: date-time
+             * @description RFC 3339 in UTC with milliseconds
+             * @example 2026-05-25T03:41:27.120Z
+             */
+            deadAt: string | null;
+        };
+        /** @description Give `seq` or `since`. */
+        RedeliverRequest: {
+            /** @description one change, by its number */
+            seq?: number | null;
+            /**
+             * Format: date-time
+             * @description every change committed at this time or later
+             * @example 2026-05-25T03:41:27.120Z
+             */
+            since?: string | null;
+        };
+        Redelivered: {
+            queued: number;
+        };
         HistoryPage: {
             items: components["schemas"]["HistoryEntry"][];
             /** @description pass as `cursor` for the next page; null after the last page */
@@ -4650,6 +5777,16 @@ export interface components {
         };
         ApiKeyPage: {
             items: components["schemas"]["ApiKey"][];
+            /** @description pass as `cursor` for the next page; null after the last page */
+            next: string | null;
+        };
+        WebhookPage: {
+            items: components["schemas"]["Webhook"][];
+            /** @description pass as `cursor` for the next page; null after the last page */
+            next: string | null;
+        };
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
             /** @description pass as `cursor` for the next page; null after the last page */
             next: string | null;
         };
