@@ -24,6 +24,9 @@ import type {
   Timer,
   TimerStats,
   Validation,
+  Redelivered,
+  Webhook,
+  WebhookDelivery,
 } from "./types.js";
 
 type Schemas = components["schemas"];
@@ -53,6 +56,22 @@ export type SpawnOptions = BodyOptions<
 >;
 export type SpawnManyOptions = BodyOptions<Schemas["SpawnManyRequest"], "definitionId" | "contexts">;
 export type CreateApiKeyOptions = BodyOptions<Schemas["KeyRequest"], "scope">;
+/** A new endpoint: `url`, and the filters (`definitions`, `kinds`, `actions`; empty or left out: all). */
+export type CreateWebhookOptions = Schemas["WebhookRequest"] & CallOptions;
+/** What to change; a field left out or null is left as it is (an empty list clears a filter). */
+export type UpdateWebhookOptions = Schemas["WebhookUpdate"] & CallOptions;
+/** How long the previous secret still signs beside the new one: `overlapSeconds`, a day unless given. */
+export type RotateWebhookSecretOptions = Schemas["RotateSecretRequest"] & CallOptions;
+
+export interface WebhookDeliveryListOptions extends ListOptions {
+  /** `pending` (the default): waiting or being tried; `dead`: the dead letters. */
+  status?: "pending" | "dead";
+  /** Start after this change number (not with `cursor`). */
+  after?: number;
+}
+
+/** What to deliver again: one change by its number, or every change committed at `since` or later. */
+export type RedeliverOptions = CallOptions & ({ seq: number; since?: never } | { since: Date | string; seq?: never });
 
 /** What a send carries beside its event. */
 export interface SendOptions extends CallOptions {
@@ -373,6 +392,67 @@ export class StatekeepClient {
     await this.#http.call("DELETE", `/v1/keys/${seg(keyId)}`, undefined, undefined, options);
   }
 
+  // ----- webhooks (an admin key's) --------------------------------------------------------
+
+  /**
+   * Add an endpoint, told of every change committed from now on that its filters take. The
+   * answer holds its `secret` (`whsec_...`), shown only here: give it to the receiver, which
+   * verifies each delivery with `verifyWebhook` (`@statekeep/client/webhooks`).
+   */
+  async createWebhook(options: CreateWebhookOptions): Promise<Webhook> {
+    const [fields, call] = split(options);
+    return this.#http.call("POST", "/v1/webhooks", fields, undefined, call);
+  }
+
+  /** The endpoints, without their secrets, in id order. */
+  webhooks(options: ListOptions = {}): Paged<Webhook> {
+    return this.#list(() => "/v1/webhooks", options, {});
+  }
+
+  async webhook(id: string, options: CallOptions = {}): Promise<Webhook> {
+    return this.#http.call("GET", `/v1/webhooks/${seg(id)}`, undefined, undefined, options);
+  }
+
+  /** Change an endpoint's URL, filters or description; `enabled: false` disables it, `true` enables it again. */
+  async updateWebhook(id: string, patch: UpdateWebhookOptions): Promise<Webhook> {
+    const [fields, call] = split(patch);
+    return this.#http.call("PATCH", `/v1/webhooks/${seg(id)}`, fields, undefined, call);
+  }
+
+  /** Delete an endpoint, with its pending deliveries and dead letters. */
+  async deleteWebhook(id: string, options: CallOptions = {}): Promise<void> {
+    await this.#http.call("DELETE", `/v1/webhooks/${seg(id)}`, undefined, undefined, options);
+  }
+
+  /**
+   * A new signing secret (in the answer's `secret`, shown only here). The previous one still
+   * signs beside it for `overlapSeconds` (a day unless given): deploy the new one within it.
+   */
+  async rotateWebhookSecret(id: string, options: RotateWebhookSecretOptions = {}): Promise<Webhook> {
+    const [fields, call] = split(options);
+    return this.#http.call("POST", `/v1/webhooks/${seg(id)}/rotate-secret`, fields, undefined, call);
+  }
+
+  /** The endpoint's pending deliveries, or with `status: "dead"` its dead letters, by change number. */
+  webhookDeliveries(id: string, options: WebhookDeliveryListOptions = {}): Paged<WebhookDelivery> {
+    const { status, after, ...rest } = options;
+    return this.#list(() => `/v1/webhooks/${seg(id)}/deliveries`, rest, { status, after });
+  }
+
+  /**
+   * Deliver again one change (`seq`: a dead letter, or one delivered before) or every change
+   * committed since a time (`since`) that the filters take. The same `webhook-id` as before:
+   * receivers dedupe on it.
+   */
+  async redeliver(id: string, options: RedeliverOptions): Promise<Redelivered> {
+    const [{ seq, since }, call] = split(options);
+    const body = {
+      ...(seq === undefined ? {} : { seq }),
+      ...(since === undefined ? {} : { since: since instanceof Date ? dateText(since, "since") : since }),
+    };
+    return this.#http.call("POST", `/v1/webhooks/${seg(id)}/redeliver`, body, undefined, call);
+  }
+
   // ----- the server ----------------------------------------------------------------------
 
   /** Whether the server is up (no API key needed). */
@@ -436,9 +516,9 @@ function eventBody(event: StatekeepEvent, where: string, reserved: readonly stri
 }
 
 /** RFC 3339 in UTC with milliseconds, as the server writes times. */
-function dateText(date: Date): string {
+function dateText(date: Date, name = "at"): string {
   if (Number.isNaN(date.getTime())) {
-    throw refused("invalid_request", "'at' is an invalid Date");
+    throw refused("invalid_request", `'${name}' is an invalid Date`);
   }
   return date.toISOString();
 }

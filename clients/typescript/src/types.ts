@@ -20,6 +20,14 @@ export type Health = Schemas["Health"];
 export type Change = Schemas["Change"];
 /** A page of changes: poll again with `after` set to its `next`; `last` is the last change committed. */
 export type ChangePage = Schemas["ChangePage"];
+/** A webhook endpoint; `secret` only in the answers of `createWebhook` and `rotateWebhookSecret`. */
+export type Webhook = Schemas["Webhook"];
+/** A pending delivery of a change to an endpoint, or a dead letter (`status: "dead"`), with its attempts. */
+export type WebhookDelivery = Schemas["WebhookDelivery"];
+/** How many deliveries a redelivery queued. */
+export type Redelivered = Schemas["Redelivered"];
+/** A change's kind, as the webhook filters (`kinds`) take it. */
+export type ChangeKind = Change["kind"];
 export type Problem = Schemas["Problem"];
 export type ProblemCode = Problem["code"];
 

@@ -20,7 +20,8 @@ export interface LiveServer {
 const COMMAND = process.env["STATEKEEP_COMMAND"] || "statekeep";
 const START_TIMEOUT_MS = 60_000;
 
-export async function startServer(): Promise<LiveServer> {
+/** `args`: more of `statekeep serve`'s options, such as `--allow-private-webhooks`. */
+export async function startServer(options: { args?: string[] } = {}): Promise<LiveServer> {
   const dir = await mkdtemp(join(tmpdir(), "statekeep-ts-"));
   const port = await freePort();
   // The store's environment only: an operator's STATEKEEP_* settings must not reach it.
@@ -30,7 +31,7 @@ export async function startServer(): Promise<LiveServer> {
   }
   // Where a generated key would be written: the test's directory, never the user's config.
   env["STATEKEEP_KEY_DIR"] = join(dir, "keys");
-  const args = ["serve", "--data", join(dir, "data"), "--port", String(port), "--key", randomBytes(32).toString("hex")];
+  const args = ["serve", "--data", join(dir, "data"), "--port", String(port), "--key", randomBytes(32).toString("hex"), ...(options.args ?? [])];
   const child = spawn(COMMAND, args, { env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr!.setEncoding("utf8");
@@ -60,6 +61,8 @@ export async function startServer(): Promise<LiveServer> {
         reject(new Error(`statekeep serve exited with ${code}`));
       });
     });
+    // The server says it is serving before its socket listens: wait until it answers.
+    await untilListening(`http://127.0.0.1:${port}`, Date.now() + START_TIMEOUT_MS, child);
   } catch (e) {
     await stop();
     throw new Error(`${(e as Error).message}\n${stderr}`);
@@ -70,6 +73,19 @@ export async function startServer(): Promise<LiveServer> {
     throw new Error(`statekeep serve printed no admin key:\n${stderr}`);
   }
   return { url: `http://127.0.0.1:${port}`, adminKey, log: () => stderr, stop };
+}
+
+async function untilListening(url: string, deadline: number, child: ChildProcess): Promise<void> {
+  for (;;) {
+    try {
+      await fetch(`${url}/v1/health`);
+      return;
+    } catch (e) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error("statekeep serve exited");
+      if (Date.now() > deadline) throw new Error(`statekeep serve did not answer at ${url}: ${String(e)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
