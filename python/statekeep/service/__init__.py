@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -56,16 +57,13 @@ def serve(
                 file=sys.stderr,
                 flush=True,
             )
-        print(
-            f"statekeep: serving {stores.shown(data)} on http://{host}:{port} (docs at /docs)"
-            + (f" in {workers} processes" if workers > 1 else ""),
-            file=sys.stderr,
-            flush=True,
-        )
+        banner = f"statekeep: serving {stores.shown(data)} on http://{host}:{port} (docs at /docs)"
         options = {"host": host, "port": port, "log_level": "warning", "access_log": False, "lifespan": "on"}
         if workers == 1:
-            uvicorn.run(create_app(keep), **options)  # type: ignore[arg-type]
+            # Said once the socket listens: whoever waits for the line can send at once.
+            _AnnouncingServer(uvicorn.Config(create_app(keep), **options), banner).run()  # type: ignore[arg-type]
             return
+        print(f"{banner} in {workers} processes", file=sys.stderr, flush=True)
     finally:
         keep.close()
     # The workers open the store themselves; the key goes to them in their environment.
@@ -77,6 +75,19 @@ def serve(
     if key is not None:
         os.environ["STATEKEEP_KEY"] = base64.b64encode(crypto.parse_key(key)).decode()
     uvicorn.run("statekeep.service:worker_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """uvicorn's server, printing ``banner`` once it listens."""
+
+    def __init__(self, config: uvicorn.Config, banner: str) -> None:
+        super().__init__(config)
+        self._banner = banner
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            print(self._banner, file=sys.stderr, flush=True)
 
 
 def worker_app() -> Starlette:
