@@ -6,10 +6,11 @@
 On one store served by `statekeep serve` (one process, loopback):
 
 1. **Sends with a follower attached.** wrk with 64 connections sending
-   `POST /v1/actors/{id}/events`: durable sends per second with no change stream open, and with
-   one `GET /v1/changes/stream` client reading every change as it comes, alternated `rounds`
-   times (the ratio of the medians is the cost of being followed; every send writes its change
-   either way).
+   `POST /v1/actors/{id}/events`: durable sends per second with nothing attached, with one
+   `GET /v1/changes/stream` client reading every change as it comes, and with that client and
+   one webhook endpoint (a receiver process on loopback checking each signature), alternated
+   `rounds` times (the ratios of the medians are the cost of being followed; every send writes
+   its change either way).
 2. **Lag.** Sends at `rate` per second (open loop), with the stream client recording when each
    change's event arrived: arrival minus the change's `at` (taken when its transaction began, so
    the lag includes the commit), p50, p99 and max, and whether any change was missed.
@@ -19,10 +20,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
+import multiprocessing
 import os
 import shutil
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -32,7 +37,8 @@ from pathlib import Path
 import httpx
 
 import statekeep
-from bench_http import build, free_port, open_loop, run_wrk, start_server
+from bench_http import build, free_port, open_loop, run_wrk
+from bench_webhooks import receive
 from statekeep import wire
 
 
@@ -69,6 +75,30 @@ class Follower(threading.Thread):
                     self.arrived.append((change["seq"], wire.time_seconds(change["at"]), time.time()))
 
 
+def start_private_server(data: Path, port: int) -> subprocess.Popen[bytes]:
+    """`statekeep serve` that may deliver webhooks to loopback (the receiver is there)."""
+    code = f"from statekeep.service import serve; serve({str(data)!r}, port={port}, allow_private_webhooks=True)"
+    server = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("the server did not start")
+
+
+def enable(port: int, admin: str, hook_id: str, on: bool) -> None:
+    httpx.patch(
+        f"http://127.0.0.1:{port}/v1/webhooks/{hook_id}",
+        json={"enabled": on},
+        headers={"Authorization": f"Bearer {admin}"},
+    ).raise_for_status()
+    time.sleep(1.5)  # the worker takes it within a second
+
+
 def last_change(port: int, token: str) -> int:
     answer = httpx.get(
         f"http://127.0.0.1:{port}/v1/changes", params={"limit": 1}, headers={"Authorization": f"Bearer {token}"}
@@ -89,30 +119,48 @@ def main() -> None:
         os.environ.setdefault("STATEKEEP_KEY_DIR", str(Path(tmp) / "keys"))
         data = Path(tmp) / "data"
         token = build(data, args.actors)
-        with statekeep.Keep(data, scan=False) as keep:
+        hook_port = free_port()
+        delivered, refused = multiprocessing.Value("q", 0), multiprocessing.Value("q", 0)
+        with statekeep.Keep(data, scan=False, allow_private_webhooks=True) as keep:
             reader = keep.create_api_key("read", name="follower").token
-        assert reader is not None
+            admin = keep.create_api_key("admin", name="bench").token
+            hook = keep.add_webhook(f"http://127.0.0.1:{hook_port}/hooks", enabled=False)
+        assert reader is not None and admin is not None and hook.secret is not None
+        receiver = multiprocessing.Process(
+            target=receive,
+            args=(hook_port, base64.b64decode(hook.secret.removeprefix("whsec_")), delivered, refused),
+            daemon=True,
+        )
+        receiver.start()
         port = free_port()
-        server = start_server(data, port, 1)
+        server = start_private_server(data, port)
         report: dict[str, object] = {"actors": args.actors}
         try:
             time.sleep(1.0)
-            # Alternated, so that what else the machine does weighs on both alike.
-            alone, followed, received = [], [], 0
+            # Alternated, so that what else the machine does weighs on both alike: nothing
+            # attached; one stream follower; one stream follower and one webhook endpoint.
+            alone, followed, hooked, received = [], [], [], 0
             for _ in range(args.rounds):
                 alone.append(run_wrk(port, token, args.actors, args.seconds, 64))
                 follower = Follower(port, reader, last_change(port, reader), counting=True)
                 follower.start()
                 followed.append(run_wrk(port, token, args.actors, args.seconds, 64))
+                enable(port, admin, hook.id, True)
+                hooked.append(run_wrk(port, token, args.actors, args.seconds, 64))
+                enable(port, admin, hook.id, False)
                 time.sleep(0.5)
                 follower.stop.set()
                 received += follower.count
             median = lambda runs: statistics.median(int(r["sends_per_second"]) for r in runs)  # noqa: E731
             report["sends"] = {
-                "no_follower": alone,
+                "nothing_attached": alone,
                 "one_stream_follower": followed,
-                "ratio_of_medians": round(median(followed) / median(alone), 3),
+                "stream_follower_and_webhook": hooked,
+                "ratio_follower": round(median(followed) / median(alone), 3),
+                "ratio_follower_and_webhook": round(median(hooked) / median(alone), 3),
                 "stream_received": received,
+                "webhook_delivered": delivered.value,
+                "webhook_signature_refused": refused.value,
             }
             start = last_change(port, reader)
             follower = Follower(port, reader, start)
