@@ -113,6 +113,8 @@ def to_json(result: Any) -> Any:
                 "reasons": result.reasons,
                 "timers": {a: [_timer(t, time_text) for t in ts] for a, ts in result.timers.items()},
             },
+            # Beside `migration` too, where the launch articles read it.
+            "flows": result.flows,
             "digest": result.digest,
         }
     if isinstance(result, Change):

@@ -64,6 +64,7 @@ test("loan-v2 moves the applicant who paid the fee and leaves the one whose fee 
   assert.deepEqual(preview.migration.wouldStrand, []);
   assert.deepEqual(preview.migration.counts, { wouldMigrate: 1, wouldStay: 1, wouldStrand: 0, pending: 1 });
   assert.deepEqual(preview.migration.flows, [{ from: "underwriting", to: "income_verification", count: 1 }]);
+  assert.deepEqual(preview.flows, preview.migration.flows); // where the launch articles read them
   assert.match(preview.digest, /\S/);
   // A preview writes nothing.
   assert.equal((await sk.get(actor.actorId)).version, "loan-v1");

@@ -243,6 +243,11 @@ _WEBHOOK_SCHEMAS: dict[str, Any] = {
     "Redelivered": _obj({"queued": _COUNT}, ["queued"], closed=False),
 }
 
+#: Where a preview's migrating actors are now and where they would land, with how many.
+_FLOWS = _list_of(
+    _obj({"from": _STATE_VALUE, "to": _STATE_VALUE, "count": _COUNT}, ["from", "to", "count"], closed=False)
+)
+
 SCHEMAS: dict[str, Any] = {
     "Problem": _obj(
         {
@@ -418,13 +423,7 @@ SCHEMAS: dict[str, Any] = {
                         ["wouldMigrate", "wouldStay", "wouldStrand", "pending"],
                         closed=False,
                     ),
-                    "flows": _list_of(
-                        _obj(
-                            {"from": _STATE_VALUE, "to": _STATE_VALUE, "count": _COUNT},
-                            ["from", "to", "count"],
-                            closed=False,
-                        )
-                    ),
+                    "flows": _FLOWS,
                     "reasons": {"type": "object", "additionalProperties": {"type": "object"}},
                     "timers": {
                         "type": "object",
@@ -436,9 +435,10 @@ SCHEMAS: dict[str, Any] = {
                 ["wouldMigrate", "wouldStay", "wouldStrand", "pending", "counts", "flows", "reasons"],
                 closed=False,
             ),
+            "flows": {**_FLOWS, "description": "the same as `migration.flows` (where the launch articles have it)"},
             "digest": {"type": "string", "description": "pass as `expect` to deploy exactly this outcome"},
         },
-        ["migration", "digest"],
+        ["migration", "flows", "digest"],
         closed=False,
     ),
     "SpawnRequest": _obj(

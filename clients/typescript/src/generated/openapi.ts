@@ -5246,6 +5246,20 @@ export interface components {
                     [key: string]: components["schemas"]["Timer"][];
                 };
             };
+            /** @description the same as `migration.flows` (where the launch articles have it) */
+            flows: {
+                /**
+                 * @description a state value, as XState has it: a state's name, or an object for a compound or parallel state
+                 * @example underwriting
+                 */
+                from: unknown;
+                /**
+                 * @description a state value, as XState has it: a state's name, or an object for a compound or parallel state
+                 * @example underwriting
+                 */
+                to: unknown;
+                count: number;
+            }[];
             /** @description pass as `expect` to deploy exactly this outcome */
             digest: string;
         };
