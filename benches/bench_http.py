@@ -70,8 +70,15 @@ def build(data: Path, actors: int) -> str:
         return token
 
 
-def start_server(data: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
-    code = f"from statekeep.service import serve; serve({str(data)!r}, port={port}, workers={workers})"
+def start_server(
+    data: Path, port: int, workers: int, *, allow_private_webhooks: bool = False
+) -> subprocess.Popen[bytes]:
+    """`statekeep serve` on ``data`` (webhooks may reach loopback with ``allow_private_webhooks``),
+    once it answers on ``port``."""
+    code = (
+        f"from statekeep.service import serve; serve({str(data)!r}, port={port}, workers={workers}, "
+        f"allow_private_webhooks={allow_private_webhooks})"
+    )
     server = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

@@ -25,9 +25,7 @@ import json
 import multiprocessing
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,7 +35,7 @@ from pathlib import Path
 import httpx
 
 import statekeep
-from bench_http import build, free_port, open_loop, run_wrk
+from bench_http import build, free_port, open_loop, run_wrk, start_server
 from bench_webhooks import receive
 from statekeep import wire
 
@@ -73,21 +71,6 @@ class Follower(threading.Thread):
                 if line.startswith("data: "):
                     change = json.loads(line[6:])
                     self.arrived.append((change["seq"], wire.time_seconds(change["at"]), time.time()))
-
-
-def start_private_server(data: Path, port: int) -> subprocess.Popen[bytes]:
-    """`statekeep serve` that may deliver webhooks to loopback (the receiver is there)."""
-    code = f"from statekeep.service import serve; serve({str(data)!r}, port={port}, allow_private_webhooks=True)"
-    server = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("the server did not start")
 
 
 def enable(port: int, admin: str, hook_id: str, on: bool) -> None:
@@ -133,7 +116,7 @@ def main() -> None:
         )
         receiver.start()
         port = free_port()
-        server = start_private_server(data, port)
+        server = start_server(data, port, 1, allow_private_webhooks=True)  # the receiver is on loopback
         report: dict[str, object] = {"actors": args.actors}
         try:
             time.sleep(1.0)
