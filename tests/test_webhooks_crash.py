@@ -1,5 +1,6 @@
 """Webhooks through SIGKILLs: a process that sends events and delivers their changes to a receiver
-in the test is killed at random moments, again and again, then one drains what is left. A
+in the test is killed at random moments, again and again (mid-commit as often as mid-delivery:
+it commits about a hundred times a second), then one drains what is left. A
 checker over the receiver's log and the store's outbox: every committed change was received at
 least once, an actor's changes were first received in order and none before every earlier one of
 its actor was, and nothing was received that the store does not hold."""
@@ -45,7 +46,8 @@ else:
     print("drained", flush=True)
 """
 
-CYCLES = 12
+# The issue asks for 100 cycles; STATEKEEP_CRASH_CYCLES sets another number (more in a soak run).
+CYCLES = int(os.environ.get("STATEKEEP_CRASH_CYCLES", "100"))
 
 
 def check(received: list[Received], committed: dict[int, str]) -> None:
@@ -69,7 +71,7 @@ def check(received: list[Received], committed: dict[int, str]) -> None:
         )
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(900)
 def test_sigkills_mid_delivery_lose_nothing_and_keep_each_actors_order(tmp_path: Path, key_dir: Path) -> None:
     location = str(tmp_path / "data")
     rng = random.Random(14)
