@@ -1,10 +1,11 @@
 """A webhook receiver on loopback for the tests: a real HTTP server in a thread that keeps every
 request it gets (headers, body, when) and answers as the test tells it (a status, headers, a
-delay), per request."""
+delay), per request; over TLS when given a server context."""
 
 from __future__ import annotations
 
 import http.server
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -59,7 +60,7 @@ class Receiver:
 
 
 @contextmanager
-def receiving() -> Iterator[Receiver]:
+def receiving(tls: ssl.SSLContext | None = None) -> Iterator[Receiver]:
     receiver = Receiver("")
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -95,7 +96,12 @@ def receiving() -> Iterator[Receiver]:
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    if tls is not None:
+        # Handshakes happen as connections are accepted; one that fails (a client that does not
+        # trust the certificate) is an OSError the server drops, as it drops any failed accept.
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    scheme = "http" if tls is None else "https"
+    receiver.url = f"{scheme}://127.0.0.1:{server.server_address[1]}/hooks"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
