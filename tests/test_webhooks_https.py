@@ -37,14 +37,18 @@ with statekeep.open(location, allow_private_webhooks=True, webhook_timeout=2.0) 
     keep.send("a", {"type": "NOTE", "text": "over TLS"})
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        deliveries = keep.webhook_deliveries(hook.id)
-        if keep.webhook(hook.id).pending == 0 or any(d.attempts for d in deliveries):
+        shown = keep.webhook(hook.id)
+        if shown.pending == 0 and shown.cursor == keep.last_change():
+            break
+        if any(d.attempts for d in keep.webhook_deliveries(hook.id)):
             break
         time.sleep(0.02)
     shown = keep.webhook(hook.id)
     print(json.dumps({
         "secret": hook.secret,
         "pending": shown.pending,
+        "cursor": shown.cursor,
+        "last": keep.last_change(),
         "attempts": [a for d in keep.webhook_deliveries(hook.id) for a in d.attempts],
     }))
 """
@@ -131,7 +135,7 @@ def test_a_delivery_over_tls_to_a_trusted_receiver_is_verified(tmp_path: Path, k
         assert receiver.url.startswith("https://")
         outcome = deliver(tmp_path / "data", receiver.url, ca)
         got = receiver.wait_for(2)
-    assert outcome["pending"] == 0
+    assert outcome["pending"] == 0 and outcome["cursor"] == outcome["last"] == 2
     bodies = [standardwebhooks.Webhook(outcome["secret"]).verify(g.body, g.headers) for g in got]
     assert [b["type"] for b in bodies] == ["actor.spawned", "actor.event"]
     assert bodies[1]["data"]["event"] == {"type": "NOTE", "text": "over TLS"}
