@@ -321,13 +321,37 @@ def test_the_loan_story_in_the_dashboard(server: Server) -> None:
                 json={"id": "loan-v3", "definition": v3, "parentId": "loan-v1", "historyPath": ["SUBMIT_INFO"]},
             )
             _until(lambda: api.get("/v1/deployments/loan-v3").json()["done"], "the scan of loan-v3 finishes")
-            page.get_by_role("link", name="Needs rescue", exact=True).click()
+            # The actors list filtered by needs-rescue: Bob alone.
+            page.get_by_role("link", name="Actors", exact=True).click()
+            page.get_by_label("Needs rescue").select_option("true")
+            page.get_by_role("button", name="Filter").click()
+            expect(page).to_have_url(re.compile(r"needsRescue=true"))
+            rows = page.locator("table tbody tr")
+            expect(rows).to_have_count(1)
+            expect(rows.first).to_contain_text("bob")
+            expect(rows.first).to_contain_text("yes (loan-v3)")
+            _no_serious_violations(page, "actors needing rescue")
+            page.get_by_label("Needs rescue").select_option("false")
+            page.get_by_role("button", name="Filter").click()
+            expect(page.locator("table tbody tr")).to_have_count(len(story) + 1 - 1)  # erin in, bob out
+            expect(page.locator("table tbody")).not_to_contain_text("bob")
+            # Needs rescue: the reason in words, a rescue deployment's page with the parent preset.
+            page.get_by_role("navigation", name="pages").get_by_role("link", name="Needs rescue").click()
             row = page.locator("tbody tr", has_text="bob")
             expect(row).to_contain_text("WAIVE_FEE")
+            expect(page.locator("tbody tr")).to_have_count(1)
             _no_serious_violations(page, "needs rescue")
             _shot(page, "needs-rescue")
+            row.get_by_role("link", name="rescue deployment under loan-v1").click()
+            expect(page.get_by_role("heading", name="Deploy", exact=True)).to_be_visible()
+            expect(page.get_by_label("Parent version")).to_have_value("loan-v1")
+            expect(page.get_by_role("button", name="+ WAIVE_FEE")).to_be_visible()
+            page.go_back()
+            row = page.locator("tbody tr", has_text="bob")
             row.get_by_role("button", name="release bob").click()
+            expect(page.get_by_role("status").filter(has_text="Released bob")).to_be_visible()
             expect(page.get_by_text("No actor needs rescue.")).to_be_visible()
+            assert api.get("/v1/actors/bob").json()["needsRescue"] is None
 
             # Nested states drawn as they are, each with its count.
             assert api.put("/v1/definitions", json={"id": "door-v1", "definition": DOOR}).status_code == 200

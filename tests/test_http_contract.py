@@ -202,6 +202,11 @@ def test_query_parameters_are_checked_against_their_documented_range(http: httpx
     assert len(http.get("/v1/actors", params={"limit": PAGE_MAX}).json()["items"]) == 1
     bogus = problem(http.get("/v1/actors", params={"status": "bogus"}), 422, "invalid_request")
     assert all(s in bogus["detail"] for s in ("active", "done", "error", "terminated"))
+    for rescue in ("yes", "1", "True", ""):
+        doc = problem(http.get("/v1/actors", params={"needsRescue": rescue}), 422, "invalid_request")
+        assert "'needsRescue'" in doc["detail"] and "true, false" in doc["detail"]
+    assert [a["actorId"] for a in http.get("/v1/actors", params={"needsRescue": "false"}).json()["items"]] == ["a"]
+    assert http.get("/v1/actors", params={"needsRescue": "true"}).json() == {"items": [], "next": None}
     unknown = problem(http.get("/v1/actors", params={"limt": 5}), 422, "unknown_parameter")
     assert unknown["field"] == "limt" and "limit" in unknown["allowed"]
     problem(http.get("/v1/health", params={"verbose": 1}), 422, "unknown_parameter")

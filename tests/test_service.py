@@ -176,12 +176,19 @@ def test_a_stranded_actor_is_refused_with_the_reason_and_released(backend: Backe
     assert refused.value.deployment == "v2" and refused.value.code == "needs_rescue"
     assert refused.value.reason is not None and refused.value.reason["code"] == "non_compliant"
     assert backend.get("s").needs_rescue is not None
+    # The needs-rescue filter: the stranded one (still on v1), not those v2 moved or never reached.
+    backend.spawn("v1", actor_id="r")
+    assert [a.id for a in backend.actors(needs_rescue=True)] == ["s"]
+    assert [a.id for a in backend.actors(needs_rescue=False)] == ["r"]
+    assert [a.id for a in backend.actors("v1", needs_rescue=True, status="active")] == ["s"]
+    assert backend.actors("v2", needs_rescue=True) == []
     released = backend.release("s")
     assert (released["kind"], released["deployment"], released["actor"]) == ("released", "v2", "s")
     assert released == backend.decisions("s")[-1], "the record as it is read afterwards, with its time"
     assert backend.send("s", "PAY_FEE").value == "underwriting"
     with pytest.raises(statekeep.Conflict, match="not stranded"):
         backend.release("s")
+    assert backend.actors(needs_rescue=True) == []
 
 
 def test_a_payload_field_named_like_a_send_option_is_refused_through_either_transport(backend: Backend) -> None:

@@ -169,6 +169,8 @@ class KeepAPI(Protocol):
         status: str | None = None,
         after: str | None = None,
         limit: int | None = None,
+        *,
+        needs_rescue: bool | None = None,
     ) -> list[Actor]: ...
 
     # ----- keys and the store -------------------------------------------------------------------

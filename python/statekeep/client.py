@@ -347,11 +347,20 @@ class Client:
         status: str | None = None,
         after: str | None = None,
         limit: int | None = None,
+        *,
+        needs_rescue: bool | None = None,
     ) -> list[Actor]:
         if limit is not None and limit < 1:
             return []
         state_text = None if state is None else state if isinstance(state, str) else json.dumps(state)
-        params = {"definitionId": definition_id, "state": state_text, "status": status, "after": after}
+        rescue_text = None if needs_rescue is None else "true" if needs_rescue else "false"
+        params = {
+            "definitionId": definition_id,
+            "state": state_text,
+            "status": status,
+            "needsRescue": rescue_text,
+            "after": after,
+        }
         return [wire.from_json(Actor, a) for a in self._pages("/v1/actors", params, limit)]
 
     # ----- operations that belong where the store is -----------------------------------------

@@ -1,4 +1,4 @@
-// Actors: filtered by version, state and status, searchable by id, a page at a time.
+// Actors: filtered by version, state, status and needs-rescue, searchable by id, a page at a time.
 
 import { all, ApiError, enc, get, type Actor, type Page as ApiPage, type Version } from "../api.js";
 import { fill, h, link, q } from "../dom.js";
@@ -6,12 +6,19 @@ import { errorBox, type Page } from "../page.js";
 import { stateText } from "../words.js";
 
 const STATUSES = ["active", "done", "error", "terminated"];
+/** The needs-rescue filter's choices: the API's values and what they say. */
+const RESCUE: [string, string][] = [
+  ["", "any"],
+  ["true", "yes: stranded"],
+  ["false", "no"],
+];
 
 export async function actorsPage(main: HTMLElement, _arg: string, params: URLSearchParams): Promise<Page> {
   const versions = await all<Version>("/v1/definitions");
   const version = params.get("version") ?? "";
   const state = params.get("state") ?? "";
   const status = params.get("status") ?? "";
+  const needsRescue = params.get("needsRescue") ?? "";
   const cursor = params.get("cursor");
 
   const search = h("input", { id: "actor-id", name: "id", type: "search", autocomplete: "off" });
@@ -47,6 +54,11 @@ export async function actorsPage(main: HTMLElement, _arg: string, params: URLSea
     h("option", { value: "" }, "any"),
     STATUSES.map((s) => h("option", { value: s, selected: s === status }, s)),
   );
+  const rescueSelect = h(
+    "select",
+    { id: "f-rescue", name: "needsRescue" },
+    RESCUE.map(([value, label]) => h("option", { value, selected: value === needsRescue }, label)),
+  );
   const stateInput = h("input", { id: "f-state", name: "state", value: state, placeholder: 'fee, or {"a":"b"}' });
   const filters = h(
     "form",
@@ -57,11 +69,13 @@ export async function actorsPage(main: HTMLElement, _arg: string, params: URLSea
     stateInput,
     h("label", { for: "f-status" }, "Status"),
     statusSelect,
+    h("label", { for: "f-rescue" }, "Needs rescue"),
+    rescueSelect,
     h("button", { type: "submit" }, "Filter"),
   );
   filters.addEventListener("submit", (e) => {
     e.preventDefault();
-    location.hash = `/actors${q({ version: versionSelect.value, state: stateInput.value.trim(), status: statusSelect.value })}`;
+    location.hash = `/actors${q({ version: versionSelect.value, state: stateInput.value.trim(), status: statusSelect.value, needsRescue: rescueSelect.value })}`;
   });
 
   const results = h("div", { "aria-live": "polite" });
@@ -70,12 +84,12 @@ export async function actorsPage(main: HTMLElement, _arg: string, params: URLSea
     h("h1", {}, "Actors"),
     searchForm,
     filters,
-    h("p", { class: "muted" }, "Stranded actors are listed under ", link("/rescue", "Needs rescue"), "."),
+    h("p", { class: "muted" }, "Stranded actors, with their reasons, to release or rescue: ", link("/rescue", "Needs rescue"), "."),
     results,
   );
 
   const found = await get<ApiPage<Actor>>(
-    `/v1/actors${q({ definitionId: version, state, status, cursor, limit: 50 })}`,
+    `/v1/actors${q({ definitionId: version, state, status, needsRescue, cursor, limit: 50 })}`,
   );
   const rows = found.items.map((a) =>
     h(
@@ -111,8 +125,8 @@ export async function actorsPage(main: HTMLElement, _arg: string, params: URLSea
     h(
       "nav",
       { class: "pager", "aria-label": "pages of actors" },
-      cursor ? link(`/actors${q({ version, state, status })}`, "First page") : null,
-      found.next !== null ? link(`/actors${q({ version, state, status, cursor: String(found.next) })}`, "Next page") : null,
+      cursor ? link(`/actors${q({ version, state, status, needsRescue })}`, "First page") : null,
+      found.next !== null ? link(`/actors${q({ version, state, status, needsRescue, cursor: String(found.next) })}`, "Next page") : null,
     ),
   );
   return {};

@@ -76,9 +76,12 @@ class Reads(KeepBase):
         status: str | None = None,
         after: str | None = None,
         limit: int | None = None,
+        *,
+        needs_rescue: bool | None = None,
     ) -> list[Actor]:
         """Actors in id order (a page: ``after`` an id, at most ``limit``), optionally on one
-        version, in one state value, or with one status, as of now."""
+        version, in one state value, with one status, or stranded (``needs_rescue=True``) or
+        not, as of now."""
         with self._reading() as txn:
             if after is not None:
                 check_name(after, "'after' (an actor id)")
@@ -95,6 +98,8 @@ class Reads(KeepBase):
                 if state is not None and actor.value != state:
                     continue
                 if status is not None and status_of(actor) != status:
+                    continue
+                if needs_rescue is not None and (actor.needs_rescue is not None) != needs_rescue:
                     continue
                 out.append(self._view(txn, actor_id, actor, stored.version, decided))
                 if limit is not None and len(out) >= limit:

@@ -1005,6 +1005,12 @@ PATHS: dict[str, Any] = {
                 _query("definitionId", {"type": "string"}, "only actors on this version"),
                 _query("state", {"type": "string"}, "only actors in this state value (a name, or JSON)"),
                 _query("status", {"type": "string", "enum": list(STATUSES)}, "only actors with this status"),
+                _query(
+                    "needsRescue",
+                    {"type": "string", "enum": ["true", "false"]},
+                    "`true`: only the actors a deployment stranded that are still marked (its `needsRescue` is set); "
+                    "`false`: only the others",
+                ),
                 _query("after", {"type": "string"}, "start after this actor id (not with `cursor`)"),
                 *_PAGED,
             ],

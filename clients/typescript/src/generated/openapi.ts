@@ -872,6 +872,8 @@ export interface paths {
                     state?: string;
                     /** @description only actors with this status */
                     status?: "active" | "done" | "error" | "terminated";
+                    /** @description `true`: only the actors a deployment stranded that are still marked (its `needsRescue` is set); `false`: only the others */
+                    needsRescue?: "true" | "false";
                     /** @description start after this actor id (not with `cursor`) */
                     after?: string;
                     /** @description the previous page's `next`, unchanged */

@@ -17,6 +17,7 @@ from statekeep import problems, wire
 from statekeep.errors import Error, InvalidRequest
 from statekeep.keep.actors import SEND_CONTROLS
 from statekeep.service.requests import (
+    choice,
     cursor_position,
     int_param,
     only,
@@ -180,7 +181,7 @@ async def read_json_or_nothing(request: Request) -> None:
 
 
 async def list_actors(service: Service, request: Request) -> Any:
-    q = query(request, {"definitionId", "state", "status", "after", "cursor", "limit"})
+    q = query(request, {"definitionId", "state", "status", "needsRescue", "after", "cursor", "limit"})
     limit = page_size(q)
     after = _start(q, "after", cursor_position(q.get("cursor"), "actors"))
     status = q.get("status")
@@ -192,9 +193,16 @@ async def list_actors(service: Service, request: Request) -> Any:
             state = parse_json(state, "'state'")
         except InvalidRequest as e:
             raise InvalidRequest(f"'state' is a state value: a name, or JSON for a compound value ({e})") from None
+    rescue = choice(q, "needsRescue", ("true", "false"))
+    needs_rescue = None if rescue is None else rescue == "true"
     found = await run_in_threadpool(
         lambda: service.keep.actors(
-            definition_id=q.get("definitionId"), state=state, status=status, after=after, limit=limit + 1
+            definition_id=q.get("definitionId"),
+            state=state,
+            status=status,
+            after=after,
+            limit=limit + 1,
+            needs_rescue=needs_rescue,
         )
     )
     shown = found[:limit]
