@@ -191,6 +191,27 @@ def test_a_stranded_actor_is_refused_with_the_reason_and_released(backend: Backe
     assert backend.actors(needs_rescue=True) == []
 
 
+def test_a_history_newest_first_through_either_transport(backend: Backend) -> None:
+    backend.deploy("v1", LOAN_V1)
+    backend.spawn("v1", actor_id="n")
+    for i in range(7):
+        backend.send("n", {"type": "NOTE", "i": i})
+    oldest_first = backend.history("n")
+    newest = backend.history("n", newest_first=True)
+    assert newest == oldest_first[::-1] and [e["index"] for e in newest] == [6, 5, 4, 3, 2, 1, 0]
+    assert [e["payload"]["i"] for e in backend.history("n", limit=3, newest_first=True)] == [6, 5, 4]
+    assert [e["index"] for e in backend.history("n", before=4, limit=2, newest_first=True)] == [3, 2]
+    assert [e["index"] for e in backend.history("n", before=2, newest_first=True)] == [1, 0]
+    assert backend.history("n", before=0, newest_first=True) == []
+    assert [e["index"] for e in backend.history("n", before=100, limit=1, newest_first=True)] == [6]
+    for wrong in ({"after": 2, "newest_first": True}, {"before": 2}):
+        with pytest.raises(statekeep.InvalidRequest, match="'(after|before)' starts") as refused:
+            backend.history("n", **wrong)
+        assert refused.value.code == "invalid_request"
+    with pytest.raises(statekeep.NotFound):
+        backend.history("ghost", newest_first=True)
+
+
 def test_a_payload_field_named_like_a_send_option_is_refused_through_either_transport(backend: Backend) -> None:
     """Over HTTP a single send's body carries its options beside the payload, and a batch's item
     its actorId: a payload field of such a name would be read as the request's own (the client

@@ -22,14 +22,34 @@ class Reads(KeepBase):
             actor, decided = self._deciding(txn, [actor_id], [stored], lambda a: self._registry.catch_up(a[0]))
             return self._view(txn, actor_id, actor, stored.version, decided)
 
-    def history(self, actor_id: str, after: int | None = None, limit: int | None = None) -> list[HistoryEntry]:
-        """The handled events, oldest first: index, type, payload, guard outcomes, time."""
+    def history(
+        self,
+        actor_id: str,
+        after: int | None = None,
+        limit: int | None = None,
+        *,
+        before: int | None = None,
+        newest_first: bool = False,
+    ) -> list[HistoryEntry]:
+        """The handled events: index, type, payload, guard outcomes, time. Oldest first from
+        after ``after``; or with ``newest_first``, newest first from before ``before`` (so that
+        a long history's latest page is one read, not a walk from its start). At most ``limit``."""
+        if newest_first and after is not None:
+            raise InvalidRequest("'after' starts an oldest-first history; newest first, give 'before'")
+        if not newest_first and before is not None:
+            raise InvalidRequest("'before' starts a newest-first history; oldest first, give 'after'")
         with self._reading() as txn:
             actor, _ = self._read(txn, actor_id)
-            start = 0 if after is None else after + 1
-            stop = actor.history_length if limit is None else min(actor.history_length, start + limit)
+            if newest_first:
+                stop = actor.history_length if before is None else min(before, actor.history_length)
+                start = 0 if limit is None else max(0, stop - limit)
+                indexes: Iterable[int] = range(stop - 1, start - 1, -1)
+            else:
+                start = 0 if after is None else after + 1
+                stop = actor.history_length if limit is None else min(actor.history_length, start + limit)
+                indexes = range(start, stop)
             out = []
-            for index in range(start, stop):
+            for index in indexes:
                 event = txn.event(actor_id, index)
                 payload = (
                     self._open_sealed("events", event_record(actor_id, index), event.sealed_payload)

@@ -781,7 +781,11 @@ SCHEMAS: dict[str, Any] = {
     "ChangePage": _obj(
         {
             "items": _list_of(_ref("Change")),
-            "next": {**_COUNT, "description": "give it as `after` for the next page (never null: changes go on)"},
+            "next": {
+                **_COUNT,
+                "description": "give it as `after` for the next page (never null: changes go on); newest first, "
+                "as `before` for the older page (0: none older is kept)",
+            },
             "last": {**_COUNT, "description": "the number of the last change committed"},
         },
         ["items", "next", "last"],
@@ -1106,11 +1110,26 @@ PATHS: dict[str, Any] = {
     },
     "/v1/changes": {
         "get": _op(
-            "The changes committed to actors (the outbox), oldest first, numbered above `after`",
+            "The changes committed to actors (the outbox), oldest first, numbered above `after` (or newest "
+            "first, below `before`)",
             "read",
             _json(_ref("ChangePage"), "A page of changes"),
             params=[
-                _query("after", {"type": "integer", "minimum": 0, "default": 0}, "only changes numbered above this"),
+                _query(
+                    "order",
+                    {"type": "string", "enum": ["asc", "desc"], "default": "asc"},
+                    "`asc`: oldest first, from `after`; `desc`: newest first, from `before`",
+                ),
+                _query(
+                    "after",
+                    {"type": "integer", "minimum": 0, "default": 0},
+                    "oldest first: only changes numbered above this (not with `order=desc`)",
+                ),
+                _query(
+                    "before",
+                    {"type": "integer", "minimum": 0},
+                    "newest first: only changes numbered below this (default: from the last; only with `order=desc`)",
+                ),
                 _query(
                     "limit",
                     {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
@@ -1119,7 +1138,9 @@ PATHS: dict[str, Any] = {
                 *_CHANGE_FILTERS,
             ],
             description="Poll with `after` set to the last page's `next`. A filtered page may look past "
-            "changes it does not return: `next` is the last one it looked at.",
+            "changes it does not return: `next` is the last one it looked at. Newest first (`order=desc`), "
+            "`next` is the lowest number it looked at: pass it as `before` for the older page; it is 0 once "
+            "the oldest change kept was looked at.",
         )
     },
     "/v1/changes/stream": {
@@ -1217,15 +1238,31 @@ PATHS: dict[str, Any] = {
     },
     "/v1/actors/{id}/history": {
         "get": _op(
-            "The actor's handled events, oldest first, a page at a time",
+            "The actor's handled events, oldest first (or newest first), a page at a time",
             "read",
             _json(_ref("HistoryPage"), "A page of events"),
             params=[
                 _ACTOR_ID,
-                _query("after", {"type": "integer", "minimum": 0}, "start after this index (not with `cursor`)"),
+                _query(
+                    "order",
+                    {"type": "string", "enum": ["asc", "desc"], "default": "asc"},
+                    "`asc`: oldest first; `desc`: newest first (a long history's latest page in one read)",
+                ),
+                _query(
+                    "after",
+                    {"type": "integer", "minimum": 0},
+                    "oldest first: start after this index (not with `cursor`, nor with `order=desc`)",
+                ),
+                _query(
+                    "before",
+                    {"type": "integer", "minimum": 0},
+                    "newest first: start before this index (not with `cursor`; only with `order=desc`)",
+                ),
                 *_PAGED,
             ],
             codes={"actor_not_found"} | _LIST,
+            description="Newest first, the first page holds the latest events and each `next` goes further back; "
+            "a cursor of one order is not a cursor of the other.",
         )
     },
     "/v1/actors/{id}/decisions": {

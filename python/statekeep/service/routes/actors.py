@@ -222,16 +222,35 @@ async def get_actor(service: Service, request: Request) -> Any:
 
 
 async def history(service: Service, request: Request) -> Any:
-    q = query(request, {"after", "cursor", "limit"})
-    return await _history_page(service, request, q, _start(q, "after", cursor_position(q.get("cursor"), "history")))
+    q = query(request, {"after", "before", "order", "cursor", "limit"})
+    newest_first = choice(q, "order", ("asc", "desc")) == "desc"
+    # Each order has a cursor of its own: where the last page ended is an 'after', or a 'before'.
+    route, bound = ("history-desc", "before") if newest_first else ("history", "after")
+    position = _start(q, bound, cursor_position(q.get("cursor"), route))
+    # The keep refuses the other order's bound (an 'after' newest first, a 'before' oldest first).
+    after, before = (q.get("after"), position) if newest_first else (position, q.get("before"))
+    return await _history_page(service, request, q, after, before, newest_first)
 
 
-async def _history_page(service: Service, request: Request, q: Mapping[str, str], after: Any) -> dict[str, Any]:
+async def _history_page(
+    service: Service,
+    request: Request,
+    q: Mapping[str, str],
+    after: Any,
+    before: Any = None,
+    newest_first: bool = False,
+) -> dict[str, Any]:
     limit = page_size(q)
     start = int_param(None if after is None else str(after), "after", None)
-    entries = await run_in_threadpool(service.keep.history, request.path_params["id"], start, limit + 1)
+    stop = int_param(None if before is None else str(before), "before", None)
+    entries = await run_in_threadpool(
+        lambda: service.keep.history(
+            request.path_params["id"], start, limit + 1, before=stop, newest_first=newest_first
+        )
+    )
     shown = entries[:limit]
-    return page([wire.record(e) for e in shown], len(entries) > limit, "history", shown[-1]["index"] if shown else None)
+    route = "history-desc" if newest_first else "history"
+    return page([wire.record(e) for e in shown], len(entries) > limit, route, shown[-1]["index"] if shown else None)
 
 
 async def events(service: Service, request: Request) -> Any:
