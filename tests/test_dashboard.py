@@ -396,3 +396,73 @@ def test_the_loan_story_in_the_dashboard(server: Server) -> None:
             context.close()
         finally:
             browser.close()
+
+
+#: A machine that handles TICK where it is, reporting an action: a history as long as one likes.
+COUNTER: dict[str, Any] = {"id": "counter", "initial": "on", "states": {"on": {"on": {"TICK": {"actions": "tick"}}}}}
+LONG = 20_000
+
+
+def _browser_page(p: Any, server: Server, key: str | None = None, dark: bool = False) -> tuple[Any, Any, list[str]]:
+    """A signed-in page at 1280x800 and the errors it reports."""
+    browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, color_scheme="dark" if dark else "light", bypass_csp=True
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{server.url}/dashboard/")
+    page.get_by_label("API key").fill(key or server.admin)
+    page.get_by_role("button", name="Use this key").click()
+    page.get_by_role("navigation", name="pages").wait_for()
+    return browser, page, errors
+
+
+@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason=f"no browser at {CHROMIUM}")
+@pytest.mark.skipif(not AXE.exists() and not os.environ.get("CI"), reason="no axe-core: run `npm ci` in dashboard/")
+def test_a_long_timeline_opens_at_its_latest_page_and_loads_older_ones_on_scroll(server: Server) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    api = server.api()
+    assert api.put("/v1/definitions", json={"id": "counter-v1", "definition": COUNTER}).status_code == 200
+    assert api.post("/v1/actors", json={"definitionId": "counter-v1", "id": "long"}).status_code == 201
+    for start in range(0, LONG, 1000):
+        batch = [{"actorId": "long", "type": "TICK", "n": n} for n in range(start, start + 1000)]
+        assert api.post("/v1/events", json={"events": batch}).status_code == 200
+    assert api.get("/v1/actors/long").json()["historyLength"] == LONG
+
+    with sync_playwright() as p:
+        browser, page, errors = _browser_page(p, server)
+        try:
+            page.goto(f"{server.url}/dashboard/#/actor/long")
+            entries = page.locator("ol.timeline > li.entry")
+            # The latest page first: the last event on top, with its payload and the state after it.
+            expect(entries).to_have_count(100)
+            expect(entries.first).to_contain_text(f"#{LONG - 1} TICK")
+            expect(entries.first).to_contain_text('"n":19999')
+            expect(entries.first.locator(".state")).to_have_text("on")
+            expect(entries.last).to_contain_text(f"#{LONG - 100} TICK")
+            expect(page.locator("dd.events")).to_have_text(str(LONG))
+            expect(page.get_by_role("status").filter(has_text="The latest 100 of 20000 events")).to_be_visible()
+            _no_serious_violations(page, "a long timeline")
+            _shot(page, "actor-long-timeline")
+            # Scrolled to its end, the page before loads below, newest first still.
+            page.get_by_role("button", name="Older events").scroll_into_view_if_needed()
+            expect(entries).to_have_count(200)
+            expect(entries.nth(100)).to_contain_text(f"#{LONG - 101} TICK")
+            expect(entries.last).to_contain_text(f"#{LONG - 200} TICK")
+            # And by keyboard.
+            page.get_by_role("button", name="Older events").focus()
+            page.keyboard.press("Enter")
+            expect(entries).to_have_count(300)
+            indexes = [int(i) for i in entries.evaluate_all("(els) => els.map((e) => e.dataset.index)")]
+            assert indexes == list(range(LONG - 1, LONG - 301, -1))
+            # A new event goes on top, live.
+            assert api.post("/v1/actors/long/events", json={"type": "TICK", "n": "live"}).status_code == 200
+            expect(entries.first).to_contain_text(f"#{LONG} TICK")
+            expect(page.locator("dd.events")).to_have_text(str(LONG + 1))
+            assert not errors, errors
+        finally:
+            browser.close()
