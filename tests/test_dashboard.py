@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,14 +114,15 @@ class Server:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {key or self.admin}"}, timeout=30)
 
 
-@pytest.fixture
-def server(tmp_path: Path, key_dir: Path) -> Iterator[Server]:
-    """``statekeep serve`` as a process, with the admin key it prints at its first start."""
+@contextmanager
+def _serving(data: Path, *args: str, admin: str | None = None) -> Iterator[Server]:
+    """``statekeep serve`` as a process, with the admin key it prints at its first start (or
+    ``admin``, made before)."""
     from conftest import free_port
 
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "statekeep", "serve", "--data", str(tmp_path / "data"), "--port", str(port)],
+        [sys.executable, "-m", "statekeep", "serve", "--data", str(data), "--port", str(port), *args],
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -132,7 +134,7 @@ def server(tmp_path: Path, key_dir: Path) -> Iterator[Server]:
             assert line, "the server stopped: " + "".join(lines)
             lines.append(line)
         token = re.search(r"sk_[\w-]+", "".join(lines))
-        assert token is not None, lines
+        assert admin is not None or token is not None, lines
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 10
         while True:
@@ -142,10 +144,16 @@ def server(tmp_path: Path, key_dir: Path) -> Iterator[Server]:
             except httpx.ConnectError:
                 assert time.monotonic() < deadline, "the server does not answer"
                 time.sleep(0.05)
-        yield Server(url, token.group(0))
+        yield Server(url, admin if admin is not None else token.group(0))  # type: ignore[union-attr]
     finally:
         process.terminate()
         process.wait(10)
+
+
+@pytest.fixture
+def server(tmp_path: Path, key_dir: Path) -> Iterator[Server]:
+    with _serving(tmp_path / "data") as s:
+        yield s
 
 
 def _no_serious_violations(page: Any, where: str) -> None:
@@ -466,3 +474,105 @@ def test_a_long_timeline_opens_at_its_latest_page_and_loads_older_ones_on_scroll
             assert not errors, errors
         finally:
             browser.close()
+
+
+@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason=f"no browser at {CHROMIUM}")
+@pytest.mark.skipif(not AXE.exists() and not os.environ.get("CI"), reason="no axe-core: run `npm ci` in dashboard/")
+def test_webhooks_their_delivery_log_dead_letters_and_a_redelivery(tmp_path: Path, key_dir: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    import statekeep
+    from statekeep.testing import ManualClock
+    from webhook_receiver import receiving
+
+    data = tmp_path / "data"
+    with receiving() as healed, receiving() as failing:
+        # A dead letter made with a clock the test moves: the receiver failed every attempt of the
+        # schedule (10 over 3 days), then mends.
+        healed.answer = lambda r: (500, {}, 0.0)
+        clock = ManualClock(start=time.time() - 5 * 86_400)
+        with statekeep.open(data, clock=clock, allow_private_webhooks=True, webhook_timeout=0.5) as keep:
+            keep.deploy("counter-v1", COUNTER)
+            mended = keep.add_webhook(healed.url, description="billing", kinds=["spawned"])
+            keep.spawn("counter-v1", actor_id="c1")
+            clock.advance(seconds=0)  # the first attempt
+            clock.advance(days=4)  # past the whole schedule
+            [dead] = keep.webhook_deliveries(mended.id, dead=True)
+            admin = keep.create_api_key("admin").token
+            read = keep.create_api_key("read").token
+        assert admin is not None and read is not None
+        healed.answer = lambda r: (200, {}, 0.0)
+        # Another endpoint that fails now: its deliveries wait, with their attempts.
+        failing.answer = lambda r: (503, {}, 0.0)
+        with _serving(data, "--allow-private-webhooks", admin=admin) as server:
+            api = server.api()
+            flaky = api.post("/v1/webhooks", json={"url": failing.url, "description": "audit"}).json()
+            api.post("/v1/actors", json={"definitionId": "counter-v1", "id": "c2"})
+            _until(
+                lambda: any(d["attempts"] for d in api.get(f"/v1/webhooks/{flaky['id']}/deliveries").json()["items"]),
+                "the failing endpoint is tried",
+            )
+            with sync_playwright() as p:
+                browser, page, errors = _browser_page(p, server)
+                try:
+                    page.get_by_role("navigation", name="pages").get_by_role("link", name="Webhooks").click()
+                    endpoints = page.get_by_role("table", name="Webhook endpoints")
+                    billing = endpoints.locator("tr", has_text="billing")
+                    expect(billing).to_contain_text("kinds spawned")
+                    expect(billing.locator("td").nth(5)).to_have_text("1")  # one dead letter
+                    expect(endpoints.locator("tr", has_text="audit")).to_contain_text("every change")
+                    _no_serious_violations(page, "webhooks")
+                    _shot(page, "webhooks")
+
+                    # The failing one: its delivery log, attempts and the next one's time.
+                    endpoints.get_by_role("link", name=failing.url).click()
+                    log = page.get_by_role("table", name="Delivery log: pending, with their attempts")
+                    expect(log.locator("tbody tr").first).to_contain_text("HTTP 503")
+                    expect(log.locator("tbody tr", has_text="c2")).to_contain_text("spawned")
+                    expect(page.get_by_text("No dead letter.")).to_be_visible()
+                    _no_serious_violations(page, "a webhook's delivery log")
+                    page.get_by_role("button", name="Disable").click()
+                    expect(page.locator("dd.webhook-state")).to_have_text("disabled: disabled by request")
+                    assert api.get(f"/v1/webhooks/{flaky['id']}").json()["enabled"] is False
+
+                    # The mended one: its dead letter, delivered again by keyboard.
+                    page.go_back()
+                    page.get_by_role("table", name="Webhook endpoints").get_by_role("link", name=healed.url).click()
+                    letters = page.get_by_role("table", name="Dead letters")
+                    row = letters.locator("tbody tr")
+                    expect(row).to_have_count(1)
+                    expect(row).to_contain_text("c1")
+                    expect(row).to_contain_text("HTTP 500")
+                    expect(row.locator("td").nth(3)).to_have_text("10")
+                    _no_serious_violations(page, "dead letters")
+                    _shot(page, "webhook-dead-letters")
+                    page.get_by_role("button", name=f"redeliver change {dead.seq}").focus()
+                    page.keyboard.press("Enter")
+                    expect(page.get_by_role("status").filter(has_text="1 delivery queued again")).to_be_visible()
+                    _until(
+                        lambda: any(g.seq == dead.seq and g.status == 200 for g in list(healed.received)),
+                        "the dead letter is delivered again",
+                    )
+                    expect(page.get_by_text("No dead letter.")).to_be_visible(timeout=10_000)
+                    # Every change since a time, again: both spawns (its filter takes spawns only).
+                    week_ago = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 7 * 86_400))
+                    page.get_by_label("Deliver every change since (UTC)").fill(week_ago)
+                    page.get_by_role("button", name="Redeliver since").click()
+                    expect(page.get_by_role("status").filter(has_text="2 deliveries queued again")).to_be_visible()
+                    assert not errors, errors
+                finally:
+                    browser.close()
+
+                # A read key is told the webhooks are an admin's, and offered no action; the API refuses it.
+                browser, page, errors = _browser_page(p, server, read)
+                try:
+                    page.get_by_role("navigation", name="pages").get_by_role("link", name="Webhooks").click()
+                    expect(page.get_by_text("Webhooks are an admin key's to see and change")).to_be_visible()
+                    page.goto(f"{server.url}/dashboard/#/webhook/{mended.id}")
+                    expect(page.get_by_text("Webhooks are an admin key's to see and change")).to_be_visible()
+                    expect(page.get_by_role("button", name=re.compile("Redeliver|Disable|Enable"))).to_have_count(0)
+                    _no_serious_violations(page, "webhooks, a read key")
+                    refused = server.api(read).post(f"/v1/webhooks/{mended.id}/redeliver", json={"seq": dead.seq})
+                    assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+                finally:
+                    browser.close()

@@ -10,6 +10,7 @@ import { deployPage } from "./pages/deploy.js";
 import { rescuePage } from "./pages/rescue.js";
 import { versionPage } from "./pages/version.js";
 import { versionsPage } from "./pages/versions.js";
+import { webhookPage, webhooksPage } from "./pages/webhooks.js";
 
 const ROUTES: [RegExp, Render, string][] = [
   [/^\/?$/, (m) => versionsPage(m), "Versions"],
@@ -19,6 +20,8 @@ const ROUTES: [RegExp, Render, string][] = [
   [/^\/actor\/(.+)$/, actorPage, "Actor"],
   [/^\/deploy$/, deployPage, "Deploy"],
   [/^\/rescue$/, rescuePage, "Needs rescue"],
+  [/^\/webhooks$/, (m) => webhooksPage(m), "Webhooks"],
+  [/^\/webhook\/(.+)$/, webhookPage, "Webhook"],
 ];
 
 const NAV: [string, string][] = [
@@ -26,6 +29,7 @@ const NAV: [string, string][] = [
   ["/actors", "Actors"],
   ["/deploy", "Deploy"],
   ["/rescue", "Needs rescue"],
+  ["/webhooks", "Webhooks"],
 ];
 
 const app = document.getElementById("app")!;
