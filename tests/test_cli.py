@@ -393,6 +393,7 @@ def test_actors_in_text_and_json_with_filters_and_pages(data: Path, defs: Path) 
     ]
     assert all(HEX16.fullmatch(a["fingerprint"]) for a in listed)
     assert [a["actorId"] for a in as_json(run("actors", "--data", data, "--state", "fee", "--json"))] == ["carol"]
+    assert [a["actorId"] for a in as_json(run("actors", "--data", data, "--in-state", "fee", "--json"))] == ["carol"]
     assert [a["actorId"] for a in as_json(run("actors", "--data", data, "--state", '"underwriting"', "--json"))] == [
         "bob"
     ]

@@ -376,6 +376,25 @@ def test_the_loan_story_in_the_dashboard(server: Server) -> None:
             expect(page.locator("svg.chart text.edge-label", has_text="after 60000")).to_be_visible()
             _no_serious_violations(page, "nested statechart")
             _shot(page, "statechart-nested")
+            # A state inside a parallel region lists its actors: door-1 is in light.off beside fan.slow.
+            api.post("/v1/actors", json={"definitionId": "door-v1", "id": "door-2"})  # closed.locked
+            page.locator('[data-state="door.open.light.off"]').click()
+            expect(page).to_have_url(re.compile(r"inState=open\.light\.off"))
+            rows = page.locator("table tbody tr")
+            expect(rows).to_have_count(1)
+            expect(rows.first).to_contain_text("door-1")
+            expect(page.get_by_label("State", exact=True)).to_have_value("open.light.off")
+            _no_serious_violations(page, "the actors in a parallel region's state")
+            for state, actors in (("door.open.fan.fast", []), ("door.open", ["door-1"]), ("door.closed", ["door-2"])):
+                page.go_back()
+                page.locator(f'[data-state="{state}"]').focus()
+                page.keyboard.press("Enter")
+                expect(page.get_by_role("heading", name="Actors")).to_be_visible()
+                if actors:
+                    expect(page.locator("table tbody tr")).to_have_count(len(actors))
+                    expect(page.locator("table tbody tr").first).to_contain_text(actors[0])
+                else:
+                    expect(page.get_by_text("No actor matches.")).to_be_visible()
 
             # Dark.
             page.emulate_media(color_scheme="dark")

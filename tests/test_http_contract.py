@@ -202,6 +202,10 @@ def test_query_parameters_are_checked_against_their_documented_range(http: httpx
     assert len(http.get("/v1/actors", params={"limit": PAGE_MAX}).json()["items"]) == 1
     bogus = problem(http.get("/v1/actors", params={"status": "bogus"}), 422, "invalid_request")
     assert all(s in bogus["detail"] for s in ("active", "done", "error", "terminated"))
+    for path in ("", "a..b", "."):
+        doc = problem(http.get("/v1/actors", params={"inState": path}), 422, "invalid_request")
+        assert "state's path" in doc["detail"]
+    assert [a["actorId"] for a in http.get("/v1/actors", params={"inState": "review"}).json()["items"]] == ["a"]
     for rescue in ("yes", "1", "True", ""):
         doc = problem(http.get("/v1/actors", params={"needsRescue": rescue}), 422, "invalid_request")
         assert "'needsRescue'" in doc["detail"] and "true, false" in doc["detail"]

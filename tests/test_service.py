@@ -191,6 +191,52 @@ def test_a_stranded_actor_is_refused_with_the_reason_and_released(backend: Backe
     assert backend.actors(needs_rescue=True) == []
 
 
+#: A door that opens into two regions: what an actor in a parallel state is in.
+DOOR: dict[str, Any] = {
+    "id": "door",
+    "initial": "closed",
+    "states": {
+        "closed": {
+            "initial": "locked",
+            "states": {"locked": {"on": {"UNLOCK": "unlocked"}}, "unlocked": {}},
+            "on": {"OPEN": "open"},
+        },
+        "open": {
+            "type": "parallel",
+            "states": {
+                "light": {"initial": "off", "states": {"off": {"on": {"ON": "on"}}, "on": {}}},
+                "fan": {"initial": "slow", "states": {"slow": {"on": {"FAST": "fast"}}, "fast": {}}},
+            },
+        },
+    },
+}
+
+
+def test_actors_in_a_state_at_any_depth_through_either_transport(backend: Backend) -> None:
+    backend.deploy("d1", DOOR)
+    for actor, events in {"a": ["OPEN"], "b": ["OPEN", "ON"], "c": ["UNLOCK"], "d": [], "e": ["OPEN", "FAST"]}.items():
+        backend.spawn("d1", actor_id=actor)
+        for event in events:
+            backend.send(actor, event)
+
+    def ids(path: str, **more: Any) -> list[str]:
+        return [a.id for a in backend.actors(in_state=path, **more)]
+
+    assert ids("open") == ["a", "b", "e"]
+    assert ids("open.light.off") == ["a", "e"] and ids("open.light.on") == ["b"]
+    assert ids("open.fan") == ["a", "b", "e"] and ids("open.fan.fast") == ["e"]
+    assert ids("closed") == ["c", "d"] and ids("closed.locked") == ["d"]
+    assert ids("open.light.off", definition_id="d1", after="a") == ["e"]
+    assert ids("light") == [] and ids("open.nowhere") == []
+    # The same rule as the state counts.
+    counts = backend.state_counts("d1")
+    for path, count in counts.items():
+        assert len(ids(path)) == count, path
+    for bad in ("", "open..off", ".open", "open."):
+        with pytest.raises(statekeep.InvalidRequest, match="state's path"):
+            backend.actors(in_state=bad)
+
+
 def test_a_history_newest_first_through_either_transport(backend: Backend) -> None:
     backend.deploy("v1", LOAN_V1)
     backend.spawn("v1", actor_id="n")

@@ -188,6 +188,7 @@ class KeepAPI(Protocol):
         limit: int | None = None,
         *,
         needs_rescue: bool | None = None,
+        in_state: str | None = None,
     ) -> list[Actor]: ...
 
     # ----- keys and the store -------------------------------------------------------------------

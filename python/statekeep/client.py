@@ -370,6 +370,7 @@ class Client:
         limit: int | None = None,
         *,
         needs_rescue: bool | None = None,
+        in_state: str | None = None,
     ) -> list[Actor]:
         if limit is not None and limit < 1:
             return []
@@ -380,6 +381,7 @@ class Client:
             "state": state_text,
             "status": status,
             "needsRescue": rescue_text,
+            "inState": in_state,
             "after": after,
         }
         return [wire.from_json(Actor, a) for a in self._pages("/v1/actors", params, limit)]

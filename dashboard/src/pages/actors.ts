@@ -16,7 +16,10 @@ const RESCUE: [string, string][] = [
 export async function actorsPage(main: HTMLElement, _arg: string, params: URLSearchParams): Promise<Page> {
   const versions = await all<Version>("/v1/definitions");
   const version = params.get("version") ?? "";
+  // A state by its path (in it at any depth, also in a parallel region), or a whole state
+  // value as JSON (exactly that).
   const state = params.get("state") ?? "";
+  const inState = params.get("inState") ?? "";
   const status = params.get("status") ?? "";
   const needsRescue = params.get("needsRescue") ?? "";
   const cursor = params.get("cursor");
@@ -59,7 +62,13 @@ export async function actorsPage(main: HTMLElement, _arg: string, params: URLSea
     { id: "f-rescue", name: "needsRescue" },
     RESCUE.map(([value, label]) => h("option", { value, selected: value === needsRescue }, label)),
   );
-  const stateInput = h("input", { id: "f-state", name: "state", value: state, placeholder: 'fee, or {"a":"b"}' });
+  const stateInput = h("input", {
+    id: "f-state",
+    name: "state",
+    value: inState || state,
+    placeholder: 'open.light.off, or {"a":"b"}',
+    "aria-describedby": "f-state-hint",
+  });
   const filters = h(
     "form",
     { class: "inline" },
@@ -67,6 +76,7 @@ export async function actorsPage(main: HTMLElement, _arg: string, params: URLSea
     versionSelect,
     h("label", { for: "f-state" }, "State"),
     stateInput,
+    h("span", { id: "f-state-hint", class: "sr-only" }, "a state's path, in it at any depth; or a whole state value as JSON"),
     h("label", { for: "f-status" }, "Status"),
     statusSelect,
     h("label", { for: "f-rescue" }, "Needs rescue"),
@@ -75,7 +85,9 @@ export async function actorsPage(main: HTMLElement, _arg: string, params: URLSea
   );
   filters.addEventListener("submit", (e) => {
     e.preventDefault();
-    location.hash = `/actors${q({ version: versionSelect.value, state: stateInput.value.trim(), status: statusSelect.value, needsRescue: rescueSelect.value })}`;
+    const text = stateInput.value.trim();
+    const exact = /^[{["]/.test(text);
+    location.hash = `/actors${q({ version: versionSelect.value, state: exact ? text : "", inState: exact ? "" : text, status: statusSelect.value, needsRescue: rescueSelect.value })}`;
   });
 
   const results = h("div", { "aria-live": "polite" });
@@ -89,7 +101,7 @@ export async function actorsPage(main: HTMLElement, _arg: string, params: URLSea
   );
 
   const found = await get<ApiPage<Actor>>(
-    `/v1/actors${q({ definitionId: version, state, status, needsRescue, cursor, limit: 50 })}`,
+    `/v1/actors${q({ definitionId: version, state, inState, status, needsRescue, cursor, limit: 50 })}`,
   );
   const rows = found.items.map((a) =>
     h(
@@ -125,8 +137,8 @@ export async function actorsPage(main: HTMLElement, _arg: string, params: URLSea
     h(
       "nav",
       { class: "pager", "aria-label": "pages of actors" },
-      cursor ? link(`/actors${q({ version, state, status, needsRescue })}`, "First page") : null,
-      found.next !== null ? link(`/actors${q({ version, state, status, needsRescue, cursor: String(found.next) })}`, "Next page") : null,
+      cursor ? link(`/actors${q({ version, state, inState, status, needsRescue })}`, "First page") : null,
+      found.next !== null ? link(`/actors${q({ version, state, inState, status, needsRescue, cursor: String(found.next) })}`, "Next page") : null,
     ),
   );
   return {};

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from statekeep._core import ActorState
 from statekeep.errors import InvalidRequest
-from statekeep.keep.base import KeepBase, check_name, context_record, event_record, status_of
+from statekeep.keep.base import KeepBase, check_name, context_record, event_record, state_nodes, status_of
 from statekeep.results import Actor, Decision, HistoryEntry
 from statekeep.store import Reader
 
@@ -98,13 +98,17 @@ class Reads(KeepBase):
         limit: int | None = None,
         *,
         needs_rescue: bool | None = None,
+        in_state: str | None = None,
     ) -> list[Actor]:
         """Actors in id order (a page: ``after`` an id, at most ``limit``), optionally on one
-        version, in one state value, with one status, or stranded (``needs_rescue=True``) or
-        not, as of now."""
+        version, in one state value, in one state at any depth (``in_state``, its path as the
+        state counts name it: ``open.light.off``, also inside a parallel state), with one
+        status, or stranded (``needs_rescue=True``) or not, as of now."""
         with self._reading() as txn:
             if after is not None:
                 check_name(after, "'after' (an actor id)")
+            if in_state is not None and (not isinstance(in_state, str) or "" in in_state.split(".")):
+                raise InvalidRequest("'in_state' is a state's path: its keys from the root, joined by dots (a.b)")
             out: list[Actor] = []
             if definition_id is not None:
                 self._version_seq(definition_id)
@@ -120,6 +124,8 @@ class Reads(KeepBase):
                 if status is not None and status_of(actor) != status:
                     continue
                 if needs_rescue is not None and (actor.needs_rescue is not None) != needs_rescue:
+                    continue
+                if in_state is not None and in_state not in state_nodes(actor.value):
                     continue
                 out.append(self._view(txn, actor_id, actor, stored.version, decided))
                 if limit is not None and len(out) >= limit:

@@ -1008,6 +1008,13 @@ PATHS: dict[str, Any] = {
             params=[
                 _query("definitionId", {"type": "string"}, "only actors on this version"),
                 _query("state", {"type": "string"}, "only actors in this state value (a name, or JSON)"),
+                _query(
+                    "inState",
+                    {"type": "string", "minLength": 1},
+                    "only actors in this state, at any depth: its path from the root as the state counts name it "
+                    "(`fee`, `open.light.off`: a compound state holds the actors in any of its children, a region "
+                    "of a parallel state those whose value has it)",
+                ),
                 _query("status", {"type": "string", "enum": list(STATUSES)}, "only actors with this status"),
                 _query(
                     "needsRescue",

@@ -870,6 +870,8 @@ export interface paths {
                     definitionId?: string;
                     /** @description only actors in this state value (a name, or JSON) */
                     state?: string;
+                    /** @description only actors in this state, at any depth: its path from the root as the state counts name it (`fee`, `open.light.off`: a compound state holds the actors in any of its children, a region of a parallel state those whose value has it) */
+                    inState?: string;
                     /** @description only actors with this status */
                     status?: "active" | "done" | "error" | "terminated";
                     /** @description `true`: only the actors a deployment stranded that are still marked (its `needsRescue` is set); `false`: only the others */

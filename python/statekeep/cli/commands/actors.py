@@ -147,6 +147,12 @@ def decisions(target: Target, actor_id: str | None, deployment: str | None) -> N
     callback=state_value_option,
     help='Only the actors in this state value: a name (fee) or JSON (\'{"a": "b"}\').',
 )
+@click.option(
+    "--in-state",
+    "in_state",
+    metavar="PATH",
+    help="Only the actors in this state at any depth, by its path (open.light.off), as the state counts name it.",
+)
 @click.option("--status", metavar="STATUS", help="Only the actors with this status (active, done, ...).")
 @click.option(
     "--needs-rescue/--not-needs-rescue",
@@ -161,6 +167,7 @@ def actors(
     target: Target,
     definition_id: str | None,
     state: Any,
+    in_state: str | None,
     status: str | None,
     needs_rescue: bool | None,
     after: str | None,
@@ -176,7 +183,13 @@ def actors(
     """
     with open_keep(target) as keep:
         found = keep.actors(
-            definition_id, state=state, status=status, after=after, limit=limit or None, needs_rescue=needs_rescue
+            definition_id,
+            state=state,
+            status=status,
+            after=after,
+            limit=limit or None,
+            needs_rescue=needs_rescue,
+            in_state=in_state,
         )
     if target.as_json:
         emit_json(found)

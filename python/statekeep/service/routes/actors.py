@@ -181,7 +181,7 @@ async def read_json_or_nothing(request: Request) -> None:
 
 
 async def list_actors(service: Service, request: Request) -> Any:
-    q = query(request, {"definitionId", "state", "status", "needsRescue", "after", "cursor", "limit"})
+    q = query(request, {"definitionId", "state", "inState", "status", "needsRescue", "after", "cursor", "limit"})
     limit = page_size(q)
     after = _start(q, "after", cursor_position(q.get("cursor"), "actors"))
     status = q.get("status")
@@ -203,6 +203,7 @@ async def list_actors(service: Service, request: Request) -> Any:
             after=after,
             limit=limit + 1,
             needs_rescue=needs_rescue,
+            in_state=q.get("inState"),
         )
     )
     shown = found[:limit]
