@@ -395,6 +395,15 @@ def test_the_loan_story_in_the_dashboard(server: Server) -> None:
                     expect(page.locator("table tbody tr").first).to_contain_text(actors[0])
                 else:
                     expect(page.get_by_text("No actor matches.")).to_be_visible()
+            # Live, a state that empties loses its badge and the count in its name.
+            page.goto(f"{server.url}/dashboard/#/version/door-v1")
+            off = page.locator('[data-state="door.open.light.off"]')
+            expect(off).to_have_attribute("aria-label", re.compile("^off 1 actor:"))
+            assert api.post("/v1/actors/door-1/events", json={"type": "ON"}).status_code == 200
+            expect(page.locator('[data-state="door.open.light.on"]')).to_have_attribute(
+                "aria-label", re.compile("^on 1 actor:")
+            )
+            expect(off).to_have_attribute("aria-label", re.compile("^off: list the actors"))
 
             # Dark.
             page.emulate_media(color_scheme="dark")

@@ -184,8 +184,11 @@ export async function draw(chart: Chart, onState: ((n: StateNode) => void) | nul
   const setCounts = (counts: Record<string, number> | null): void => {
     for (const [id, b] of badges) {
       const count = counts?.[b.path] ?? counts?.[id];
+      const old = b.button.getAttribute("aria-label");
       if (count === undefined || count === null) {
+        // No actor there now: no badge, and no count in its name either.
         b.g.setAttribute("visibility", "hidden");
+        if (old) b.button.setAttribute("aria-label", old.replace(/^([^:]*?)( \d+ actors?)?:/, "$1:"));
         continue;
       }
       const label = String(count);
@@ -198,7 +201,6 @@ export async function draw(chart: Chart, onState: ((n: StateNode) => void) | nul
       b.text.textContent = label;
       b.g.setAttribute("visibility", "visible");
       // The name starts with what is seen ("fee 3"), as axe and speech input expect.
-      const old = b.button.getAttribute("aria-label");
       if (old) b.button.setAttribute("aria-label", old.replace(/^([^:]*?)( \d+ actors?)?:/, `$1 ${count} actor${count === 1 ? "" : "s"}:`));
     }
   };
