@@ -2,6 +2,7 @@
 // the page on screen up to date.
 
 import { apiKey, call, follow, setApiKey } from "./api.js";
+import { warmUp } from "./draw.js";
 import { fill, h } from "./dom.js";
 import { errorBox, type Page, type Render } from "./page.js";
 import { actorPage } from "./pages/actor.js";
@@ -97,7 +98,10 @@ function start(): void {
     },
   );
   window.onhashchange = () => void route(main, nav);
-  void route(main, nav);
+  void route(main, nav).then(() => {
+    // Unless the first page drew a chart already: the first chart need not wait for ELK's warm-up.
+    if (!main.querySelector("svg.chart")) setTimeout(warmUp, 0);
+  });
 }
 
 async function route(main: HTMLElement, nav: HTMLElement): Promise<void> {
