@@ -55,7 +55,19 @@ def test_changes_in_pages_with_filters_and_the_last_number(server: Served) -> No
         only_z = http.get("/v1/changes", params={"definition": "m2"}).json()
         assert [(c["actorId"], c["kind"]) for c in only_z["items"]] == [("z", "spawned"), ("z", "event")]
         assert only_z["next"] == 6  # looked at everything
+        # Newest first, from the last or from below a number, each page's next going further back.
+        latest = http.get("/v1/changes", params={"order": "desc", "limit": 4}).json()
+        assert [c["seq"] for c in latest["items"]] == [6, 5, 4, 3] and (latest["next"], latest["last"]) == (3, 6)
+        older = http.get("/v1/changes", params={"order": "desc", "before": latest["next"]}).json()
+        assert [c["seq"] for c in older["items"]] == [2, 1] and older["next"] == 0
+        of_a = http.get("/v1/changes", params={"order": "desc", "actor": "a", "limit": 1}).json()
+        assert [(c["kind"], c["actorSeq"]) for c in of_a["items"]] == [("event", 1)] and of_a["next"] == 5
+        assert http.get("/v1/changes", params={"order": "desc", "before": 0}).json()["items"] == []
         for params, code in (
+            ({"order": "desc", "after": "2"}, "invalid_request"),
+            ({"before": "2"}, "invalid_request"),
+            ({"order": "newest"}, "invalid_request"),
+            ({"order": "desc", "before": "-1"}, "invalid_request"),
             ({"after": "-1"}, "invalid_request"),
             ({"limit": "0"}, "invalid_request"),
             ({"limit": "1001"}, "invalid_request"),
@@ -68,6 +80,8 @@ def test_changes_in_pages_with_filters_and_the_last_number(server: Served) -> No
         assert [c.seq for c in client.changes(after=4)] == [5, 6]
         assert client.last_change() == 6
         assert client.changes(actor="z")[1].event == {"type": "GO"}
+        assert client.change_page_before(None, 2) == (client.changes(after=4)[::-1], 5)
+        assert client.change_page_before(5, actor="z") == (client.changes(actor="z")[:1], 0)
         with pytest.raises(InvalidRequest):
             client.changes(limit=0)
 

@@ -144,6 +144,48 @@ def test_pages_and_filters(keep: statekeep.Keep) -> None:
             keep.changes(**bad)
 
 
+def test_a_page_newest_first_is_the_oldest_first_one_reversed(keep: statekeep.Keep) -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    keep.deploy("v1", MACHINE)
+    keep.deploy("w1", STRICT)
+    keep.spawn_many("v1", [None] * 3, actor_ids=["a", "b", "c"])
+    keep.spawn("w1", actor_id="w")
+    keep.send_many([(actor, "A") for actor in "abwaacwbaw"])
+    every = keep.changes()
+    assert len(every) == 14
+
+    @settings(max_examples=150, deadline=None)
+    @given(
+        before=st.none() | st.integers(min_value=0, max_value=16),
+        limit=st.integers(min_value=1, max_value=16),
+        actor=st.none() | st.sampled_from(["a", "w", "nobody"]),
+        definition=st.none() | st.sampled_from(["v1", "w1"]),
+    )
+    def newest_first(before: int | None, limit: int, actor: str | None, definition: str | None) -> None:
+        wanted = [
+            c
+            for c in every
+            if (before is None or c.seq < before)
+            and (actor is None or c.actor_id == actor)
+            and (definition is None or c.version == definition)
+        ][::-1]
+        page, below = keep.change_page_before(before, limit, actor=actor, definition=definition)
+        assert page == wanted[:limit]
+        # Going on from each page's next meets every one once, and ends at 0.
+        walked = list(page)
+        while below:
+            more, below = keep.change_page_before(below, limit, actor=actor, definition=definition)
+            walked += more
+        assert walked == wanted
+
+    newest_first()
+    for bad in ({"before": -1}, {"limit": 0}, {"before": True}, {"actor": ""}):
+        with pytest.raises(InvalidRequest):
+            keep.change_page_before(**bad)
+
+
 def test_follow_yields_each_change_once_as_it_commits_and_resumes_after_a_seq(keep: statekeep.Keep) -> None:
     keep.deploy("v1", MACHINE)
     keep.spawn("v1", actor_id="a")
@@ -187,6 +229,13 @@ def test_changes_older_than_the_window_are_pruned_and_the_numbering_goes_on(
         assert [(c.seq, c.actor_id) for c in keep.changes()] == [(6, "late")]
         keep.send("late", "A")
         assert [c.seq for c in keep.changes()] == [6, 7]
+        # Newest first stops at the oldest kept: nothing older is left.
+        assert [c.seq for c in keep.change_page_before(None, 10)[0]] == [7, 6]
+        assert keep.change_page_before(None, 10)[1] == 0
+        assert keep.change_page_before(6, 10) == ([], 0)
+        page, below = keep.change_page_before(None, 1)
+        assert [c.seq for c in page] == [7] and below == 7
+        assert keep.change_page_before(below, 5) == (keep.changes(after=5, limit=1), 0)
     with pytest.raises(ValueError, match="change_retention"):
         statekeep.Keep(store_location, clock=clock, change_retention=0)
 

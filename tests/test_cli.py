@@ -393,6 +393,7 @@ def test_actors_in_text_and_json_with_filters_and_pages(data: Path, defs: Path) 
     ]
     assert all(HEX16.fullmatch(a["fingerprint"]) for a in listed)
     assert [a["actorId"] for a in as_json(run("actors", "--data", data, "--state", "fee", "--json"))] == ["carol"]
+    assert [a["actorId"] for a in as_json(run("actors", "--data", data, "--in-state", "fee", "--json"))] == ["carol"]
     assert [a["actorId"] for a in as_json(run("actors", "--data", data, "--state", '"underwriting"', "--json"))] == [
         "bob"
     ]
@@ -440,6 +441,10 @@ def test_a_stranded_actor_refuses_events_until_released(data: Path, defs: Path, 
     run("deploy", "--data", data, tmp_path / "strict.json", "--parent", "loan-v1", "--path", "SUBMIT_INFO")
     result = run("send", "--data", data, "bob", "APPROVE", code=1)
     assert "needs rescue" in result.stderr
+    stranded = as_json(run("actors", "--data", data, "--needs-rescue", "--json"))
+    assert [a["actorId"] for a in stranded] == ["bob"]
+    others = as_json(run("actors", "--data", data, "--not-needs-rescue", "--json"))
+    assert "bob" not in [a["actorId"] for a in others] and others
     released = run("release", "--data", data, "bob")
     assert released.stdout.startswith("released bob")
     assert as_json(run("send", "--data", data, "bob", "APPROVE", "--json"))["stateValue"] == "approved"

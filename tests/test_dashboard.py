@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,14 +114,15 @@ class Server:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {key or self.admin}"}, timeout=30)
 
 
-@pytest.fixture
-def server(tmp_path: Path, key_dir: Path) -> Iterator[Server]:
-    """``statekeep serve`` as a process, with the admin key it prints at its first start."""
+@contextmanager
+def _serving(data: Path, *args: str, admin: str | None = None) -> Iterator[Server]:
+    """``statekeep serve`` as a process, with the admin key it prints at its first start (or
+    ``admin``, made before)."""
     from conftest import free_port
 
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "statekeep", "serve", "--data", str(tmp_path / "data"), "--port", str(port)],
+        [sys.executable, "-m", "statekeep", "serve", "--data", str(data), "--port", str(port), *args],
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -132,7 +134,7 @@ def server(tmp_path: Path, key_dir: Path) -> Iterator[Server]:
             assert line, "the server stopped: " + "".join(lines)
             lines.append(line)
         token = re.search(r"sk_[\w-]+", "".join(lines))
-        assert token is not None, lines
+        assert admin is not None or token is not None, lines
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 10
         while True:
@@ -142,10 +144,16 @@ def server(tmp_path: Path, key_dir: Path) -> Iterator[Server]:
             except httpx.ConnectError:
                 assert time.monotonic() < deadline, "the server does not answer"
                 time.sleep(0.05)
-        yield Server(url, token.group(0))
+        yield Server(url, admin if admin is not None else token.group(0))  # type: ignore[union-attr]
     finally:
         process.terminate()
         process.wait(10)
+
+
+@pytest.fixture
+def server(tmp_path: Path, key_dir: Path) -> Iterator[Server]:
+    with _serving(tmp_path / "data") as s:
+        yield s
 
 
 def _no_serious_violations(page: Any, where: str) -> None:
@@ -321,13 +329,37 @@ def test_the_loan_story_in_the_dashboard(server: Server) -> None:
                 json={"id": "loan-v3", "definition": v3, "parentId": "loan-v1", "historyPath": ["SUBMIT_INFO"]},
             )
             _until(lambda: api.get("/v1/deployments/loan-v3").json()["done"], "the scan of loan-v3 finishes")
-            page.get_by_role("link", name="Needs rescue", exact=True).click()
+            # The actors list filtered by needs-rescue: Bob alone.
+            page.get_by_role("link", name="Actors", exact=True).click()
+            page.get_by_label("Needs rescue").select_option("true")
+            page.get_by_role("button", name="Filter").click()
+            expect(page).to_have_url(re.compile(r"needsRescue=true"))
+            rows = page.locator("table tbody tr")
+            expect(rows).to_have_count(1)
+            expect(rows.first).to_contain_text("bob")
+            expect(rows.first).to_contain_text("yes (loan-v3)")
+            _no_serious_violations(page, "actors needing rescue")
+            page.get_by_label("Needs rescue").select_option("false")
+            page.get_by_role("button", name="Filter").click()
+            expect(page.locator("table tbody tr")).to_have_count(len(story) + 1 - 1)  # erin in, bob out
+            expect(page.locator("table tbody")).not_to_contain_text("bob")
+            # Needs rescue: the reason in words, a rescue deployment's page with the parent preset.
+            page.get_by_role("navigation", name="pages").get_by_role("link", name="Needs rescue").click()
             row = page.locator("tbody tr", has_text="bob")
             expect(row).to_contain_text("WAIVE_FEE")
+            expect(page.locator("tbody tr")).to_have_count(1)
             _no_serious_violations(page, "needs rescue")
             _shot(page, "needs-rescue")
+            row.get_by_role("link", name="rescue deployment under loan-v1").click()
+            expect(page.get_by_role("heading", name="Deploy", exact=True)).to_be_visible()
+            expect(page.get_by_label("Parent version")).to_have_value("loan-v1")
+            expect(page.get_by_role("button", name="+ WAIVE_FEE")).to_be_visible()
+            page.go_back()
+            row = page.locator("tbody tr", has_text="bob")
             row.get_by_role("button", name="release bob").click()
+            expect(page.get_by_role("status").filter(has_text="Released bob")).to_be_visible()
             expect(page.get_by_text("No actor needs rescue.")).to_be_visible()
+            assert api.get("/v1/actors/bob").json()["needsRescue"] is None
 
             # Nested states drawn as they are, each with its count.
             assert api.put("/v1/definitions", json={"id": "door-v1", "definition": DOOR}).status_code == 200
@@ -344,6 +376,34 @@ def test_the_loan_story_in_the_dashboard(server: Server) -> None:
             expect(page.locator("svg.chart text.edge-label", has_text="after 60000")).to_be_visible()
             _no_serious_violations(page, "nested statechart")
             _shot(page, "statechart-nested")
+            # A state inside a parallel region lists its actors: door-1 is in light.off beside fan.slow.
+            api.post("/v1/actors", json={"definitionId": "door-v1", "id": "door-2"})  # closed.locked
+            page.locator('[data-state="door.open.light.off"]').click()
+            expect(page).to_have_url(re.compile(r"inState=open\.light\.off"))
+            rows = page.locator("table tbody tr")
+            expect(rows).to_have_count(1)
+            expect(rows.first).to_contain_text("door-1")
+            expect(page.get_by_label("State", exact=True)).to_have_value("open.light.off")
+            _no_serious_violations(page, "the actors in a parallel region's state")
+            for state, actors in (("door.open.fan.fast", []), ("door.open", ["door-1"]), ("door.closed", ["door-2"])):
+                page.go_back()
+                page.locator(f'[data-state="{state}"]').focus()
+                page.keyboard.press("Enter")
+                expect(page.get_by_role("heading", name="Actors")).to_be_visible()
+                if actors:
+                    expect(page.locator("table tbody tr")).to_have_count(len(actors))
+                    expect(page.locator("table tbody tr").first).to_contain_text(actors[0])
+                else:
+                    expect(page.get_by_text("No actor matches.")).to_be_visible()
+            # Live, a state that empties loses its badge and the count in its name.
+            page.goto(f"{server.url}/dashboard/#/version/door-v1")
+            off = page.locator('[data-state="door.open.light.off"]')
+            expect(off).to_have_attribute("aria-label", re.compile("^off 1 actor:"))
+            assert api.post("/v1/actors/door-1/events", json={"type": "ON"}).status_code == 200
+            expect(page.locator('[data-state="door.open.light.on"]')).to_have_attribute(
+                "aria-label", re.compile("^on 1 actor:")
+            )
+            expect(off).to_have_attribute("aria-label", re.compile("^off: list the actors"))
 
             # Dark.
             page.emulate_media(color_scheme="dark")
@@ -351,6 +411,12 @@ def test_the_loan_story_in_the_dashboard(server: Server) -> None:
             expect(page.locator('[data-state="loan.income_verification"]')).to_be_visible()
             _no_serious_violations(page, "statechart, dark")
             _shot(page, "statechart-dark")
+            page.goto(f"{server.url}/dashboard/#/actors?needsRescue=false")
+            expect(page.locator("table tbody tr").first).to_be_visible()
+            _no_serious_violations(page, "actors, dark")
+            page.goto(f"{server.url}/dashboard/#/rescue")
+            expect(page.get_by_text("No actor needs rescue.")).to_be_visible()
+            _no_serious_violations(page, "needs rescue, dark")
             assert not errors, errors
             context.close()
 
@@ -372,3 +438,186 @@ def test_the_loan_story_in_the_dashboard(server: Server) -> None:
             context.close()
         finally:
             browser.close()
+
+
+#: A machine that handles TICK where it is, reporting an action: a history as long as one likes.
+COUNTER: dict[str, Any] = {"id": "counter", "initial": "on", "states": {"on": {"on": {"TICK": {"actions": "tick"}}}}}
+LONG = 20_000
+
+
+def _browser_page(p: Any, server: Server, key: str | None = None, dark: bool = False) -> tuple[Any, Any, list[str]]:
+    """A signed-in page at 1280x800 and the errors it reports."""
+    browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, color_scheme="dark" if dark else "light", bypass_csp=True
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{server.url}/dashboard/")
+    page.get_by_label("API key").fill(key or server.admin)
+    page.get_by_role("button", name="Use this key").click()
+    page.get_by_role("navigation", name="pages").wait_for()
+    return browser, page, errors
+
+
+@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason=f"no browser at {CHROMIUM}")
+@pytest.mark.skipif(not AXE.exists() and not os.environ.get("CI"), reason="no axe-core: run `npm ci` in dashboard/")
+def test_a_long_timeline_opens_at_its_latest_page_and_loads_older_ones_on_scroll(server: Server) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    api = server.api()
+    assert api.put("/v1/definitions", json={"id": "counter-v1", "definition": COUNTER}).status_code == 200
+    assert api.post("/v1/actors", json={"definitionId": "counter-v1", "id": "long"}).status_code == 201
+    for start in range(0, LONG, 1000):
+        batch = [{"actorId": "long", "type": "TICK", "n": n} for n in range(start, start + 1000)]
+        assert api.post("/v1/events", json={"events": batch}).status_code == 200
+    assert api.get("/v1/actors/long").json()["historyLength"] == LONG
+
+    with sync_playwright() as p:
+        browser, page, errors = _browser_page(p, server)
+        try:
+            page.goto(f"{server.url}/dashboard/#/actor/long")
+            entries = page.locator("ol.timeline > li.entry")
+            # The latest page first: the last event on top, with its payload and the state after it.
+            expect(entries).to_have_count(100)
+            expect(entries.first).to_contain_text(f"#{LONG - 1} TICK")
+            expect(entries.first).to_contain_text('"n":19999')
+            expect(entries.first.locator(".state")).to_have_text("on")
+            expect(entries.last).to_contain_text(f"#{LONG - 100} TICK")
+            expect(page.locator("dd.events")).to_have_text(str(LONG))
+            expect(page.get_by_role("status").filter(has_text="The latest 100 of 20000 events")).to_be_visible()
+            _no_serious_violations(page, "a long timeline")
+            _shot(page, "actor-long-timeline")
+            page.emulate_media(color_scheme="dark")
+            _no_serious_violations(page, "a long timeline, dark")
+            page.emulate_media(color_scheme="light")
+            # Scrolled to its end, the page before loads below, newest first still.
+            page.get_by_role("button", name="Older events").scroll_into_view_if_needed()
+            expect(entries).to_have_count(200)
+            expect(entries.nth(100)).to_contain_text(f"#{LONG - 101} TICK")
+            expect(entries.last).to_contain_text(f"#{LONG - 200} TICK")
+            # And by keyboard (focused, the button comes into view, which may load a page too).
+            page.get_by_role("button", name="Older events").focus()
+            page.keyboard.press("Enter")
+            shown = page.get_by_role("status").filter(has_text=re.compile(r"The latest [34]00 of"))
+            expect(shown).to_be_visible()
+            page.wait_for_function(
+                "() => !document.querySelector('main p[role=status]').textContent.startsWith('Loading')"
+            )
+            indexes = [int(i) for i in entries.evaluate_all("(els) => els.map((e) => e.dataset.index)")]
+            assert len(indexes) in (300, 400) and f"The latest {len(indexes)} of" in (shown.text_content() or "")
+            assert indexes == list(range(LONG - 1, LONG - 1 - len(indexes), -1))
+            # A new event goes on top, live.
+            assert api.post("/v1/actors/long/events", json={"type": "TICK", "n": "live"}).status_code == 200
+            expect(entries.first).to_contain_text(f"#{LONG} TICK")
+            expect(page.locator("dd.events")).to_have_text(str(LONG + 1))
+            assert not errors, errors
+        finally:
+            browser.close()
+
+
+@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason=f"no browser at {CHROMIUM}")
+@pytest.mark.skipif(not AXE.exists() and not os.environ.get("CI"), reason="no axe-core: run `npm ci` in dashboard/")
+def test_webhooks_their_delivery_log_dead_letters_and_a_redelivery(tmp_path: Path, key_dir: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    import statekeep
+    from statekeep.testing import ManualClock
+    from webhook_receiver import receiving
+
+    data = tmp_path / "data"
+    with receiving() as healed, receiving() as failing:
+        # A dead letter made with a clock the test moves: the receiver failed every attempt of the
+        # schedule (10 over 3 days), then mends.
+        healed.answer = lambda r: (500, {}, 0.0)
+        clock = ManualClock(start=time.time() - 5 * 86_400)
+        with statekeep.open(data, clock=clock, allow_private_webhooks=True, webhook_timeout=0.5) as keep:
+            keep.deploy("counter-v1", COUNTER)
+            mended = keep.add_webhook(healed.url, description="billing", kinds=["spawned"])
+            keep.spawn("counter-v1", actor_id="c1")
+            clock.advance(seconds=0)  # the first attempt
+            clock.advance(days=4)  # past the whole schedule
+            [dead] = keep.webhook_deliveries(mended.id, dead=True)
+            admin = keep.create_api_key("admin").token
+            read = keep.create_api_key("read").token
+        assert admin is not None and read is not None
+        healed.answer = lambda r: (200, {}, 0.0)
+        # Another endpoint that fails now: its deliveries wait, with their attempts.
+        failing.answer = lambda r: (503, {}, 0.0)
+        with _serving(data, "--allow-private-webhooks", admin=admin) as server:
+            api = server.api()
+            flaky = api.post("/v1/webhooks", json={"url": failing.url, "description": "audit"}).json()
+            api.post("/v1/actors", json={"definitionId": "counter-v1", "id": "c2"})
+            _until(
+                lambda: any(d["attempts"] for d in api.get(f"/v1/webhooks/{flaky['id']}/deliveries").json()["items"]),
+                "the failing endpoint is tried",
+            )
+            with sync_playwright() as p:
+                browser, page, errors = _browser_page(p, server)
+                try:
+                    page.get_by_role("navigation", name="pages").get_by_role("link", name="Webhooks").click()
+                    endpoints = page.get_by_role("table", name="Webhook endpoints")
+                    billing = endpoints.locator("tr", has_text="billing")
+                    expect(billing).to_contain_text("kinds spawned")
+                    expect(billing.locator("td").nth(5)).to_have_text("1")  # one dead letter
+                    expect(endpoints.locator("tr", has_text="audit")).to_contain_text("every change")
+                    _no_serious_violations(page, "webhooks")
+                    _shot(page, "webhooks")
+
+                    # The failing one: its delivery log, attempts and the next one's time.
+                    endpoints.get_by_role("link", name=failing.url).click()
+                    log = page.get_by_role("table", name="Delivery log: pending, with their attempts")
+                    expect(log.locator("tbody tr").first).to_contain_text("HTTP 503")
+                    expect(log.locator("tbody tr", has_text="c2")).to_contain_text("spawned")
+                    expect(page.get_by_text("No dead letter.")).to_be_visible()
+                    _no_serious_violations(page, "a webhook's delivery log")
+                    page.get_by_role("button", name="Disable").click()
+                    expect(page.locator("dd.webhook-state")).to_have_text("disabled: disabled by request")
+                    assert api.get(f"/v1/webhooks/{flaky['id']}").json()["enabled"] is False
+
+                    # The mended one: its dead letter, delivered again by keyboard.
+                    page.go_back()
+                    page.get_by_role("table", name="Webhook endpoints").get_by_role("link", name=healed.url).click()
+                    letters = page.get_by_role("table", name="Dead letters")
+                    row = letters.locator("tbody tr")
+                    expect(row).to_have_count(1)
+                    expect(row).to_contain_text("c1")
+                    expect(row).to_contain_text("HTTP 500")
+                    expect(row.locator("td").nth(3)).to_have_text("10")
+                    _no_serious_violations(page, "dead letters")
+                    _shot(page, "webhook-dead-letters")
+                    page.emulate_media(color_scheme="dark")
+                    _no_serious_violations(page, "dead letters, dark")
+                    page.emulate_media(color_scheme="light")
+                    page.get_by_role("button", name=f"redeliver change {dead.seq}").focus()
+                    page.keyboard.press("Enter")
+                    expect(page.get_by_role("status").filter(has_text="1 delivery queued again")).to_be_visible()
+                    _until(
+                        lambda: any(g.seq == dead.seq and g.status == 200 for g in list(healed.received)),
+                        "the dead letter is delivered again",
+                    )
+                    expect(page.get_by_text("No dead letter.")).to_be_visible(timeout=10_000)
+                    # Every change since a time, again: both spawns (its filter takes spawns only).
+                    week_ago = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 7 * 86_400))
+                    page.get_by_label("Deliver every change since (UTC)").fill(week_ago)
+                    page.get_by_role("button", name="Redeliver since").click()
+                    expect(page.get_by_role("status").filter(has_text="2 deliveries queued again")).to_be_visible()
+                    assert not errors, errors
+                finally:
+                    browser.close()
+
+                # A read key is told the webhooks are an admin's, and offered no action; the API refuses it.
+                browser, page, errors = _browser_page(p, server, read)
+                try:
+                    page.get_by_role("navigation", name="pages").get_by_role("link", name="Webhooks").click()
+                    expect(page.get_by_text("Webhooks are an admin key's to see and change")).to_be_visible()
+                    page.goto(f"{server.url}/dashboard/#/webhook/{mended.id}")
+                    expect(page.get_by_text("Webhooks are an admin key's to see and change")).to_be_visible()
+                    expect(page.get_by_role("button", name=re.compile("Redeliver|Disable|Enable"))).to_have_count(0)
+                    _no_serious_violations(page, "webhooks, a read key")
+                    refused = server.api(read).post(f"/v1/webhooks/{mended.id}/redeliver", json={"seq": dead.seq})
+                    assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+                finally:
+                    browser.close()

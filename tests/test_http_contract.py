@@ -202,6 +202,15 @@ def test_query_parameters_are_checked_against_their_documented_range(http: httpx
     assert len(http.get("/v1/actors", params={"limit": PAGE_MAX}).json()["items"]) == 1
     bogus = problem(http.get("/v1/actors", params={"status": "bogus"}), 422, "invalid_request")
     assert all(s in bogus["detail"] for s in ("active", "done", "error", "terminated"))
+    for path in ("", "a..b", "."):
+        doc = problem(http.get("/v1/actors", params={"inState": path}), 422, "invalid_request")
+        assert "state's path" in doc["detail"]
+    assert [a["actorId"] for a in http.get("/v1/actors", params={"inState": "review"}).json()["items"]] == ["a"]
+    for rescue in ("yes", "1", "True", ""):
+        doc = problem(http.get("/v1/actors", params={"needsRescue": rescue}), 422, "invalid_request")
+        assert "'needsRescue'" in doc["detail"] and "true, false" in doc["detail"]
+    assert [a["actorId"] for a in http.get("/v1/actors", params={"needsRescue": "false"}).json()["items"]] == ["a"]
+    assert http.get("/v1/actors", params={"needsRescue": "true"}).json() == {"items": [], "next": None}
     unknown = problem(http.get("/v1/actors", params={"limt": 5}), 422, "unknown_parameter")
     assert unknown["field"] == "limt" and "limit" in unknown["allowed"]
     problem(http.get("/v1/health", params={"verbose": 1}), 422, "unknown_parameter")
@@ -346,14 +355,17 @@ def test_every_code_the_code_raises_is_documented() -> None:
 
 
 def walk(http: httpx.Client, path: str, limit: int, **params: Any) -> list[Any]:
+    """Every item of a list, page by page: the next page is the cursor with the same filters
+    (a start, ``after`` or ``before``, is in the cursor)."""
     items: list[Any] = []
     page = http.get(path, params={"limit": limit, **params}).json()
+    filters = {k: v for k, v in params.items() if k not in ("after", "before")}
     while True:
         assert set(page) >= {"items", "next"} and len(page["items"]) <= limit
         items += page["items"]
         if page["next"] is None:
             return items
-        page = http.get(path, params={"limit": limit, "cursor": page["next"]}).json()
+        page = http.get(path, params={"limit": limit, "cursor": page["next"], **filters}).json()
 
 
 def test_every_list_route_pages_with_items_and_an_opaque_next(server: Served, http: httpx.Client) -> None:
@@ -388,6 +400,34 @@ def test_every_list_route_pages_with_items_and_an_opaque_next(server: Served, ht
     assert (
         len(http.get("/v1/actors", params={"limit": 4, "status": "active", "definitionId": "v2"}).json()["items"]) == 4
     )
+    # Newest first: the latest page first, then further back; from before an index.
+    for limit in (1, 2, 5, PAGE_MAX):
+        assert [e["index"] for e in walk(http, "/v1/actors/a00/history", limit, order="desc")] == list(range(8, -1, -1))
+        assert [e["index"] for e in walk(http, "/v1/actors/a00/history", limit, order="desc", before=4)] == [3, 2, 1, 0]
+        assert [e["index"] for e in walk(http, "/v1/actors/a00/history", limit, order="asc")] == list(range(9))
+    latest = http.get("/v1/actors/a00/history", params={"order": "desc", "limit": 2}).json()
+    assert [e["type"] for e in latest["items"]] == ["NOTE", "NOTE"] and latest["items"][0]["payload"] == {"n": 6}
+    oldest = http.get("/v1/actors/a00/history", params={"limit": 2}).json()
+    # A cursor of one order is not a cursor of the other.
+    problem(http.get("/v1/actors/a00/history", params={"cursor": latest["next"]}), 422, "cursor_invalid")
+    problem(
+        http.get("/v1/actors/a00/history", params={"cursor": oldest["next"], "order": "desc"}), 422, "cursor_invalid"
+    )
+    both = problem(
+        http.get("/v1/actors/a00/history", params={"cursor": latest["next"], "order": "desc", "before": 3}),
+        422,
+        "invalid_request",
+    )
+    assert "not both" in both["detail"]
+    wrongs: list[dict[str, Any]] = [{"order": "desc", "after": 1}, {"before": 3}, {"order": "asc", "before": 3}]
+    for wrong in wrongs:
+        doc = problem(http.get("/v1/actors/a00/history", params=wrong), 422, "invalid_request")
+        assert "starts" in doc["detail"]
+    for order in ("DESC", "newest", ""):
+        doc = problem(http.get("/v1/actors/a00/history", params={"order": order}), 422, "invalid_request")
+        assert "'order'" in doc["detail"]
+    problem(http.get("/v1/actors/a00/history", params={"order": "desc", "before": -1}), 422, "invalid_request")
+    problem(http.get("/v1/actors/ghost/history", params={"order": "desc"}), 404, "actor_not_found")
     # The history's own start, StateKeep's events route and its names.
     assert [e["index"] for e in walk(http, "/v1/actors/a00/history", 3, after=5)] == [6, 7, 8]
     events = http.get("/v1/actors/a00/events", params={"limit": 4}).json()

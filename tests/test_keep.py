@@ -486,3 +486,33 @@ def test_a_version_keeps_its_document_order_through_the_store(store_location: st
     with statekeep.Keep(store_location, scan=False) as keep:
         assert list(keep.definitions()[0]["definition"]["states"]) == ["zeta", "alpha"]
         assert [a["type"] for a in keep._registry.version("v1")["machine"].initial().actions] == expected
+
+
+def test_a_history_read_newest_first_is_the_oldest_first_one_reversed(tmp_path: Path) -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    with statekeep.open(tmp_path / "data") as keep:
+        keep.deploy("v1", LOAN_V1)
+        keep.spawn("v1", actor_id="n")
+        keep.send_many([("n", {"type": "NOTE", "i": i}) for i in range(23)])
+        everything = keep.history("n")
+
+        @settings(max_examples=200, deadline=None)
+        @given(
+            before=st.none() | st.integers(min_value=-2, max_value=30),
+            limit=st.none() | st.integers(min_value=0, max_value=30),
+        )
+        def newest_first(before: int | None, limit: int | None) -> None:
+            page = keep.history("n", before=before, limit=limit, newest_first=True)
+            below = everything if before is None else everything[: max(0, before)]
+            assert page == below[::-1][:limit]
+            # Walking back page by page from there meets every event below once, newest first.
+            if page and limit:
+                walked, cursor = list(page), page[-1]["index"]
+                while more := keep.history("n", before=cursor, limit=limit, newest_first=True):
+                    walked += more
+                    cursor = more[-1]["index"]
+                assert walked == below[::-1]
+
+        newest_first()

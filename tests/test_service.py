@@ -176,12 +176,86 @@ def test_a_stranded_actor_is_refused_with_the_reason_and_released(backend: Backe
     assert refused.value.deployment == "v2" and refused.value.code == "needs_rescue"
     assert refused.value.reason is not None and refused.value.reason["code"] == "non_compliant"
     assert backend.get("s").needs_rescue is not None
+    # The needs-rescue filter: the stranded one (still on v1), not those v2 moved or never reached.
+    backend.spawn("v1", actor_id="r")
+    assert [a.id for a in backend.actors(needs_rescue=True)] == ["s"]
+    assert [a.id for a in backend.actors(needs_rescue=False)] == ["r"]
+    assert [a.id for a in backend.actors("v1", needs_rescue=True, status="active")] == ["s"]
+    assert backend.actors("v2", needs_rescue=True) == []
     released = backend.release("s")
     assert (released["kind"], released["deployment"], released["actor"]) == ("released", "v2", "s")
     assert released == backend.decisions("s")[-1], "the record as it is read afterwards, with its time"
     assert backend.send("s", "PAY_FEE").value == "underwriting"
     with pytest.raises(statekeep.Conflict, match="not stranded"):
         backend.release("s")
+    assert backend.actors(needs_rescue=True) == []
+
+
+#: A door that opens into two regions: what an actor in a parallel state is in.
+DOOR: dict[str, Any] = {
+    "id": "door",
+    "initial": "closed",
+    "states": {
+        "closed": {
+            "initial": "locked",
+            "states": {"locked": {"on": {"UNLOCK": "unlocked"}}, "unlocked": {}},
+            "on": {"OPEN": "open"},
+        },
+        "open": {
+            "type": "parallel",
+            "states": {
+                "light": {"initial": "off", "states": {"off": {"on": {"ON": "on"}}, "on": {}}},
+                "fan": {"initial": "slow", "states": {"slow": {"on": {"FAST": "fast"}}, "fast": {}}},
+            },
+        },
+    },
+}
+
+
+def test_actors_in_a_state_at_any_depth_through_either_transport(backend: Backend) -> None:
+    backend.deploy("d1", DOOR)
+    for actor, events in {"a": ["OPEN"], "b": ["OPEN", "ON"], "c": ["UNLOCK"], "d": [], "e": ["OPEN", "FAST"]}.items():
+        backend.spawn("d1", actor_id=actor)
+        for event in events:
+            backend.send(actor, event)
+
+    def ids(path: str, **more: Any) -> list[str]:
+        return [a.id for a in backend.actors(in_state=path, **more)]
+
+    assert ids("open") == ["a", "b", "e"]
+    assert ids("open.light.off") == ["a", "e"] and ids("open.light.on") == ["b"]
+    assert ids("open.fan") == ["a", "b", "e"] and ids("open.fan.fast") == ["e"]
+    assert ids("closed") == ["c", "d"] and ids("closed.locked") == ["d"]
+    assert ids("open.light.off", definition_id="d1", after="a") == ["e"]
+    assert ids("light") == [] and ids("open.nowhere") == []
+    # The same rule as the state counts.
+    counts = backend.state_counts("d1")
+    for path, count in counts.items():
+        assert len(ids(path)) == count, path
+    for bad in ("", "open..off", ".open", "open."):
+        with pytest.raises(statekeep.InvalidRequest, match="state's path"):
+            backend.actors(in_state=bad)
+
+
+def test_a_history_newest_first_through_either_transport(backend: Backend) -> None:
+    backend.deploy("v1", LOAN_V1)
+    backend.spawn("v1", actor_id="n")
+    for i in range(7):
+        backend.send("n", {"type": "NOTE", "i": i})
+    oldest_first = backend.history("n")
+    newest = backend.history("n", newest_first=True)
+    assert newest == oldest_first[::-1] and [e["index"] for e in newest] == [6, 5, 4, 3, 2, 1, 0]
+    assert [e["payload"]["i"] for e in backend.history("n", limit=3, newest_first=True)] == [6, 5, 4]
+    assert [e["index"] for e in backend.history("n", before=4, limit=2, newest_first=True)] == [3, 2]
+    assert [e["index"] for e in backend.history("n", before=2, newest_first=True)] == [1, 0]
+    assert backend.history("n", before=0, newest_first=True) == []
+    assert [e["index"] for e in backend.history("n", before=100, limit=1, newest_first=True)] == [6]
+    for wrong in ({"after": 2, "newest_first": True}, {"before": 2}):
+        with pytest.raises(statekeep.InvalidRequest, match="'(after|before)' starts") as refused:
+            backend.history("n", **wrong)
+        assert refused.value.code == "invalid_request"
+    with pytest.raises(statekeep.NotFound):
+        backend.history("ghost", newest_first=True)
 
 
 def test_a_payload_field_named_like_a_send_option_is_refused_through_either_transport(backend: Backend) -> None:

@@ -2,6 +2,7 @@
 // the page on screen up to date.
 
 import { apiKey, call, follow, setApiKey } from "./api.js";
+import { warmUp } from "./draw.js";
 import { fill, h } from "./dom.js";
 import { errorBox, type Page, type Render } from "./page.js";
 import { actorPage } from "./pages/actor.js";
@@ -10,6 +11,7 @@ import { deployPage } from "./pages/deploy.js";
 import { rescuePage } from "./pages/rescue.js";
 import { versionPage } from "./pages/version.js";
 import { versionsPage } from "./pages/versions.js";
+import { webhookPage, webhooksPage } from "./pages/webhooks.js";
 
 const ROUTES: [RegExp, Render, string][] = [
   [/^\/?$/, (m) => versionsPage(m), "Versions"],
@@ -19,6 +21,8 @@ const ROUTES: [RegExp, Render, string][] = [
   [/^\/actor\/(.+)$/, actorPage, "Actor"],
   [/^\/deploy$/, deployPage, "Deploy"],
   [/^\/rescue$/, rescuePage, "Needs rescue"],
+  [/^\/webhooks$/, (m) => webhooksPage(m), "Webhooks"],
+  [/^\/webhook\/(.+)$/, webhookPage, "Webhook"],
 ];
 
 const NAV: [string, string][] = [
@@ -26,6 +30,7 @@ const NAV: [string, string][] = [
   ["/actors", "Actors"],
   ["/deploy", "Deploy"],
   ["/rescue", "Needs rescue"],
+  ["/webhooks", "Webhooks"],
 ];
 
 const app = document.getElementById("app")!;
@@ -93,7 +98,10 @@ function start(): void {
     },
   );
   window.onhashchange = () => void route(main, nav);
-  void route(main, nav);
+  void route(main, nav).then(() => {
+    // Unless the first page drew a chart already: the first chart need not wait for ELK's warm-up.
+    if (!main.querySelector("svg.chart")) setTimeout(warmUp, 0);
+  });
 }
 
 async function route(main: HTMLElement, nav: HTMLElement): Promise<void> {

@@ -133,12 +133,3 @@ export function chartOf(def: Definition): Chart {
   }
   return { root, states, transitions, events: [...events].sort() };
 }
-
-/** The state value of an actor in `node` alone (exact for states outside parallel regions). */
-export function stateValueOf(node: StateNode): unknown {
-  const keys = node.path.slice(1);
-  if (keys.length === 0) return null;
-  let value: unknown = keys[keys.length - 1];
-  for (let i = keys.length - 2; i >= 0; i--) value = { [keys[i]!]: value };
-  return value;
-}

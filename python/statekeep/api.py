@@ -143,6 +143,15 @@ class KeepAPI(Protocol):
         definition: str | None = None,
     ) -> tuple[list[Change], int]: ...
 
+    def change_page_before(
+        self,
+        before: int | None = None,
+        limit: int | None = None,
+        *,
+        actor: str | None = None,
+        definition: str | None = None,
+    ) -> tuple[list[Change], int]: ...
+
     def last_change(self) -> int: ...
 
     def follow(
@@ -158,7 +167,15 @@ class KeepAPI(Protocol):
 
     def get(self, actor_id: str) -> Actor: ...
 
-    def history(self, actor_id: str, after: int | None = None, limit: int | None = None) -> list[HistoryEntry]: ...
+    def history(
+        self,
+        actor_id: str,
+        after: int | None = None,
+        limit: int | None = None,
+        *,
+        before: int | None = None,
+        newest_first: bool = False,
+    ) -> list[HistoryEntry]: ...
 
     def decisions(self, actor_id: str | None = None, deployment: str | None = None) -> list[Decision]: ...
 
@@ -169,6 +186,9 @@ class KeepAPI(Protocol):
         status: str | None = None,
         after: str | None = None,
         limit: int | None = None,
+        *,
+        needs_rescue: bool | None = None,
+        in_state: str | None = None,
     ) -> list[Actor]: ...
 
     # ----- keys and the store -------------------------------------------------------------------

@@ -139,7 +139,7 @@ class Client:
             if found["next"] is None:
                 return
             # Where the list goes on is in the cursor; a start given for the first page is in it.
-            params = {k: v for k, v in params.items() if k != "after"} | {"cursor": found["next"]}
+            params = {k: v for k, v in params.items() if k not in ("after", "before")} | {"cursor": found["next"]}
 
     def definitions(self) -> list[Version]:
         return [cast(Version, wire.from_record(d)) for d in self._pages("/v1/definitions")]
@@ -269,6 +269,18 @@ class Client:
         found = self._call("GET", "/v1/changes", params=params)
         return [wire.from_json(Change, c) for c in found["items"]], int(found["next"])
 
+    def change_page_before(
+        self,
+        before: int | None = None,
+        limit: int | None = None,
+        *,
+        actor: str | None = None,
+        definition: str | None = None,
+    ) -> tuple[list[Change], int]:
+        params = {"order": "desc", "before": before, "limit": limit, "actor": actor, "definition": definition}
+        found = self._call("GET", "/v1/changes", params=params)
+        return [wire.from_json(Change, c) for c in found["items"]], int(found["next"])
+
     def last_change(self) -> int:
         return int(self._call("GET", "/v1/changes", params={"limit": 1, "after": 0})["last"])
 
@@ -323,12 +335,21 @@ class Client:
     def get(self, actor_id: str) -> Actor:
         return wire.from_json(Actor, self._call("GET", f"/v1/actors/{_seg(actor_id)}"))
 
-    def history(self, actor_id: str, after: int | None = None, limit: int | None = None) -> list[HistoryEntry]:
+    def history(
+        self,
+        actor_id: str,
+        after: int | None = None,
+        limit: int | None = None,
+        *,
+        before: int | None = None,
+        newest_first: bool = False,
+    ) -> list[HistoryEntry]:
         if limit is not None and limit < 1:
             # The service's pages hold at least one item; the keep's answer to this is empty.
             self.get(actor_id)  # (an unknown actor is still NotFound)
             return []
-        found = self._pages(f"/v1/actors/{_seg(actor_id)}/history", {"after": after}, limit)
+        params = {"after": after, "before": before, "order": "desc" if newest_first else None}
+        found = self._pages(f"/v1/actors/{_seg(actor_id)}/history", params, limit)
         return [cast(HistoryEntry, wire.from_record(e)) for e in found]
 
     def decisions(self, actor_id: str | None = None, deployment: str | None = None) -> list[Decision]:
@@ -347,11 +368,22 @@ class Client:
         status: str | None = None,
         after: str | None = None,
         limit: int | None = None,
+        *,
+        needs_rescue: bool | None = None,
+        in_state: str | None = None,
     ) -> list[Actor]:
         if limit is not None and limit < 1:
             return []
         state_text = None if state is None else state if isinstance(state, str) else json.dumps(state)
-        params = {"definitionId": definition_id, "state": state_text, "status": status, "after": after}
+        rescue_text = None if needs_rescue is None else "true" if needs_rescue else "false"
+        params = {
+            "definitionId": definition_id,
+            "state": state_text,
+            "status": status,
+            "needsRescue": rescue_text,
+            "inState": in_state,
+            "after": after,
+        }
         return [wire.from_json(Actor, a) for a in self._pages("/v1/actors", params, limit)]
 
     # ----- operations that belong where the store is -----------------------------------------

@@ -1,32 +1,23 @@
-// An actor: where it is, and its story: every handled event with its payload, the state after
-// it, the actions reported, each routing decision with its reason in words, its pending timers.
+// An actor: where it is, and its story, newest first: every handled event with its payload, the
+// state after it, the actions reported, each routing decision with its reason in words, its
+// pending timers. A long history opens at its latest page (one read, newest first); older pages
+// load as the reader scrolls down to them.
 
-import { all, call, enc, get, type Actor, type Change, type Decision, type HistoryEntry, type Timer, type Version } from "../api.js";
-import { fill, h, json, link, when } from "../dom.js";
+import { all, call, enc, get, type Actor, type Change, type Decision, type HistoryEntry, type Page as ApiPage, type Timer, type Version } from "../api.js";
+import { fill, h, json, link, q, when } from "../dom.js";
 import { debounce, errorBox, type Page } from "../page.js";
 import { decisionText, reasonText, stateText } from "../words.js";
 
-/** The most events read for one timeline. */
-const MOST_EVENTS = 5000;
+/** Events per page of the timeline. */
+const PAGE = 100;
+/** Change-log reads per page at most: an actor quiet for long has its changes far back in a
+ * busy log; its older events then show without their state after, rather than stall the page. */
+const CHANGE_READS = 8;
 
-interface Item {
-  at: string;
-  order: number;
-  node: HTMLElement;
-}
-
-async function changesOf(id: string): Promise<Change[]> {
-  const found: Change[] = [];
-  let after = 0;
-  for (let i = 0; i < 50; i++) {
-    const page = await get<{ items: Change[]; next: number; last: number }>(
-      `/v1/changes?actor=${enc(id)}&after=${after}&limit=1000`,
-    );
-    found.push(...page.items);
-    if (page.next === after || page.next >= page.last) break;
-    after = page.next;
-  }
-  return found;
+interface ChangePage {
+  items: Change[];
+  next: number;
+  last: number;
 }
 
 function payloadOf(event: Record<string, unknown> | null): Record<string, unknown> {
@@ -53,75 +44,78 @@ function timerRow(t: Timer): HTMLElement {
   );
 }
 
+/** The actor's changes, read newest first from the change log a page at a time, as far back
+ * as the timeline needs them. */
+class ChangesBack {
+  /** An event's change by its history index; the other changes (spawned, migrated, ...) by
+   * the number of events before them. */
+  readonly byIndex = new Map<number, Change>();
+  readonly others: Change[] = [];
+  /** Where the next older read starts (0: the oldest change kept was read). */
+  private below: number | null = null;
+  /** The lowest actor seq read so far. */
+  private reached = Number.POSITIVE_INFINITY;
+
+  constructor(private readonly id: string) {}
+
+  get exhausted(): boolean {
+    return this.below === 0;
+  }
+
+  add(c: Change): void {
+    if ((c.kind === "event" || c.kind === "timer") && c.event) this.byIndex.set(c.actorSeq - 1, c);
+    else if (!this.others.some((o) => o.seq === c.seq)) this.others.push(c);
+    this.reached = Math.min(this.reached, c.actorSeq);
+  }
+
+  /** Read back until the changes of the events from `index` on are in, or the log ends, or
+   * the reads per page are spent. */
+  async reach(index: number): Promise<void> {
+    for (let reads = 0; reads < CHANGE_READS && this.below !== 0 && this.reached > index; reads++) {
+      const found = await get<ChangePage>(`/v1/changes${q({ actor: this.id, order: "desc", before: this.below, limit: 1000 })}`);
+      found.items.forEach((c) => this.add(c));
+      this.below = found.next;
+    }
+  }
+}
+
 export async function actorPage(main: HTMLElement, id: string): Promise<Page> {
-  const load = async (): Promise<void> => {
-    const [actor, history, changes, decisions, versions] = await Promise.all([
-      get<Actor>(`/v1/actors/${enc(id)}`),
-      all<HistoryEntry>(`/v1/actors/${enc(id)}/history`, MOST_EVENTS),
-      changesOf(id),
-      all<Decision>(`/v1/actors/${enc(id)}/decisions`),
-      all<Version>("/v1/definitions"),
-    ]);
-    const paths = new Map(versions.map((v) => [v.id, v.historyPath]));
-    const types = history.map((e) => e.type);
-    const say = (d: Decision): string => decisionText(d, paths.get(d.deployment), types);
+  const [actor0, versions, decisions] = await Promise.all([
+    get<Actor>(`/v1/actors/${enc(id)}`),
+    all<Version>("/v1/definitions"),
+    all<Decision>(`/v1/actors/${enc(id)}/decisions`),
+  ]);
+  const paths = new Map(versions.map((v) => [v.id, v.historyPath]));
+  // A reason names the actor's events at the path's indexes: its first events, up to the
+  // longest path, are all it needs of the history.
+  const longest = Math.max(0, ...versions.map((v) => v.historyPath.length));
+  const first = longest
+    ? (await get<ApiPage<HistoryEntry>>(`/v1/actors/${enc(id)}/history${q({ limit: Math.min(1000, longest + 1) })}`)).items
+    : [];
+  const types = first.map((e) => e.type);
+  const say = (d: Decision): string => decisionText(d, paths.get(d.deployment), types);
 
-    const items: Item[] = [];
-    const covered = new Set<number>();
-    const told = new Set<string>();
-    for (const c of changes) {
-      const decided = c.decisions.map((d) => {
-        told.add(`${d.kind} ${d.deployment}`);
-        return h("li", { class: `decision ${d.kind}` }, say(d));
-      });
-      let title: (Node | string)[];
-      if ((c.kind === "event" || c.kind === "timer") && c.event) {
-        covered.add(c.actorSeq - 1);
-        title = [c.kind === "timer" ? "timer fired " : "", h("code", {}, c.event.type)];
-      } else {
-        title = [c.kind];
-      }
-      items.push({
-        at: c.at,
-        order: c.seq,
-        node: h(
-          "li",
-          { class: `entry ${c.kind}` },
-          h("div", { class: "when" }, when(c.at)),
-          h("div", { class: "what" }, h("strong", {}, title), " → ", h("span", { class: "state" }, stateText(c.stateValue)), c.status !== "active" ? ` (${c.status})` : ""),
-          details("payload", c.event ? payloadOf(c.event) : null),
-          details("actions", c.actions),
-          decided.length ? h("ul", { class: "decisions" }, decided) : null,
-        ),
-      });
-    }
-    for (const e of history) {
-      if (covered.has(e.index)) continue;
-      items.push({
-        at: e.at,
-        order: e.index,
-        node: h(
-          "li",
-          { class: "entry event" },
-          h("div", { class: "when" }, when(e.at)),
-          h("div", { class: "what" }, h("strong", {}, h("code", {}, e.type)), h("span", { class: "muted" }, " (its state after is no longer in the change log)")),
-          details("payload", e.payload),
-        ),
-      });
-    }
-    for (const d of decisions) {
-      if (told.has(`${d.kind} ${d.deployment}`)) continue;
-      items.push({
-        at: d.at ?? "",
-        order: 0,
-        node: h("li", { class: `entry decision ${d.kind}` }, h("div", { class: "when" }, when(d.at)), h("div", { class: "what" }, h("strong", {}, d.kind), ": ", say(d))),
-      });
-    }
-    items.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.order - b.order));
+  const facts = h("div");
+  const timersBox = h("section", { "aria-labelledby": "timers-h" });
+  const timeline = h("ol", { class: "timeline", "aria-labelledby": "timeline-h" });
+  const status = h("p", { class: "muted", role: "status" });
+  const older = h("button", { type: "button", class: "older", hidden: true }, "Older events");
+  fill(
+    main,
+    h("h1", {}, `Actor ${id}`),
+    facts,
+    timersBox,
+    h(
+      "section",
+      { "aria-labelledby": "timeline-h" },
+      h("h2", { id: "timeline-h" }, "Timeline, newest first"),
+      timeline,
+      status,
+      older,
+    ),
+  );
 
-    const scheduled = await all<Timer>(`/v1/actors/${enc(id)}/schedule`).catch(() => [] as Timer[]);
-    const timers = [...actor.timers, ...scheduled.filter((s) => !actor.timers.some((t) => t.id === s.id))];
-
+  const showFacts = async (actor: Actor): Promise<void> => {
     const release = actor.needsRescue
       ? h(
           "div",
@@ -138,7 +132,7 @@ export async function actorPage(main: HTMLElement, id: string): Promise<Page> {
               type: "button",
               onclick: () => {
                 call("POST", `/v1/actors/${enc(id)}/release`, {}).then(
-                  () => void load(),
+                  () => void refresh(),
                   (e) => release?.appendChild(errorBox(e)),
                 );
               },
@@ -149,10 +143,8 @@ export async function actorPage(main: HTMLElement, id: string): Promise<Page> {
           link(`/deploy?parent=${enc(actor.version)}`, "write a rescue deployment"),
         )
       : null;
-
     fill(
-      main,
-      h("h1", {}, `Actor ${id}`),
+      facts,
       h(
         "dl",
         { class: "facts" },
@@ -163,39 +155,146 @@ export async function actorPage(main: HTMLElement, id: string): Promise<Page> {
         h("dt", {}, "Status"),
         h("dd", {}, actor.status),
         h("dt", {}, "Events"),
-        h("dd", {}, actor.historyLength),
+        h("dd", { class: "events" }, actor.historyLength),
         h("dt", {}, "Fingerprint"),
         h("dd", {}, h("code", {}, actor.fingerprint)),
         actor.context !== null && actor.context !== undefined ? [h("dt", {}, "Context"), h("dd", {}, h("code", {}, json(actor.context)))] : null,
       ),
       release,
-      h(
-        "section",
-        { "aria-labelledby": "timers-h" },
-        h("h2", { id: "timers-h" }, "Pending timers and scheduled events"),
-        timers.length
-          ? h(
-              "table",
-              {},
-              h("thead", {}, h("tr", {}, ["Timer", "Event", "Due", "State"].map((c) => h("th", { scope: "col" }, c)))),
-              h("tbody", {}, timers.map(timerRow)),
-            )
-          : h("p", {}, "None."),
-      ),
-      h(
-        "section",
-        { "aria-labelledby": "timeline-h" },
-        h("h2", { id: "timeline-h" }, "Timeline"),
-        history.length >= MOST_EVENTS ? h("p", { class: "muted" }, `The first ${MOST_EVENTS} events.`) : null,
-        h("ol", { class: "timeline" }, items.map((i) => i.node)),
-      ),
+    );
+    const scheduled = await all<Timer>(`/v1/actors/${enc(id)}/schedule`).catch(() => [] as Timer[]);
+    const timers = [...actor.timers, ...scheduled.filter((s) => !actor.timers.some((t) => t.id === s.id))];
+    fill(
+      timersBox,
+      h("h2", { id: "timers-h" }, "Pending timers and scheduled events"),
+      timers.length
+        ? h(
+            "table",
+            {},
+            h("thead", {}, h("tr", {}, ["Timer", "Event", "Due", "State"].map((c) => h("th", { scope: "col" }, c)))),
+            h("tbody", {}, timers.map(timerRow)),
+          )
+        : h("p", {}, "None."),
     );
   };
-  await load();
-  const again = debounce(() => void load().catch((e) => main.appendChild(errorBox(e))), 200);
+
+  const told = new Set<string>();
+  const changeEntry = (c: Change, index: number | null): HTMLElement => {
+    const decided = c.decisions.map((d) => {
+      told.add(`${d.kind} ${d.deployment}`);
+      return h("li", { class: `decision ${d.kind}` }, say(d));
+    });
+    const title: (Node | string)[] =
+      index !== null && c.event
+        ? [h("span", { class: "index" }, `#${index} `), c.kind === "timer" ? "timer fired " : "", h("code", {}, c.event.type)]
+        : [c.kind];
+    return h(
+      "li",
+      { class: `entry ${c.kind}`, "data-index": index },
+      h("div", { class: "when" }, when(c.at)),
+      h("div", { class: "what" }, h("strong", {}, title), " → ", h("span", { class: "state" }, stateText(c.stateValue)), c.status !== "active" ? ` (${c.status})` : ""),
+      details("payload", c.event ? payloadOf(c.event) : null),
+      details("actions", c.actions),
+      decided.length ? h("ul", { class: "decisions" }, decided) : null,
+    );
+  };
+  const eventEntry = (e: HistoryEntry, reason: string): HTMLElement =>
+    h(
+      "li",
+      { class: "entry event", "data-index": e.index },
+      h("div", { class: "when" }, when(e.at)),
+      h("div", { class: "what" }, h("strong", {}, h("span", { class: "index" }, `#${e.index} `), h("code", {}, e.type)), h("span", { class: "muted" }, ` (${reason})`)),
+      details("payload", e.payload),
+    );
+
+  const changes = new ChangesBack(id);
+  const placed = new Set<Decision>();
+  // The pages shown cover the events from `low` up; a change other than an event's shows on
+  // the page of the events around it.
+  let low = Number.POSITIVE_INFINITY;
+  let cursor: string | null = null;
+  let newest = -1;
+  let loading = false;
+
+  const showPage = async (): Promise<void> => {
+    if (loading) return;
+    loading = true;
+    status.textContent = "Loading events…";
+    try {
+      const found: ApiPage<HistoryEntry> = await get<ApiPage<HistoryEntry>>(
+        `/v1/actors/${enc(id)}/history${q({ order: "desc", limit: PAGE, cursor })}`,
+      );
+      const pageLow = found.items.length ? found.items[found.items.length - 1]!.index : 0;
+      const bottom = found.next === null ? 0 : pageLow;
+      await changes.reach(bottom);
+      // Newest first: an event, then what happened before it and after the event before it.
+      const entries: { key: [number, number, number]; at: string; node: HTMLElement }[] = [];
+      for (const e of found.items) {
+        const c = changes.byIndex.get(e.index);
+        newest = Math.max(newest, e.index);
+        entries.push({
+          key: [e.index + 1, 0, 0],
+          at: c?.at ?? e.at,
+          node: c ? changeEntry(c, e.index) : eventEntry(e, changes.exhausted ? "its state after is no longer in the change log" : "its state after is further back in the change log"),
+        });
+      }
+      for (const c of changes.others) {
+        if (c.actorSeq >= bottom && c.actorSeq < low) entries.push({ key: [c.actorSeq, 1, c.seq], at: c.at, node: changeEntry(c, null) });
+      }
+      entries.sort((a, b) => b.key[0] - a.key[0] || b.key[1] - a.key[1] || b.key[2] - a.key[2]);
+      // Decisions no change tells of (a stay is recorded, not a change; the log keeps a week):
+      // by their time, on the page whose events were before them.
+      const oldest = entries.length ? entries[entries.length - 1]!.at : "";
+      for (const d of decisions) {
+        if (told.has(`${d.kind} ${d.deployment}`) || placed.has(d) || (found.next !== null && (d.at ?? "") < oldest)) continue;
+        placed.add(d);
+        const node = h("li", { class: `entry decision ${d.kind}` }, h("div", { class: "when" }, when(d.at)), h("div", { class: "what" }, h("strong", {}, d.kind), ": ", say(d)));
+        const at = entries.findIndex((e) => e.at < (d.at ?? ""));
+        entries.splice(at < 0 ? entries.length : at, 0, { key: [0, 0, 0], at: d.at ?? "", node });
+      }
+      timeline.append(...entries.map((e) => e.node));
+      low = bottom;
+      cursor = found.next === null ? null : String(found.next);
+      older.hidden = cursor === null;
+      status.textContent =
+        cursor === null
+          ? `All ${newest + 1} events shown.`
+          : `The latest ${newest + 1 - low} of ${newest + 1} events shown; older ones load as you scroll down.`;
+    } finally {
+      loading = false;
+    }
+    // Looked at again: if the end is still in view, the next page loads too.
+    observer.unobserve(older);
+    observer.observe(older);
+  };
+
+  const more = (): void => {
+    if (cursor !== null) void showPage().catch((e) => status.replaceChildren(errorBox(e)));
+  };
+  older.addEventListener("click", more);
+  // Older pages on scroll: when the end of the timeline comes into view.
+  const observer = new IntersectionObserver((seen) => {
+    if (seen.some((s) => s.isIntersecting)) more();
+  });
+  observer.observe(older);
+
+  const refresh = async (): Promise<void> => showFacts(await get<Actor>(`/v1/actors/${enc(id)}`));
+  await showFacts(actor0);
+  await showPage();
+
+  const again = debounce(() => void refresh().catch((e) => facts.appendChild(errorBox(e))), 200);
   return {
     onChange: (c) => {
-      if (c.actorId === id) again();
+      if (c.actorId !== id) return;
+      // A new change goes on top (the stream may send one again after a reconnect).
+      const index = (c.kind === "event" || c.kind === "timer") && c.event ? c.actorSeq - 1 : null;
+      if (index !== null ? index > newest : !changes.others.some((o) => o.seq === c.seq)) {
+        changes.add(c);
+        if (index !== null) newest = index;
+        timeline.prepend(changeEntry(c, index));
+      }
+      again();
     },
+    dispose: () => observer.disconnect(),
   };
 }

@@ -1,4 +1,4 @@
-// Actors: filtered by version, state and status, searchable by id, a page at a time.
+// Actors: filtered by version, state, status and needs-rescue, searchable by id, a page at a time.
 
 import { all, ApiError, enc, get, type Actor, type Page as ApiPage, type Version } from "../api.js";
 import { fill, h, link, q } from "../dom.js";
@@ -6,12 +6,22 @@ import { errorBox, type Page } from "../page.js";
 import { stateText } from "../words.js";
 
 const STATUSES = ["active", "done", "error", "terminated"];
+/** The needs-rescue filter's choices: the API's values and what they say. */
+const RESCUE: [string, string][] = [
+  ["", "any"],
+  ["true", "yes: stranded"],
+  ["false", "no"],
+];
 
 export async function actorsPage(main: HTMLElement, _arg: string, params: URLSearchParams): Promise<Page> {
   const versions = await all<Version>("/v1/definitions");
   const version = params.get("version") ?? "";
+  // A state by its path (in it at any depth, also in a parallel region), or a whole state
+  // value as JSON (exactly that).
   const state = params.get("state") ?? "";
+  const inState = params.get("inState") ?? "";
   const status = params.get("status") ?? "";
+  const needsRescue = params.get("needsRescue") ?? "";
   const cursor = params.get("cursor");
 
   const search = h("input", { id: "actor-id", name: "id", type: "search", autocomplete: "off" });
@@ -47,7 +57,18 @@ export async function actorsPage(main: HTMLElement, _arg: string, params: URLSea
     h("option", { value: "" }, "any"),
     STATUSES.map((s) => h("option", { value: s, selected: s === status }, s)),
   );
-  const stateInput = h("input", { id: "f-state", name: "state", value: state, placeholder: 'fee, or {"a":"b"}' });
+  const rescueSelect = h(
+    "select",
+    { id: "f-rescue", name: "needsRescue" },
+    RESCUE.map(([value, label]) => h("option", { value, selected: value === needsRescue }, label)),
+  );
+  const stateInput = h("input", {
+    id: "f-state",
+    name: "state",
+    value: inState || state,
+    placeholder: 'open.light.off, or {"a":"b"}',
+    "aria-describedby": "f-state-hint",
+  });
   const filters = h(
     "form",
     { class: "inline" },
@@ -55,13 +76,18 @@ export async function actorsPage(main: HTMLElement, _arg: string, params: URLSea
     versionSelect,
     h("label", { for: "f-state" }, "State"),
     stateInput,
+    h("span", { id: "f-state-hint", class: "sr-only" }, "a state's path, in it at any depth; or a whole state value as JSON"),
     h("label", { for: "f-status" }, "Status"),
     statusSelect,
+    h("label", { for: "f-rescue" }, "Needs rescue"),
+    rescueSelect,
     h("button", { type: "submit" }, "Filter"),
   );
   filters.addEventListener("submit", (e) => {
     e.preventDefault();
-    location.hash = `/actors${q({ version: versionSelect.value, state: stateInput.value.trim(), status: statusSelect.value })}`;
+    const text = stateInput.value.trim();
+    const exact = /^[{["]/.test(text);
+    location.hash = `/actors${q({ version: versionSelect.value, state: exact ? text : "", inState: exact ? "" : text, status: statusSelect.value, needsRescue: rescueSelect.value })}`;
   });
 
   const results = h("div", { "aria-live": "polite" });
@@ -70,12 +96,12 @@ export async function actorsPage(main: HTMLElement, _arg: string, params: URLSea
     h("h1", {}, "Actors"),
     searchForm,
     filters,
-    h("p", { class: "muted" }, "Stranded actors are listed under ", link("/rescue", "Needs rescue"), "."),
+    h("p", { class: "muted" }, "Stranded actors, with their reasons, to release or rescue: ", link("/rescue", "Needs rescue"), "."),
     results,
   );
 
   const found = await get<ApiPage<Actor>>(
-    `/v1/actors${q({ definitionId: version, state, status, cursor, limit: 50 })}`,
+    `/v1/actors${q({ definitionId: version, state, inState, status, needsRescue, cursor, limit: 50 })}`,
   );
   const rows = found.items.map((a) =>
     h(
@@ -111,8 +137,8 @@ export async function actorsPage(main: HTMLElement, _arg: string, params: URLSea
     h(
       "nav",
       { class: "pager", "aria-label": "pages of actors" },
-      cursor ? link(`/actors${q({ version, state, status })}`, "First page") : null,
-      found.next !== null ? link(`/actors${q({ version, state, status, cursor: String(found.next) })}`, "Next page") : null,
+      cursor ? link(`/actors${q({ version, state, inState, status, needsRescue })}`, "First page") : null,
+      found.next !== null ? link(`/actors${q({ version, state, inState, status, needsRescue, cursor: String(found.next) })}`, "Next page") : null,
     ),
   );
   return {};

@@ -1,28 +1,34 @@
-// Needs rescue: the actors stranded by a deployment and still marked, with their reasons;
-// release one, or write a rescue deployment under its version.
+// Needs rescue: the actors a deployment stranded that are still marked (the actors list's
+// needsRescue filter), with their reasons; release one, or write a rescue deployment under its
+// version (the deploy page with the parent preset).
 
-import { all, call, enc, get, type Actor, type Decision, type Version } from "../api.js";
+import { all, call, enc, get, type Actor, type Page as ApiPage, type Version } from "../api.js";
 import { fill, h, link, q } from "../dom.js";
 import { debounce, errorBox, type Page } from "../page.js";
 import { reasonText, stateText } from "../words.js";
 
-export async function rescuePage(main: HTMLElement): Promise<Page> {
+const PAGE = 50;
+
+export async function rescuePage(main: HTMLElement, _arg: string, params: URLSearchParams): Promise<Page> {
+  const cursor = params.get("cursor");
   const body = h("div", { "aria-busy": "true" }, "Loading…");
-  fill(main, h("h1", {}, "Needs rescue"), body);
+  const status = h("p", { role: "status", class: "muted" });
+  fill(main, h("h1", {}, "Needs rescue"), status, body);
   const load = async (): Promise<void> => {
-    const versions = await all<Version>("/v1/definitions");
+    const [versions, found] = await Promise.all([
+      all<Version>("/v1/definitions"),
+      get<ApiPage<Actor>>(`/v1/actors${q({ needsRescue: "true", cursor, limit: PAGE })}`),
+    ]);
     const paths = new Map(versions.map((v) => [v.id, v.historyPath]));
-    const stranded = new Set<string>();
-    for (const v of versions) {
-      if (v.parentId === null) continue;
-      for (const d of await all<Decision>(`/v1/deployments/${enc(v.id)}/decisions`)) if (d.kind === "stranded") stranded.add(d.actorId);
-    }
-    const actors = (await Promise.all([...stranded].map((id) => get<Actor>(`/v1/actors/${enc(id)}`).catch(() => null)))).filter(
-      (a): a is Actor => a !== null && a.needsRescue !== null,
-    );
     body.removeAttribute("aria-busy");
-    if (actors.length === 0) {
-      fill(body, h("p", {}, "No actor needs rescue."));
+    const pager = h(
+      "nav",
+      { class: "pager", "aria-label": "pages of stranded actors" },
+      cursor ? link("/rescue", "First page") : null,
+      found.next !== null ? link(`/rescue${q({ cursor: String(found.next) })}`, "Next page") : null,
+    );
+    if (found.items.length === 0) {
+      fill(body, h("p", {}, cursor ? "No more actors need rescue." : "No actor needs rescue."), pager);
       return;
     }
     fill(
@@ -31,11 +37,11 @@ export async function rescuePage(main: HTMLElement): Promise<Page> {
         "table",
         {},
         h("caption", { class: "sr-only" }, "Actors that need rescue"),
-        h("thead", {}, h("tr", {}, ["Actor", "Version", "State", "Stranded by", "Why", ""].map((c) => h("th", { scope: "col" }, c)))),
+        h("thead", {}, h("tr", {}, ["Actor", "Version", "State", "Stranded by", "Why", "Rescue"].map((c) => h("th", { scope: "col" }, c)))),
         h(
           "tbody",
           {},
-          actors.map((a) => {
+          found.items.map((a) => {
             const cell = h("td", {});
             fill(
               cell,
@@ -46,7 +52,10 @@ export async function rescuePage(main: HTMLElement): Promise<Page> {
                   "aria-label": `release ${a.id}`,
                   onclick: () => {
                     call("POST", `/v1/actors/${enc(a.id)}/release`, {}).then(
-                      () => void load(),
+                      () => {
+                        status.textContent = `Released ${a.id}: it goes on on ${a.version}.`;
+                        void load();
+                      },
                       (e) => cell.appendChild(errorBox(e)),
                     );
                   },
@@ -54,13 +63,13 @@ export async function rescuePage(main: HTMLElement): Promise<Page> {
                 "Release",
               ),
               " ",
-              link(`/deploy${q({ parent: a.version })}`, "rescue deployment"),
+              link(`/deploy${q({ parent: a.version })}`, `rescue deployment under ${a.version}`),
             );
             return h(
               "tr",
               {},
               h("td", {}, link(`/actor/${enc(a.id)}`, a.id)),
-              h("td", {}, a.version),
+              h("td", {}, link(`/version/${enc(a.version)}`, a.version)),
               h("td", {}, stateText(a.stateValue)),
               h("td", {}, a.needsRescue!.deployment),
               h("td", {}, reasonText(a.needsRescue!.reason, paths.get(a.needsRescue!.deployment))),
@@ -69,13 +78,14 @@ export async function rescuePage(main: HTMLElement): Promise<Page> {
           }),
         ),
       ),
+      pager,
     );
   };
   await load();
   const again = debounce(() => void load().catch((e) => body.appendChild(errorBox(e))), 1000);
   return {
     onChange: (c) => {
-      if (c.kind === "stranded" || c.kind === "released") again();
+      if (c.kind === "stranded" || c.kind === "released" || c.decisions.some((d) => d.kind === "stranded")) again();
     },
   };
 }

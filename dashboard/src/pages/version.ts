@@ -2,9 +2,9 @@
 
 import { enc, get, stateCounts, type Decision, type Deployment, type Page as ApiPage, type Version } from "../api.js";
 import { draw } from "../draw.js";
-import { fill, h, json, link, q, when } from "../dom.js";
+import { fill, h, link, q, when } from "../dom.js";
 import { debounce, errorBox, type Page } from "../page.js";
-import { chartOf, stateValueOf } from "../statechart.js";
+import { chartOf } from "../statechart.js";
 import { decisionText, stateText } from "../words.js";
 
 export async function versionPage(main: HTMLElement, id: string): Promise<Page> {
@@ -33,7 +33,9 @@ export async function versionPage(main: HTMLElement, id: string): Promise<Page> 
   const drawn = await draw(
     chart,
     (n) => {
-      location.hash = `/actors${q({ version: id, state: json(stateValueOf(n)) })}`;
+      // In it at any depth: a compound state lists the actors in its children, a state in a
+      // parallel region those whose value has it beside the other regions' states.
+      location.hash = `/actors${q({ version: id, inState: n.path.slice(1).join(".") })}`;
     },
     `the statechart of ${id}`,
   );

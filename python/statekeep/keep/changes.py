@@ -82,6 +82,51 @@ class Changes(KeepBase):
                             break
             return found, cursor
 
+    def change_page_before(
+        self,
+        before: int | None = None,
+        limit: int | None = None,
+        *,
+        actor: str | None = None,
+        definition: str | None = None,
+    ) -> tuple[list[Change], int]:
+        """The outbox entries numbered below ``before`` (None: all), newest first, at most
+        ``limit``, only an ``actor``'s or a ``definition``'s if given (looking at most
+        :data:`FILTER_SCAN` entries); and where the next older page starts (its ``before``),
+        0 once the oldest entry kept was looked at. An actor's latest changes, for a timeline
+        that opens at its end."""
+        _, limit = _check_page(None, limit)
+        if before is not None and (isinstance(before, bool) or not isinstance(before, int) or before < 0):
+            raise InvalidRequest("'before' is the number of a change: an integer at least 0")
+        if actor is not None:
+            check_name(actor, "an actor id")
+        with self._reading() as txn:
+            version = None
+            if definition is not None:
+                check_name(definition, "a definition id")
+                version = txn.version_seq(definition)
+                if version is None:
+                    return [], 0
+            filtered = actor is not None or version is not None
+            top = txn.last_change() + 1
+            below = top if before is None else min(before, top)
+            found: list[Change] = []
+            looked = 0
+            while len(found) < limit and looked < FILTER_SCAN and below > 1:
+                # The store reads forward: read the window just below, then walk it backwards.
+                width = min(MAX_CHANGES, FILTER_SCAN - looked) if filtered else limit - len(found)
+                start = max(1, below - width)
+                window = [(n, e) for n, e in txn.changes(start - 1, below - start) if n < below]
+                if not window:  # everything below was pruned
+                    return found, 0
+                for n, entry in reversed(window):
+                    looked, below = looked + 1, n
+                    if (actor is None or entry.actor_id == actor) and (version is None or entry.version == version):
+                        found.append(self._opened(n, entry))
+                        if len(found) == limit:
+                            break
+            return found, below if below > 1 else 0
+
     def last_change(self) -> int:
         """The number of the last change committed (0 before the first)."""
         with self._store.read() as txn:

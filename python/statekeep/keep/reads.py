@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from statekeep._core import ActorState
 from statekeep.errors import InvalidRequest
-from statekeep.keep.base import KeepBase, check_name, context_record, event_record, status_of
+from statekeep.keep.base import KeepBase, check_name, context_record, event_record, state_nodes, status_of
 from statekeep.results import Actor, Decision, HistoryEntry
 from statekeep.store import Reader
 
@@ -22,14 +22,34 @@ class Reads(KeepBase):
             actor, decided = self._deciding(txn, [actor_id], [stored], lambda a: self._registry.catch_up(a[0]))
             return self._view(txn, actor_id, actor, stored.version, decided)
 
-    def history(self, actor_id: str, after: int | None = None, limit: int | None = None) -> list[HistoryEntry]:
-        """The handled events, oldest first: index, type, payload, guard outcomes, time."""
+    def history(
+        self,
+        actor_id: str,
+        after: int | None = None,
+        limit: int | None = None,
+        *,
+        before: int | None = None,
+        newest_first: bool = False,
+    ) -> list[HistoryEntry]:
+        """The handled events: index, type, payload, guard outcomes, time. Oldest first from
+        after ``after``; or with ``newest_first``, newest first from before ``before`` (so that
+        a long history's latest page is one read, not a walk from its start). At most ``limit``."""
+        if newest_first and after is not None:
+            raise InvalidRequest("'after' starts an oldest-first history; newest first, give 'before'")
+        if not newest_first and before is not None:
+            raise InvalidRequest("'before' starts a newest-first history; oldest first, give 'after'")
         with self._reading() as txn:
             actor, _ = self._read(txn, actor_id)
-            start = 0 if after is None else after + 1
-            stop = actor.history_length if limit is None else min(actor.history_length, start + limit)
+            if newest_first:
+                stop = actor.history_length if before is None else min(before, actor.history_length)
+                start = 0 if limit is None else max(0, stop - limit)
+                indexes: Iterable[int] = range(stop - 1, start - 1, -1)
+            else:
+                start = 0 if after is None else after + 1
+                stop = actor.history_length if limit is None else min(actor.history_length, start + limit)
+                indexes = range(start, stop)
             out = []
-            for index in range(start, stop):
+            for index in indexes:
                 event = txn.event(actor_id, index)
                 payload = (
                     self._open_sealed("events", event_record(actor_id, index), event.sealed_payload)
@@ -76,12 +96,19 @@ class Reads(KeepBase):
         status: str | None = None,
         after: str | None = None,
         limit: int | None = None,
+        *,
+        needs_rescue: bool | None = None,
+        in_state: str | None = None,
     ) -> list[Actor]:
         """Actors in id order (a page: ``after`` an id, at most ``limit``), optionally on one
-        version, in one state value, or with one status, as of now."""
+        version, in one state value, in one state at any depth (``in_state``, its path as the
+        state counts name it: ``open.light.off``, also inside a parallel state), with one
+        status, or stranded (``needs_rescue=True``) or not, as of now."""
         with self._reading() as txn:
             if after is not None:
                 check_name(after, "'after' (an actor id)")
+            if in_state is not None and (not isinstance(in_state, str) or "" in in_state.split(".")):
+                raise InvalidRequest("'in_state' is a state's path: its keys from the root, joined by dots (a.b)")
             out: list[Actor] = []
             if definition_id is not None:
                 self._version_seq(definition_id)
@@ -95,6 +122,10 @@ class Reads(KeepBase):
                 if state is not None and actor.value != state:
                     continue
                 if status is not None and status_of(actor) != status:
+                    continue
+                if needs_rescue is not None and (actor.needs_rescue is not None) != needs_rescue:
+                    continue
+                if in_state is not None and in_state not in state_nodes(actor.value):
                     continue
                 out.append(self._view(txn, actor_id, actor, stored.version, decided))
                 if limit is not None and len(out) >= limit:

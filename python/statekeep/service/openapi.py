@@ -781,7 +781,11 @@ SCHEMAS: dict[str, Any] = {
     "ChangePage": _obj(
         {
             "items": _list_of(_ref("Change")),
-            "next": {**_COUNT, "description": "give it as `after` for the next page (never null: changes go on)"},
+            "next": {
+                **_COUNT,
+                "description": "give it as `after` for the next page (never null: changes go on); newest first, "
+                "as `before` for the older page (0: none older is kept)",
+            },
             "last": {**_COUNT, "description": "the number of the last change committed"},
         },
         ["items", "next", "last"],
@@ -1004,7 +1008,20 @@ PATHS: dict[str, Any] = {
             params=[
                 _query("definitionId", {"type": "string"}, "only actors on this version"),
                 _query("state", {"type": "string"}, "only actors in this state value (a name, or JSON)"),
+                _query(
+                    "inState",
+                    {"type": "string", "minLength": 1},
+                    "only actors in this state, at any depth: its path from the root as the state counts name it "
+                    "(`fee`, `open.light.off`: a compound state holds the actors in any of its children, a region "
+                    "of a parallel state those whose value has it)",
+                ),
                 _query("status", {"type": "string", "enum": list(STATUSES)}, "only actors with this status"),
+                _query(
+                    "needsRescue",
+                    {"type": "string", "enum": ["true", "false"]},
+                    "`true`: only the actors a deployment stranded that are still marked (its `needsRescue` is set); "
+                    "`false`: only the others",
+                ),
                 _query("after", {"type": "string"}, "start after this actor id (not with `cursor`)"),
                 *_PAGED,
             ],
@@ -1100,11 +1117,26 @@ PATHS: dict[str, Any] = {
     },
     "/v1/changes": {
         "get": _op(
-            "The changes committed to actors (the outbox), oldest first, numbered above `after`",
+            "The changes committed to actors (the outbox), oldest first, numbered above `after` (or newest "
+            "first, below `before`)",
             "read",
             _json(_ref("ChangePage"), "A page of changes"),
             params=[
-                _query("after", {"type": "integer", "minimum": 0, "default": 0}, "only changes numbered above this"),
+                _query(
+                    "order",
+                    {"type": "string", "enum": ["asc", "desc"], "default": "asc"},
+                    "`asc`: oldest first, from `after`; `desc`: newest first, from `before`",
+                ),
+                _query(
+                    "after",
+                    {"type": "integer", "minimum": 0, "default": 0},
+                    "oldest first: only changes numbered above this (not with `order=desc`)",
+                ),
+                _query(
+                    "before",
+                    {"type": "integer", "minimum": 0},
+                    "newest first: only changes numbered below this (default: from the last; only with `order=desc`)",
+                ),
                 _query(
                     "limit",
                     {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
@@ -1113,7 +1145,9 @@ PATHS: dict[str, Any] = {
                 *_CHANGE_FILTERS,
             ],
             description="Poll with `after` set to the last page's `next`. A filtered page may look past "
-            "changes it does not return: `next` is the last one it looked at.",
+            "changes it does not return: `next` is the last one it looked at. Newest first (`order=desc`), "
+            "`next` is the lowest number it looked at: pass it as `before` for the older page; it is 0 once "
+            "the oldest change kept was looked at.",
         )
     },
     "/v1/changes/stream": {
@@ -1211,15 +1245,31 @@ PATHS: dict[str, Any] = {
     },
     "/v1/actors/{id}/history": {
         "get": _op(
-            "The actor's handled events, oldest first, a page at a time",
+            "The actor's handled events, oldest first (or newest first), a page at a time",
             "read",
             _json(_ref("HistoryPage"), "A page of events"),
             params=[
                 _ACTOR_ID,
-                _query("after", {"type": "integer", "minimum": 0}, "start after this index (not with `cursor`)"),
+                _query(
+                    "order",
+                    {"type": "string", "enum": ["asc", "desc"], "default": "asc"},
+                    "`asc`: oldest first; `desc`: newest first (a long history's latest page in one read)",
+                ),
+                _query(
+                    "after",
+                    {"type": "integer", "minimum": 0},
+                    "oldest first: start after this index (not with `cursor`, nor with `order=desc`)",
+                ),
+                _query(
+                    "before",
+                    {"type": "integer", "minimum": 0},
+                    "newest first: start before this index (not with `cursor`; only with `order=desc`)",
+                ),
                 *_PAGED,
             ],
             codes={"actor_not_found"} | _LIST,
+            description="Newest first, the first page holds the latest events and each `next` goes further back; "
+            "a cursor of one order is not a cursor of the other.",
         )
     },
     "/v1/actors/{id}/decisions": {

@@ -870,8 +870,12 @@ export interface paths {
                     definitionId?: string;
                     /** @description only actors in this state value (a name, or JSON) */
                     state?: string;
+                    /** @description only actors in this state, at any depth: its path from the root as the state counts name it (`fee`, `open.light.off`: a compound state holds the actors in any of its children, a region of a parallel state those whose value has it) */
+                    inState?: string;
                     /** @description only actors with this status */
                     status?: "active" | "done" | "error" | "terminated";
+                    /** @description `true`: only the actors a deployment stranded that are still marked (its `needsRescue` is set); `false`: only the others */
+                    needsRescue?: "true" | "false";
                     /** @description start after this actor id (not with `cursor`) */
                     after?: string;
                     /** @description the previous page's `next`, unchanged */
@@ -2314,14 +2318,18 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The changes committed to actors (the outbox), oldest first, numbered above `after`
-         * @description Poll with `after` set to the last page's `next`. A filtered page may look past changes it does not return: `next` is the last one it looked at. Needs an API key with scope `read` (scopes nest: admin > write > read).
+         * The changes committed to actors (the outbox), oldest first, numbered above `after` (or newest first, below `before`)
+         * @description Poll with `after` set to the last page's `next`. A filtered page may look past changes it does not return: `next` is the last one it looked at. Newest first (`order=desc`), `next` is the lowest number it looked at: pass it as `before` for the older page; it is 0 once the oldest change kept was looked at. Needs an API key with scope `read` (scopes nest: admin > write > read).
          */
         get: {
             parameters: {
                 query?: {
-                    /** @description only changes numbered above this */
+                    /** @description `asc`: oldest first, from `after`; `desc`: newest first, from `before` */
+                    order?: "asc" | "desc";
+                    /** @description oldest first: only changes numbered above this (not with `order=desc`) */
                     after?: number;
+                    /** @description newest first: only changes numbered below this (default: from the last; only with `order=desc`) */
+                    before?: number;
                     /** @description changes per page: 100 unless given, at most 1,000 */
                     limit?: number;
                     /** @description only this actor's changes */
@@ -3244,14 +3252,18 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The actor's handled events, oldest first, a page at a time
-         * @description Needs an API key with scope `read` (scopes nest: admin > write > read).
+         * The actor's handled events, oldest first (or newest first), a page at a time
+         * @description Newest first, the first page holds the latest events and each `next` goes further back; a cursor of one order is not a cursor of the other. Needs an API key with scope `read` (scopes nest: admin > write > read).
          */
         get: {
             parameters: {
                 query?: {
-                    /** @description start after this index (not with `cursor`) */
+                    /** @description `asc`: oldest first; `desc`: newest first (a long history's latest page in one read) */
+                    order?: "asc" | "desc";
+                    /** @description oldest first: start after this index (not with `cursor`, nor with `order=desc`) */
                     after?: number;
+                    /** @description newest first: start before this index (not with `cursor`; only with `order=desc`) */
+                    before?: number;
                     /** @description the previous page's `next`, unchanged */
                     cursor?: string;
                     /** @description items per page: 100 unless given, at most 1000 */
@@ -5602,7 +5614,7 @@ export interface components {
         };
         ChangePage: {
             items: components["schemas"]["Change"][];
-            /** @description give it as `after` for the next page (never null: changes go on) */
+            /** @description give it as `after` for the next page (never null: changes go on); newest first, as `before` for the older page (0: none older is kept) */
             next: number;
             /** @description the number of the last change committed */
             last: number;

@@ -147,12 +147,31 @@ def decisions(target: Target, actor_id: str | None, deployment: str | None) -> N
     callback=state_value_option,
     help='Only the actors in this state value: a name (fee) or JSON (\'{"a": "b"}\').',
 )
+@click.option(
+    "--in-state",
+    "in_state",
+    metavar="PATH",
+    help="Only the actors in this state at any depth, by its path (open.light.off), as the state counts name it.",
+)
 @click.option("--status", metavar="STATUS", help="Only the actors with this status (active, done, ...).")
+@click.option(
+    "--needs-rescue/--not-needs-rescue",
+    "needs_rescue",
+    default=None,
+    help="Only the actors a deployment stranded (still marked), or only the others.",
+)
 @click.option("--after", metavar="ID", help="Start after this actor id (the next page).")
 @click.option("--limit", type=int, default=100, show_default=True, metavar="N", help="At most N actors; 0 for all.")
 @target_options
 def actors(
-    target: Target, definition_id: str | None, state: Any, status: str | None, after: str | None, limit: int
+    target: Target,
+    definition_id: str | None,
+    state: Any,
+    in_state: str | None,
+    status: str | None,
+    needs_rescue: bool | None,
+    after: str | None,
+    limit: int,
 ) -> None:
     """Actors in id order, as of now, optionally filtered; a page at a time.
 
@@ -160,9 +179,18 @@ def actors(
     Examples:
       statekeep actors --data ./data --definition loan-v2 --state income_verification
       statekeep actors --data ./data --after app-0000100 --limit 100
+      statekeep actors --data ./data --needs-rescue
     """
     with open_keep(target) as keep:
-        found = keep.actors(definition_id, state=state, status=status, after=after, limit=limit or None)
+        found = keep.actors(
+            definition_id,
+            state=state,
+            status=status,
+            after=after,
+            limit=limit or None,
+            needs_rescue=needs_rescue,
+            in_state=in_state,
+        )
     if target.as_json:
         emit_json(found)
         return

@@ -17,6 +17,7 @@ from statekeep import problems, wire
 from statekeep.errors import Error, InvalidRequest
 from statekeep.keep.actors import SEND_CONTROLS
 from statekeep.service.requests import (
+    choice,
     cursor_position,
     int_param,
     only,
@@ -180,7 +181,7 @@ async def read_json_or_nothing(request: Request) -> None:
 
 
 async def list_actors(service: Service, request: Request) -> Any:
-    q = query(request, {"definitionId", "state", "status", "after", "cursor", "limit"})
+    q = query(request, {"definitionId", "state", "inState", "status", "needsRescue", "after", "cursor", "limit"})
     limit = page_size(q)
     after = _start(q, "after", cursor_position(q.get("cursor"), "actors"))
     status = q.get("status")
@@ -192,9 +193,17 @@ async def list_actors(service: Service, request: Request) -> Any:
             state = parse_json(state, "'state'")
         except InvalidRequest as e:
             raise InvalidRequest(f"'state' is a state value: a name, or JSON for a compound value ({e})") from None
+    rescue = choice(q, "needsRescue", ("true", "false"))
+    needs_rescue = None if rescue is None else rescue == "true"
     found = await run_in_threadpool(
         lambda: service.keep.actors(
-            definition_id=q.get("definitionId"), state=state, status=status, after=after, limit=limit + 1
+            definition_id=q.get("definitionId"),
+            state=state,
+            status=status,
+            after=after,
+            limit=limit + 1,
+            needs_rescue=needs_rescue,
+            in_state=q.get("inState"),
         )
     )
     shown = found[:limit]
@@ -214,16 +223,35 @@ async def get_actor(service: Service, request: Request) -> Any:
 
 
 async def history(service: Service, request: Request) -> Any:
-    q = query(request, {"after", "cursor", "limit"})
-    return await _history_page(service, request, q, _start(q, "after", cursor_position(q.get("cursor"), "history")))
+    q = query(request, {"after", "before", "order", "cursor", "limit"})
+    newest_first = choice(q, "order", ("asc", "desc")) == "desc"
+    # Each order has a cursor of its own: where the last page ended is an 'after', or a 'before'.
+    route, bound = ("history-desc", "before") if newest_first else ("history", "after")
+    position = _start(q, bound, cursor_position(q.get("cursor"), route))
+    # The keep refuses the other order's bound (an 'after' newest first, a 'before' oldest first).
+    after, before = (q.get("after"), position) if newest_first else (position, q.get("before"))
+    return await _history_page(service, request, q, after, before, newest_first)
 
 
-async def _history_page(service: Service, request: Request, q: Mapping[str, str], after: Any) -> dict[str, Any]:
+async def _history_page(
+    service: Service,
+    request: Request,
+    q: Mapping[str, str],
+    after: Any,
+    before: Any = None,
+    newest_first: bool = False,
+) -> dict[str, Any]:
     limit = page_size(q)
     start = int_param(None if after is None else str(after), "after", None)
-    entries = await run_in_threadpool(service.keep.history, request.path_params["id"], start, limit + 1)
+    stop = int_param(None if before is None else str(before), "before", None)
+    entries = await run_in_threadpool(
+        lambda: service.keep.history(
+            request.path_params["id"], start, limit + 1, before=stop, newest_first=newest_first
+        )
+    )
     shown = entries[:limit]
-    return page([wire.record(e) for e in shown], len(entries) > limit, "history", shown[-1]["index"] if shown else None)
+    route = "history-desc" if newest_first else "history"
+    return page([wire.record(e) for e in shown], len(entries) > limit, route, shown[-1]["index"] if shown else None)
 
 
 async def events(service: Service, request: Request) -> Any:

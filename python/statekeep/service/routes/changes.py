@@ -16,7 +16,7 @@ from starlette.responses import Response, StreamingResponse
 from statekeep import wire
 from statekeep.errors import InvalidRequest
 from statekeep.keep.changes import FOLLOW_POLL, MAX_CHANGES
-from statekeep.service.requests import int_param, query
+from statekeep.service.requests import choice, int_param, query
 from statekeep.service.routes import Service
 
 #: A comment sent on an idle stream this often (seconds), so that proxies and clients see it alive.
@@ -30,9 +30,25 @@ _FILTERS = ("actor", "definition")
 
 
 async def list_changes(service: Service, request: Request) -> Any:
-    q = query(request, {"after", "limit", *_FILTERS})
-    after = int_param(q.get("after"), "after", 0)
+    q = query(request, {"after", "before", "order", "limit", *_FILTERS})
     limit = int_param(q.get("limit"), "limit", 100, low=1, high=MAX_CHANGES)
+    if choice(q, "order", ("asc", "desc")) == "desc":
+        if q.get("after") is not None:
+            raise InvalidRequest("'after' starts an oldest-first page; newest first (order=desc), give 'before'")
+        before = int_param(q.get("before"), "before", None)
+
+        def read_back() -> tuple[list[Any], int, int]:
+            last = service.keep.last_change()
+            found, below = service.keep.change_page_before(
+                before, limit, actor=q.get("actor"), definition=q.get("definition")
+            )
+            return found, below, last
+
+        found, below, last = await run_in_threadpool(read_back)
+        return {"items": [wire.to_json(c) for c in found], "next": below, "last": last}
+    if q.get("before") is not None:
+        raise InvalidRequest("'before' starts a newest-first page (order=desc); oldest first, give 'after'")
+    after = int_param(q.get("after"), "after", 0)
 
     def read() -> tuple[list[Any], int, int]:
         last = service.keep.last_change()  # first: every change up to it is in what follows
