@@ -107,13 +107,22 @@ export interface ActorListOptions extends ListOptions {
   /** Only actors in this state value: a state's name, or a compound value as an object. */
   state?: string | Record<string, unknown>;
   status?: ActorStatus;
+  /** Only actors in this state at any depth, by its dotted path (`open.light.off`): in a parallel
+   * region or with children of its own too, as the chart's counts count them. */
+  inState?: string;
+  /** `true`: only the stranded actors still marked as needing rescue; `false`: only the others. */
+  needsRescue?: boolean;
   /** Start after this actor id (not with `cursor`). */
   after?: string;
 }
 
 export interface HistoryOptions extends ListOptions {
-  /** Start after the event with this index (not with `cursor`). */
+  /** `true`: the latest event first, then older ones (a long history's latest page in one read). */
+  newestFirst?: boolean;
+  /** Oldest first: start after the event with this index (not with `cursor`). */
   after?: number;
+  /** Newest first: start before the event with this index (not with `cursor`). */
+  before?: number;
 }
 
 export interface DecisionListOptions extends ListOptions {
@@ -275,15 +284,24 @@ export class StatekeepClient {
 
   /** Actors in id order, filtered by version, state value or status. */
   actors(options: ActorListOptions = {}): Paged<Actor> {
-    const { definitionId, state, status, after, ...rest } = options;
+    const { definitionId, state, status, inState, needsRescue, after, ...rest } = options;
     const stateText = state === undefined || typeof state === "string" ? state : JSON.stringify(state);
-    return this.#list(() => "/v1/actors", rest, { definitionId, state: stateText, status, after });
+    const rescue = needsRescue === undefined ? undefined : String(needsRescue);
+    return this.#list(() => "/v1/actors", rest, {
+      definitionId,
+      state: stateText,
+      status,
+      inState,
+      needsRescue: rescue,
+      after,
+    });
   }
 
-  /** The actor's handled events, oldest first. */
+  /** The actor's handled events, oldest first (or newest first with `newestFirst`). */
   history(actorId: string, options: HistoryOptions = {}): Paged<HistoryEntry> {
-    const { after, ...rest } = options;
-    return this.#list(() => `/v1/actors/${seg(actorId)}/history`, rest, { after });
+    const { newestFirst, after, before, ...rest } = options;
+    const order = newestFirst ? "desc" : undefined;
+    return this.#list(() => `/v1/actors/${seg(actorId)}/history`, rest, { order, after, before });
   }
 
   /** The decision records about the actor: migrated, stayed, stranded, superseded, released. */

@@ -210,6 +210,11 @@ describe("actors", () => {
         [2, "APPROVE", {}, { creditOk: false }],
       ],
     );
+    const newest = await sk.history(actorId, { newestFirst: true, pageSize: 2 }).toArray();
+    assert.deepEqual(newest.map((e) => e.index), [2, 1, 0]);
+    const older = await sk.history(actorId, { newestFirst: true, before: 2 }).toArray();
+    assert.deepEqual(older.map((e) => e.index), [1, 0]);
+    await failure(sk.history(actorId, { before: 2 }).toArray(), 422, "invalid_request");
     await failure(sk.send("nobody", "X"), 404, "actor_not_found");
   });
 
@@ -284,6 +289,11 @@ describe("actors", () => {
     assert.deepEqual(inFee.map((a) => a.actorId), [ids[1], ids[3]]);
     const terminated = await sk.actors({ definitionId: version, status: "terminated" }).toArray();
     assert.deepEqual(terminated.map((a) => a.actorId), [ids[4]]);
+    const inFeeAnyDepth = await sk.actors({ definitionId: version, inState: "fee" }).toArray();
+    assert.deepEqual(inFeeAnyDepth.map((a) => a.actorId), [ids[1], ids[3]]);
+    assert.deepEqual(await sk.actors({ definitionId: version, needsRescue: true }).toArray(), []);
+    const notStranded = await sk.actors({ definitionId: version, needsRescue: false }).toArray();
+    assert.deepEqual(notStranded.map((a) => a.actorId), ids);
     const afterB = await sk.actors({ definitionId: version, after: ids[1], pageSize: 2 }).toArray();
     assert.deepEqual(afterB.map((a) => a.actorId), ids.slice(2));
 
@@ -338,6 +348,8 @@ describe("actors", () => {
     const stranded = await sk.get(actorId);
     assert.equal(stranded.version, version);
     assert.notEqual(stranded.needsRescue, null);
+    const rescue = await sk.actors({ definitionId: version, needsRescue: true }).toArray();
+    assert.deepEqual(rescue.map((a) => a.actorId), [actorId]);
     const e = await failure(sk.send(actorId, "APPROVE"), 409, "needs_rescue");
     assert.equal(e.problem?.deployment, `${version}-strict`);
     assert.equal(e.problem?.reason?.["code"], "non_compliant");
