@@ -119,6 +119,39 @@ def test_deploy_is_idempotent_and_refuses_a_changed_body_or_preview(store_locati
         assert [d["id"] for d in keep.definitions()] == ["loan-v1"]
 
 
+def test_a_scan_goes_on_past_a_short_page(store_location: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page of a scan's batch may come back short when writes moved actors off the parent
+    meanwhile (PostgreSQL passes over a row that no longer matches once its lock is free): the
+    scan ends only when no actor is left after its cursor, never because a page was short."""
+    from statekeep.store.lmdb import LmdbUnitOfWork
+    from statekeep.store.postgres import PgUnitOfWork
+
+    with statekeep.Keep(store_location, scan=False) as keep:
+        keep.deploy("loan-v1", LOAN_V1)
+        ids = [f"a{n}" for n in range(7)]
+        keep.spawn_many("loan-v1", [None] * len(ids), actor_ids=ids)
+        keep.send_many([(a, e) for a in ids for e in PATH])
+        keep.deploy("loan-v2", LOAN_V2, parent="loan-v1", history_path=PATH)
+        for unit in (LmdbUnitOfWork, PgUnitOfWork):
+            read = unit.actors_page
+
+            def short(txn: Any, version: int, after: str | None, limit: int, read: Any = read) -> Any:
+                page = read(txn, version, after, limit)
+                return page[:-1] if len(page) == limit else page  # as if its last one were passed over
+
+            monkeypatch.setattr(unit, "actors_page", short)
+        steps = 0
+        while keep.scan_step(batch=3):
+            steps += 1
+        progress = keep.deployment("loan-v2")
+        assert (progress.done, progress.counts, keep.stats()["actors"]) == (
+            True,
+            {"migrated": 7},
+            {"loan-v1": 0, "loan-v2": 7},
+        )
+        assert steps == 4, "pages of 2, 2, 2 (each short of 3) and the last 1"
+
+
 def test_expected_seq_and_idempotency_keys(store_location: str) -> None:
     with statekeep.Keep(store_location, scan=False) as keep:
         keep.deploy("loan-v1", LOAN_V1)

@@ -205,6 +205,52 @@ def test_writes_that_read_one_actor_apply_one_after_the_other(store: Store) -> N
         assert reader.actor("n") == b"45"
 
 
+def test_a_page_of_a_versions_actors_reads_ids_and_bytes_and_locks_them_in_a_write(store: Store) -> None:
+    """``actors_page`` gives the actors on a version in id order with their bytes; in a write it
+    reads them as a later read does, and writes that page through them and writes that read one
+    of them, from threads at once, apply one after the other (no update lost, none deadlocks)."""
+    first = WriteSet()
+    for name in "abcd":
+        first.actor(name, b"0")
+        first.move(name, None, 0 if name != "c" else 1)
+    with store.write() as txn:
+        txn.apply(first)
+    with store.read() as reader:
+        assert reader.actors_page(0, None, 2) == [("a", b"0"), ("b", b"0")]
+        assert reader.actors_page(0, "b", 2) == [("d", b"0")]
+        assert (reader.actors_page(1, None, 5), reader.actors_page(2, None, 5)) == ([("c", b"0")], [])
+
+    def by_page(times: int) -> None:
+        for _ in range(times):
+            with store.write() as txn:
+                page = txn.actors_page(0, None, 10)
+                assert [txn.actor(a) for a, _ in page] == [data for _, data in page]
+                time.sleep(0.001)
+                writes = WriteSet()
+                for actor_id, data in page:
+                    writes.actor(actor_id, str(int(data) + 1).encode())
+                txn.apply(writes)
+
+    def one(actor_id: str, times: int) -> None:
+        for _ in range(times):
+            with store.write() as txn:
+                found = txn.actor(actor_id)
+                assert found is not None
+                writes = WriteSet()
+                writes.actor(actor_id, str(int(found) + 1).encode())
+                txn.apply(writes)
+
+    threads = [threading.Thread(target=by_page, args=(15,)) for _ in range(2)]
+    threads += [threading.Thread(target=one, args=(actor_id, 15)) for actor_id in "db"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with store.read() as reader:
+        assert reader.actors_page(0, None, 10) == [("a", b"30"), ("b", b"45"), ("d", b"45")]
+        assert reader.actor("c") == b"0"
+
+
 def test_actors_prefetched_by_a_write_read_as_stored_or_as_written_since(store: Store) -> None:
     """``prefetch`` is a hint: the reads after it give what a read without it gives, what the
     write (or a nested one) wrote since, and the older value again once a nested write is undone."""

@@ -241,6 +241,12 @@ class Reader(Protocol):
     def actors_on(self, version: int, after: str | None = None, limit: int | None = None) -> Iterator[str]:
         """The ids of the actors materialised on ``version``, in id order, after ``after``."""
 
+    def actors_page(self, version: int, after: str | None, limit: int) -> list[tuple[str, bytes]]:
+        """Up to ``limit`` of the actors materialised on ``version``, in id order after
+        ``after``, with their bytes, in one read (a scan's batch). In a unit of work a back end
+        where writers lock rows locks them; one that another write moved off ``version``
+        meanwhile may be passed over, so a short page does not say that none is left."""
+
     def actor_count(self, version: int) -> int:
         """How many actors are materialised on ``version``."""
 

@@ -408,6 +408,10 @@ class LmdbReader:
                 return
             yield key[4:].decode()
 
+    def actors_page(self, version: int, after: str | None, limit: int) -> list[tuple[str, bytes]]:
+        ids = list(self.actors_on(version, after, limit))
+        return list(zip(ids, self.actors(ids), strict=True))
+
     def actor_count(self, version: int) -> int:
         return self._count(_u32(version))
 

@@ -35,10 +35,12 @@ def _scan_batch(keep: KeepBase, batch: int) -> bool:
         seq, state = pending
         registry = keep._registry
         parent = keep._seq_of[registry.version(registry.versions()[seq])["parent"]]
-        ids = list(txn.actors_on(parent, state.cursor, batch))
+        # The batch's ids and bytes in one read (locked where writers lock rows).
+        page = txn.actors_page(parent, state.cursor, batch)
+        ids, stored = [actor_id for actor_id, _ in page], [data for _, data in page]
         # One call into the core for the batch (the GIL released while it decides); again with
         # the whole histories of the few actors it asks them for.
-        stored, now = txn.actors(ids), keep._clock.now()
+        now = keep._clock.now()
         histories: dict[int, list[tuple[str, dict[str, bool] | None]]] = {}
         while True:
             try:
@@ -70,6 +72,8 @@ def _scan_batch(keep: KeepBase, batch: int) -> bool:
         txn.apply(writes)
         state.scanned += len(ids)
         state.cursor = ids[-1] if ids else state.cursor
-        state.done = len(ids) < batch
+        # A short page may only have passed over actors that writes moved meanwhile: done when
+        # none is left after it.
+        state.done = len(ids) < batch and not any(txn.actors_on(parent, state.cursor, 1))
         txn.put_scan(seq, state)
         return True
