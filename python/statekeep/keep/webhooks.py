@@ -79,8 +79,8 @@ OVERLAP = 86400.0
 OVERLAP_MAX = 30 * 86400.0
 #: Attempts kept with a delivery (the latest).
 ATTEMPTS_KEPT = 20
-#: The longest the worker sleeps while endpoints are enabled (seconds): other processes'
-#: commits wake nobody here.
+#: The longest the worker sleeps while endpoints are enabled, unless told (seconds): other
+#: processes' commits wake nobody here.
 LOOK = 0.25
 #: How long the worker waits for more deliveries to finish before it records those that did
 #: (seconds): one synced transaction then records many.
@@ -109,7 +109,11 @@ class _Claimed:
 class Webhooks(Changes):
     """Webhook endpoints and their delivery (the ``webhooks`` worker)."""
 
-    def _init_webhooks(self, *, allow_private: bool, timeout: float, concurrency: int = CONCURRENCY) -> None:
+    def _init_webhooks(
+        self, *, allow_private: bool, timeout: float, concurrency: int = CONCURRENCY, look: float | None = None
+    ) -> None:
+        #: The longest the worker sleeps while endpoints are enabled (seconds).
+        self._webhook_look = LOOK if look is None else look
         self._webhook_sender = wh.Sender(allow_private=allow_private, timeout=timeout)
         self._webhook_concurrency = concurrency
         self._webhook_pool: concurrent.futures.ThreadPoolExecutor | None = None
@@ -384,7 +388,8 @@ class Webhooks(Changes):
         if not self._webhooks_active:
             return 1.0
         due = self.next_delivery_due()
-        return LOOK if due is None else min(LOOK, max(0.0, due - self._clock.now()))
+        look = self._webhook_look
+        return look if due is None else min(look, max(0.0, due - self._clock.now()))
 
     def _wake_webhooks(self) -> None:
         worker = self._workers.get("webhooks")
