@@ -66,8 +66,8 @@ DISPATCH_BATCH = 1_000
 MAX_PENDING = 10_000
 #: Deliveries sent at once (the pool's threads), and claimed ahead of them (so that a claim and
 #: a record of outcomes, each a synced transaction, cover many deliveries).
-CONCURRENCY = 16
-INFLIGHT = 64
+CONCURRENCY = 32
+INFLIGHT = 128
 #: How long after a claim a delivery whose outcome was not recorded is tried again: long
 #: enough for the deliveries claimed before it to time out first, and this margin (seconds).
 LEASE = 5.0
@@ -419,10 +419,7 @@ class Webhooks(Changes):
     def _dispatch(self) -> bool:
         """Deliveries for the changes the enabled endpoints have not looked at (one batch)."""
         plan = self._dispatch_plan()
-        if not plan:
-            return False
-        with self._store.write() as txn:
-            return self._dispatch_in(txn, plan, {})
+        return bool(plan) and self._turn([], 0, plan)[2]
 
     def _dispatch_plan(self) -> list[tuple[str, list[Change]]]:
         """The changes each enabled endpoint has not looked at, as many as it has room for (one
@@ -448,12 +445,16 @@ class Webhooks(Changes):
         return plan
 
     def _dispatch_in(
-        self, txn: UnitOfWork, plan: Sequence[tuple[str, list[Change]]], records: dict[str, dict[str, Any] | None]
+        self,
+        txn: UnitOfWork,
+        plan: Sequence[tuple[str, list[Change]]],
+        records: dict[str, dict[str, Any] | None],
+        ready: list[tuple[str, Delivery]],
     ) -> bool:
         """Write the deliveries of the planned changes an endpoint's filters take, and move its
-        cursor past them (those another process dispatched meanwhile are passed over)."""
+        cursor past them (those another process dispatched meanwhile are passed over); each
+        actor's first, due now, is ``ready`` (written when it is claimed or not)."""
         dispatched = False
-        now = millis(self._clock)
         for webhook_id, changes in plan:
             if webhook_id not in records:
                 records[webhook_id] = txn.webhook(webhook_id)
@@ -471,15 +472,18 @@ class Webhooks(Changes):
             new: list[Delivery] = []
             for change in taken:
                 self._remember_change(change)
-                due = None if change.actor_id in waiting else now
-                new.append(Delivery(change.seq, change.actor_id, change.kind, due))
+                delivery = Delivery(change.seq, change.actor_id, change.kind)
+                if change.actor_id in waiting:
+                    new.append(delivery)
+                else:
+                    ready.append((webhook_id, delivery))
                 waiting.add(change.actor_id)
             txn.put_deliveries(webhook_id, new)
             record["cursor"] = looked[-1].seq
             txn.put_webhook(webhook_id, record)
             counted = self._room_counted.get(webhook_id)
             if counted is not None:
-                self._room_counted[webhook_id] = (counted[0] - len(new), counted[1])
+                self._room_counted[webhook_id] = (counted[0] - len(taken), counted[1])
             dispatched = True
         return dispatched
 
@@ -511,8 +515,9 @@ class Webhooks(Changes):
     ) -> tuple[bool, list[_Claimed], bool]:
         """In one synced transaction: record what the finished deliveries came to, dispatch the
         planned changes, and take up to ``limit`` due deliveries (an actor's next one among
-        them, due now that its earlier one is done). Returns whether there were outcomes, what
-        was claimed, and whether anything was dispatched."""
+        them, due now that its earlier one is done: claimed as it is written, not written due
+        and then again claimed). Returns whether there were outcomes, what was claimed, and
+        whether anything was dispatched."""
         now_ms = millis(self._clock)
         if not outcomes and not plan:
             if limit <= 0:
@@ -522,26 +527,39 @@ class Webhooks(Changes):
                     return False, [], False
         with self._store.write() as txn:
             records: dict[str, dict[str, Any] | None] = {}
-            self._record_in(txn, outcomes, records)
-            dispatched = self._dispatch_in(txn, plan, records)
-            claimed = self._claim_in(txn, limit, records) if limit > 0 else []
+            ready: list[tuple[str, Delivery]] = []
+            self._record_in(txn, outcomes, records, ready)
+            dispatched = self._dispatch_in(txn, plan, records, ready)
+            claimed = self._claim_in(txn, limit, records, ready)
         return bool(outcomes), claimed, dispatched
 
-    def _claim_in(self, txn: UnitOfWork, limit: int, records: dict[str, dict[str, Any] | None]) -> list[_Claimed]:
+    def _claim_in(
+        self,
+        txn: UnitOfWork,
+        limit: int,
+        records: dict[str, dict[str, Any] | None],
+        ready: Sequence[tuple[str, Delivery]],
+    ) -> list[_Claimed]:
+        """Claim up to ``limit`` deliveries: those due, soonest first, then those ``ready`` (due
+        now, not written yet); the ready ones left over are written due now."""
         now = self._clock.now()
         now_ms = millis(self._clock)
         ahead = max(1, INFLIGHT // self._webhook_concurrency)
         lease = round((self._webhook_sender.timeout * (ahead + 1) + LEASE) * 1000)
         claimed: list[_Claimed] = []
         moved: dict[str, list[Delivery]] = {}
-        for webhook_id, d in txn.due_deliveries(now_ms, limit):
-            if (webhook_id, d.seq) in self._inflight:
-                continue  # (its lease ran out while this process still waits for it)
+        due = txn.due_deliveries(now_ms, limit) if limit > 0 else []
+        for webhook_id, d in [*due, *ready]:
             if webhook_id not in records:
                 records[webhook_id] = txn.webhook(webhook_id)
             record = records[webhook_id]
             if record is None or not record["enabled"]:
                 d.due = None
+            elif len(claimed) >= limit or (webhook_id, d.seq) in self._inflight:
+                # (In flight: its lease ran out while this process still waits for it.)
+                if d.due is not None:
+                    continue
+                d.due = now_ms
             else:
                 d.due = now_ms + lease
                 claimed.append(_Claimed(webhook_id, d, record["url"], now))
@@ -601,17 +619,14 @@ class Webhooks(Changes):
 
     def _record(self, outcomes: Sequence[tuple[_Claimed, wh.Outcome]]) -> bool:
         """What the finished deliveries came to, in one transaction."""
-        if not outcomes:
-            return False
-        with self._store.write() as txn:
-            self._record_in(txn, outcomes, {})
-        return True
+        return bool(outcomes) and self._turn(outcomes, 0, [])[0]
 
     def _record_in(
         self,
         txn: UnitOfWork,
         outcomes: Sequence[tuple[_Claimed, wh.Outcome]],
         records: dict[str, dict[str, Any] | None],
+        ready: list[tuple[str, Delivery]],
     ) -> None:
         by_webhook: dict[str, list[tuple[_Claimed, wh.Outcome]]] = {}
         for c, outcome in outcomes:
@@ -621,7 +636,7 @@ class Webhooks(Changes):
                 records[webhook_id] = txn.webhook(webhook_id)
             record = records[webhook_id]
             if record is not None:
-                self._record_endpoint(txn, webhook_id, record, mine)
+                self._record_endpoint(txn, webhook_id, record, mine, ready)
 
     def _record_endpoint(
         self,
@@ -629,9 +644,10 @@ class Webhooks(Changes):
         webhook_id: str,
         record: dict[str, Any],
         outcomes: Sequence[tuple[_Claimed, wh.Outcome]],
+        ready: list[tuple[str, Delivery]],
     ) -> None:
         """One endpoint's outcomes: its deliveries read, written and deleted in one go each,
-        then the next delivery of each actor whose delivery is done made due."""
+        then the next delivery of each actor whose delivery is done is ``ready`` (due now)."""
         now = self._clock.now()
         now_ms = millis(self._clock)
         found = {d.seq: d for d in txn.deliveries_at(webhook_id, [c.delivery.seq for c, _ in outcomes])}
@@ -682,10 +698,7 @@ class Webhooks(Changes):
         txn.put_deliveries(webhook_id, kept)
         if advance and record["enabled"]:
             heads = txn.pending_heads(webhook_id, sorted(advance))
-            due = [h for h in heads.values() if h.due is None]
-            for h in due:
-                h.due = now_ms
-            txn.put_deliveries(webhook_id, due)
+            ready += [(webhook_id, h) for h in heads.values() if h.due is None]
         if changed:
             txn.put_webhook(webhook_id, record)
 
