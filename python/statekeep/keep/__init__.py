@@ -195,8 +195,8 @@ class Keep(Versions, Actors, Reads, States, Timers, Webhooks, Changes, Keys, Api
         # is due (at most TIMER_LOOK seconds: another process may have set an earlier one). A
         # clock a test moves fires them itself, when it is moved.
         self._workers["timers"] = Worker("timers", self.fire_due, idle=self._until_next_due)
-        # Changes older than the retention window go, in bounded batches.
-        self._workers["outbox"] = Worker("outbox", self.prune_changes, idle=PRUNE_EVERY)
+        # Changes and dead letters older than the retention window go, in bounded batches.
+        self._workers["outbox"] = Worker("outbox", self.prune_outbox, idle=PRUNE_EVERY)
         # Webhooks are delivered by a loop of their own, woken by this process's commits and
         # by finished deliveries, and looking for other processes' commits every
         # ``webhook_look`` seconds (a process that delivers and commits nothing itself looks
@@ -232,6 +232,12 @@ class Keep(Versions, Actors, Reads, States, Timers, Webhooks, Changes, Keys, Api
             self._end_session()
         finally:
             self._store.close()
+
+    def prune_outbox(self) -> bool:
+        """One turn of the ``outbox`` worker: a batch of the changes, and of the dead letters,
+        older than the retention window; whether there may be more."""
+        more = self.prune_changes()
+        return self.prune_dead_letters() or more
 
     def workers(self) -> dict[str, tuple[int, str | None]]:
         """The background workers by name (``scan``, ``sessions``, ``versions``, ``timers``,

@@ -28,7 +28,9 @@ receivers check theirs against.
 
 Retention: the outbox is not pruned past the oldest change an enabled endpoint still needs
 (:meth:`Webhooks._retention_floor`). A dead letter does not hold it: one whose change was pruned
-can no longer be redelivered.
+can no longer be redelivered. Dead letters are kept as long as changes are (the retention
+window, from when they died), then pruned in bounded batches
+(:meth:`Webhooks.prune_dead_letters`).
 """
 
 from __future__ import annotations
@@ -89,6 +91,8 @@ GATHER = 0.002
 CACHED = 20_000
 #: Filters: the most values each may have.
 FILTER_MAX = 100
+#: Dead letters looked at per endpoint in one turn of pruning them.
+DEAD_PRUNE_BATCH = 1_000
 #: Why a delivery whose change the outbox no longer has failed (it is dead at once).
 PRUNED = "the change was pruned from the outbox"
 
@@ -134,6 +138,8 @@ class Webhooks(Changes):
         #: Endpoints whose pending deliveries were counted (a backlog near the limit): the room
         #: left, until when it is trusted (monotonic seconds).
         self._room_counted: dict[str, tuple[int, float]] = {}
+        #: Where pruning each endpoint's dead letters goes on from (a change number).
+        self._dead_pruned: dict[str, int] = {}
         self.on_changes(self._change_committed)
 
     # ----- endpoints ------------------------------------------------------------------------------
@@ -280,16 +286,23 @@ class Webhooks(Changes):
             if seq > cursor:
                 return 0
             return self._requeue(webhook_id, found, check=False)
+        assert since is not None
         queued, after = 0, 0
         while after < cursor:
-            batch = [c for c in self.changes(after=after, limit=DISPATCH_BATCH) if c.seq <= cursor]
-            if not batch:
+            # Entries read as stored and timed by their plain time: only those at or after
+            # ``since`` are opened (the walk up to them costs a read each, not a decryption).
+            with self._store.read() as txn:
+                entries = [(n, e) for n, e in txn.changes(after, DISPATCH_BATCH) if n <= cursor]
+            if not entries:
                 break
-            queued += self._requeue(webhook_id, [c for c in batch if since is not None and c.at >= since], check=True)
-            after = batch[-1].seq
+            after = entries[-1][0]
+            wanted = [self._opened(n, e) for n, e in entries if e.at_ns / 1e9 >= since]
+            queued += self._requeue(webhook_id, wanted, check=True)
         return queued
 
     def _requeue(self, webhook_id: str, changes: Sequence[Change], *, check: bool) -> int:
+        if not changes:
+            return 0
         queued = 0
         now = millis(self._clock)
         with self._store.write() as txn:
@@ -331,6 +344,30 @@ class Webhooks(Changes):
         for (what, webhook_id), n in self._webhook_counts.items():
             counts[what][webhook_id] = n
         return {"endpoints": endpoints, "counts": counts, "lag": lag}
+
+    def prune_dead_letters(self, batch: int = DEAD_PRUNE_BATCH) -> bool:
+        """Remove the dead letters that died longer ago than the retention window, looking at
+        up to ``batch`` of each endpoint's (from where the last call stopped); whether there may
+        be more. The ``outbox`` worker calls this."""
+        cutoff = self._clock.now() - self.change_retention
+        more = False
+        with self._store.read() as txn:
+            endpoints = [webhook_id for webhook_id, _ in txn.webhooks()]
+        self._dead_pruned = {i: self._dead_pruned.get(i, 0) for i in endpoints}
+        for webhook_id in endpoints:
+            after = self._dead_pruned[webhook_id]
+            with self._store.read() as txn:
+                page = txn.deliveries(webhook_id, after, batch, dead=True)
+            old = [d.seq for d in page if d.dead is not None and d.dead < cutoff]
+            if old:
+                with self._store.write() as txn:
+                    # (Read again: one redelivered meanwhile is pending, not dead.)
+                    found = txn.deliveries_at(webhook_id, old)
+                    txn.delete_deliveries(webhook_id, [d.seq for d in found if d.dead is not None and d.dead < cutoff])
+            full = len(page) == batch
+            self._dead_pruned[webhook_id] = page[-1].seq if full else 0
+            more |= full
+        return more
 
     def _retention_floor(self) -> int | None:
         """The outbox keeps every change above this: the oldest any enabled endpoint still needs
