@@ -50,10 +50,11 @@ ENV_MAX_SIZE = "STATEKEEP_MAX_SIZE"
     type=click.Choice(["process", "server", "off"]),
     default="process",
     show_default=True,
-    help="Where webhooks are delivered from: a process of their own beside the server's, at a lower CPU "
-    "priority, so that requests go first (process); the server's processes, sharing their time with the "
-    "requests (server); or not from here, when another server or application on the same store delivers "
-    "(off). Deliveries are claimed in the store, so any mix of these is safe.",
+    help="Where webhooks are delivered from: a process of their own beside the server's, at the lowest CPU "
+    "priority, so that requests go first and deliveries catch up when the load eases (process); the server's "
+    "processes, sharing their time with the requests (server); or not from here, when another server or "
+    "application on the same store delivers (off). Deliveries are claimed in the store, so any mix of these "
+    "is safe.",
 )
 @click.option(
     "--webhook-timeout",
