@@ -6,9 +6,9 @@ server's processes it competes with the requests for their one interpreter lock.
 server's processes serve, this one delivers) at the lowest CPU priority there is (Linux's
 ``SCHED_IDLE``; elsewhere ``nice`` +:data:`NICE`): it takes the time the server does not want.
 Under a load that keeps the cores busy, deliveries fall behind (the scheduler still gives them a
-sliver, so they never stop) and catch up when the load eases. (Measured on two cores: sends
-with an endpoint attached went from 0.56x of none at ``nice`` +10 to 0.80x, the receiver on the
-same machine; benches/README.md.) Deliveries are claimed
+sliver, so they never stop) and catch up when the load eases. (Measured on two cores with the
+receiver on them: sends with an endpoint attached 0.62x to 0.80x of none, 0.56x at ``nice`` +10
+beside it, 0.41x to 0.44x delivering from the server's process; benches/README.md.) Deliveries are claimed
 in the store, so this is safe beside any other process that delivers (a ``--webhook-delivery
 server`` node on the same PostgreSQL store, an application with ``statekeep.open()``).
 
@@ -81,13 +81,6 @@ class DeliveryProcess:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._supervise, name="statekeep-delivery-process", daemon=True)
-        #: How many times it was started (the first time, and after each death).
-        self.starts = 0
-
-    @property
-    def pid(self) -> int | None:
-        process = self._process
-        return None if process is None else process.pid
 
     def start(self) -> None:
         self._spawn()
@@ -102,7 +95,6 @@ class DeliveryProcess:
                 stdin=subprocess.PIPE,
                 env=self._env,
             )
-            self.starts += 1
 
     def _supervise(self) -> None:
         while not self._stopping.is_set():
@@ -136,7 +128,8 @@ class DeliveryProcess:
 
 
 def lowest_priority() -> None:
-    """This process (and the threads it starts) runs only on time nothing else wants."""
+    """This process (and the threads it starts from now on) gets the CPU when nothing else
+    wants it, and a sliver otherwise."""
     try:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     except (AttributeError, OSError):  # (not Linux)
