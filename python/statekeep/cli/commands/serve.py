@@ -8,7 +8,7 @@ import click
 from statekeep import store as stores
 from statekeep.cli.options import size_option
 from statekeep.cli.target import ENV_STORE, Target, open_local, target_options
-from statekeep.keep import store_id_of
+from statekeep.keep import WEBHOOK_TIMEOUT, store_id_of
 
 ENV_MAX_SIZE = "STATEKEEP_MAX_SIZE"
 
@@ -58,7 +58,7 @@ ENV_MAX_SIZE = "STATEKEEP_MAX_SIZE"
 )
 @click.option(
     "--webhook-timeout",
-    default=15.0,
+    default=WEBHOOK_TIMEOUT,
     show_default=True,
     type=click.FloatRange(0.1, 300),
     metavar="SECONDS",
