@@ -1029,7 +1029,10 @@ class LmdbStore:
         assert isinstance(parent, LmdbUnitOfWork), "a nested transaction belongs to a transaction of the same store"
         try:
             with self._env.begin(write=True, parent=parent._txn) as txn:
-                yield LmdbUnitOfWork(txn, self._dbs)
+                child = LmdbUnitOfWork(txn, self._dbs)
+                child._stored = dict(parent._stored)
+                yield child
+            parent._stored = child._stored  # (what it wrote is the parent's now; undone, nothing)
         except lmdb.Error as e:
             raise self._failure(e, "writing") from e
 
