@@ -256,7 +256,9 @@ def test_answers_kept_alive_are_read_one_after_another(answers: list[tuple[int, 
     whole (so the next one is read from where it begins) and reported with its status."""
     raw = []
     for status, body, framing, chunk in answers:
-        if framing == "length":
+        if status in (204, 304):
+            raw.append(b"HTTP/1.1 %d X\r\n\r\n" % status)  # (those two end with their headers)
+        elif framing == "length":
             raw.append(b"HTTP/1.1 %d X\r\nContent-Length: %d\r\n\r\n%s" % (status, len(body), body))
         else:
             chunks = b"".join(
