@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,9 @@ def build(location: str, key: bytes) -> None:
         hook = keep.add_webhook("http://127.0.0.1:9/hooks", kinds=["event"])
         with keep._store.write() as txn:
             txn.put_delivery(hook.id, Delivery(7, "a005", "event", due=1_900_000_000_000))
-            txn.put_delivery(hook.id, Delivery(3, "a006", "event", attempts=[{"at": 1.0}], dead=2.0))
+            # (Dead a moment ago: older than the retention window, the outbox worker prunes it.)
+            died = time.time()
+            txn.put_delivery(hook.id, Delivery(3, "a006", "event", attempts=[{"at": died - 1}], dead=died))
 
 
 def test_a_directory_copied_to_postgresql_and_back_is_the_same_store(

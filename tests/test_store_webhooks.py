@@ -97,6 +97,31 @@ def test_a_failed_transaction_leaves_its_deliveries_as_they_were(store: Store) -
         assert txn.webhook("wh") == RECORD
 
 
+def test_deliveries_rewritten_in_nested_transactions_keep_their_indexes_whole(store: Store) -> None:
+    """A delivery the parent read, rewritten by a nested transaction that commits and by one that
+    is undone, then by the parent: indexed once, by its last due time and under its actor."""
+    with store.write() as txn:
+        txn.put_webhook("wh", RECORD)
+        txn.put_delivery("wh", Delivery(1, "alice", "event", due=1_000))
+    with store.write() as parent:
+        [(_, read)] = parent.due_deliveries(10_000, 10)
+        with store.nested(parent) as child:
+            child.put_delivery("wh", Delivery(1, "alice", "event", due=2_000))
+        try:
+            with store.nested(parent) as child:
+                child.put_delivery("wh", Delivery(1, "alice", "event", due=9_000))
+                raise RuntimeError("undone")
+        except RuntimeError:
+            pass
+        read.due = 3_000  # (written by the parent, which read it at 1,000 and nothing since)
+        parent.put_delivery("wh", read)
+        with store.nested(parent) as child:
+            child.put_delivery("wh", Delivery(1, "alice", "event", dead=5.0))
+    with store.read() as txn:
+        assert txn.due_deliveries(10_000, 10) == [] and txn.pending_heads("wh", ["alice"]) == {}
+        assert [(d.seq, d.dead) for d in txn.deliveries("wh", 0, 10, dead=True)] == [(1, 5.0)]
+
+
 def test_a_write_that_reads_an_endpoint_holds_it_until_it_ends(store: Store) -> None:
     """Two writers that read an endpoint's cursor and write it back, on two threads: the second
     reads what the first wrote (PostgreSQL locks the row; LMDB has one writer)."""

@@ -1,15 +1,21 @@
 """The wire of webhooks without a store (``statekeep.webhooks``): secrets and signatures as the
 ``standardwebhooks`` package from PyPI verifies them, the retry schedule and ``Retry-After``,
-which addresses a delivery may reach, and one POST to a receiver on loopback."""
+which addresses a delivery may reach, one POST to a receiver on loopback, and the sender's
+HTTP/1.1 against answers framed every way a receiver may frame them."""
 
 from __future__ import annotations
 
 import random
+import socket
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import pytest
 import standardwebhooks
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from statekeep import webhooks as wh
 from statekeep.errors import InvalidRequest
@@ -111,3 +117,156 @@ def test_one_post_reports_what_happened(receiver: Receiver) -> None:
     assert sender.post(receiver.url, {}, b"{}").ok, "the connection after a timeout is a new one"
     refused = wh.Sender(allow_private=False).post(receiver.url, {}, b"{}")
     assert refused.status is None and "not public" in (refused.error or "")
+
+
+# ----- the sender's HTTP/1.1 ---------------------------------------------------------------------
+
+
+class Scripted:
+    """A receiver on loopback that answers each request with the next of ``answers`` (raw
+    bytes, and whether it closes the connection after it), recording for each request the
+    number of the connection it came on and the request's bytes."""
+
+    def __init__(self, answers: Sequence[tuple[bytes, bool]]) -> None:
+        self.answers = list(answers)
+        self.requests: list[tuple[int, bytes]] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/hooks"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        connections = 0
+        while self.answers:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            connections += 1
+            with conn:
+                buffer = b""
+                while self.answers:
+                    while b"\r\n\r\n" not in buffer:
+                        chunk = conn.recv(65536)
+                        if not chunk:
+                            break
+                        buffer += chunk
+                    if b"\r\n\r\n" not in buffer:
+                        break  # the sender closed it
+                    head, _, buffer = buffer.partition(b"\r\n\r\n")
+                    length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+                    while len(buffer) < length:
+                        buffer += conn.recv(65536)
+                    self.requests.append((connections, head + b"\r\n\r\n" + buffer[:length]))
+                    buffer = buffer[length:]
+                    answer, close = self.answers.pop(0)
+                    conn.sendall(answer)
+                    if close:
+                        break
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@contextmanager
+def scripted(*answers: tuple[bytes, bool]) -> Iterator[Scripted]:
+    receiver = Scripted(answers)
+    try:
+        yield receiver
+    finally:
+        receiver.close()
+
+
+KEEP, CLOSE = False, True
+NO_CONTENT = (b"HTTP/1.1 204 No Content\r\n\r\n", KEEP)
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "same_connection"),
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 200, True),
+        (b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\nhello\r\n0\r\nT: t\r\n\r\n", 201, True),
+        (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n", 202, True),
+        (b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", 200, False),
+        (b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", 200, False),
+        (b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n", 200, True),
+        (b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: %d\r\n\r\n" % (wh.RESPONSE_READ + 1), 500, False),
+    ],
+)
+def test_each_framing_of_an_answer_is_read_and_the_connection_kept_when_it_can_be(
+    answer: bytes, status: int, same_connection: bool
+) -> None:
+    body = answer + b"x" * (wh.RESPONSE_READ + 1) if status == 500 else answer
+    with scripted((body, not same_connection), NO_CONTENT) as receiver:
+        sender = wh.Sender(allow_private=True, timeout=2)
+        first = sender.post(receiver.url, {"webhook-id": "msg_1"}, b'{"a":1}')
+        assert (first.status, first.ok) == (status, 200 <= status < 300)
+        assert sender.post(receiver.url, {"webhook-id": "msg_2"}, b"{}").status == 204
+    (one, request), (two, _) = receiver.requests
+    assert (one == two) == same_connection
+    head, _, sent = request.partition(b"\r\n\r\n")
+    assert head.startswith(b"POST /hooks HTTP/1.1\r\n") and sent == b'{"a":1}'
+    assert b"\r\nwebhook-id: msg_1" in head and b"\r\nContent-Type: application/json" in head
+
+
+def test_an_answer_ended_by_closing_the_connection_and_a_kept_connection_closed_meanwhile() -> None:
+    with scripted((b"HTTP/1.1 200 OK\r\n\r\nuntil the end", CLOSE), NO_CONTENT) as receiver:
+        sender = wh.Sender(allow_private=True, timeout=2)
+        assert sender.post(receiver.url, {}, b"{}").status == 200
+        assert sender.post(receiver.url, {}, b"{}").status == 204
+    # The receiver closed a kept connection without saying so: the next request goes again,
+    # once, on a new one.
+    with scripted((b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", CLOSE), NO_CONTENT) as receiver:
+        sender = wh.Sender(allow_private=True, timeout=2)
+        assert sender.post(receiver.url, {}, b"{}").ok
+        time.sleep(0.05)
+        assert sender.post(receiver.url, {}, b"{}").status == 204
+    assert [n for n, _ in receiver.requests] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (b"garbage\r\n\r\n", "BadStatusLine"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: ten\r\n\r\n", "HTTPException"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", "IncompleteRead"),
+        (b"", "RemoteDisconnected"),
+    ],
+)
+def test_an_answer_that_is_not_http_is_a_failed_attempt(answer: bytes, error: str) -> None:
+    with scripted((answer, CLOSE)) as receiver:
+        outcome = wh.Sender(allow_private=True, timeout=2).post(receiver.url, {}, b"{}")
+    assert outcome.status is None and outcome.error is not None and outcome.error.startswith(error)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    answers=st.lists(
+        st.tuples(
+            st.integers(200, 599),
+            st.binary(max_size=300),
+            st.sampled_from(["length", "chunked"]),
+            st.integers(1, 64),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_answers_kept_alive_are_read_one_after_another(answers: list[tuple[int, bytes, str, int]]) -> None:
+    """Whatever the statuses, bodies and framings, each answer on one kept connection is read
+    whole (so the next one is read from where it begins) and reported with its status."""
+    raw = []
+    for status, body, framing, chunk in answers:
+        if status in (204, 304):
+            raw.append(b"HTTP/1.1 %d X\r\n\r\n" % status)  # (those two end with their headers)
+        elif framing == "length":
+            raw.append(b"HTTP/1.1 %d X\r\nContent-Length: %d\r\n\r\n%s" % (status, len(body), body))
+        else:
+            chunks = b"".join(
+                b"%x\r\n%s\r\n" % (len(body[i : i + chunk]), body[i : i + chunk]) for i in range(0, len(body), chunk)
+            )
+            raw.append(b"HTTP/1.1 %d X\r\nTransfer-Encoding: chunked\r\n\r\n%s0\r\n\r\n" % (status, chunks))
+    with scripted(*[(r, KEEP) for r in raw]) as receiver:
+        sender = wh.Sender(allow_private=True, timeout=2)
+        statuses = [sender.post(receiver.url, {}, b"{}").status for _ in answers]
+    assert statuses == [status for status, _, _, _ in answers]
+    assert {n for n, _ in receiver.requests} == {1}

@@ -18,6 +18,8 @@ import standardwebhooks
 import statekeep
 from statekeep import webhooks as wh
 from statekeep.errors import InvalidRequest, NotFound
+from statekeep.results import Change
+from statekeep.store import ChangeRecord
 from statekeep.testing import ManualClock
 from webhook_receiver import Received, Receiver, receiving
 
@@ -126,6 +128,33 @@ def test_a_failing_receiver_is_tried_on_the_schedule_then_dead_lettered(
     assert len({r.headers["webhook-id"] for r in receiver.received}) == 1
     shown = keep.webhook(hook.id)
     assert (shown.enabled, shown.pending, shown.dead, shown.failing_since) == (True, 0, 1, START)
+
+
+def test_dead_letters_are_pruned_a_retention_window_after_they_died(
+    keep: statekeep.Keep, clock: ManualClock, receiver: Receiver
+) -> None:
+    # The "ok" actors' changes succeed, so that the endpoint is not failing for 5 days.
+    receiver.answer = lambda r: (200 if r.actor.startswith("ok") else 500, {}, 0.0)
+    hook = keep.add_webhook(receiver.url)
+    for actor in ("a", "b", "c"):
+        keep.spawn("counter-v1", actor_id=actor)
+        clock.advance(days=4)  # dead after the schedule's 75.6 hours
+        keep.spawn("counter-v1", actor_id=f"ok-{actor}")
+        clock.advance(seconds=1)
+    died = {d.actor_id: d.dead_at for d in keep.webhook_deliveries(hook.id, dead=True)}
+    assert sorted(died) == ["a", "b", "c"]
+    # The window (7 days) is past for a's and b's, not for c's.
+    assert died["b"] is not None and died["c"] is not None
+    clock.set(died["b"] + keep.change_retention + 1)
+    assert died["c"] > clock.now() - keep.change_retention
+    turns = 1
+    while keep.prune_dead_letters(batch=1):  # one dead letter looked at per turn
+        turns += 1
+    assert turns >= 3
+    assert [d.actor_id for d in keep.webhook_deliveries(hook.id, dead=True)] == ["c"]
+    assert keep.webhook(hook.id).dead == 1
+    assert not keep.prune_dead_letters()
+    assert keep.webhook(hook.id).dead == 1
 
 
 def test_an_endpoint_failing_for_five_days_is_disabled(
@@ -430,6 +459,31 @@ def test_dead_letters_and_changes_since_a_time_are_delivered_again(
     assert missing.value.code == "change_not_found"
     with pytest.raises(InvalidRequest):
         keep.redeliver(hook.id)
+
+
+def test_a_redelivery_since_a_time_opens_only_the_changes_from_that_time(
+    keep: statekeep.Keep, clock: ManualClock, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hook = keep.add_webhook(receiver.url)
+    keep.spawn_many("counter-v1", [None] * 40, actor_ids=[f"a{n}" for n in range(40)])
+    clock.advance(seconds=10)
+    since = clock.now()
+    keep.send_many([("a1", "GO"), ("a2", "GO"), ("a1", "STOP")])
+    clock.advance(seconds=1)
+    assert len(receiver.received) == 43
+    opened: list[int] = []
+    real = keep._opened
+
+    def counted(seq: int, entry: ChangeRecord) -> Change:
+        opened.append(seq)
+        return real(seq, entry)
+
+    monkeypatch.setattr(keep, "_opened", counted)
+    assert keep.redeliver(hook.id, since=since) == 3
+    assert opened == [41, 42, 43], "the 40 spawns before the time were read, not opened"
+    clock.advance(seconds=1)
+    again = [r.seq for r in receiver.received[43:]]
+    assert sorted(again) == [41, 42, 43] and again.index(41) < again.index(43)  # (a1's in order)
 
 
 def test_endpoints_are_listed_changed_and_removed(keep: statekeep.Keep) -> None:

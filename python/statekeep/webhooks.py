@@ -13,9 +13,10 @@ HTTP POST. What to deliver, when and to whom is ``statekeep.keep.webhooks``.
   opened to allow it; a host is resolved again for each new connection, and the connection goes
   to the address that was checked (so DNS that changes between the check and the connect cannot
   point a delivery elsewhere).
-- Delivery is plain ``http.client`` (no dependency for the embedded keep): no redirect is
-  followed (a 3xx is a failure, as the specification advises), connections are kept alive per
-  thread and endpoint for at most :data:`CONNECTION_AGE` seconds.
+- Delivery is HTTP/1.1 written here on a socket (no dependency for the embedded keep, and a
+  fraction of ``http.client``'s time): no redirect is followed (a 3xx is a failure, as the
+  specification advises), connections are kept alive per thread and endpoint for at most
+  :data:`CONNECTION_AGE` seconds.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from statekeep.errors import InvalidRequest
 
@@ -201,27 +202,155 @@ class Outcome:
         return self.status is not None and 200 <= self.status < 300
 
 
-class _Pinned(http.client.HTTPConnection):
-    """A connection to ``host`` made to the address that was checked for it."""
+class _Connection:
+    """One HTTP/1.1 connection to an endpoint, made to the address that was checked for it
+    (so DNS that changes cannot point it elsewhere). A request is written in one call and its
+    answer read in as few as it takes: a delivery is a small POST with a small answer, and
+    ``http.client``'s general machinery (a header parser made for e-mail, a buffered file over
+    the socket) cost more of the sender's time than the rest of a delivery."""
 
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout)
-        self._address = address
+    def __init__(self, target: Target, address: str, timeout: float) -> None:
+        sock = socket.create_connection((address, target.port), timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if target.scheme == "https":
+                sock = _tls_context().wrap_socket(sock, server_hostname=target.host)
+        except BaseException:
+            sock.close()
+            raise
+        self.sock: socket.socket | None = sock
+        self.made = time.monotonic()
+        #: Whether a request went over it (a kept connection the receiver may have closed since).
+        self.used = False
+        self._buffer = b""
+        host = f"[{target.host}]" if ":" in target.host else target.host
+        try:
+            host.encode("ascii")
+        except UnicodeEncodeError:
+            host = host.encode("idna").decode("ascii")
+        default = 443 if target.scheme == "https" else 80
+        self._host = host if target.port == default else f"{host}:{target.port}"
 
-    def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    def post(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, str, dict[str, str], bool]:
+        """POST ``body``; the answer's status, reason and headers (names in lower case), and
+        whether the connection is to be closed after it (its body is read and dropped)."""
+        assert self.sock is not None
+        self.used = True
+        head = (
+            f"POST {quote(path, safe=_URL_PUNCTUATION)} HTTP/1.1\r\nHost: {self._host}\r\n"
+            f"Content-Type: application/json\r\nUser-Agent: {USER_AGENT}\r\nContent-Length: {len(body)}\r\n"
+        )
+        head += "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        self.sock.sendall((head + "\r\n").encode("latin-1") + body)
+        while True:
+            version, status, reason, fields = self._read_head()
+            if not 100 <= status < 200:
+                break  # (an interim answer, 100 Continue or 103 Early Hints, comes before the answer)
+        connection = fields.get("connection", "").lower()
+        close = "close" in connection or (version == "HTTP/1.0" and "keep-alive" not in connection)
+        if status in (204, 304):
+            pass
+        elif "chunked" in fields.get("transfer-encoding", "").lower():
+            close |= not self._skip_chunks()
+        elif "content-length" in fields:
+            try:
+                length = int(fields["content-length"])
+            except ValueError:
+                raise http.client.HTTPException(
+                    f"the answer's Content-Length is {fields['content-length']!r}"
+                ) from None
+            if length > RESPONSE_READ:
+                close = True
+            else:
+                self._read_exactly(length)
+        else:
+            close = True  # (its body ends when the connection does: not read)
+        return status, reason, fields, close
+
+    def _read_head(self) -> tuple[str, int, str, dict[str, str]]:
+        buffer = self._buffer
+        while True:
+            end = buffer.find(b"\r\n\r\n")
+            if end >= 0:
+                break
+            if len(buffer) > RESPONSE_READ:
+                raise http.client.HTTPException("the answer's headers are too long")
+            chunk = self._recv()
+            if not chunk:
+                if not buffer:
+                    raise http.client.RemoteDisconnected("Remote end closed connection without response")
+                raise http.client.IncompleteRead(buffer)
+            buffer += chunk
+        self._buffer = buffer[end + 4 :]
+        lines = buffer[:end].decode("latin-1").split("\r\n")
+        parts = lines[0].split(" ", 2)
+        if len(parts) < 2 or not parts[0].startswith("HTTP/") or not (parts[1].isdigit() and len(parts[1]) == 3):
+            raise http.client.BadStatusLine(lines[0])
+        fields: dict[str, str] = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            fields[name.strip().lower()] = value.strip()
+        return parts[0], int(parts[1]), parts[2].strip() if len(parts) > 2 else "", fields
+
+    def _recv(self) -> bytes:
+        assert self.sock is not None
+        return self.sock.recv(65536)
+
+    def _read_exactly(self, count: int) -> bytes:
+        while len(self._buffer) < count:
+            chunk = self._recv()
+            if not chunk:
+                raise http.client.IncompleteRead(self._buffer, count - len(self._buffer))
+            self._buffer += chunk
+        out, self._buffer = self._buffer[:count], self._buffer[count:]
+        return out
+
+    def _read_line(self) -> bytes:
+        while (end := self._buffer.find(b"\r\n")) < 0:
+            if len(self._buffer) > RESPONSE_READ:
+                raise http.client.HTTPException("a line of the answer is too long")
+            chunk = self._recv()
+            if not chunk:
+                raise http.client.IncompleteRead(self._buffer)
+            self._buffer += chunk
+        line, self._buffer = self._buffer[:end], self._buffer[end + 2 :]
+        return line
+
+    def _skip_chunks(self) -> bool:
+        """Read a chunked body (and its trailers); False when it is longer than it is worth
+        reading (the connection is closed instead)."""
+        read = 0
+        while True:
+            size_text = self._read_line().split(b";", 1)[0].strip()
+            try:
+                size = int(size_text, 16)
+            except ValueError:
+                raise http.client.HTTPException(f"a chunk's size is {size_text!r}") from None
+            if size == 0:
+                while self._read_line():
+                    pass
+                return True
+            read += size
+            if read > RESPONSE_READ:
+                return False
+            self._read_exactly(size + 2)
 
 
-class _PinnedTLS(http.client.HTTPSConnection):
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._address = address
+#: The characters a path keeps as they are (the rest, the non-ASCII ones, are percent-encoded:
+#: spaces and control characters were refused with the URL).
+_URL_PUNCTUATION = "!#$%&'()*+,-./:;=?@[]_~"
+_tls: list[ssl.SSLContext] = []
 
-    def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+
+def _tls_context() -> ssl.SSLContext:
+    if not _tls:
+        _tls.append(ssl.create_default_context())
+    return _tls[0]
 
 
 class Sender:
@@ -232,28 +361,27 @@ class Sender:
         self.timeout = timeout
         self._local = threading.local()
 
-    def _connection(self, target: Target) -> http.client.HTTPConnection:
-        pool: dict[tuple[str, str, int], tuple[http.client.HTTPConnection, float]] = self._local.__dict__.setdefault(
-            "pool", {}
-        )
+    def _pool(self) -> dict[tuple[str, str, int], _Connection]:
+        pool: dict[tuple[str, str, int], _Connection] = self._local.__dict__.setdefault("pool", {})
+        return pool
+
+    def _connection(self, target: Target) -> _Connection:
+        pool = self._pool()
         key = (target.scheme, target.host, target.port)
         kept = pool.get(key)
         if kept is not None:
-            conn, made = kept
-            if time.monotonic() - made < CONNECTION_AGE:
-                return conn
-            conn.close()
+            if time.monotonic() - kept.made < CONNECTION_AGE:
+                return kept
+            kept.close()
+            del pool[key]
         address = resolve(target, self.allow_private)
-        kind = _PinnedTLS if target.scheme == "https" else _Pinned
-        conn = kind(target.host, target.port, address, self.timeout)
-        pool[key] = (conn, time.monotonic())
+        conn = pool[key] = _Connection(target, address, self.timeout)
         return conn
 
     def _drop(self, target: Target) -> None:
-        pool = self._local.__dict__.get("pool", {})
-        kept = pool.pop((target.scheme, target.host, target.port), None)
+        kept = self._pool().pop((target.scheme, target.host, target.port), None)
         if kept is not None:
-            kept[0].close()
+            kept.close()
 
     def post(self, url: str, headers: dict[str, str], body: bytes) -> Outcome:
         started = time.monotonic()
@@ -263,46 +391,37 @@ class Sender:
 
         try:
             target = parse_url(url)
-            conn = self._connection(target)
-        except (InvalidRequest, AddressRefused) as e:
+        except InvalidRequest as e:
             return Outcome(None, str(e), None, took())
-        all_headers = {
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            "Content-Length": str(len(body)),
-            **headers,
-        }
         try:
+            conn = self._connection(target)
+            kept = conn.used
             try:
-                conn.request("POST", target.path, body=body, headers=all_headers)
-                response = conn.getresponse()
+                status, reason, fields, close = conn.post(target.path, headers, body)
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                if conn.sock is None:
+                if not kept:
                     raise
                 # A kept connection the receiver closed meanwhile: once more on a new one.
                 self._drop(target)
                 conn = self._connection(target)
-                conn.request("POST", target.path, body=body, headers=all_headers)
-                response = conn.getresponse()
-            rest = response.read(RESPONSE_READ)
-            if (not response.isclosed() and len(rest) == RESPONSE_READ) or response.will_close:
-                self._drop(target)
-        except TimeoutError:
-            self._drop(target)
-            return Outcome(None, f"no answer within {self.timeout:g} s", None, took())
+                status, reason, fields, close = conn.post(target.path, headers, body)
         except AddressRefused as e:
             self._drop(target)
             return Outcome(None, str(e), None, took())
+        except TimeoutError:
+            self._drop(target)
+            return Outcome(None, f"no answer within {self.timeout:g} s", None, took())
         except (OSError, http.client.HTTPException) as e:
             self._drop(target)
             return Outcome(None, f"{type(e).__name__}: {e}" if str(e) else type(e).__name__, None, took())
-        status = response.status
+        if close:
+            self._drop(target)
         ok = 200 <= status < 300
-        retry_after = None if ok else parse_retry_after(response.getheader("Retry-After"), time.time())
-        return Outcome(status, None if ok else f"HTTP {status} {response.reason}".strip(), retry_after, took())
+        retry_after = None if ok else parse_retry_after(fields.get("retry-after"), time.time())
+        return Outcome(status, None if ok else f"HTTP {status} {reason}".strip(), retry_after, took())
 
     def close(self) -> None:
-        pool = self._local.__dict__.get("pool", {})
-        for conn, _ in pool.values():
+        pool = self._pool()
+        for conn in pool.values():
             conn.close()
         pool.clear()

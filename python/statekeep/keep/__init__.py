@@ -153,6 +153,7 @@ class Keep(Versions, Actors, Reads, States, Timers, Webhooks, Changes, Keys, Api
         allow_private_webhooks: bool = False,
         webhook_timeout: float = WEBHOOK_TIMEOUT,
         webhooks: bool = True,
+        webhook_look: float | None = None,
     ) -> None:
         #: The store's data directory; None for a store in a database (a ``postgresql://`` URL),
         #: which has none, so that a key generated for it goes to the default key directory.
@@ -166,7 +167,7 @@ class Keep(Versions, Actors, Reads, States, Timers, Webhooks, Changes, Keys, Api
                 raise ValueError("change_retention is how long changes are kept: a number of seconds above 0")
             self.change_retention = float(change_retention)
         self._store_closed = False
-        self._init_webhooks(allow_private=allow_private_webhooks, timeout=webhook_timeout)
+        self._init_webhooks(allow_private=allow_private_webhooks, timeout=webhook_timeout, look=webhook_look)
         try:
             self._open_keys(key, self.path)
         except BaseException:
@@ -194,10 +195,12 @@ class Keep(Versions, Actors, Reads, States, Timers, Webhooks, Changes, Keys, Api
         # is due (at most TIMER_LOOK seconds: another process may have set an earlier one). A
         # clock a test moves fires them itself, when it is moved.
         self._workers["timers"] = Worker("timers", self.fire_due, idle=self._until_next_due)
-        # Changes older than the retention window go, in bounded batches.
-        self._workers["outbox"] = Worker("outbox", self.prune_changes, idle=PRUNE_EVERY)
+        # Changes and dead letters older than the retention window go, in bounded batches.
+        self._workers["outbox"] = Worker("outbox", self.prune_outbox, idle=PRUNE_EVERY)
         # Webhooks are delivered by a loop of their own, woken by this process's commits and
-        # by finished deliveries; with a clock a test moves, by the clock (deliver_webhooks).
+        # by finished deliveries, and looking for other processes' commits every
+        # ``webhook_look`` seconds (a process that delivers and commits nothing itself looks
+        # often); with a clock a test moves, by the clock (deliver_webhooks).
         self._workers["webhooks"] = Worker("webhooks", self.webhook_step, idle=self._until_next_delivery)
         manual = isinstance(self._clock, ManualClock)
         if isinstance(self._clock, ManualClock):  # (mypy narrows on the call, not on ``manual``)
@@ -229,6 +232,12 @@ class Keep(Versions, Actors, Reads, States, Timers, Webhooks, Changes, Keys, Api
             self._end_session()
         finally:
             self._store.close()
+
+    def prune_outbox(self) -> bool:
+        """One turn of the ``outbox`` worker: a batch of the changes, and of the dead letters,
+        older than the retention window; whether there may be more."""
+        more = self.prune_changes()
+        return self.prune_dead_letters() or more
 
     def workers(self) -> dict[str, tuple[int, str | None]]:
         """The background workers by name (``scan``, ``sessions``, ``versions``, ``timers``,

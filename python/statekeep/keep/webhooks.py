@@ -28,7 +28,9 @@ receivers check theirs against.
 
 Retention: the outbox is not pruned past the oldest change an enabled endpoint still needs
 (:meth:`Webhooks._retention_floor`). A dead letter does not hold it: one whose change was pruned
-can no longer be redelivered.
+can no longer be redelivered. Dead letters are kept as long as changes are (the retention
+window, from when they died), then pruned in bounded batches
+(:meth:`Webhooks.prune_dead_letters`).
 """
 
 from __future__ import annotations
@@ -66,8 +68,8 @@ DISPATCH_BATCH = 1_000
 MAX_PENDING = 10_000
 #: Deliveries sent at once (the pool's threads), and claimed ahead of them (so that a claim and
 #: a record of outcomes, each a synced transaction, cover many deliveries).
-CONCURRENCY = 16
-INFLIGHT = 64
+CONCURRENCY = 32
+INFLIGHT = 128
 #: How long after a claim a delivery whose outcome was not recorded is tried again: long
 #: enough for the deliveries claimed before it to time out first, and this margin (seconds).
 LEASE = 5.0
@@ -79,8 +81,8 @@ OVERLAP = 86400.0
 OVERLAP_MAX = 30 * 86400.0
 #: Attempts kept with a delivery (the latest).
 ATTEMPTS_KEPT = 20
-#: The longest the worker sleeps while endpoints are enabled (seconds): other processes'
-#: commits wake nobody here.
+#: The longest the worker sleeps while endpoints are enabled, unless told (seconds): other
+#: processes' commits wake nobody here.
 LOOK = 0.25
 #: How long the worker waits for more deliveries to finish before it records those that did
 #: (seconds): one synced transaction then records many.
@@ -89,6 +91,8 @@ GATHER = 0.002
 CACHED = 20_000
 #: Filters: the most values each may have.
 FILTER_MAX = 100
+#: Dead letters looked at per endpoint in one turn of pruning them.
+DEAD_PRUNE_BATCH = 1_000
 #: Why a delivery whose change the outbox no longer has failed (it is dead at once).
 PRUNED = "the change was pruned from the outbox"
 
@@ -109,7 +113,11 @@ class _Claimed:
 class Webhooks(Changes):
     """Webhook endpoints and their delivery (the ``webhooks`` worker)."""
 
-    def _init_webhooks(self, *, allow_private: bool, timeout: float, concurrency: int = CONCURRENCY) -> None:
+    def _init_webhooks(
+        self, *, allow_private: bool, timeout: float, concurrency: int = CONCURRENCY, look: float | None = None
+    ) -> None:
+        #: The longest the worker sleeps while endpoints are enabled (seconds).
+        self._webhook_look = LOOK if look is None else look
         self._webhook_sender = wh.Sender(allow_private=allow_private, timeout=timeout)
         self._webhook_concurrency = concurrency
         self._webhook_pool: concurrent.futures.ThreadPoolExecutor | None = None
@@ -130,6 +138,8 @@ class Webhooks(Changes):
         #: Endpoints whose pending deliveries were counted (a backlog near the limit): the room
         #: left, until when it is trusted (monotonic seconds).
         self._room_counted: dict[str, tuple[int, float]] = {}
+        #: Where pruning each endpoint's dead letters goes on from (a change number).
+        self._dead_pruned: dict[str, int] = {}
         self.on_changes(self._change_committed)
 
     # ----- endpoints ------------------------------------------------------------------------------
@@ -276,16 +286,23 @@ class Webhooks(Changes):
             if seq > cursor:
                 return 0
             return self._requeue(webhook_id, found, check=False)
+        assert since is not None
         queued, after = 0, 0
         while after < cursor:
-            batch = [c for c in self.changes(after=after, limit=DISPATCH_BATCH) if c.seq <= cursor]
-            if not batch:
+            # Entries read as stored and timed by their plain time: only those at or after
+            # ``since`` are opened (the walk up to them costs a read each, not a decryption).
+            with self._store.read() as txn:
+                entries = [(n, e) for n, e in txn.changes(after, DISPATCH_BATCH) if n <= cursor]
+            if not entries:
                 break
-            queued += self._requeue(webhook_id, [c for c in batch if since is not None and c.at >= since], check=True)
-            after = batch[-1].seq
+            after = entries[-1][0]
+            wanted = [self._opened(n, e) for n, e in entries if e.at_ns / 1e9 >= since]
+            queued += self._requeue(webhook_id, wanted, check=True)
         return queued
 
     def _requeue(self, webhook_id: str, changes: Sequence[Change], *, check: bool) -> int:
+        if not changes:
+            return 0
         queued = 0
         now = millis(self._clock)
         with self._store.write() as txn:
@@ -327,6 +344,30 @@ class Webhooks(Changes):
         for (what, webhook_id), n in self._webhook_counts.items():
             counts[what][webhook_id] = n
         return {"endpoints": endpoints, "counts": counts, "lag": lag}
+
+    def prune_dead_letters(self, batch: int = DEAD_PRUNE_BATCH) -> bool:
+        """Remove the dead letters that died longer ago than the retention window, looking at
+        up to ``batch`` of each endpoint's (from where the last call stopped); whether there may
+        be more. The ``outbox`` worker calls this."""
+        cutoff = self._clock.now() - self.change_retention
+        more = False
+        with self._store.read() as txn:
+            endpoints = [webhook_id for webhook_id, _ in txn.webhooks()]
+        self._dead_pruned = {i: self._dead_pruned.get(i, 0) for i in endpoints}
+        for webhook_id in endpoints:
+            after = self._dead_pruned[webhook_id]
+            with self._store.read() as txn:
+                page = txn.deliveries(webhook_id, after, batch, dead=True)
+            old = [d.seq for d in page if d.dead is not None and d.dead < cutoff]
+            if old:
+                with self._store.write() as txn:
+                    # (Read again: one redelivered meanwhile is pending, not dead.)
+                    found = txn.deliveries_at(webhook_id, old)
+                    txn.delete_deliveries(webhook_id, [d.seq for d in found if d.dead is not None and d.dead < cutoff])
+            full = len(page) == batch
+            self._dead_pruned[webhook_id] = page[-1].seq if full else 0
+            more |= full
+        return more
 
     def _retention_floor(self) -> int | None:
         """The outbox keeps every change above this: the oldest any enabled endpoint still needs
@@ -384,7 +425,8 @@ class Webhooks(Changes):
         if not self._webhooks_active:
             return 1.0
         due = self.next_delivery_due()
-        return LOOK if due is None else min(LOOK, max(0.0, due - self._clock.now()))
+        look = self._webhook_look
+        return look if due is None else min(look, max(0.0, due - self._clock.now()))
 
     def _wake_webhooks(self) -> None:
         worker = self._workers.get("webhooks")
@@ -414,10 +456,7 @@ class Webhooks(Changes):
     def _dispatch(self) -> bool:
         """Deliveries for the changes the enabled endpoints have not looked at (one batch)."""
         plan = self._dispatch_plan()
-        if not plan:
-            return False
-        with self._store.write() as txn:
-            return self._dispatch_in(txn, plan, {})
+        return bool(plan) and self._turn([], 0, plan)[2]
 
     def _dispatch_plan(self) -> list[tuple[str, list[Change]]]:
         """The changes each enabled endpoint has not looked at, as many as it has room for (one
@@ -443,12 +482,16 @@ class Webhooks(Changes):
         return plan
 
     def _dispatch_in(
-        self, txn: UnitOfWork, plan: Sequence[tuple[str, list[Change]]], records: dict[str, dict[str, Any] | None]
+        self,
+        txn: UnitOfWork,
+        plan: Sequence[tuple[str, list[Change]]],
+        records: dict[str, dict[str, Any] | None],
+        ready: list[tuple[str, Delivery]],
     ) -> bool:
         """Write the deliveries of the planned changes an endpoint's filters take, and move its
-        cursor past them (those another process dispatched meanwhile are passed over)."""
+        cursor past them (those another process dispatched meanwhile are passed over); each
+        actor's first, due now, is ``ready`` (written when it is claimed or not)."""
         dispatched = False
-        now = millis(self._clock)
         for webhook_id, changes in plan:
             if webhook_id not in records:
                 records[webhook_id] = txn.webhook(webhook_id)
@@ -466,15 +509,18 @@ class Webhooks(Changes):
             new: list[Delivery] = []
             for change in taken:
                 self._remember_change(change)
-                due = None if change.actor_id in waiting else now
-                new.append(Delivery(change.seq, change.actor_id, change.kind, due))
+                delivery = Delivery(change.seq, change.actor_id, change.kind)
+                if change.actor_id in waiting:
+                    new.append(delivery)
+                else:
+                    ready.append((webhook_id, delivery))
                 waiting.add(change.actor_id)
             txn.put_deliveries(webhook_id, new)
             record["cursor"] = looked[-1].seq
             txn.put_webhook(webhook_id, record)
             counted = self._room_counted.get(webhook_id)
             if counted is not None:
-                self._room_counted[webhook_id] = (counted[0] - len(new), counted[1])
+                self._room_counted[webhook_id] = (counted[0] - len(taken), counted[1])
             dispatched = True
         return dispatched
 
@@ -506,8 +552,9 @@ class Webhooks(Changes):
     ) -> tuple[bool, list[_Claimed], bool]:
         """In one synced transaction: record what the finished deliveries came to, dispatch the
         planned changes, and take up to ``limit`` due deliveries (an actor's next one among
-        them, due now that its earlier one is done). Returns whether there were outcomes, what
-        was claimed, and whether anything was dispatched."""
+        them, due now that its earlier one is done: claimed as it is written, not written due
+        and then again claimed). Returns whether there were outcomes, what was claimed, and
+        whether anything was dispatched."""
         now_ms = millis(self._clock)
         if not outcomes and not plan:
             if limit <= 0:
@@ -517,26 +564,39 @@ class Webhooks(Changes):
                     return False, [], False
         with self._store.write() as txn:
             records: dict[str, dict[str, Any] | None] = {}
-            self._record_in(txn, outcomes, records)
-            dispatched = self._dispatch_in(txn, plan, records)
-            claimed = self._claim_in(txn, limit, records) if limit > 0 else []
+            ready: list[tuple[str, Delivery]] = []
+            self._record_in(txn, outcomes, records, ready)
+            dispatched = self._dispatch_in(txn, plan, records, ready)
+            claimed = self._claim_in(txn, limit, records, ready)
         return bool(outcomes), claimed, dispatched
 
-    def _claim_in(self, txn: UnitOfWork, limit: int, records: dict[str, dict[str, Any] | None]) -> list[_Claimed]:
+    def _claim_in(
+        self,
+        txn: UnitOfWork,
+        limit: int,
+        records: dict[str, dict[str, Any] | None],
+        ready: Sequence[tuple[str, Delivery]],
+    ) -> list[_Claimed]:
+        """Claim up to ``limit`` deliveries: those due, soonest first, then those ``ready`` (due
+        now, not written yet); the ready ones left over are written due now."""
         now = self._clock.now()
         now_ms = millis(self._clock)
         ahead = max(1, INFLIGHT // self._webhook_concurrency)
         lease = round((self._webhook_sender.timeout * (ahead + 1) + LEASE) * 1000)
         claimed: list[_Claimed] = []
         moved: dict[str, list[Delivery]] = {}
-        for webhook_id, d in txn.due_deliveries(now_ms, limit):
-            if (webhook_id, d.seq) in self._inflight:
-                continue  # (its lease ran out while this process still waits for it)
+        due = txn.due_deliveries(now_ms, limit) if limit > 0 else []
+        for webhook_id, d in [*due, *ready]:
             if webhook_id not in records:
                 records[webhook_id] = txn.webhook(webhook_id)
             record = records[webhook_id]
             if record is None or not record["enabled"]:
                 d.due = None
+            elif len(claimed) >= limit or (webhook_id, d.seq) in self._inflight:
+                # (In flight: its lease ran out while this process still waits for it.)
+                if d.due is not None:
+                    continue
+                d.due = now_ms
             else:
                 d.due = now_ms + lease
                 claimed.append(_Claimed(webhook_id, d, record["url"], now))
@@ -596,17 +656,14 @@ class Webhooks(Changes):
 
     def _record(self, outcomes: Sequence[tuple[_Claimed, wh.Outcome]]) -> bool:
         """What the finished deliveries came to, in one transaction."""
-        if not outcomes:
-            return False
-        with self._store.write() as txn:
-            self._record_in(txn, outcomes, {})
-        return True
+        return bool(outcomes) and self._turn(outcomes, 0, [])[0]
 
     def _record_in(
         self,
         txn: UnitOfWork,
         outcomes: Sequence[tuple[_Claimed, wh.Outcome]],
         records: dict[str, dict[str, Any] | None],
+        ready: list[tuple[str, Delivery]],
     ) -> None:
         by_webhook: dict[str, list[tuple[_Claimed, wh.Outcome]]] = {}
         for c, outcome in outcomes:
@@ -616,7 +673,7 @@ class Webhooks(Changes):
                 records[webhook_id] = txn.webhook(webhook_id)
             record = records[webhook_id]
             if record is not None:
-                self._record_endpoint(txn, webhook_id, record, mine)
+                self._record_endpoint(txn, webhook_id, record, mine, ready)
 
     def _record_endpoint(
         self,
@@ -624,9 +681,10 @@ class Webhooks(Changes):
         webhook_id: str,
         record: dict[str, Any],
         outcomes: Sequence[tuple[_Claimed, wh.Outcome]],
+        ready: list[tuple[str, Delivery]],
     ) -> None:
         """One endpoint's outcomes: its deliveries read, written and deleted in one go each,
-        then the next delivery of each actor whose delivery is done made due."""
+        then the next delivery of each actor whose delivery is done is ``ready`` (due now)."""
         now = self._clock.now()
         now_ms = millis(self._clock)
         found = {d.seq: d for d in txn.deliveries_at(webhook_id, [c.delivery.seq for c, _ in outcomes])}
@@ -677,10 +735,7 @@ class Webhooks(Changes):
         txn.put_deliveries(webhook_id, kept)
         if advance and record["enabled"]:
             heads = txn.pending_heads(webhook_id, sorted(advance))
-            due = [h for h in heads.values() if h.due is None]
-            for h in due:
-                h.due = now_ms
-            txn.put_deliveries(webhook_id, due)
+            ready += [(webhook_id, h) for h in heads.values() if h.due is None]
         if changed:
             txn.put_webhook(webhook_id, record)
 

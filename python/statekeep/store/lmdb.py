@@ -623,6 +623,13 @@ class LmdbReader:
 class LmdbUnitOfWork(LmdbReader):
     """A write transaction of the LMDB store."""
 
+    def __init__(self, txn: lmdb.Transaction, dbs: dict[str, Any]) -> None:
+        super().__init__(txn, dbs)
+        #: What this transaction knows is stored of the deliveries it read or wrote (their
+        #: indexed fields: actor, due, dead), None for none: so rewriting or deleting one
+        #: touches only the indexes that change, without reading it again.
+        self._stored: dict[tuple[str, int], tuple[str, int | None, bool] | None] = {}
+
     def _put(self, db: str, key: bytes, value: bytes) -> None:
         self._txn.put(key, value, db=self._dbs[db])
 
@@ -825,28 +832,50 @@ class LmdbUnitOfWork(LmdbReader):
             return False
         prefix = webhook_id.encode() + _SEP
         for key, raw in list(self._items("webhook_deliveries", prefix)):
-            self._unindex_delivery(webhook_id, _unpack_delivery(key, raw))
+            d = _unpack_delivery(key, raw)
+            self._unindex_delivery(webhook_id, d.seq, (d.actor_id, d.due, d.dead is not None))
             self._txn.delete(key, db=self._dbs["webhook_deliveries"])
+            self._stored[(webhook_id, d.seq)] = None
         return True
 
-    def _unindex_delivery(self, webhook_id: str, d: Delivery) -> None:
-        seq = _u64(d.seq)
-        if d.dead is None:
-            by_actor = webhook_id.encode() + _SEP + _key(d.actor_id) + _SEP + seq
-            self._txn.delete(by_actor, db=self._dbs["webhook_by_actor"])
-        if d.due is not None:
-            self._txn.delete(_u64(d.due) + webhook_id.encode() + _SEP + seq, db=self._dbs["webhook_due"])
+    def _unindex_delivery(self, webhook_id: str, seq: int, stored: tuple[str, int | None, bool]) -> None:
+        actor_id, due, dead = stored
+        endpoint = webhook_id.encode() + _SEP
+        if not dead:
+            self._txn.delete(endpoint + _key(actor_id) + _SEP + _u64(seq), db=self._dbs["webhook_by_actor"])
+        if due is not None:
+            self._txn.delete(_u64(due) + endpoint + _u64(seq), db=self._dbs["webhook_due"])
+
+    def delivery(self, webhook_id: str, seq: int) -> Delivery | None:
+        found = super().delivery(webhook_id, seq)
+        self._stored[(webhook_id, seq)] = None if found is None else (found.actor_id, found.due, found.dead is not None)
+        return found
+
+    def _stored_delivery(self, webhook_id: str, seq: int) -> tuple[str, int | None, bool] | None:
+        key = (webhook_id, seq)
+        if key not in self._stored:
+            self.delivery(webhook_id, seq)
+        return self._stored[key]
 
     def put_delivery(self, webhook_id: str, delivery: Delivery) -> None:
-        old = self.delivery(webhook_id, delivery.seq)
-        if old is not None:
-            self._unindex_delivery(webhook_id, old)
+        old = self._stored_delivery(webhook_id, delivery.seq)
+        _, old_due, old_dead = ("", None, True) if old is None else old
         seq = _u64(delivery.seq)
-        self._put("webhook_deliveries", _delivery_key(webhook_id, delivery.seq), _pack_delivery(delivery))
-        if delivery.dead is None:
-            self._put("webhook_by_actor", webhook_id.encode() + _SEP + _key(delivery.actor_id) + _SEP + seq, b"")
-        if delivery.due is not None:
-            self._put("webhook_due", _u64(delivery.due) + webhook_id.encode() + _SEP + seq, b"")
+        endpoint = webhook_id.encode() + _SEP
+        dead = delivery.dead is not None
+        self._put("webhook_deliveries", endpoint + seq, _pack_delivery(delivery))
+        if old_dead != dead:  # (an actor's pending deliveries are indexed, its dead letters not)
+            by_actor = endpoint + _key(delivery.actor_id) + _SEP + seq
+            if dead:
+                self._txn.delete(by_actor, db=self._dbs["webhook_by_actor"])
+            else:
+                self._put("webhook_by_actor", by_actor, b"")
+        if old_due != delivery.due:
+            if old_due is not None:
+                self._txn.delete(_u64(old_due) + endpoint + seq, db=self._dbs["webhook_due"])
+            if delivery.due is not None:
+                self._put("webhook_due", _u64(delivery.due) + endpoint + seq, b"")
+        self._stored[(webhook_id, delivery.seq)] = (delivery.actor_id, delivery.due, dead)
 
     def put_deliveries(self, webhook_id: str, deliveries: Sequence[Delivery]) -> None:
         for delivery in deliveries:
@@ -857,10 +886,11 @@ class LmdbUnitOfWork(LmdbReader):
             self.delete_delivery(webhook_id, seq)
 
     def delete_delivery(self, webhook_id: str, seq: int) -> None:
-        old = self.delivery(webhook_id, seq)
+        old = self._stored_delivery(webhook_id, seq)
         if old is not None:
-            self._unindex_delivery(webhook_id, old)
+            self._unindex_delivery(webhook_id, seq, old)
             self._txn.delete(_delivery_key(webhook_id, seq), db=self._dbs["webhook_deliveries"])
+            self._stored[(webhook_id, seq)] = None
 
 
 class _Gate:
@@ -1003,7 +1033,10 @@ class LmdbStore:
         assert isinstance(parent, LmdbUnitOfWork), "a nested transaction belongs to a transaction of the same store"
         try:
             with self._env.begin(write=True, parent=parent._txn) as txn:
-                yield LmdbUnitOfWork(txn, self._dbs)
+                child = LmdbUnitOfWork(txn, self._dbs)
+                child._stored = dict(parent._stored)
+                yield child
+            parent._stored = child._stored  # (what it wrote is the parent's now; undone, nothing)
         except lmdb.Error as e:
             raise self._failure(e, "writing") from e
 

@@ -8,7 +8,7 @@ import click
 from statekeep import store as stores
 from statekeep.cli.options import size_option
 from statekeep.cli.target import ENV_STORE, Target, open_local, target_options
-from statekeep.keep import store_id_of
+from statekeep.keep import WEBHOOK_TIMEOUT, store_id_of
 
 ENV_MAX_SIZE = "STATEKEEP_MAX_SIZE"
 
@@ -45,6 +45,25 @@ ENV_MAX_SIZE = "STATEKEEP_MAX_SIZE"
     help="Let webhook URLs reach loopback, private and link-local addresses (refused otherwise: a URL that "
     "resolves to one could reach services inside the network).",
 )
+@click.option(
+    "--webhook-delivery",
+    type=click.Choice(["process", "server", "off"]),
+    default="process",
+    show_default=True,
+    help="Where webhooks are delivered from: a process of their own beside the server's, at the lowest CPU "
+    "priority, so that requests go first and deliveries catch up when the load eases (process); the server's "
+    "processes, sharing their time with the requests (server); or not from here, when another server or "
+    "application on the same store delivers (off). Deliveries are claimed in the store, so any mix of these "
+    "is safe.",
+)
+@click.option(
+    "--webhook-timeout",
+    default=WEBHOOK_TIMEOUT,
+    show_default=True,
+    type=click.FloatRange(0.1, 300),
+    metavar="SECONDS",
+    help="How long a webhook delivery may take: a 2xx within it is a success.",
+)
 @target_options
 def serve(
     target: Target,
@@ -54,6 +73,8 @@ def serve(
     max_size: int | None,
     store_url: str | None,
     allow_private_webhooks: bool,
+    webhook_delivery: str,
+    webhook_timeout: float,
 ) -> None:
     """Run the HTTP service on a store: a local directory (--data, created if it holds none) or
     a PostgreSQL database (--store, whose schema is created or upgraded at start).
@@ -81,4 +102,6 @@ def serve(
         workers=workers,
         max_size=max_size,
         allow_private_webhooks=allow_private_webhooks,
+        webhook_delivery=webhook_delivery,
+        webhook_timeout=webhook_timeout,
     )
