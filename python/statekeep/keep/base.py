@@ -245,17 +245,22 @@ class KeepBase:
 
     def _touch(self, txn: UnitOfWork, actor_id: str) -> tuple[ActorState, list[dict[str, Any]]]:
         """The actor caught up, with what that decided written in this transaction."""
+        from statekeep.keep.timers import records_with_landing_outcomes, with_landing_outcomes
+
         stored = self._load(txn, actor_id)
         now = self._clock.now()
         caught = self._deciding(txn, [actor_id], [stored], lambda a: self._registry.catch_up_records(a[0], now))
-        if caught.decisions or caught.actor.watermark != stored.watermark:
+        decisions, records = caught.decisions, caught.records
+        if decisions or caught.actor.watermark != stored.watermark:
             writes = WriteSet()
-            self._put_actor(writes, actor_id, caught.actor, stored, caught.records)
-            self._moved_change(writes, actor_id, caught.actor, caught.decisions, now)
             if caught.moved:
-                self._landed(txn, writes, actor_id, stored.version, caught.decisions)
+                outcomes = self._landed(txn, writes, actor_id, stored.version, decisions)
+                decisions = with_landing_outcomes(decisions, outcomes)
+                records = records_with_landing_outcomes(records, outcomes, self._seq_of)
+            self._put_actor(writes, actor_id, caught.actor, stored, records)
+            self._moved_change(writes, actor_id, caught.actor, decisions, now)
             txn.apply(writes)
-        return caught.actor, [dict(d, actor=actor_id) for d in caught.decisions]
+        return caught.actor, [dict(d, actor=actor_id) for d in decisions]
 
     def _duration(self, version: str, delay: Any) -> int | None:
         return duration(delay, self._delays.get(version, {}))
@@ -274,22 +279,25 @@ class KeepBase:
 
     def _landed(
         self, txn: Reader, writes: WriteSet, actor_id: str, before: str, decisions: Sequence[Mapping[str, Any]]
-    ) -> None:
+    ) -> dict[str, dict[str, list[dict[str, Any]]]]:
         """An actor caught up from ``before`` through the migrations in ``decisions``: its
         timers as each landing version's policy says, as of each one's commit (whenever the
-        scan, a send or a read gets to it), so every reader sees the same due times."""
+        scan, a send or a read gets to it), so every reader sees the same due times. Returns
+        what each landing did to them, by deployment."""
         from statekeep.keep.timers import ActorTimers
 
         timers = ActorTimers(self, txn, actor_id, new=False)
-        self._landings(timers, before, decisions, None)
+        outcomes = self._landings(timers, before, decisions, None)
         timers.write(writes)
+        return outcomes
 
     def _landings(
         self, timers: ActorTimers, before: str, decisions: Sequence[Mapping[str, Any]], at: int | None
-    ) -> str:
+    ) -> dict[str, dict[str, list[dict[str, Any]]]]:
         """Land ``timers`` through each migration in ``decisions``, in order, at its version's
-        commit (or ``at``: a move an event made due lands with the event). Returns the version
-        landed on last."""
+        commit (or ``at``: a move an event made due lands with the event). Returns what each
+        landing did to the timers, by deployment (for its decision record)."""
+        outcomes = {}
         version = before
         for decision in decisions:
             if decision["kind"] != "migrated":
@@ -298,9 +306,22 @@ class KeepBase:
             if self._timed(version) or self._timed(to):
                 running = self._machine(to).resolve_value(decision["landing"]).timers
                 landing = durations(running, self._delays.get(to, {}))
-                timers.landed(landing, self._timer_policy.get(to, "keep"), self._committed_ms[to] if at is None else at)
+                when = self._committed_ms[to] if at is None else at
+                outcomes[decision["deployment"]] = timers.landed(landing, self._timer_policy.get(to, "keep"), when)
             version = to
-        return version
+        return outcomes
+
+    def _decided_timers(
+        self, txn: Reader, actor_id: str, stored_version: str, decisions: Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The decisions a read's catch-up in memory made (not yet written), each migration's
+        with what it will do to the actor's timers, as its record will say once written."""
+        from statekeep.keep.timers import ActorTimers, with_landing_outcomes
+
+        outcomes = {}
+        if any(d["kind"] == "migrated" for d in decisions):
+            outcomes = self._landings(ActorTimers(self, txn, actor_id, new=False), stored_version, decisions, None)
+        return with_landing_outcomes(decisions, outcomes)
 
     def _timers_seen(
         self, txn: Reader, actor_id: str, stored_version: str, decisions: Sequence[Mapping[str, Any]]

@@ -20,6 +20,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
+
 from statekeep import _core
 from statekeep.clock import LATEST_MS, due_after, millis, to_millis
 from statekeep.errors import Conflict, InvalidRequest, NotFound, StoreDamaged, StoreError
@@ -101,9 +103,10 @@ class ActorTimers:
             elif kind == "cancel":
                 self._set(effect["event"], None)
 
-    def landed(self, landing: Sequence[tuple[str, int]], policy: str, now: int) -> None:
+    def landed(self, landing: Sequence[tuple[str, int]], policy: str, now: int) -> dict[str, list[dict[str, Any]]]:
         """The actor landed (a migration) in a configuration whose delayed transitions are
-        ``landing`` (event, milliseconds): its timers become those, due as ``policy`` says."""
+        ``landing`` (event, milliseconds): its timers become those, due as ``policy`` says.
+        Returns what became of them, as the decision record says (:func:`landing_outcome`)."""
         before = {tid: t for tid, t in self._timers().items() if t.kind == "after"}
         kept = _core.timers_after_landing([(tid, t.due) for tid, t in before.items()], list(landing), policy, now)
         after: dict[str, Timer] = {}
@@ -116,6 +119,7 @@ class ActorTimers:
         for tid, timer in after.items():
             if before.get(tid) is not timer:
                 self._set(tid, timer)
+        return landing_outcome(before, after)
 
     def rearm(self, now: int) -> None:
         """Delayed transitions that fired while the actor could take no event (it was
@@ -346,6 +350,56 @@ class Timers(KeepBase):
             "fired": fired,
             "lateness": lateness,
         }
+
+
+def landing_outcome(before: Mapping[str, Timer], after: Mapping[str, Timer]) -> dict[str, list[dict[str, Any]]]:
+    """What a landing did to an actor's delayed transitions, each as ``{"event", "due"}``
+    (seconds since the epoch), in event order: ``kept`` with its due time, ``restarted`` (the
+    same transition, due again from the landing), ``started`` (a transition the actor was not
+    waiting on), ``cancelled`` (one the landing configuration does not have; with the due time
+    it had)."""
+    outcome: dict[str, list[dict[str, Any]]] = {"kept": [], "restarted": [], "started": [], "cancelled": []}
+    for event in sorted(before.keys() | after.keys()):
+        was, now = before.get(event), after.get(event)
+        if now is None:
+            assert was is not None
+            outcome["cancelled"].append({"event": event, "due": was.due / 1000})
+        else:
+            kind = "started" if was is None else "kept" if was is now else "restarted"
+            outcome[kind].append({"event": event, "due": now.due / 1000})
+    return outcome
+
+
+def with_landing_outcomes(
+    decisions: Sequence[Mapping[str, Any]], outcomes: Mapping[str, dict[str, list[dict[str, Any]]]]
+) -> list[dict[str, Any]]:
+    """The decisions, each migration in ``outcomes`` (by deployment) with what it did to the
+    actor's timers (``timers``). A migration between versions without delayed transitions has
+    none: it did nothing to timers."""
+    return [
+        {**d, "timers": outcomes[d["deployment"]]}
+        if d["kind"] == "migrated" and d["deployment"] in outcomes
+        else dict(d)
+        for d in decisions
+    ]
+
+
+def records_with_landing_outcomes(
+    records: Sequence[tuple[int, int, str, bytes]],
+    outcomes: Mapping[str, dict[str, list[dict[str, Any]]]],
+    seq_of: Mapping[str, int],
+) -> list[tuple[int, int, str, bytes]]:
+    """The core's stored decision records (JSON), each migration's with its ``outcomes``: the
+    core decides where an actor lands; the keep, what that does to its timers."""
+    if not outcomes:
+        return list(records)
+    by_seq = {seq_of[deployment]: outcome for deployment, outcome in outcomes.items()}
+    return [
+        (ordinal, seq, kind, orjson.dumps({**orjson.loads(record), "timers": by_seq[seq]}))
+        if kind == "migrated" and seq in by_seq
+        else (ordinal, seq, kind, record)
+        for ordinal, seq, kind, record in records
+    ]
 
 
 def listed(timers: Mapping[str, Timer]) -> list[dict[str, Any]]:
