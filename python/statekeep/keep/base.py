@@ -131,7 +131,10 @@ class KeepBase:
     def _refresh(self, txn: Reader) -> None:
         """Load versions committed since we last looked (by us, another thread or process)."""
         commits = txn.commits()
-        if commits == len(self._registry):
+        # Counted by what is known of each version, which another thread's refresh (holding the
+        # lock) records after the registry has it: the registry's own length would say "up to
+        # date" a moment before its version can be named.
+        if commits == len(self._seq_of):
             return
         with self._lock:
             for seq, v in enumerate(txn.versions(start=len(self._registry), definitions=False), len(self._registry)):
@@ -160,10 +163,10 @@ class KeepBase:
         else:
             seq = registry.deploy(v["id"], machine, **rule)
         if registry is self._registry:
-            self._seq_of[v["id"]] = seq
             self._delays[v["id"]] = dict(v.get("delays") or {})
             self._timer_policy[v["id"]] = v.get("timers", "keep")
             self._committed_ms[v["id"]] = to_millis(v["committed_at"])
+            self._seq_of[v["id"]] = seq  # last: known once all of it is (``_refresh``)
 
     def _version_seq(self, version_id: str) -> int:
         try:
