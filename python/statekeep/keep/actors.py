@@ -115,9 +115,9 @@ class Actors(KeepBase):
         self,
         items: list[tuple[str, Event, Mapping[str, bool] | None, int | None]],
         idempotency_key: str | None,
-        timer: Mapping[str, Any] | None,
+        fired: Sequence[Mapping[str, Any]] | None,
     ) -> list[StepResult]:
-        """The sends, in one transaction; ``timer`` names the timer that sent the one event (an
+        """The sends, in one transaction; ``fired`` names the timer that sent each event (an
         outbox entry of kind ``timer`` then)."""
         request = request_digest(
             idempotency_key, {"op": "send", "items": [[a, e, dict(g or {}), x] for a, e, g, x in items]}
@@ -145,8 +145,8 @@ class Actors(KeepBase):
             results = []
             timers = {a: ActorTimers(self, txn, a, new=False) for a in position}
             version_of = {a: actor.version for a, actor in zip(position, loaded, strict=True)}
-            for (actor_id, _, guards, expected_seq), (event_type, payload), sent in zip(
-                items, events, outcomes, strict=True
+            for n, ((actor_id, _, guards, expected_seq), (event_type, payload), sent) in enumerate(
+                zip(items, events, outcomes, strict=True)
             ):
                 if loaded[position[actor_id]].terminated:
                     raise Conflict(
@@ -176,8 +176,9 @@ class Actors(KeepBase):
                 decisions, records = sent.decisions, sent.records
                 if was != sent.version or sent.on != was or self._timed(was):
                     landed = self._timers_of_step(timers[actor_id], was, sent, effects, to_millis(now))
-                    decisions = with_landing_outcomes(decisions, landed)
-                    records = records_with_landing_outcomes(records, landed, self._seq_of)
+                    if landed:
+                        decisions = with_landing_outcomes(decisions, landed)
+                        records = records_with_landing_outcomes(records, landed, self._seq_of)
                 if step.handled:
                     index = sent.seq_before
                     sealed = (
@@ -204,6 +205,7 @@ class Actors(KeepBase):
                     decisions=[cast(Decision, dict(d, actor=actor_id)) for d in decisions],
                 )
                 if step.handled or sent.decisions:
+                    timer = None if fired is None else fired[n]
                     self._change(
                         writes,
                         "event" if timer is None else "timer",

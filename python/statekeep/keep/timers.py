@@ -36,6 +36,8 @@ log = logging.getLogger("statekeep.timers")
 FIRE_BATCH = 200
 #: The fewest due timers a fire transaction reads.
 FIRE_BATCH_LEAST = 16
+#: Due timers (of distinct actors) fired as one send: one call into the core, one write set.
+FIRE_RUN = 64
 FIRE_BUDGET = 0.005
 #: The id of a scheduled event is kept apart from the events of delayed transitions.
 SCHEDULED = "scheduled:"
@@ -225,9 +227,9 @@ class Timers(KeepBase):
             return txn.next_due()
 
     def fire_due(self, limit: int | None = None) -> bool:
-        """Fire the timers due now (up to ``limit``, oldest due first) in one transaction, each
-        in a nested one; returns whether there were any. The timer worker calls this; a
-        ``ManualClock`` does when it is advanced."""
+        """Fire the timers due now (up to ``limit``, oldest due first) in one transaction;
+        returns whether there were any. The timer worker calls this; a ``ManualClock`` does
+        when it is advanced."""
         now = millis(self._clock)
         if limit is None:
             # As many as the last transactions fired within their budget, and a little more:
@@ -245,10 +247,23 @@ class Timers(KeepBase):
             self._group.txn = outer
             deadline = time.perf_counter() + FIRE_BUDGET
             try:
-                for actor_id, timer_id, timer in due:
-                    tried += 1
-                    if self._fire_one(actor_id, timer_id, timer):
-                        fired.append(timer.due)
+                while tried < len(due):
+                    run = _distinct_actors(due, tried, FIRE_RUN)
+                    batched = self._fire_run(run) if len(run) > 1 else None
+                    if batched is None:  # the run failed as a whole: each alone
+                        for actor_id, timer_id, timer in run:
+                            if self._fire_one(actor_id, timer_id, timer):
+                                fired.append(timer.due)
+                        tried += len(run)
+                    else:
+                        taken, dues = batched
+                        fired += dues
+                        tried += taken
+                        if taken < len(run):  # an actor to catch up first: alone, in its turn
+                            actor_id, timer_id, timer = run[taken]
+                            if self._fire_one(actor_id, timer_id, timer):
+                                fired.append(timer.due)
+                            tried += 1
                     if time.perf_counter() > deadline:
                         break  # the rest in the next transaction
             finally:
@@ -259,6 +274,66 @@ class Timers(KeepBase):
         self._committed()
         self._timers_fired(fired, millis(self._clock))
         return True
+
+    def _fire_run(self, run: Sequence[tuple[str, str, Timer]]) -> tuple[int, list[int]] | None:
+        """Fire due timers of distinct actors as one send (one call into the core, one write
+        set) in a nested transaction: the same as firing each alone (:meth:`_deliver`), in
+        order. Stops before an actor that is not :meth:`_batchable` (it fires alone, in its
+        turn). Returns how many of ``run`` it took and the due times of those that fired;
+        None when the whole failed and nothing was written (a timer whose payload cannot be
+        opened, say): then each is fired alone, so that one failing timer never blocks the
+        others."""
+        try:
+            with self._writing() as txn:
+                return self._deliver_run(txn, run)
+        except StoreError as e:
+            if not isinstance(e, StoreDamaged):
+                raise
+            return None
+        except Exception:  # noqa: BLE001 - each alone says which, and why
+            return None
+
+    def _deliver_run(self, txn: UnitOfWork, run: Sequence[tuple[str, str, Timer]]) -> tuple[int, list[int]]:
+        from statekeep.keep.actors import Actors
+
+        assert isinstance(self, Actors)
+        txn.prefetch([actor_id for actor_id, _, _ in run])  # one read that locks them all
+        commits = len(self._registry)
+        taken = next(
+            (n for n, (actor_id, _, _) in enumerate(run) if not self._batchable(txn, actor_id, commits)), len(run)
+        )
+        run = run[:taken]
+        # Fired by another process, or cancelled or set again since it was read: not fired.
+        still = txn.timers_of([(actor_id, timer_id) for actor_id, timer_id, _ in run])
+        firing = [t for t, now in zip(run, still, strict=True) if now == t[2]]
+        if not firing:
+            return taken, []
+        gone = WriteSet()
+        items: list[tuple[str, str | Mapping[str, Any], Mapping[str, bool] | None, int | None]] = []
+        for actor_id, timer_id, timer in firing:
+            gone.timer(actor_id, timer_id, None)
+            event: str | dict[str, Any] = timer.event
+            if timer.sealed_payload:
+                payload = self._open_sealed("timers", timer_record(actor_id, timer_id), timer.sealed_payload)
+                event = {"type": timer.event, **payload}
+            items.append((actor_id, event, None, None))
+        txn.apply(gone)
+        outer, self._group.txn = self._group.txn, txn  # the send nests in this transaction
+        try:
+            results = self._send_all(items, None, [{"id": tid, "kind": t.kind} for _, tid, t in firing])
+        finally:
+            self._group.txn = outer
+        for (actor_id, timer_id, timer), result in zip(firing, results, strict=True):
+            if not result.handled and result.status != "active":
+                reason = {"code": "not_active", "message": f"the actor is {result.status}: it takes no events"}
+                self._undelivered(txn, actor_id, timer_id, timer, reason)
+        return taken, [timer.due for _, _, timer in firing]
+
+    def _batchable(self, txn: Reader, actor_id: str, commits: int) -> bool:
+        """Whether the actor's timer may fire in a run: it has seen every commit (a landing
+        may replace its timers), and takes events (a refusal would fail the whole run)."""
+        actor = self._load(txn, actor_id)
+        return actor.watermark == commits and not actor.terminated and actor.needs_rescue is None
 
     def _fire_one(self, actor_id: str, timer_id: str, timer: Timer) -> bool:
         """Deliver one due timer in a nested transaction; whether it was still set. One that
@@ -299,7 +374,7 @@ class Timers(KeepBase):
             event = {"type": timer.event, **payload}
         outer, self._group.txn = self._group.txn, txn  # the send nests in this transaction
         try:
-            (result,) = self._send_all([(actor_id, event, None, None)], None, {"id": timer_id, "kind": timer.kind})
+            (result,) = self._send_all([(actor_id, event, None, None)], None, [{"id": timer_id, "kind": timer.kind}])
         except Conflict as e:  # stranded (needs_rescue), terminated (actor_terminated)
             self._undelivered(txn, actor_id, timer_id, timer, {"code": e.code, "message": str(e)})
             return True
@@ -350,6 +425,17 @@ class Timers(KeepBase):
             "fired": fired,
             "lateness": lateness,
         }
+
+
+def _distinct_actors(due: Sequence[tuple[str, str, Timer]], start: int, most: int) -> Sequence[tuple[str, str, Timer]]:
+    """The due timers from ``start`` on, in due order, up to the first whose actor is among
+    them already (its second timer may be cancelled by the first's step) or ``most`` of them."""
+    seen: set[str] = set()
+    end = start
+    while end < len(due) and end - start < most and due[end][0] not in seen:
+        seen.add(due[end][0])
+        end += 1
+    return due[start:end]
 
 
 def landing_outcome(before: Mapping[str, Timer], after: Mapping[str, Timer]) -> dict[str, list[dict[str, Any]]]:

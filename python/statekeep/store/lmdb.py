@@ -438,6 +438,10 @@ class LmdbReader:
         prefix = _key(actor_id) + _SEP
         return {key[len(prefix) :].decode(): _unpack_timer(raw) for key, raw in self._items("timers", prefix)}
 
+    def timers_of(self, keys: Sequence[tuple[str, str]]) -> list[Timer | None]:
+        raws = [self._get("timers", _key(actor_id) + _SEP + timer_id.encode()) for actor_id, timer_id in keys]
+        return [None if raw is None else _unpack_timer(raw) for raw in raws]
+
     def due_timers(self, until: int, limit: int) -> list[tuple[str, str, Timer]]:
         out: list[tuple[str, str, Timer]] = []
         for key in self._keys("timers_due", b"", None):

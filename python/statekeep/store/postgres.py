@@ -740,6 +740,19 @@ class PgReader:
         rows = self._all(f"SELECT timer_id, {_TIMER_COLUMNS} FROM statekeep.timers WHERE actor_id = %s", (actor_id,))
         return {r[0]: _timer(r[1:]) for r in rows}
 
+    def timers_of(self, keys: Sequence[tuple[str, str]]) -> list[Timer | None]:
+        if not keys:
+            return []
+        rows = self._all(
+            f"SELECT k.n, {_TIMER_COLUMNS} FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS k(a, t, n) "
+            "JOIN statekeep.timers ON actor_id = k.a AND timer_id = k.t",
+            ([a for a, _ in keys], [t for _, t in keys]),
+        )
+        found: list[Timer | None] = [None] * len(keys)
+        for row in rows:
+            found[int(row[0]) - 1] = _timer(row[1:])
+        return found
+
     def due_timers(self, until: int, limit: int) -> list[tuple[str, str, Timer]]:
         rows = self._all(
             f"SELECT actor_id, timer_id, {_TIMER_COLUMNS} FROM statekeep.timers WHERE undelivered IS NULL AND due <= %s "
