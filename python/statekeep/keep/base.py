@@ -265,9 +265,6 @@ class KeepBase:
             txn.apply(writes)
         return caught.actor, [dict(d, actor=actor_id) for d in decisions]
 
-    def _duration(self, version: str, delay: Any) -> int | None:
-        return duration(delay, self._delays.get(version, {}))
-
     def _machine(self, version: str) -> Machine:
         machine: Machine = self._registry.version(version)["machine"]
         return machine

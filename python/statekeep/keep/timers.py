@@ -25,7 +25,7 @@ import orjson
 from statekeep import _core
 from statekeep.clock import LATEST_MS, due_after, millis, to_millis
 from statekeep.errors import Conflict, InvalidRequest, NotFound, StoreDamaged, StoreError
-from statekeep.keep.base import KeepBase, check_name, request_digest, timer_record
+from statekeep.keep.base import KeepBase, check_name, duration, request_digest, timer_record
 from statekeep.store import Reader, Timer, UnitOfWork, WriteSet
 
 log = logging.getLogger("statekeep.timers")
@@ -55,6 +55,9 @@ def _new_process() -> None:
 
 
 os.register_at_fork(after_in_child=_new_process)  # a forked worker is another process
+
+
+_NO_DELAYS: dict[str, int] = {}
 
 
 def occurrence() -> str:
@@ -95,13 +98,14 @@ class ActorTimers:
     def step(self, version: str, effects: Sequence[Mapping[str, Any]], now: int) -> None:
         """A step on ``version``: its schedule and cancel effects, in order. (A scheduled
         event's id starts with ``scheduled:``, so a cancel never removes one.)"""
+        named = self._keep._delays.get(version, _NO_DELAYS)
         for effect in effects:
             kind = effect["type"]
             if kind == "schedule":  # (start and stop, of services, are not ours)
-                duration = self._keep._duration(version, effect["delay"])
-                if duration is not None:
+                ms = duration(effect["delay"], named)
+                if ms is not None:
                     event = effect["event"]
-                    self._set(event, Timer(due_after(now, duration), occurrence(), "after", event))
+                    self._set(event, Timer(due_after(now, ms), occurrence(), "after", event))
             elif kind == "cancel":
                 self._set(effect["event"], None)
 
@@ -140,10 +144,10 @@ class ActorTimers:
         return listed(self._timers())
 
     def write(self, writes: WriteSet) -> None:
-        for tid, timer in self._changes.items():
-            writes.timer(self._actor_id, tid, timer)
-            if timer is not None:
-                self._keep._timers_set()
+        actor_id = self._actor_id
+        writes.timers += [(actor_id, tid, timer) for tid, timer in self._changes.items()]
+        if any(timer is not None for timer in self._changes.values()):
+            self._keep._timers_set()
 
 
 class Timers(KeepBase):
