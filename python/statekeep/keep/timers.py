@@ -6,7 +6,10 @@ A timer is set in the transaction of the step that enters its state (the stepper
 landing configuration's timers as the deployment's timer policy says (the core decides:
 ``timers_after_landing``). Firing is a step in a transaction that first finds the timer still
 set, with the occurrence it was due as, and removes it: two processes never both fire one, and
-a timer cancelled and set again never fires as the old one.
+a timer cancelled and set again never fires as the old one. The due timers of distinct actors
+fire together, as one send. What a landing did to the actor's timers is added to the
+migration's decision record (the core's record says where the actor landed; the keep lands its
+timers).
 """
 
 from __future__ import annotations
@@ -30,15 +33,16 @@ from statekeep.store import Reader, Timer, UnitOfWork, WriteSet
 
 log = logging.getLogger("statekeep.timers")
 
-#: Timers fired per transaction (one sync for the batch; each firing in a nested transaction),
-#: and the longest a batch holds the store's writer (seconds): a backlog is fired in short
-#: transactions, so that requests get their turn between them.
+#: Timers fired per transaction (one sync for the batch), and the longest a batch holds the
+#: store's writer (seconds): a backlog is fired in short transactions, so that requests get
+#: their turn between them.
 FIRE_BATCH = 200
+FIRE_BUDGET = 0.005
 #: The fewest due timers a fire transaction reads.
 FIRE_BATCH_LEAST = 16
-#: Due timers (of distinct actors) fired as one send: one call into the core, one write set.
+#: Due timers (of distinct actors) fired as one send, in a nested transaction: one call into
+#: the core, one write set.
 FIRE_RUN = 64
-FIRE_BUDGET = 0.005
 #: The id of a scheduled event is kept apart from the events of delayed transitions.
 SCHEDULED = "scheduled:"
 
