@@ -120,6 +120,7 @@ def run(locations: tuple[str, str], script: list[tuple[Any, ...]], monkeypatch: 
     # again (a timer set meanwhile, due earlier, goes first): on a loaded machine the two
     # stores would stop at different places. Without the budget, each fires what it read.
     monkeypatch.setattr(timers_module, "FIRE_BUDGET", 3600.0)
+    monkeypatch.setattr(timers_module, "FIRE_BUDGET_ALONE", 3600.0)
     found = []
     for location, run_length in zip(locations, (RUN, 1), strict=True):
         monkeypatch.setattr(timers_module, "FIRE_RUN", run_length)
@@ -179,3 +180,44 @@ def test_a_backlog_fires_in_runs(tmp_path: Path, key_dir: Path, monkeypatch: pyt
             pass
         assert sum(runs) == 100 and max(runs) > 1
         assert all(keep.get(f"b{i:03}").value == "late" for i in range(100))
+
+
+def test_a_fire_transaction_yields_to_a_waiting_request(
+    tmp_path: Path, key_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past its short budget a fire transaction ends at the next run when a request of this
+    process waits to write, and goes on (up to its longer budget) when none does."""
+    clock = ManualClock(start=START)
+    with statekeep.Keep(tmp_path / "data", clock=clock, scan=False) as keep:
+        keep.deploy("m0", machine(0))
+        keep.spawn_many("m0", [None] * 300, actor_ids=[f"a{i:03}" for i in range(300)])
+        monkeypatch.setattr(timers_module, "FIRE_BUDGET", 0.0)
+        monkeypatch.setattr(timers_module, "FIRE_BUDGET_ALONE", 3600.0)
+        clock._now += 1
+        keep._writers_waiting = 1  # as if a request waited all along
+        keep._fire_batch = 1000
+        keep.fire_due()
+        assert keep.timer_stats()["fired"] == RUN  # one run, then the request's turn
+        keep._writers_waiting = 0
+        keep._fire_batch = 1000  # (it reads about as many as the last one fired, otherwise)
+        keep.fire_due()
+        assert keep.timer_stats()["fired"] == 300  # the rest at once: nothing waits
+
+
+def test_a_request_is_counted_while_it_waits_for_the_writer(tmp_path: Path, key_dir: Path) -> None:
+    import threading
+    import time
+
+    with statekeep.Keep(tmp_path / "data", scan=False) as keep:
+        keep.deploy("m0", machine(0))
+        keep.spawn("m0", actor_id="a")
+        assert keep._writers_waiting == 0
+        with keep._store.write():  # the writer is taken (as by a fire transaction)
+            sender = threading.Thread(target=keep.send, args=("a", "NOTE"))
+            sender.start()
+            deadline = time.monotonic() + 30
+            while keep._writers_waiting != 1:
+                assert time.monotonic() < deadline, "the waiting send was never counted"
+                time.sleep(0.001)
+        sender.join()
+        assert keep._writers_waiting == 0 and keep.get("a").seq == 1

@@ -52,6 +52,10 @@ class KeepBase:
         self._lateness: collections.deque[int] = collections.deque(maxlen=1000)
         #: How many due timers the next fire transaction reads (``Timers.fire_due``).
         self._fire_batch = 200
+        #: This process's requests waiting for the store's writer: a fire transaction that has
+        #: had its share yields to them (``Timers.fire_due``).
+        self._writers_waiting = 0
+        self._waiting_lock = threading.Lock()
         #: Machines this process compiled for deploys it committed, until the registry takes them.
         self._deployed_machines: dict[str, Machine] = {}
         #: The background workers, by name (``statekeep.workers``).
@@ -77,7 +81,7 @@ class KeepBase:
         a group commit on this thread, a nested one that the group commits."""
         outer: UnitOfWork | None = getattr(self._group, "txn", None)
         if outer is None:
-            with self._store.write() as txn:
+            with self._request_write() as txn:
                 self._refresh(txn)
                 self._follow_keys(txn)
                 yield txn
@@ -85,6 +89,24 @@ class KeepBase:
         else:
             with self._store.nested(outer) as txn:
                 yield txn
+
+    @contextmanager
+    def _request_write(self) -> Iterator[UnitOfWork]:
+        """The store's writer for a request, counted while it waits for it."""
+        self._count_waiting(1)
+        waiting = True
+        try:
+            with self._store.write() as txn:
+                self._count_waiting(-1)
+                waiting = False
+                yield txn
+        finally:
+            if waiting:
+                self._count_waiting(-1)
+
+    def _count_waiting(self, delta: int) -> None:
+        with self._waiting_lock:
+            self._writers_waiting += delta
 
     def timer_stats(self) -> dict[str, Any]:
         """The timers' figures (``keep.timers``)."""

@@ -33,11 +33,13 @@ from statekeep.store import Reader, Timer, UnitOfWork, WriteSet
 
 log = logging.getLogger("statekeep.timers")
 
-#: Timers fired per transaction (one sync for the batch), and the longest a batch holds the
-#: store's writer (seconds): a backlog is fired in short transactions, so that requests get
-#: their turn between them.
-FIRE_BATCH = 200
+#: Timers fired per transaction at most (one sync for the batch), and the longest a batch
+#: holds the store's writer (seconds) while a request of this process waits for it, or while
+#: none does: a backlog is fired in short transactions, so that requests get their turn
+#: between them (another process's too), and in longer ones when nothing else is written.
+FIRE_BATCH = 1000
 FIRE_BUDGET = 0.005
+FIRE_BUDGET_ALONE = 0.025
 #: The fewest due timers a fire transaction reads.
 FIRE_BATCH_LEAST = 16
 #: Due timers (of distinct actors) fired as one send, in a nested transaction: one call into
@@ -253,7 +255,7 @@ class Timers(KeepBase):
             self._refresh(outer)
             self._follow_keys(outer)
             self._group.txn = outer
-            deadline = time.perf_counter() + FIRE_BUDGET
+            started = time.perf_counter()
             try:
                 while tried < len(due):
                     run = _distinct_actors(due, tried, FIRE_RUN)
@@ -272,7 +274,8 @@ class Timers(KeepBase):
                             if self._fire_one(actor_id, timer_id, timer):
                                 fired.append(timer.due)
                             tried += 1
-                    if time.perf_counter() > deadline:
+                    spent = time.perf_counter() - started
+                    if spent > FIRE_BUDGET_ALONE or (spent > FIRE_BUDGET and self._writers_waiting):
                         break  # the rest in the next transaction
             finally:
                 self._group.txn = None
