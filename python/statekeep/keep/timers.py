@@ -279,8 +279,14 @@ class Timers(KeepBase):
                         break  # the rest in the next transaction
             finally:
                 self._group.txn = None
-        # All of them within the budget: read more next time; else about as many as it took.
-        wanted = 2 * tried if tried == len(due) else tried + tried // 4
+        # All of them within the budget: as many next time, or more if there were as many as it
+        # read (a few due now says nothing of a burst to come: the limit must not shrink to
+        # them, or a burst is fired in many small transactions, a sync each); else about as
+        # many as it took.
+        if tried == len(due):
+            wanted = 2 * limit if len(due) == limit else limit
+        else:
+            wanted = tried + tried // 4
         self._fire_batch = min(FIRE_BATCH, max(FIRE_BATCH_LEAST, wanted))
         self._committed()
         self._timers_fired(fired, millis(self._clock))
