@@ -1057,6 +1057,14 @@ def test_timers_schedule_and_unschedule(tmp_path: Path) -> None:
     ).stdout
     assert "Their timers, were it deployed now:" in shown
     assert re.search(r"alice\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+xstate.after.1000.w.waiting", shown), shown
+    # Deployed: alice's decision record says the 7-day timer was cancelled and the 1 s one started.
+    run("deploy", "--data", store, tmp_path / "w2.json", "--parent", "w", "--landing", "state", "--id", "w2")
+    (record,) = as_json(run("--data", store, "--json", "decisions", "--actor", "alice"))
+    assert [t["event"] for t in record["timers"]["cancelled"]] == ["xstate.after.review.w.waiting"]
+    assert [t["event"] for t in record["timers"]["started"]] == ["xstate.after.1000.w.waiting"]
+    text = run("--data", store, "decisions", "--actor", "alice").stdout
+    assert re.search(r"started xstate.after.1000.w.waiting \(due \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\)", text), text
+    assert re.search(r"cancelled xstate.after.review.w.waiting \(was due \d{4}-", text), text
 
 
 def test_changes_in_a_table_as_json_filtered_and_followed(tmp_path: Path) -> None:

@@ -510,6 +510,9 @@ def test_timers_by_actor_and_by_due_time(store: Store) -> None:
         txn.apply(writes)
     with store.read() as txn:
         assert txn.timers("a") == {"s:ping": later} and txn.timers("zz") == {}
+        named = [("a", "s:ping"), ("b", "s:ping"), ("b", "xstate.after.1000.m.a"), ("zz", "x"), ("a", "s:ping")]
+        assert txn.timers_of(named) == [later, None, first, None, later]
+        assert txn.timers_of([]) == []
         assert txn.due_timers(999, 10) == []
         assert txn.due_timers(5_000, 10) == [("b", "xstate.after.1000.m.a", first), ("a", "s:ping", later)]
         assert txn.due_timers(5_000, 1) == [("b", "xstate.after.1000.m.a", first)]
@@ -531,6 +534,24 @@ def test_timers_by_actor_and_by_due_time(store: Store) -> None:
         txn.apply(gone)
     with store.read() as txn:
         assert (txn.timers("a"), txn.timers("b"), txn.next_due(), txn.timer_count()) == ({}, {}, None, 0)
+    # In one write set, in order: the last write of a timer wins, however many there are.
+    many = WriteSet()
+    for n in range(50):
+        many.timer(f"m{n:02}", "t", Timer(100 + n, f"o{n}", "after", "T"))
+    many.timer("m00", "t", None)  # set, then removed: removed
+    many.timer("m01", "t", None)
+    many.timer("m01", "t", Timer(7, "again", "after", "T"))  # removed, then set: set
+    many.timer("m02", "t", Timer(8, "first", "after", "T"))
+    many.timer("m02", "t", Timer(9, "second", "after", "T"))  # set twice: the second
+    with store.write() as txn:
+        txn.apply(many)
+    with store.read() as txn:
+        assert txn.timer_count() == 49 and txn.timers("m00") == {}
+        assert [(a, t.due, t.occurrence) for a, _, t in txn.due_timers(10_000, 3)] == [
+            ("m01", 7, "again"),
+            ("m02", 9, "second"),
+            ("m03", 103, "o3"),
+        ]
 
 
 # ----- the outbox --------------------------------------------------------------------------------

@@ -354,10 +354,10 @@ def test_a_timer_that_fails_is_kept_with_why_and_the_others_fire(
         keep.spawn("w-v1", actor_id=f"a{n}")
     send_all = keep._send_all
 
-    def failing(items: Any, key: Any, timer: Any) -> Any:
-        if items[0][0] == "a1":
+    def failing(items: Any, key: Any, fired: Any) -> Any:
+        if any(item[0] == "a1" for item in items):  # alone, or in a run with the others
             raise RuntimeError("a bug")
-        return send_all(items, key, timer)
+        return send_all(items, key, fired)
 
     monkeypatch.setattr(keep, "_send_all", failing)
     clock.advance(seconds=1)
@@ -500,3 +500,111 @@ def test_delays_past_the_calendar_never_come_and_schedules_past_it_are_refused(
         keep.schedule("f", "X", at=1e15)
     clock.advance(days=365 * 100)
     assert keep.get("f").value == "a"
+
+
+#: ``waiting`` keeps its 1 s transition and gains a 3 s one; ``going`` loses its 5 s one.
+RETIMED: dict[str, Any] = {
+    **WAITING,
+    "states": {
+        **WAITING["states"],
+        "waiting": {"after": {"1000": "late", "3000": "late"}, "on": {"GO": "going"}},
+        "going": {},
+    },
+}
+
+
+def landed(decisions: list[Any], deployment: str = "w-v2") -> dict[str, list[tuple[str, float]]]:
+    """What the one migration by ``deployment`` among ``decisions`` says it did to the timers."""
+    (migrated,) = [d for d in decisions if d["kind"] == "migrated" and d["deployment"] == deployment]
+    return {what: [(t["event"], t["due"]) for t in ts] for what, ts in migrated["timers"].items() if ts}
+
+
+@pytest.mark.parametrize("policy", ["keep", "restart"])
+def test_a_decision_record_says_what_the_migration_did_to_the_timers(
+    store_location: str, key_dir: Path, clock: ManualClock, policy: str
+) -> None:
+    with statekeep.Keep(store_location, clock=clock, scan=False) as keep:
+        keep.deploy("w-v1", WAITING)
+        for actor_id in "abc":
+            keep.spawn("w-v1", actor_id=actor_id)
+        keep.send("b", "GO")
+        clock.set(START + 0.6)
+        keep.deploy("w-v2", RETIMED, parent="w-v1", landing="state", timers=policy)
+        one, three, five = (
+            after_id(d, s, "w") for d, s in (("1000", "waiting"), ("3000", "waiting"), ("5000", "going"))
+        )
+        waited = {"kept": [(one, START + 1)]} if policy == "keep" else {"restarted": [(one, START + 1.6)]}
+        waited["started"] = [(three, START + 3.6)]
+        went = {"cancelled": [(five, START + 5)]}  # "going" has no delayed transition any more
+        # Implied (the scan has not written them), the same for the actor and for the deployment.
+        assert (landed(keep.decisions("a")), landed(keep.decisions("b"))) == (waited, went)
+        by_deployment = {d["actor"]: d for d in keep.decisions(deployment="w-v2")}
+        assert [landed([by_deployment[a]]) for a in "abc"] == [waited, went, waited]
+        # Written by a send's catch-up: in its result, its record and its outbox entry alike.
+        sent = keep.send("c", "GO")
+        assert landed(sent.decisions) == waited
+        assert landed(keep.decisions("c")) == waited
+        assert keep.decisions("c")[0]["at"] == START + 0.6
+        (change,) = [c for c in keep.changes() if c.actor_id == "c" and c.kind == "event"]
+        assert landed(change.decisions) == waited
+        # Written by the scan: the same again, and the timers as the record says.
+        while keep.scan_step():
+            pass
+        with keep._store.read() as txn:
+            assert [landed(txn.decisions(a)) for a in "ab"] == [waited, went]
+        assert [(t["id"], t["due"]) for t in keep.get("a").timers] == sorted(
+            (*waited.get("kept", []), *waited.get("restarted", []), *waited["started"]), key=lambda t: t[1]
+        )
+        assert keep.get("b").timers == []
+        (moved,) = [c for c in keep.changes() if c.actor_id == "b" and c.kind == "migrated"]
+        assert landed(moved.decisions) == went
+
+
+def test_a_migration_says_what_it_did_to_timers_only_where_there_are_delayed_transitions(
+    keep: statekeep.Keep, clock: ManualClock
+) -> None:
+    plain = {"id": "p", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}}
+    keep.deploy("p-v1", plain)
+    keep.spawn("p-v1", actor_id="p")
+    keep.deploy("p-v2", plain, parent="p-v1")
+    (decision,) = keep.decisions("p")
+    assert decision["kind"] == "migrated" and "timers" not in decision
+    # A version with them, for an actor in a state without: it says that nothing happened.
+    keep.deploy("w-v1", WAITING)
+    keep.spawn("w-v1", actor_id="w")
+    clock.advance(seconds=1)  # to "late", which has no delayed transition
+    keep.deploy("w-v2", RETIMED, parent="w-v1", landing="state")
+    (decision,) = keep.decisions("w")
+    assert (decision["landing"], decision["timers"]) == (
+        "late",
+        {"kept": [], "restarted": [], "started": [], "cancelled": []},
+    )
+
+
+def test_a_spawn_moved_at_once_records_the_timers_it_started(keep: statekeep.Keep) -> None:
+    keep.deploy("w-v1", WAITING)
+    keep.deploy("w-v2", RETIMED, parent="w-v1", landing="state")
+    keep.spawn("w-v1", actor_id="a")
+    one, three = after_id("1000", "waiting", "w"), after_id("3000", "waiting", "w")
+    # The spawn's step set the 1 s timer on w-v1; the landing at once keeps it and starts 3 s.
+    assert landed(keep.decisions("a")) == {"kept": [(one, START + 1)], "started": [(three, START + 3)]}
+
+
+def test_a_decision_over_http_says_what_the_migration_did_to_the_timers(tmp_path: Path, key_dir: Path) -> None:
+    import httpx
+
+    from served import served
+
+    with served(tmp_path / "data") as server, server.client() as client:
+        client.deploy("w-v1", WAITING)
+        client.spawn("w-v1", actor_id="a")
+        client.deploy("w-v2", RETIMED, parent="w-v1", landing="state", timers="restart")
+        headers = {"Authorization": f"Bearer {server.admin}"}
+        body = httpx.get(f"{server.url}/v1/actors/a/decisions", headers=headers).json()
+        (migrated,) = [d for d in body["items"] if d["kind"] == "migrated"]
+        assert set(migrated["timers"]) == {"kept", "restarted", "started", "cancelled"}
+        restarted = migrated["timers"]["restarted"]
+        assert [t["event"] for t in restarted] == [after_id("1000", "waiting", "w")]
+        assert restarted[0]["due"].endswith("Z")  # a time, as every time over HTTP
+        # The client reads it back as the keep has it (the times were whole milliseconds).
+        assert [d.get("timers") for d in client.decisions("a")] == [d.get("timers") for d in server.keep.decisions("a")]

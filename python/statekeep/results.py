@@ -20,6 +20,12 @@ Decision = TypedDict(
         "reason": dict[str, Any],
         #: Where a migrated actor landed (a state value), else None.
         "landing": Any,
+        #: A migration's from or to a version with delayed transitions only: what it did to the
+        #: actor's delayed transitions, as the landing version's timer policy says. Each of ``kept`` (its due time unchanged),
+        #: ``restarted`` (due again from the landing), ``started`` (new in the landing state)
+        #: and ``cancelled`` (not in the landing state; with the due time it had) lists
+        #: ``{"event", "due"}`` (seconds since the epoch).
+        "timers": dict[str, list[dict[str, Any]]],
         "actor": str,
         #: When the record was written (seconds since the epoch); absent while only implied by a
         #: commit the scan has not reached.

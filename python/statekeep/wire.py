@@ -86,6 +86,8 @@ def _out(name: str, value: Any) -> Any:
         return time_text(value)
     if name == "timers" and isinstance(value, list):
         return [_timer(t, time_text) for t in value]
+    if name == "timers" and isinstance(value, Mapping):  # a migration's, in its decision record
+        return {what: [_timer(t, time_text) for t in ts] for what, ts in value.items()}
     if name in _DECISION_LISTS:
         return [record(d) for d in value]
     if name == "attempts" and isinstance(value, list):
@@ -195,6 +197,8 @@ def _in(name: str, value: Any) -> Any:
         return time_seconds(value)
     if name == "timers" and isinstance(value, list):
         return [_timer(t, time_seconds) for t in value]
+    if name == "timers" and isinstance(value, Mapping):
+        return {what: [_timer(t, time_seconds) for t in ts] for what, ts in value.items()}
     if name in _DECISION_LISTS:
         return [actor_record(d) for d in value]
     if name == "attempts" and isinstance(value, list):

@@ -63,8 +63,22 @@ def decision_line(d: Mapping[str, Any]) -> str:
     kind = d.get("kind")
     where = f"{d.get('deployment')}"
     if kind == "migrated":
-        return f"{kind} by {where}: from {d.get('from')}, landed in {text(d.get('landing'))}"
+        timers = landed_timers(d.get("timers"))
+        landed = f"{kind} by {where}: from {d.get('from')}, landed in {text(d.get('landing'))}"
+        return f"{landed}; timers {timers}" if timers != "-" else landed
     return f"{kind} by {where}: {reason(d.get('reason'))}"
+
+
+def landed_timers(outcome: Mapping[str, Sequence[Mapping[str, Any]]] | None) -> str:
+    """What a migration did to an actor's delayed transitions: ``kept EVENT (due TIME)``, ..."""
+    if not outcome:
+        return "-"
+    parts = [
+        f"{what} {t['event']} ({'was ' if what == 'cancelled' else ''}due {when(t['due'])})"
+        for what in ("kept", "restarted", "started", "cancelled")
+        for t in outcome.get(what, ())
+    ]
+    return ", ".join(parts) or "-"
 
 
 # ----- layouts ------------------------------------------------------------------------------------
@@ -266,9 +280,17 @@ def print_history(events: Sequence[HistoryEntry]) -> None:
 
 def print_decisions(found: Sequence[Decision]) -> None:
     table(
-        ["actor", "deployment", "kind", "landing", "reason", "at"],
+        ["actor", "deployment", "kind", "landing", "reason", "timers", "at"],
         [
-            [d["actor"], d["deployment"], d["kind"], text(d.get("landing")), reason(d.get("reason")), when(d.get("at"))]
+            [
+                d["actor"],
+                d["deployment"],
+                d["kind"],
+                text(d.get("landing")),
+                reason(d.get("reason")),
+                landed_timers(d.get("timers")),
+                when(d.get("at")),
+            ]
             for d in found
         ],
     )

@@ -297,7 +297,7 @@ class Keep(Versions, Actors, Reads, States, Timers, Webhooks, Changes, Keys, Api
         self, calls: Sequence[tuple[str, Sequence[Any], Mapping[str, Any]]], actor_ids: list[str]
     ) -> list[Any]:
         results: list[Any] = []
-        with self._store.write() as outer:
+        with self._request_write() as outer:
             self._refresh(outer)
             self._follow_keys(outer)
             outer.prefetch(actor_ids)

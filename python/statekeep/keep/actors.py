@@ -14,7 +14,7 @@ from statekeep.clock import to_millis
 from statekeep.errors import Conflict, InvalidRequest, NeedsRescue
 from statekeep.keep.base import KeepBase, check_id, check_name, context_record, event_record, request_digest
 from statekeep.keep.reads import view
-from statekeep.keep.timers import ActorTimers
+from statekeep.keep.timers import ActorTimers, records_with_landing_outcomes, with_landing_outcomes
 from statekeep.results import Actor, Decision, StepResult
 from statekeep.store import EventRecord, WriteSet
 
@@ -68,12 +68,13 @@ class Actors(KeepBase):
                 spawned = self._registry.spawn(definition_id, now)
                 ctx = default_context if context is None else context
                 writes.context(actor_id, self._seal("contexts", context_record(actor_id), ctx, "the context"))
-                self._put_actor(writes, actor_id, spawned.actor, None, spawned.records)
                 timers = ActorTimers(self, txn, actor_id, new=True)
                 timers.step(definition_id, spawned.step.effects, to_millis(now))
                 # Moved at its spawn by a deployment due at length 0: lands now, not at its commit.
-                self._landings(timers, definition_id, spawned.decisions, to_millis(now))
+                landed = self._landings(timers, definition_id, spawned.decisions, to_millis(now))
                 timers.write(writes)
+                records = records_with_landing_outcomes(spawned.records, landed, self._seq_of)
+                self._put_actor(writes, actor_id, spawned.actor, None, records)
                 step = spawned.step
                 self._actor_change(
                     writes,
@@ -83,7 +84,7 @@ class Actors(KeepBase):
                     now,
                     actions=step.actions,
                     effects=step.effects,
-                    decisions=spawned.decisions,
+                    decisions=with_landing_outcomes(spawned.decisions, landed),
                 )
                 out.append(view(actor_id, spawned.actor, ctx, timers.listed()))
             txn.apply(writes)
@@ -114,9 +115,9 @@ class Actors(KeepBase):
         self,
         items: list[tuple[str, Event, Mapping[str, bool] | None, int | None]],
         idempotency_key: str | None,
-        timer: Mapping[str, Any] | None,
+        fired: Sequence[Mapping[str, Any]] | None,
     ) -> list[StepResult]:
-        """The sends, in one transaction; ``timer`` names the timer that sent the one event (an
+        """The sends, in one transaction; ``fired`` names the timer that sent each event (an
         outbox entry of kind ``timer`` then)."""
         request = request_digest(
             idempotency_key, {"op": "send", "items": [[a, e, dict(g or {}), x] for a, e, g, x in items]}
@@ -144,8 +145,8 @@ class Actors(KeepBase):
             results = []
             timers = {a: ActorTimers(self, txn, a, new=False) for a in position}
             version_of = {a: actor.version for a, actor in zip(position, loaded, strict=True)}
-            for (actor_id, _, guards, expected_seq), (event_type, payload), sent in zip(
-                items, events, outcomes, strict=True
+            for n, ((actor_id, _, guards, expected_seq), (event_type, payload), sent) in enumerate(
+                zip(items, events, outcomes, strict=True)
             ):
                 if loaded[position[actor_id]].terminated:
                     raise Conflict(
@@ -172,8 +173,12 @@ class Actors(KeepBase):
                 assert step is not None
                 effects = step.effects
                 was, version_of[actor_id] = version_of[actor_id], sent.version
+                decisions, records = sent.decisions, sent.records
                 if was != sent.version or sent.on != was or self._timed(was):
-                    self._timers_of_step(timers[actor_id], was, sent, effects, to_millis(now))
+                    landed = self._timers_of_step(timers[actor_id], was, sent, effects, to_millis(now))
+                    if landed:
+                        decisions = with_landing_outcomes(decisions, landed)
+                        records = records_with_landing_outcomes(records, landed, self._seq_of)
                 if step.handled:
                     index = sent.seq_before
                     sealed = (
@@ -186,7 +191,7 @@ class Actors(KeepBase):
                         index,
                         EventRecord(event_type, int(now * 1e9), sealed, dict(guards) if guards else None),
                     )
-                for ordinal, deployment, kind, record in sent.records:
+                for ordinal, deployment, kind, record in records:
                     writes.decision(actor_id, ordinal, deployment, kind, record)
                 result = StepResult(
                     actor_id=actor_id,
@@ -197,9 +202,10 @@ class Actors(KeepBase):
                     actions=step.actions,
                     effects=effects,
                     handled=step.handled,
-                    decisions=[cast(Decision, dict(d, actor=actor_id)) for d in sent.decisions],
+                    decisions=[cast(Decision, dict(d, actor=actor_id)) for d in decisions],
                 )
                 if step.handled or sent.decisions:
+                    timer = None if fired is None else fired[n]
                     self._change(
                         writes,
                         "event" if timer is None else "timer",
@@ -212,7 +218,7 @@ class Actors(KeepBase):
                         event={"type": event_type, **payload},
                         actions=step.actions,
                         effects=effects,
-                        decisions=sent.decisions,
+                        decisions=decisions,
                         timer=timer,
                     )
                 results.append(result)
@@ -225,21 +231,22 @@ class Actors(KeepBase):
 
     def _timers_of_step(
         self, timers: ActorTimers, before: str, sent: ItemSent, effects: list[dict[str, Any]], now: int
-    ) -> None:
+    ) -> dict[str, dict[str, list[dict[str, Any]]]]:
         """What a send did to the actor's timers: the migrations it was caught up through (each
-        as of its commit), the step's own ``effects``, then the migrations the event made due."""
+        as of its commit), the step's own ``effects``, then the migrations the event made due.
+        Returns what each landing did to them, by deployment."""
         on = sent.on
         if on == before and sent.version == on:  # no migration: only the step's effects
             timers.step(on, effects, now)
-            return
+            return {}
         migrations = [d for d in sent.decisions if d["kind"] == "migrated"]
         caught_up, version = 0, before
         while version != on:  # the catch-up's migrations lead from ``before`` to ``on``
             version = migrations[caught_up]["to"]
             caught_up += 1
-        self._landings(timers, before, migrations[:caught_up], None)
+        landed = self._landings(timers, before, migrations[:caught_up], None)
         timers.step(on, effects, now)
-        self._landings(timers, on, migrations[caught_up:], now)
+        return landed | self._landings(timers, on, migrations[caught_up:], now)
 
     def release(self, actor_id: str) -> Decision:
         """Clear a stranded actor's mark; it continues on its version. Returns the record."""

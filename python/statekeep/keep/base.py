@@ -52,6 +52,10 @@ class KeepBase:
         self._lateness: collections.deque[int] = collections.deque(maxlen=1000)
         #: How many due timers the next fire transaction reads (``Timers.fire_due``).
         self._fire_batch = 200
+        #: This process's requests waiting for the store's writer: a fire transaction that has
+        #: had its share yields to them (``Timers.fire_due``).
+        self._writers_waiting = 0
+        self._waiting_lock = threading.Lock()
         #: Machines this process compiled for deploys it committed, until the registry takes them.
         self._deployed_machines: dict[str, Machine] = {}
         #: The background workers, by name (``statekeep.workers``).
@@ -77,7 +81,7 @@ class KeepBase:
         a group commit on this thread, a nested one that the group commits."""
         outer: UnitOfWork | None = getattr(self._group, "txn", None)
         if outer is None:
-            with self._store.write() as txn:
+            with self._request_write() as txn:
                 self._refresh(txn)
                 self._follow_keys(txn)
                 yield txn
@@ -85,6 +89,24 @@ class KeepBase:
         else:
             with self._store.nested(outer) as txn:
                 yield txn
+
+    @contextmanager
+    def _request_write(self) -> Iterator[UnitOfWork]:
+        """The store's writer for a request, counted while it waits for it."""
+        self._count_waiting(1)
+        waiting = True
+        try:
+            with self._store.write() as txn:
+                self._count_waiting(-1)
+                waiting = False
+                yield txn
+        finally:
+            if waiting:
+                self._count_waiting(-1)
+
+    def _count_waiting(self, delta: int) -> None:
+        with self._waiting_lock:
+            self._writers_waiting += delta
 
     def timer_stats(self) -> dict[str, Any]:
         """The timers' figures (``keep.timers``)."""
@@ -131,7 +153,10 @@ class KeepBase:
     def _refresh(self, txn: Reader) -> None:
         """Load versions committed since we last looked (by us, another thread or process)."""
         commits = txn.commits()
-        if commits == len(self._registry):
+        # Counted by what is known of each version, which another thread's refresh (holding the
+        # lock) records after the registry has it: the registry's own length would say "up to
+        # date" a moment before its version can be named.
+        if commits == len(self._seq_of):
             return
         with self._lock:
             for seq, v in enumerate(txn.versions(start=len(self._registry), definitions=False), len(self._registry)):
@@ -160,10 +185,10 @@ class KeepBase:
         else:
             seq = registry.deploy(v["id"], machine, **rule)
         if registry is self._registry:
-            self._seq_of[v["id"]] = seq
             self._delays[v["id"]] = dict(v.get("delays") or {})
             self._timer_policy[v["id"]] = v.get("timers", "keep")
             self._committed_ms[v["id"]] = to_millis(v["committed_at"])
+            self._seq_of[v["id"]] = seq  # last: known once all of it is (``_refresh``)
 
     def _version_seq(self, version_id: str) -> int:
         try:
@@ -245,20 +270,22 @@ class KeepBase:
 
     def _touch(self, txn: UnitOfWork, actor_id: str) -> tuple[ActorState, list[dict[str, Any]]]:
         """The actor caught up, with what that decided written in this transaction."""
+        from statekeep.keep.timers import records_with_landing_outcomes, with_landing_outcomes
+
         stored = self._load(txn, actor_id)
         now = self._clock.now()
         caught = self._deciding(txn, [actor_id], [stored], lambda a: self._registry.catch_up_records(a[0], now))
-        if caught.decisions or caught.actor.watermark != stored.watermark:
+        decisions, records = caught.decisions, caught.records
+        if decisions or caught.actor.watermark != stored.watermark:
             writes = WriteSet()
-            self._put_actor(writes, actor_id, caught.actor, stored, caught.records)
-            self._moved_change(writes, actor_id, caught.actor, caught.decisions, now)
             if caught.moved:
-                self._landed(txn, writes, actor_id, stored.version, caught.decisions)
+                outcomes = self._landed(txn, writes, actor_id, stored.version, decisions)
+                decisions = with_landing_outcomes(decisions, outcomes)
+                records = records_with_landing_outcomes(records, outcomes, self._seq_of)
+            self._put_actor(writes, actor_id, caught.actor, stored, records)
+            self._moved_change(writes, actor_id, caught.actor, decisions, now)
             txn.apply(writes)
-        return caught.actor, [dict(d, actor=actor_id) for d in caught.decisions]
-
-    def _duration(self, version: str, delay: Any) -> int | None:
-        return duration(delay, self._delays.get(version, {}))
+        return caught.actor, [dict(d, actor=actor_id) for d in decisions]
 
     def _machine(self, version: str) -> Machine:
         machine: Machine = self._registry.version(version)["machine"]
@@ -274,22 +301,25 @@ class KeepBase:
 
     def _landed(
         self, txn: Reader, writes: WriteSet, actor_id: str, before: str, decisions: Sequence[Mapping[str, Any]]
-    ) -> None:
+    ) -> dict[str, dict[str, list[dict[str, Any]]]]:
         """An actor caught up from ``before`` through the migrations in ``decisions``: its
         timers as each landing version's policy says, as of each one's commit (whenever the
-        scan, a send or a read gets to it), so every reader sees the same due times."""
+        scan, a send or a read gets to it), so every reader sees the same due times. Returns
+        what each landing did to them, by deployment."""
         from statekeep.keep.timers import ActorTimers
 
         timers = ActorTimers(self, txn, actor_id, new=False)
-        self._landings(timers, before, decisions, None)
+        outcomes = self._landings(timers, before, decisions, None)
         timers.write(writes)
+        return outcomes
 
     def _landings(
         self, timers: ActorTimers, before: str, decisions: Sequence[Mapping[str, Any]], at: int | None
-    ) -> str:
+    ) -> dict[str, dict[str, list[dict[str, Any]]]]:
         """Land ``timers`` through each migration in ``decisions``, in order, at its version's
-        commit (or ``at``: a move an event made due lands with the event). Returns the version
-        landed on last."""
+        commit (or ``at``: a move an event made due lands with the event). Returns what each
+        landing did to the timers, by deployment (for its decision record)."""
+        outcomes = {}
         version = before
         for decision in decisions:
             if decision["kind"] != "migrated":
@@ -298,9 +328,22 @@ class KeepBase:
             if self._timed(version) or self._timed(to):
                 running = self._machine(to).resolve_value(decision["landing"]).timers
                 landing = durations(running, self._delays.get(to, {}))
-                timers.landed(landing, self._timer_policy.get(to, "keep"), self._committed_ms[to] if at is None else at)
+                when = self._committed_ms[to] if at is None else at
+                outcomes[decision["deployment"]] = timers.landed(landing, self._timer_policy.get(to, "keep"), when)
             version = to
-        return version
+        return outcomes
+
+    def _decided_timers(
+        self, txn: Reader, actor_id: str, stored_version: str, decisions: Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The decisions a read's catch-up in memory made (not yet written), each migration's
+        with what it will do to the actor's timers, as its record will say once written."""
+        from statekeep.keep.timers import ActorTimers, with_landing_outcomes
+
+        outcomes = {}
+        if any(d["kind"] == "migrated" for d in decisions):
+            outcomes = self._landings(ActorTimers(self, txn, actor_id, new=False), stored_version, decisions, None)
+        return with_landing_outcomes(decisions, outcomes)
 
     def _timers_seen(
         self, txn: Reader, actor_id: str, stored_version: str, decisions: Sequence[Mapping[str, Any]]

@@ -67,8 +67,10 @@ class Reads(KeepBase):
         """Decision records, written or implied by a commit the scan has not reached yet."""
         with self._reading() as txn:
             if actor_id is not None:
-                _, pending = self._read(txn, actor_id)
-                records = [dict(r, actor=actor_id) for r in txn.decisions(actor_id)] + pending
+                stored = self._load(txn, actor_id)
+                _, decided = self._deciding(txn, [actor_id], [stored], lambda a: self._registry.catch_up(a[0]))
+                pending = self._decided_timers(txn, actor_id, stored.version, decided)
+                records = [dict(r, actor=actor_id) for r in txn.decisions(actor_id) + pending]
                 return [_decision(r) for r in records if deployment is None or r["deployment"] == deployment]
             if deployment is None:
                 raise InvalidRequest("give an actor_id, a deployment, or both")
@@ -84,6 +86,9 @@ class Reads(KeepBase):
                     _, implied = self._deciding(
                         txn, [candidate_id], [candidate], lambda a: self._registry.catch_up(a[0])
                     )
+                    if not any(d["deployment"] == deployment for d in implied):
+                        continue
+                    implied = self._decided_timers(txn, candidate_id, candidate.version, implied)
                     mine = [dict(d, actor=candidate_id) for d in implied if d["deployment"] == deployment]
                     if mine:
                         found[candidate_id] = mine

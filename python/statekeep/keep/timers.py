@@ -6,7 +6,10 @@ A timer is set in the transaction of the step that enters its state (the stepper
 landing configuration's timers as the deployment's timer policy says (the core decides:
 ``timers_after_landing``). Firing is a step in a transaction that first finds the timer still
 set, with the occurrence it was due as, and removes it: two processes never both fire one, and
-a timer cancelled and set again never fires as the old one.
+a timer cancelled and set again never fires as the old one. The due timers of distinct actors
+fire together, as one send. What a landing did to the actor's timers is added to the
+migration's decision record (the core's record says where the actor landed; the keep lands its
+timers).
 """
 
 from __future__ import annotations
@@ -20,21 +23,28 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
+
 from statekeep import _core
 from statekeep.clock import LATEST_MS, due_after, millis, to_millis
 from statekeep.errors import Conflict, InvalidRequest, NotFound, StoreDamaged, StoreError
-from statekeep.keep.base import KeepBase, check_name, request_digest, timer_record
+from statekeep.keep.base import KeepBase, check_name, duration, request_digest, timer_record
 from statekeep.store import Reader, Timer, UnitOfWork, WriteSet
 
 log = logging.getLogger("statekeep.timers")
 
-#: Timers fired per transaction (one sync for the batch; each firing in a nested transaction),
-#: and the longest a batch holds the store's writer (seconds): a backlog is fired in short
-#: transactions, so that requests get their turn between them.
-FIRE_BATCH = 200
+#: Timers fired per transaction at most (one sync for the batch), and the longest a batch
+#: holds the store's writer (seconds) while a request of this process waits for it, or while
+#: none does: a backlog is fired in short transactions, so that requests get their turn
+#: between them (another process's too), and in longer ones when nothing else is written.
+FIRE_BATCH = 1000
+FIRE_BUDGET = 0.005
+FIRE_BUDGET_ALONE = 0.025
 #: The fewest due timers a fire transaction reads.
 FIRE_BATCH_LEAST = 16
-FIRE_BUDGET = 0.005
+#: Due timers (of distinct actors) fired as one send, in a nested transaction: one call into
+#: the core, one write set.
+FIRE_RUN = 64
 #: The id of a scheduled event is kept apart from the events of delayed transitions.
 SCHEDULED = "scheduled:"
 
@@ -51,6 +61,9 @@ def _new_process() -> None:
 
 
 os.register_at_fork(after_in_child=_new_process)  # a forked worker is another process
+
+
+_NO_DELAYS: dict[str, int] = {}
 
 
 def occurrence() -> str:
@@ -91,19 +104,21 @@ class ActorTimers:
     def step(self, version: str, effects: Sequence[Mapping[str, Any]], now: int) -> None:
         """A step on ``version``: its schedule and cancel effects, in order. (A scheduled
         event's id starts with ``scheduled:``, so a cancel never removes one.)"""
+        named = self._keep._delays.get(version, _NO_DELAYS)
         for effect in effects:
             kind = effect["type"]
             if kind == "schedule":  # (start and stop, of services, are not ours)
-                duration = self._keep._duration(version, effect["delay"])
-                if duration is not None:
+                ms = duration(effect["delay"], named)
+                if ms is not None:
                     event = effect["event"]
-                    self._set(event, Timer(due_after(now, duration), occurrence(), "after", event))
+                    self._set(event, Timer(due_after(now, ms), occurrence(), "after", event))
             elif kind == "cancel":
                 self._set(effect["event"], None)
 
-    def landed(self, landing: Sequence[tuple[str, int]], policy: str, now: int) -> None:
+    def landed(self, landing: Sequence[tuple[str, int]], policy: str, now: int) -> dict[str, list[dict[str, Any]]]:
         """The actor landed (a migration) in a configuration whose delayed transitions are
-        ``landing`` (event, milliseconds): its timers become those, due as ``policy`` says."""
+        ``landing`` (event, milliseconds): its timers become those, due as ``policy`` says.
+        Returns what became of them, as the decision record says (:func:`landing_outcome`)."""
         before = {tid: t for tid, t in self._timers().items() if t.kind == "after"}
         kept = _core.timers_after_landing([(tid, t.due) for tid, t in before.items()], list(landing), policy, now)
         after: dict[str, Timer] = {}
@@ -116,6 +131,7 @@ class ActorTimers:
         for tid, timer in after.items():
             if before.get(tid) is not timer:
                 self._set(tid, timer)
+        return landing_outcome(before, after)
 
     def rearm(self, now: int) -> None:
         """Delayed transitions that fired while the actor could take no event (it was
@@ -134,10 +150,10 @@ class ActorTimers:
         return listed(self._timers())
 
     def write(self, writes: WriteSet) -> None:
-        for tid, timer in self._changes.items():
-            writes.timer(self._actor_id, tid, timer)
-            if timer is not None:
-                self._keep._timers_set()
+        actor_id = self._actor_id
+        writes.timers += [(actor_id, tid, timer) for tid, timer in self._changes.items()]
+        if any(timer is not None for timer in self._changes.values()):
+            self._keep._timers_set()
 
 
 class Timers(KeepBase):
@@ -221,9 +237,9 @@ class Timers(KeepBase):
             return txn.next_due()
 
     def fire_due(self, limit: int | None = None) -> bool:
-        """Fire the timers due now (up to ``limit``, oldest due first) in one transaction, each
-        in a nested one; returns whether there were any. The timer worker calls this; a
-        ``ManualClock`` does when it is advanced."""
+        """Fire the timers due now (up to ``limit``, oldest due first) in one transaction;
+        returns whether there were any. The timer worker calls this; a ``ManualClock`` does
+        when it is advanced."""
         now = millis(self._clock)
         if limit is None:
             # As many as the last transactions fired within their budget, and a little more:
@@ -239,22 +255,102 @@ class Timers(KeepBase):
             self._refresh(outer)
             self._follow_keys(outer)
             self._group.txn = outer
-            deadline = time.perf_counter() + FIRE_BUDGET
+            started = time.perf_counter()
             try:
-                for actor_id, timer_id, timer in due:
-                    tried += 1
-                    if self._fire_one(actor_id, timer_id, timer):
-                        fired.append(timer.due)
-                    if time.perf_counter() > deadline:
+                while tried < len(due):
+                    run = _distinct_actors(due, tried, FIRE_RUN)
+                    batched = self._fire_run(run) if len(run) > 1 else None
+                    if batched is None:  # the run failed as a whole: each alone
+                        for actor_id, timer_id, timer in run:
+                            if self._fire_one(actor_id, timer_id, timer):
+                                fired.append(timer.due)
+                        tried += len(run)
+                    else:
+                        taken, dues = batched
+                        fired += dues
+                        tried += taken
+                        if taken < len(run):  # an actor to catch up first: alone, in its turn
+                            actor_id, timer_id, timer = run[taken]
+                            if self._fire_one(actor_id, timer_id, timer):
+                                fired.append(timer.due)
+                            tried += 1
+                    spent = time.perf_counter() - started
+                    if spent > FIRE_BUDGET_ALONE or (spent > FIRE_BUDGET and self._writers_waiting):
                         break  # the rest in the next transaction
             finally:
                 self._group.txn = None
-        # All of them within the budget: read more next time; else about as many as it took.
-        wanted = 2 * tried if tried == len(due) else tried + tried // 4
+        # All of them within the budget: as many next time, or more if there were as many as it
+        # read (a few due now says nothing of a burst to come: the limit must not shrink to
+        # them, or a burst is fired in many small transactions, a sync each); else about as
+        # many as it took.
+        if tried == len(due):
+            wanted = 2 * limit if len(due) == limit else limit
+        else:
+            wanted = tried + tried // 4
         self._fire_batch = min(FIRE_BATCH, max(FIRE_BATCH_LEAST, wanted))
         self._committed()
         self._timers_fired(fired, millis(self._clock))
         return True
+
+    def _fire_run(self, run: Sequence[tuple[str, str, Timer]]) -> tuple[int, list[int]] | None:
+        """Fire due timers of distinct actors as one send (one call into the core, one write
+        set) in a nested transaction: the same as firing each alone (:meth:`_deliver`), in
+        order. Stops before an actor that is not :meth:`_batchable` (it fires alone, in its
+        turn). Returns how many of ``run`` it took and the due times of those that fired;
+        None when the whole failed and nothing was written (a timer whose payload cannot be
+        opened, say): then each is fired alone, so that one failing timer never blocks the
+        others."""
+        try:
+            with self._writing() as txn:
+                return self._deliver_run(txn, run)
+        except StoreError as e:
+            if not isinstance(e, StoreDamaged):
+                raise
+            return None
+        except Exception:  # noqa: BLE001 - each alone says which, and why
+            return None
+
+    def _deliver_run(self, txn: UnitOfWork, run: Sequence[tuple[str, str, Timer]]) -> tuple[int, list[int]]:
+        from statekeep.keep.actors import Actors
+
+        assert isinstance(self, Actors)
+        txn.prefetch([actor_id for actor_id, _, _ in run])  # one read that locks them all
+        commits = len(self._registry)
+        taken = next(
+            (n for n, (actor_id, _, _) in enumerate(run) if not self._batchable(txn, actor_id, commits)), len(run)
+        )
+        run = run[:taken]
+        # Fired by another process, or cancelled or set again since it was read: not fired.
+        still = txn.timers_of([(actor_id, timer_id) for actor_id, timer_id, _ in run])
+        firing = [t for t, now in zip(run, still, strict=True) if now == t[2]]
+        if not firing:
+            return taken, []
+        gone = WriteSet()
+        items: list[tuple[str, str | Mapping[str, Any], Mapping[str, bool] | None, int | None]] = []
+        for actor_id, timer_id, timer in firing:
+            gone.timer(actor_id, timer_id, None)
+            event: str | dict[str, Any] = timer.event
+            if timer.sealed_payload:
+                payload = self._open_sealed("timers", timer_record(actor_id, timer_id), timer.sealed_payload)
+                event = {"type": timer.event, **payload}
+            items.append((actor_id, event, None, None))
+        txn.apply(gone)
+        outer, self._group.txn = self._group.txn, txn  # the send nests in this transaction
+        try:
+            results = self._send_all(items, None, [{"id": tid, "kind": t.kind} for _, tid, t in firing])
+        finally:
+            self._group.txn = outer
+        for (actor_id, timer_id, timer), result in zip(firing, results, strict=True):
+            if not result.handled and result.status != "active":
+                reason = {"code": "not_active", "message": f"the actor is {result.status}: it takes no events"}
+                self._undelivered(txn, actor_id, timer_id, timer, reason)
+        return taken, [timer.due for _, _, timer in firing]
+
+    def _batchable(self, txn: Reader, actor_id: str, commits: int) -> bool:
+        """Whether the actor's timer may fire in a run: it has seen every commit (a landing
+        may replace its timers), and takes events (a refusal would fail the whole run)."""
+        actor = self._load(txn, actor_id)
+        return actor.watermark == commits and not actor.terminated and actor.needs_rescue is None
 
     def _fire_one(self, actor_id: str, timer_id: str, timer: Timer) -> bool:
         """Deliver one due timer in a nested transaction; whether it was still set. One that
@@ -295,7 +391,7 @@ class Timers(KeepBase):
             event = {"type": timer.event, **payload}
         outer, self._group.txn = self._group.txn, txn  # the send nests in this transaction
         try:
-            (result,) = self._send_all([(actor_id, event, None, None)], None, {"id": timer_id, "kind": timer.kind})
+            (result,) = self._send_all([(actor_id, event, None, None)], None, [{"id": timer_id, "kind": timer.kind}])
         except Conflict as e:  # stranded (needs_rescue), terminated (actor_terminated)
             self._undelivered(txn, actor_id, timer_id, timer, {"code": e.code, "message": str(e)})
             return True
@@ -346,6 +442,67 @@ class Timers(KeepBase):
             "fired": fired,
             "lateness": lateness,
         }
+
+
+def _distinct_actors(due: Sequence[tuple[str, str, Timer]], start: int, most: int) -> Sequence[tuple[str, str, Timer]]:
+    """The due timers from ``start`` on, in due order, up to the first whose actor is among
+    them already (its second timer may be cancelled by the first's step) or ``most`` of them."""
+    seen: set[str] = set()
+    end = start
+    while end < len(due) and end - start < most and due[end][0] not in seen:
+        seen.add(due[end][0])
+        end += 1
+    return due[start:end]
+
+
+def landing_outcome(before: Mapping[str, Timer], after: Mapping[str, Timer]) -> dict[str, list[dict[str, Any]]]:
+    """What a landing did to an actor's delayed transitions, each as ``{"event", "due"}``
+    (seconds since the epoch), in event order: ``kept`` with its due time, ``restarted`` (the
+    same transition, due again from the landing), ``started`` (a transition the actor was not
+    waiting on), ``cancelled`` (one the landing configuration does not have; with the due time
+    it had)."""
+    outcome: dict[str, list[dict[str, Any]]] = {"kept": [], "restarted": [], "started": [], "cancelled": []}
+    for event in sorted(before.keys() | after.keys()):
+        was, now = before.get(event), after.get(event)
+        if now is None:
+            assert was is not None
+            outcome["cancelled"].append({"event": event, "due": was.due / 1000})
+        else:
+            kind = "started" if was is None else "kept" if was is now else "restarted"
+            outcome[kind].append({"event": event, "due": now.due / 1000})
+    return outcome
+
+
+def with_landing_outcomes(
+    decisions: Sequence[Mapping[str, Any]], outcomes: Mapping[str, dict[str, list[dict[str, Any]]]]
+) -> list[dict[str, Any]]:
+    """The decisions, each migration in ``outcomes`` (by deployment) with what it did to the
+    actor's timers (``timers``). A migration between versions without delayed transitions has
+    none: it did nothing to timers."""
+    return [
+        {**d, "timers": outcomes[d["deployment"]]}
+        if d["kind"] == "migrated" and d["deployment"] in outcomes
+        else dict(d)
+        for d in decisions
+    ]
+
+
+def records_with_landing_outcomes(
+    records: Sequence[tuple[int, int, str, bytes]],
+    outcomes: Mapping[str, dict[str, list[dict[str, Any]]]],
+    seq_of: Mapping[str, int],
+) -> list[tuple[int, int, str, bytes]]:
+    """The core's stored decision records (JSON), each migration's with its ``outcomes``: the
+    core decides where an actor lands; the keep, what that does to its timers."""
+    if not outcomes:
+        return list(records)
+    by_seq = {seq_of[deployment]: outcome for deployment, outcome in outcomes.items()}
+    return [
+        (ordinal, seq, kind, orjson.dumps({**orjson.loads(record), "timers": by_seq[seq]}))
+        if kind == "migrated" and seq in by_seq
+        else (ordinal, seq, kind, record)
+        for ordinal, seq, kind, record in records
+    ]
 
 
 def listed(timers: Mapping[str, Timer]) -> list[dict[str, Any]]:

@@ -637,6 +637,7 @@ SCHEMAS: dict[str, Any] = {
             "pathFingerprint": _FINGERPRINT,
             "reason": {"type": "object", "description": "`code` and its details"},
             "landing": {**_ANY, "description": "where a migrated actor landed (a state value), else null"},
+            "timers": _ref("LandedTimers"),
             "at": {
                 **_TIME,
                 "description": "when it was written; absent while only implied by a deployment not yet scanned",
@@ -644,6 +645,26 @@ SCHEMAS: dict[str, Any] = {
         },
         ["kind", "deployment", "from", "to", "actorId", "actorFingerprint", "pathFingerprint", "reason", "landing"],
         closed=False,
+    ),
+    "LandedTimer": _obj(
+        {"event": {"type": "string", "description": "the delayed transition's event"}, "due": _TIME},
+        ["event", "due"],
+        closed=False,
+    ),
+    "LandedTimers": _obj(
+        {
+            "kept": {**_list_of(_ref("LandedTimer")), "description": "kept with their due time"},
+            "restarted": {**_list_of(_ref("LandedTimer")), "description": "the same transitions, due again"},
+            "started": {**_list_of(_ref("LandedTimer")), "description": "new in the landing state"},
+            "cancelled": {
+                **_list_of(_ref("LandedTimer")),
+                "description": "not in the landing state (with the due time they had)",
+            },
+        },
+        ["kept", "restarted", "started", "cancelled"],
+        closed=False,
+        description="what a migration from or to a version with delayed transitions did to the actor's "
+        "delayed transitions, as the landing version's timer policy (keep or restart) says",
     ),
     "HistoryEntry": _obj(
         {

@@ -265,6 +265,10 @@ class Reader(Protocol):
     def timers(self, actor_id: str) -> dict[str, Timer]:
         """The actor's timers by id (the undelivered scheduled events among them)."""
 
+    def timers_of(self, keys: Sequence[tuple[str, str]]) -> list[Timer | None]:
+        """The timers named ``(actor id, timer id)``, each as it is or None, in the same order
+        (one read for a batch of firings)."""
+
     def due_timers(self, until: int, limit: int) -> list[tuple[str, str, Timer]]:
         """Up to ``limit`` timers due at ``until`` or before, ``(actor id, timer id, timer)``,
         oldest due first."""

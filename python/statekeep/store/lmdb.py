@@ -442,6 +442,10 @@ class LmdbReader:
         prefix = _key(actor_id) + _SEP
         return {key[len(prefix) :].decode(): _unpack_timer(raw) for key, raw in self._items("timers", prefix)}
 
+    def timers_of(self, keys: Sequence[tuple[str, str]]) -> list[Timer | None]:
+        raws = [self._get("timers", _key(actor_id) + _SEP + timer_id.encode()) for actor_id, timer_id in keys]
+        return [None if raw is None else _unpack_timer(raw) for raw in raws]
+
     def due_timers(self, until: int, limit: int) -> list[tuple[str, str, Timer]]:
         out: list[tuple[str, str, Timer]] = []
         for key in self._keys("timers_due", b"", None):
@@ -757,16 +761,21 @@ class LmdbUnitOfWork(LmdbReader):
             self._put("meta", b"changes_last", _u64(first + len(writes.changes) - 1))
 
     def _set_timer(self, actor_id: str, timer_id: str, timer: Timer | None) -> None:
-        child = _key(actor_id) + _SEP + timer_id.encode()
-        old = self._get("timers", child)
+        # Every send that enters or leaves a state with a delayed transition comes here: the
+        # lookups are hoisted, and the index key is the one the record starts with.
+        txn, timers, due = self._txn, self._dbs["timers"], self._dbs["timers_due"]
+        child = actor_id.encode() + _SEP + timer_id.encode()
+        old = txn.get(child, db=timers)
         if old is not None and old[0]:
-            self._txn.delete(bytes(old[1 : 1 + old[0]]) + child, db=self._dbs["timers_due"])
+            txn.delete(bytes(old[1 : 1 + old[0]]) + child, db=due)
         if timer is None:
-            self._txn.delete(child, db=self._dbs["timers"])
+            if old is not None:
+                txn.delete(child, db=timers)
             return
-        self._put("timers", child, _pack_timer(timer))
-        if timer.undelivered is None:
-            self._put("timers_due", _u64(timer.due) + child, b"")
+        packed = _pack_timer(timer)
+        txn.put(child, packed, db=timers)
+        if packed[0]:
+            txn.put(packed[1 : 1 + packed[0]] + child, b"", db=due)
 
     def _put_many(self, db: str, items: list[tuple[bytes, bytes]]) -> None:
         if items:

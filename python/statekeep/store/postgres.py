@@ -752,6 +752,19 @@ class PgReader:
         rows = self._all(f"SELECT timer_id, {_TIMER_COLUMNS} FROM statekeep.timers WHERE actor_id = %s", (actor_id,))
         return {r[0]: _timer(r[1:]) for r in rows}
 
+    def timers_of(self, keys: Sequence[tuple[str, str]]) -> list[Timer | None]:
+        if not keys:
+            return []
+        rows = self._all(
+            f"SELECT k.n, {_TIMER_COLUMNS} FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS k(a, t, n) "
+            "JOIN statekeep.timers ON actor_id = k.a AND timer_id = k.t",
+            ([a for a, _ in keys], [t for _, t in keys]),
+        )
+        found: list[Timer | None] = [None] * len(keys)
+        for row in rows:
+            found[int(row[0]) - 1] = _timer(row[1:])
+        return found
+
     def due_timers(self, until: int, limit: int) -> list[tuple[str, str, Timer]]:
         rows = self._all(
             f"SELECT actor_id, timer_id, {_TIMER_COLUMNS} FROM statekeep.timers WHERE undelivered IS NULL AND due <= %s "
@@ -1260,27 +1273,36 @@ class PgUnitOfWork(PgReader):
         return check
 
     def _set_timers(self, timers: list[tuple[str, str, Timer | None]]) -> None:
-        # In order: a timer set and removed in one write set ends removed.
+        # The last write of each timer wins (one set and removed in one write set ends
+        # removed): then one statement removes and one sets, whatever their number.
+        final: dict[tuple[str, str], Timer | None] = {}
         for actor_id, timer_id, timer in timers:
-            if timer is None:
-                self._cur.execute(
-                    "DELETE FROM statekeep.timers WHERE actor_id = %s AND timer_id = %s", (actor_id, timer_id)
-                )
-                continue
+            final[(actor_id, timer_id)] = timer
+        removed = [key for key, timer in final.items() if timer is None]
+        kept = [(key, timer) for key, timer in final.items() if timer is not None]
+        if removed:
+            self._cur.execute(
+                "DELETE FROM statekeep.timers USING unnest(%s::text[], %s::text[]) AS k(a, t) "
+                "WHERE actor_id = k.a AND timer_id = k.t",
+                ([a for a, _ in removed], [t for _, t in removed]),
+            )
+        if kept:
             self._cur.execute(
                 "INSERT INTO statekeep.timers (actor_id, timer_id, due, occurrence, kind, event, payload, undelivered) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s::json) ON CONFLICT (actor_id, timer_id) DO UPDATE SET "
-                "due = EXCLUDED.due, occurrence = EXCLUDED.occurrence, kind = EXCLUDED.kind, event = EXCLUDED.event, "
-                "payload = EXCLUDED.payload, undelivered = EXCLUDED.undelivered",
+                "SELECT a, t, d, o, k, e, p, u::json FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[], "
+                "%s::text[], %s::text[], %s::bytea[], %s::text[]) AS x(a, t, d, o, k, e, p, u) "
+                "ON CONFLICT (actor_id, timer_id) DO UPDATE SET due = EXCLUDED.due, occurrence = EXCLUDED.occurrence, "
+                "kind = EXCLUDED.kind, event = EXCLUDED.event, payload = EXCLUDED.payload, "
+                "undelivered = EXCLUDED.undelivered",
                 (
-                    actor_id,
-                    timer_id,
-                    timer.due,
-                    timer.occurrence,
-                    timer.kind,
-                    timer.event,
-                    timer.sealed_payload,
-                    None if timer.undelivered is None else json.dumps(timer.undelivered),
+                    [a for (a, _), _ in kept],
+                    [t for (_, t), _ in kept],
+                    [timer.due for _, timer in kept],
+                    [timer.occurrence for _, timer in kept],
+                    [timer.kind for _, timer in kept],
+                    [timer.event for _, timer in kept],
+                    [timer.sealed_payload for _, timer in kept],
+                    [None if timer.undelivered is None else json.dumps(timer.undelivered) for _, timer in kept],
                 ),
             )
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from statekeep.errors import HistoryNeeded
+from statekeep.keep.timers import records_with_landing_outcomes, with_landing_outcomes
 from statekeep.store import WriteSet
 
 if TYPE_CHECKING:
@@ -51,19 +52,28 @@ def _scan_batch(keep: KeepBase, batch: int) -> bool:
                     histories[i] = txn.history(ids[i], keep._load_actor(ids[i], stored[i]).history_length)
         writes = WriteSet()
         writes.actors = [(ids[i], core) for i, core in changed]
-        writes.decisions = [
-            (ids[i], ordinal, deployment, kind, record) for i, ordinal, deployment, kind, record in decisions
-        ]
         writes.moves = [(ids[i], parent, version) for i, version in moved]
         # The records that moved or stranded an actor: its timers land through each migration as
-        # its version's policy says, and the application is told (an outbox entry per actor).
+        # its version's policy says (which its record says), and the application is told (an
+        # outbox entry per actor).
         moves: dict[int, list[dict[str, Any]]] = {}
         for i, _, _, kind, record in decisions:
             if kind in ("migrated", "stranded"):
                 moves.setdefault(i, []).append(orjson.loads(record))
         before = registry.versions()[parent]
+        outcomes: dict[int, dict[str, dict[str, list[dict[str, Any]]]]] = {}
         for i, _ in moved:
-            keep._landed(txn, writes, ids[i], before, [d for d in moves[i] if d["kind"] == "migrated"])
+            outcomes[i] = keep._landed(txn, writes, ids[i], before, [d for d in moves[i] if d["kind"] == "migrated"])
+            moves[i] = with_landing_outcomes(moves[i], outcomes[i])
+        writes.decisions = [
+            (
+                ids[i],
+                *records_with_landing_outcomes([(ordinal, deployment, kind, record)], outcomes[i], keep._seq_of)[0],
+            )
+            if i in outcomes
+            else (ids[i], ordinal, deployment, kind, record)
+            for i, ordinal, deployment, kind, record in decisions
+        ]
         for i, core in changed:
             if i in moves:
                 after = keep._load_actor(ids[i], core)

@@ -5455,12 +5455,34 @@ export interface components {
             reason: Record<string, unknown>;
             /** @description where a migrated actor landed (a state value), else null */
             landing: unknown;
+            timers?: components["schemas"]["LandedTimers"];
             /**
              * Format: date-time
              * @description when it was written; absent while only implied by a deployment not yet scanned
              * @example 2026-05-25T03:41:27.120Z
              */
             at?: string;
+        };
+        LandedTimer: {
+            /** @description the delayed transition's event */
+            event: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 in UTC with milliseconds
+             * @example 2026-05-25T03:41:27.120Z
+             */
+            due: string;
+        };
+        /** @description what a migration from or to a version with delayed transitions did to the actor's delayed transitions, as the landing version's timer policy (keep or restart) says */
+        LandedTimers: {
+            /** @description kept with their due time */
+            kept: components["schemas"]["LandedTimer"][];
+            /** @description the same transitions, due again */
+            restarted: components["schemas"]["LandedTimer"][];
+            /** @description new in the landing state */
+            started: components["schemas"]["LandedTimer"][];
+            /** @description not in the landing state (with the due time they had) */
+            cancelled: components["schemas"]["LandedTimer"][];
         };
         HistoryEntry: {
             /** @description 0 for the first event */
