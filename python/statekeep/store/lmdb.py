@@ -930,9 +930,12 @@ class _Gate:
             while self._resizing:
                 self._cond.wait()
             self._resizing = True
-            while self._active:
-                self._cond.wait()
         try:
+            # Inside the try: whatever ends the wait (an exception raised in this thread), new
+            # transactions are not held back for good.
+            with self._cond:
+                while self._active:
+                    self._cond.wait()
             yield
         finally:
             with self._cond:
