@@ -40,6 +40,7 @@ from statekeep.keep.webhooks import Webhooks
 from statekeep.testing import ManualClock
 from statekeep.workers import scan
 from statekeep.workers.base import Worker
+from statekeep.workers.scan import Pace as ScanPace
 
 #: The longest the timer worker sleeps without looking at the store again.
 TIMER_LOOK = 1.0
@@ -183,6 +184,7 @@ class Keep(Versions, Actors, Reads, States, Timers, Webhooks, Changes, Keys, Api
         except BaseException:
             self._store.close()
             raise
+        self._scan_pace = ScanPace()
         self._workers["scan"] = Worker("scan", self.scan_step)
         # Every process says it is alive and follows the keyring, idle or not: a key rotation
         # waits for the live ones before it drops a key.
@@ -265,10 +267,12 @@ class Keep(Versions, Actors, Reads, States, Timers, Webhooks, Changes, Keys, Api
             return TIMER_LOOK
         return min(TIMER_LOOK, max(0.0, due / 1000 - self._clock.now()))
 
-    def scan_step(self, batch: int = scan.BATCH) -> bool:
+    def scan_step(self, batch: int | None = None) -> bool:
         """Materialise one bounded batch of the oldest unfinished deployment scan; returns
-        whether there was work. The background worker calls this; tests may too."""
-        return scan.scan_step(self, batch)
+        whether there was work. The background worker calls this; tests may too. Without
+        ``batch``, batches are :data:`~statekeep.workers.scan.BATCH` actors, fewer while this
+        process's requests wait for the store's writer."""
+        return scan.scan_step(self, batch, self._scan_pace)
 
     def run_group(self, calls: Sequence[tuple[str, Sequence[Any], Mapping[str, Any]]]) -> list[Any]:
         """Group commit: apply independent write calls (``(name, args, kwargs)`` for ``spawn``,

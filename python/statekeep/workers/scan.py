@@ -4,6 +4,8 @@ actor up in memory); it only makes the records and indexes durable."""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -15,24 +17,54 @@ from statekeep.store import WriteSet
 if TYPE_CHECKING:
     from statekeep.keep.base import KeepBase
 
-#: Actors per scan transaction: bounded, so writers interleave with a scan.
+#: Actors per scan transaction at most: bounded, so writers interleave with a scan.
 BATCH = 2_000
+#: ... and at least, however busy the requests are (a transaction's fixed cost, its sync, is
+#: then shared by enough actors for the scan to go on).
+MIN_BATCH = 64
+#: How long a scan transaction may keep this process's requests waiting for the store's writer
+#: (seconds): while they wait, batches shrink to about this long (a live send then waits about
+#: one of them), and grow back when none waits.
+BUSY_BUDGET = 0.005
 
 
-def scan_step(keep: KeepBase, batch: int = BATCH) -> bool:
+@dataclass
+class Pace:
+    """The size of the next scan batch: :data:`BATCH` while no request waits for the writer,
+    shrunk to what takes about :data:`BUSY_BUDGET` while some do (a deployment over a million
+    actors would otherwise hold every live send up by a whole batch, tens of milliseconds)."""
+
+    size: int = BATCH
+
+    def after(self, actors: int, seconds: float, contended: bool) -> None:
+        if contended and seconds > BUSY_BUDGET and actors:
+            fits = int(actors * BUSY_BUDGET / seconds)
+            self.size = max(MIN_BATCH, min(self.size, fits))
+        elif not contended:
+            self.size = min(BATCH, self.size * 2)
+
+
+def scan_step(keep: KeepBase, batch: int | None = None, pace: Pace | None = None) -> bool:
     """Materialise one batch of the oldest unfinished deployment scan; returns whether there
-    was work."""
-    worked = _scan_batch(keep, batch)
+    was work. The batch is ``batch`` actors if given, else as many as ``pace`` says (and
+    ``pace`` learns from how long it took and whether requests waited meanwhile)."""
+    size = batch if batch is not None else pace.size if pace is not None else BATCH
+    started = time.monotonic()
+    worked, scanned, contended = _scan_batch(keep, size)
+    if pace is not None and batch is None and worked:
+        pace.after(scanned, time.monotonic() - started, contended)
     keep._committed()  # followers of the outbox hear of what it moved
     return worked
 
 
-def _scan_batch(keep: KeepBase, batch: int) -> bool:
+def _scan_batch(keep: KeepBase, batch: int) -> tuple[bool, int, bool]:
+    """Whether there was work, how many actors it scanned, and whether a request of this
+    process was waiting for the store's writer when it was done."""
     with keep._store.write() as txn:
         keep._refresh(txn)
         pending = next(((seq, state) for seq, state in sorted(txn.scans().items()) if not state.done), None)
         if pending is None:
-            return False
+            return False, 0, False
         seq, state = pending
         registry = keep._registry
         parent = keep._seq_of[registry.version(registry.versions()[seq])["parent"]]
@@ -86,4 +118,4 @@ def _scan_batch(keep: KeepBase, batch: int) -> bool:
         # none is left after it.
         state.done = len(ids) < batch and not any(txn.actors_on(parent, state.cursor, 1))
         txn.put_scan(seq, state)
-        return True
+        return True, len(ids), keep._writers_waiting > 0
