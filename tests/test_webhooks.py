@@ -10,16 +10,22 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import standardwebhooks
+from hypothesis import given
+from hypothesis import strategies as st
 
 import statekeep
 from statekeep import webhooks as wh
 from statekeep.errors import InvalidRequest, NotFound
+from statekeep.keep import webhooks as wh_keep
 from statekeep.results import Change
 from statekeep.store import ChangeRecord
+from statekeep.store.lmdb import LmdbReader
+from statekeep.store.postgres import PgReader
 from statekeep.testing import ManualClock
 from webhook_receiver import Received, Receiver, receiving
 
@@ -484,6 +490,76 @@ def test_a_redelivery_since_a_time_opens_only_the_changes_from_that_time(
     clock.advance(seconds=1)
     again = [r.seq for r in receiver.received[43:]]
     assert sorted(again) == [41, 42, 43] and again.index(41) < again.index(43)  # (a1's in order)
+
+
+def test_a_redelivery_since_a_time_searches_the_outbox_instead_of_walking_it(
+    keep: statekeep.Keep, clock: ManualClock, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """3,000 changes a day old, then three new ones: a redelivery since an hour ago reads a few
+    entries to find where to start (a binary search), not the 3,000 before it; changes within
+    the clock skew allowed before the time are read and passed over."""
+    hook = keep.add_webhook(receiver.url, enabled=False)
+    for n in range(3):
+        keep.spawn_many("counter-v1", [None] * 1_000, actor_ids=[f"a{n}-{i}" for i in range(1_000)])
+    clock.advance(days=1)
+    keep.send("a0-1", "GO")  # within the skew allowed before the time: read, not delivered
+    clock.advance(seconds=wh_keep.TIME_SKEW / 2)
+    since = clock.now()
+    keep.send_many([("a0-1", "STOP"), ("a0-2", "GO")])
+    keep.update_webhook(hook.id, enabled=True)
+    for _ in range(100):  # (the delivery worker takes them a batch at a time)
+        shown = keep.webhook(hook.id)
+        if shown.pending == 0 and shown.cursor == keep.last_change():
+            break
+        clock.advance(seconds=1)
+    assert len(receiver.received) == 3_003
+    read: list[int] = []
+    for reader in (LmdbReader, PgReader):
+        real = reader.changes
+
+        def counted(txn: Any, after: int, limit: int, real: Any = real) -> Any:
+            found = real(txn, after, limit)
+            read.extend(n for n, _ in found)
+            return found
+
+        monkeypatch.setattr(reader, "changes", counted)
+    assert keep.redeliver(hook.id, since=since) == 2
+    assert len(read) < 40, f"{len(read)} entries read to find 2 changes"
+    clock.advance(seconds=1)
+    assert sorted(r.seq for r in receiver.received[3_003:]) == [3_002, 3_003]
+
+
+class _Outbox:
+    """An outbox's entries (number -> time) read as a store's reader reads them."""
+
+    def __init__(self, times: dict[int, int]) -> None:
+        self.times = times
+
+    def changes(self, after: int, limit: int) -> list[tuple[int, Any]]:
+        numbers = sorted(n for n in self.times if n > after)[:limit]
+        return [(n, SimpleNamespace(at_ns=self.times[n])) for n in numbers]
+
+
+@given(
+    st.lists(st.tuples(st.booleans(), st.integers(min_value=0, max_value=5)), max_size=60),
+    st.integers(min_value=0, max_value=200),
+    st.integers(min_value=0, max_value=70),
+)
+def test_the_search_for_where_a_redelivery_starts_finds_the_last_older_change(
+    steps: list[tuple[bool, int]], at: int, cursor: int
+) -> None:
+    """Times rising with the numbers, some numbers pruned: every change up to the answer is
+    older than ``at``, and the next one up to the cursor is not."""
+    times, now = {}, 0
+    for n, (kept, step) in enumerate(steps, start=1):
+        now += step
+        if kept:
+            times[n] = now
+    low = wh_keep._older_than(_Outbox(times), at, cursor)  # type: ignore[arg-type]
+    assert 0 <= low <= cursor
+    assert all(t < at for n, t in times.items() if n <= low)
+    following = [n for n in sorted(times) if low < n <= cursor]
+    assert not following or times[following[0]] >= at
 
 
 def test_endpoints_are_listed_changed_and_removed(keep: statekeep.Keep) -> None:

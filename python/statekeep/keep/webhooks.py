@@ -95,6 +95,10 @@ FILTER_MAX = 100
 DEAD_PRUNE_BATCH = 1_000
 #: Why a delivery whose change the outbox no longer has failed (it is dead at once).
 PRUNED = "the change was pruned from the outbox"
+#: How far a change's time may run behind one committed before it (seconds): its time is taken
+#: when its transaction begins, and nodes' clocks differ. A redelivery since a time searches the
+#: outbox for the first change this much older than it, and walks from there.
+TIME_SKEW = 300.0
 
 
 def secret_record(webhook_id: str, secret_id: str) -> bytes:
@@ -287,7 +291,9 @@ class Webhooks(Changes):
                 return 0
             return self._requeue(webhook_id, found, check=False)
         assert since is not None
-        queued, after = 0, 0
+        with self._store.read() as txn:
+            after = _older_than(txn, int((since - TIME_SKEW) * 1e9), cursor)
+        queued = 0
         while after < cursor:
             # Entries read as stored and timed by their plain time: only those at or after
             # ``since`` are opened (the walk up to them costs a read each, not a decryption).
@@ -858,6 +864,21 @@ def _takes(record: dict[str, Any], change: Change) -> bool:
         if not names.intersection(record["actions"]):
             return False
     return True
+
+
+def _older_than(txn: Reader, at_ns: int, cursor: int) -> int:
+    """A change number up to ``cursor`` such that the changes up to it were all timed before
+    ``at_ns`` (their times rise with their numbers, up to :data:`TIME_SKEW`): a binary search
+    of the outbox, one entry read per step, where pruning may have left numbers out."""
+    low, high = 0, cursor
+    while low < high:
+        middle = (low + high + 1) // 2
+        found = txn.changes(middle - 1, 1)
+        if found and found[0][0] <= high and found[0][1].at_ns < at_ns:
+            low = found[0][0]
+        else:
+            high = middle - 1
+    return low
 
 
 def _pending(txn: Reader, webhook_id: str) -> Iterable[Delivery]:
