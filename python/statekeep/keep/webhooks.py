@@ -41,7 +41,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +54,7 @@ from statekeep.errors import InvalidRequest, NotFound
 from statekeep.keep.base import check_id
 from statekeep.keep.changes import Changes
 from statekeep.results import Change, Webhook, WebhookDelivery
-from statekeep.store import Delivery, Reader, UnitOfWork
+from statekeep.store import Delivery, Reader, UnitOfWork, every_delivery
 from statekeep.workers.base import Worker
 
 log = logging.getLogger("statekeep.webhooks")
@@ -752,7 +752,7 @@ class Webhooks(Changes):
 
     def _park(self, txn: UnitOfWork, webhook_id: str) -> None:
         """No delivery of a disabled endpoint is due."""
-        for d in _pending(txn, webhook_id):
+        for d in every_delivery(txn, webhook_id, dead=False, page=DISPATCH_BATCH):
             if d.due is not None:
                 d.due = None
                 txn.put_delivery(webhook_id, d)
@@ -760,7 +760,7 @@ class Webhooks(Changes):
     def _unpark(self, txn: UnitOfWork, webhook_id: str, now_ms: int) -> None:
         """Each actor's first pending delivery is due now."""
         seen: set[str] = set()
-        for d in _pending(txn, webhook_id):
+        for d in every_delivery(txn, webhook_id, dead=False, page=DISPATCH_BATCH):
             if d.actor_id not in seen:
                 seen.add(d.actor_id)
                 d.due = now_ms
@@ -879,16 +879,6 @@ def _older_than(txn: Reader, at_ns: int, cursor: int) -> int:
         else:
             high = middle - 1
     return low
-
-
-def _pending(txn: Reader, webhook_id: str) -> Iterable[Delivery]:
-    after = 0
-    while True:
-        batch = txn.deliveries(webhook_id, after, DISPATCH_BATCH, dead=False)
-        yield from batch
-        if len(batch) < DISPATCH_BATCH:
-            return
-        after = batch[-1].seq
 
 
 def _check_webhook_id(webhook_id: str) -> None:

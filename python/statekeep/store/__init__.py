@@ -27,6 +27,7 @@ from statekeep.store.base import (
     Timer,
     UnitOfWork,
     WriteSet,
+    every_delivery,
 )
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "Timer",
     "UnitOfWork",
     "WriteSet",
+    "every_delivery",
     "exists",
     "is_url",
     "open_store",

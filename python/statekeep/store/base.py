@@ -480,3 +480,14 @@ class Store(Protocol):
         and the keyring generation at its start."""
 
     def close(self) -> None: ...
+
+
+def every_delivery(reader: Reader, webhook_id: str, *, dead: bool, page: int) -> Iterator[Delivery]:
+    """An endpoint's pending (or dead) deliveries in change order, read ``page`` at a time."""
+    after = 0
+    while True:
+        found = reader.deliveries(webhook_id, after, page, dead=dead)
+        yield from found
+        if len(found) < page:
+            return
+        after = found[-1].seq

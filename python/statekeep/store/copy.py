@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from statekeep.errors import Error
-from statekeep.store.base import Delivery, Keyring, Reader, Store, WriteSet
+from statekeep.store.base import Keyring, Reader, Store, WriteSet, every_delivery
 
 #: Actors (or values) per transaction of the destination.
 BATCH = 2_000
@@ -152,7 +152,7 @@ def copy(
             for webhook_id, record in src.webhooks():
                 txn.put_webhook(webhook_id, record)
                 for dead in (False, True):
-                    for delivery in _all_deliveries(src, webhook_id, dead=dead):
+                    for delivery in every_delivery(src, webhook_id, dead=dead, page=BATCH):
                         txn.put_delivery(webhook_id, delivery)
                 copied.webhooks += 1
         copied.versions = commits
@@ -169,16 +169,6 @@ def _state_counts(reader: Reader, commits: int) -> dict[tuple[int, str], int] | 
             return None
         out.update(((seq, state), n) for state, n in counts.items())
     return out
-
-
-def _all_deliveries(reader: Reader, webhook_id: str, *, dead: bool) -> Iterator[Delivery]:
-    after = 0
-    while True:
-        found = reader.deliveries(webhook_id, after, BATCH, dead=dead)
-        yield from found
-        if len(found) < BATCH:
-            return
-        after = found[-1].seq
 
 
 def _actors_on(reader: Reader, version: int, batch: int) -> Callable[[str | None], list[str]]:
@@ -249,8 +239,8 @@ def compare(source: Store, dest: Store, *, batch: int = BATCH, most: int = 20) -
             for dead in (False, True):
                 same(
                     f"webhook {webhook_id!r}'s {'dead letters' if dead else 'deliveries'}",
-                    list(_all_deliveries(a, webhook_id, dead=dead)),
-                    list(_all_deliveries(b, webhook_id, dead=dead)),
+                    list(every_delivery(a, webhook_id, dead=dead, page=BATCH)),
+                    list(every_delivery(b, webhook_id, dead=dead, page=BATCH)),
                 )
         same("sealed values", a.sealed_count(), b.sealed_count())
         same("the last outbox entry", a.last_change(), b.last_change())
