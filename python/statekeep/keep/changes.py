@@ -56,12 +56,10 @@ class Changes(KeepBase):
         """:meth:`changes`, and the number of the last entry looked at: where the next page
         starts (a filtered read may look past entries it does not return)."""
         after, limit = _check_page(after, limit)
-        if actor is not None:
-            check_name(actor, "an actor id")
+        _check_filters(actor, definition)
         with self._reading() as txn:
             version = None
             if definition is not None:
-                check_name(definition, "a definition id")
                 version = txn.version_seq(definition)
                 if version is None:
                     return [], after
@@ -76,7 +74,7 @@ class Changes(KeepBase):
                     break
                 for n, entry in entries:
                     looked, cursor = looked + 1, n
-                    if (actor is None or entry.actor_id == actor) and (version is None or entry.version == version):
+                    if _takes(entry, actor, version):
                         found.append(self._opened(n, entry))
                         if len(found) == limit:
                             break
@@ -98,12 +96,10 @@ class Changes(KeepBase):
         _, limit = _check_page(None, limit)
         if before is not None and (isinstance(before, bool) or not isinstance(before, int) or before < 0):
             raise InvalidRequest("'before' is the number of a change: an integer at least 0")
-        if actor is not None:
-            check_name(actor, "an actor id")
+        _check_filters(actor, definition)
         with self._reading() as txn:
             version = None
             if definition is not None:
-                check_name(definition, "a definition id")
                 version = txn.version_seq(definition)
                 if version is None:
                     return [], 0
@@ -121,7 +117,7 @@ class Changes(KeepBase):
                     return found, 0
                 for n, entry in reversed(window):
                     looked, below = looked + 1, n
-                    if (actor is None or entry.actor_id == actor) and (version is None or entry.version == version):
+                    if _takes(entry, actor, version):
                         found.append(self._opened(n, entry))
                         if len(found) == limit:
                             break
@@ -207,6 +203,18 @@ class Changes(KeepBase):
         with self._store.write() as txn:
             upto = txn.last_change() if floor is None else floor
             return txn.prune_changes(before_ns, upto, batch) == batch
+
+
+def _check_filters(actor: str | None, definition: str | None) -> None:
+    if actor is not None:
+        check_name(actor, "an actor id")
+    if definition is not None:
+        check_name(definition, "a definition id")
+
+
+def _takes(entry: ChangeRecord, actor: str | None, version: int | None) -> bool:
+    """Whether an outbox entry passes a read's filters (None: any)."""
+    return (actor is None or entry.actor_id == actor) and (version is None or entry.version == version)
 
 
 def _check_page(after: int | None, limit: int | None) -> tuple[int, int]:
