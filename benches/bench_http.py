@@ -126,6 +126,24 @@ def run_wrk(port: int, token: str, actors: int, seconds: int, connections: int) 
     }
 
 
+async def send_event(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, token: str, actor: str, body: bytes
+) -> bytes:
+    """POST an event on a kept-alive connection and read the whole answer: its status."""
+    writer.write(
+        f"POST /v1/actors/{actor}/events HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    status: bytes = (await reader.readline()).split()[1]
+    length = 0
+    while (line := await reader.readline()) != b"\r\n":
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    await reader.readexactly(length)
+    return status
+
+
 async def open_loop(port: int, token: str, actors: int, seconds: int, rate: int) -> dict[str, object]:
     """One request every 1/rate s on a pool of keep-alive connections; latency from the
     scheduled start."""
@@ -138,18 +156,7 @@ async def open_loop(port: int, token: str, actors: int, seconds: int, rate: int)
     async def one(scheduled: float, actor: str) -> None:
         nonlocal failures
         reader, writer = await pool.get()
-        body = b'{"type":"NOTE","note":"open loop"}'
-        writer.write(
-            f"POST /v1/actors/{actor}/events HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
-            + body
-        )
-        status = (await reader.readline()).split()[1]
-        length = 0
-        while (line := await reader.readline()) != b"\r\n":
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        await reader.readexactly(length)
+        status = await send_event(reader, writer, token, actor, b'{"type":"NOTE","note":"open loop"}')
         latencies.append(time.perf_counter() - scheduled)
         failures += status != b"200"
         pool.put_nowait((reader, writer))

@@ -59,7 +59,7 @@ import statekeep
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
-from bench_http import LOAN, build, free_port, run_wrk, start_server
+from bench_http import LOAN, build, free_port, run_wrk, send_event, start_server
 from postgres import PostgresServer
 
 #: The database server's settings beside the tests' own: room for the working set, and no
@@ -216,17 +216,7 @@ async def sends(
 
     async def one(scheduled: float, actor: str) -> None:
         reader, writer = await pool.get()
-        writer.write(
-            f"POST /v1/actors/{actor}/events HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
-            + body
-        )
-        status = (await reader.readline()).split()[1]
-        length = 0
-        while (line := await reader.readline()) != b"\r\n":
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        await reader.readexactly(length)
+        status = await send_event(reader, writer, token, actor, body)
         out.append((scheduled, time.perf_counter() - scheduled, status == b"200"))
         pool.put_nowait((reader, writer))
 
