@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from statekeep.errors import StoreDamaged, StoreError
 from statekeep.store import (
@@ -552,6 +554,71 @@ def test_timers_by_actor_and_by_due_time(store: Store) -> None:
             ("m02", 9, "second"),
             ("m03", 103, "o3"),
         ]
+
+
+#: A few actors and timer ids, so that a script sets, replaces and removes the same timers.
+_TIMER_KEYS = [(a, t) for a in ("a", "b", "c") for t in ("t1", "t2", "xstate.after.5.m.s")]
+_some_timer = st.builds(
+    Timer,
+    due=st.integers(0, 20),  # few times: timers due at once, and a timer set again as due as it was
+    occurrence=st.sampled_from(["o1", "o2"]),
+    kind=st.sampled_from(["after", "scheduled"]),
+    event=st.sampled_from(["t1", "xstate.after.5.m.s", "PING"]),
+    sealed_payload=st.sampled_from([b"", b"sealed"]),
+    undelivered=st.none() | st.just({"code": "not_active", "at": 1.5}),
+)
+#: Write sets of timers set (a Timer) or removed (None), each kept or undone (a nested
+#: transaction that fails).
+_timer_scripts = st.lists(
+    st.tuples(st.lists(st.tuples(st.sampled_from(_TIMER_KEYS), st.none() | _some_timer), max_size=8), st.booleans()),
+    max_size=6,
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(script=_timer_scripts)
+def test_timers_set_replaced_and_removed_read_as_a_dict_of_them(
+    store: Store, script: list[tuple[list[tuple[tuple[str, str], Timer | None]], bool]]
+) -> None:
+    model: dict[tuple[str, str], Timer] = {}
+    with store.write() as txn:
+        for writes_made, kept in script:
+            writes = WriteSet()
+            for (actor_id, timer_id), timer in writes_made:
+                writes.timer(actor_id, timer_id, timer)
+            try:
+                with store.nested(txn) as inner:
+                    inner.apply(writes)
+                    if not kept:
+                        raise RuntimeError("undone")
+            except RuntimeError:
+                continue
+            for key, timer in writes_made:
+                if timer is None:
+                    model.pop(key, None)
+                else:
+                    model[key] = timer
+    due = sorted((t.due, a, tid) for (a, tid), t in model.items() if t.undelivered is None)
+    with store.read() as txn:
+        for actor_id in ("a", "b", "c"):
+            assert txn.timers(actor_id) == {tid: t for (a, tid), t in model.items() if a == actor_id}
+        assert txn.timers_of(_TIMER_KEYS) == [model.get(key) for key in _TIMER_KEYS]
+        assert [(t.due, a, tid) for a, tid, t in txn.due_timers(20, 100)] == due
+        assert all(t == model[(a, tid)] for a, tid, t in txn.due_timers(20, 100))
+        assert txn.next_due() == (due[0][0] if due else None)
+        assert [txn.timer_count(due_by=d) for d in (None, 0, 10)] == [
+            len(due),
+            sum(d == 0 for d, _, _ in due),
+            sum(d <= 10 for d, _, _ in due),
+        ]
+    # Nothing left for the next example.
+    cleared = WriteSet()
+    for actor_id, timer_id in _TIMER_KEYS:
+        cleared.timer(actor_id, timer_id, None)
+    with store.write() as txn:
+        txn.apply(cleared)
+    with store.read() as txn:
+        assert (txn.timer_count(), txn.next_due(), txn.timers("a")) == (0, None, {})
 
 
 # ----- the outbox --------------------------------------------------------------------------------

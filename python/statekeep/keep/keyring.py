@@ -104,7 +104,7 @@ class Keys(KeepBase):
         txn.upgrade(
             keyring, lambda key, answer: sealer.seal(answer, table="idempotency", record=key.encode()), history_of
         )
-        log.warning("statekeep: upgraded the store to envelope encryption (format 3)")
+        log.warning("statekeep: upgraded the store of format 2 to envelope encryption")
         return keyring
 
     # ----- following the keyring -------------------------------------------------------------------

@@ -6,7 +6,7 @@ only once it is on disk. Named databases (keys are bytes; ``u32``/``u64`` are bi
 that keys sort numerically):
 
 ``meta``
-    ``format`` (b"3"), ``store_id`` (a UUID), ``commits`` (``u32``: versions), ``keyring``
+    ``format`` (b"4"), ``store_id`` (a UUID), ``commits`` (``u32``: versions), ``keyring``
     (JSON: generation, current data key, each data key sealed under each operator key (hex),
     each operator key's check value (hex), the rotation under way), ``keyring_generation``
     (``u64``, read by every transaction). Format 2 had ``key_ids``, ``key_check`` and
@@ -34,7 +34,12 @@ that keys sort numerically):
 ``idempotency``    key -> the request's digest (64 hex characters), then the first answer
                    sealed (format 2: JSON of both, the answer in the clear).
 ``sessions``       session id -> JSON: pid, host, start, last seen, keyring generation loaded.
-``timers``         actor id, 0, timer id -> a byte n and n bytes of its ``timers_due`` key's
+``timers``         actor id, 0, timer id -> a byte of flags (not due: undelivered; the event is
+                   the timer id), the ``u64`` due, ``u16`` lengths of the occurrence and the kind,
+                   then those, the event (a ``u32`` length first; left out when it is the timer
+                   id), why it was not delivered (a ``u32`` length and JSON), then the sealed
+                   payload: an actor's timers.
+``timers_due`` key's
                    prefix (the ``u64`` due; n = 0 when it is not due: undelivered), a ``u32``
                    length and JSON (due, occurrence, kind, event, undelivered), then the sealed
                    payload: an actor's timers.
@@ -62,7 +67,9 @@ each version's deployments by path length, in memory.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import logging
 import os
 import shutil
 import struct
@@ -91,6 +98,8 @@ from statekeep.store.base import (
     UnitOfWork,
     WriteSet,
 )
+
+log = logging.getLogger("statekeep.store")
 
 #: The map a new store starts with; it doubles as the store grows.
 INITIAL_MAP_SIZE = 64 << 20
@@ -122,9 +131,9 @@ DATABASES = (
     "webhook_by_actor",
     "webhook_due",
 )
-FORMAT = b"3"
+FORMAT = b"4"
 #: The older formats this statekeep opens (and upgrades).
-READABLE_FORMATS = (b"2", FORMAT)
+READABLE_FORMATS = (b"2", b"3", FORMAT)
 #: The file LMDB keeps the data in: its presence is what makes a directory a store.
 DATA_FILE = "data.mdb"
 #: What a backup holds beside its data: the store id, format, size and SHA-256 of the data.
@@ -140,6 +149,8 @@ _EVENT_HEADER = struct.Struct(">IQI")  # type length, time ns, sealed payload le
 _EVENT_V3 = 0xE3
 _SEP = b"\x00"
 _CHANGE_HEADER = struct.Struct(">IQB")  # version seq, time ns, kind length
+#: Timer records rewritten per page when a store of format 3 is upgraded.
+_UPGRADE_PAGE = 10_000
 
 
 def _u32(n: int) -> bytes:
@@ -195,23 +206,56 @@ def _unpack_event(data: bytes) -> EventRecord:
     return EventRecord(kind, at_ns, payload, guards)
 
 
-def _pack_timer(timer: Timer) -> bytes:
-    # The key in timers_due first (or nothing), so that replacing a timer finds the index
-    # entry to remove without decoding the rest.
-    indexed = _u64(timer.due) if timer.undelivered is None else b""
-    head = _dumps(
-        {
-            "due": timer.due,
-            "occurrence": timer.occurrence,
-            "kind": timer.kind,
-            "event": timer.event,
-            "undelivered": timer.undelivered,
-        }
-    )
-    return bytes([len(indexed)]) + indexed + _U32.pack(len(head)) + head + timer.sealed_payload
+# A timer record (format 4): a byte of flags, the due time, then the occurrence, the kind, the
+# event (left out when it is the timer's id, as a delayed transition's is), why it was not
+# delivered (JSON, only for an undelivered one), and the sealed payload: every send that enters
+# or leaves a state with a delayed transition writes one, so it is packed without JSON. The due
+# time is at a fixed place: the record gives its ``timers_due`` key without being decoded.
+_TIMER_HEAD = struct.Struct(">BQHH")  # flags, due (ms), occurrence length, kind length
+_TIMER_UNDELIVERED = 1  # not due: not in timers_due; a u32 length and JSON of why follow
+_TIMER_EVENT_IS_ID = 2  # else a u32 length and the event follow
+_DUE = slice(1, 9)
 
 
-def _unpack_timer(raw: bytes) -> Timer:
+def _pack_timer(timer_id: str, timer: Timer) -> bytes:
+    occurrence, kind = timer.occurrence.encode(), timer.kind.encode()
+    flags, rest = 0, b""
+    if timer.event == timer_id:
+        flags = _TIMER_EVENT_IS_ID
+    else:
+        event = timer.event.encode()
+        rest = _U32.pack(len(event)) + event
+    if timer.undelivered is not None:
+        flags |= _TIMER_UNDELIVERED
+        why = _dumps(timer.undelivered)
+        rest += _U32.pack(len(why)) + why
+    head = _TIMER_HEAD.pack(flags, timer.due, len(occurrence), len(kind))
+    return head + occurrence + kind + rest + timer.sealed_payload
+
+
+def _unpack_timer(timer_id: str, raw: bytes) -> Timer:
+    flags, due, occurrence_length, kind_length = _TIMER_HEAD.unpack_from(raw)
+    at = _TIMER_HEAD.size
+    occurrence = raw[at : at + occurrence_length].decode()
+    at += occurrence_length
+    kind = raw[at : at + kind_length].decode()
+    at += kind_length
+    event = timer_id
+    if not flags & _TIMER_EVENT_IS_ID:
+        (length,) = _U32.unpack_from(raw, at)
+        event = raw[at + 4 : at + 4 + length].decode()
+        at += 4 + length
+    undelivered = None
+    if flags & _TIMER_UNDELIVERED:
+        (length,) = _U32.unpack_from(raw, at)
+        undelivered = orjson.loads(raw[at + 4 : at + 4 + length])
+        at += 4 + length
+    return Timer(due, occurrence, kind, event, bytes(raw[at:]), undelivered)
+
+
+def _unpack_timer_v3(raw: bytes) -> Timer:
+    """A timer record of format 3: a byte n and n bytes of its index key's prefix, a ``u32``
+    length and JSON (due, occurrence, kind, event, undelivered), then the sealed payload."""
     start = 1 + raw[0]
     size = _U32.unpack_from(raw, start)[0]
     head = orjson.loads(raw[start + 4 : start + 4 + size])
@@ -440,11 +484,17 @@ class LmdbReader:
 
     def timers(self, actor_id: str) -> dict[str, Timer]:
         prefix = _key(actor_id) + _SEP
-        return {key[len(prefix) :].decode(): _unpack_timer(raw) for key, raw in self._items("timers", prefix)}
+        timers = {}
+        for key, raw in self._items("timers", prefix):
+            timer_id = key[len(prefix) :].decode()
+            timers[timer_id] = _unpack_timer(timer_id, raw)
+        return timers
 
     def timers_of(self, keys: Sequence[tuple[str, str]]) -> list[Timer | None]:
         raws = [self._get("timers", _key(actor_id) + _SEP + timer_id.encode()) for actor_id, timer_id in keys]
-        return [None if raw is None else _unpack_timer(raw) for raw in raws]
+        return [
+            None if raw is None else _unpack_timer(timer_id, raw) for (_, timer_id), raw in zip(keys, raws, strict=True)
+        ]
 
     def due_timers(self, until: int, limit: int) -> list[tuple[str, str, Timer]]:
         out: list[tuple[str, str, Timer]] = []
@@ -453,7 +503,8 @@ class LmdbReader:
                 break
             child = key[8:]
             cut = child.index(_SEP)
-            out.append((child[:cut].decode(), child[cut + 1 :].decode(), _unpack_timer(self._must("timers", child))))
+            timer_id = child[cut + 1 :].decode()
+            out.append((child[:cut].decode(), timer_id, _unpack_timer(timer_id, self._must("timers", child))))
         return out
 
     def next_due(self) -> int | None:
@@ -513,8 +564,9 @@ class LmdbReader:
         for key, raw in self._items("timers", start=start):
             if len(out) >= limit:
                 break
-            actor, _, timer_id = key.partition(_SEP)
-            out.append(((actor.decode(), timer_id.decode()), _unpack_timer(raw)))
+            actor, _, timer_key = key.partition(_SEP)
+            timer_id = timer_key.decode()
+            out.append(((actor.decode(), timer_id), _unpack_timer(timer_id, raw)))
         return out
 
     def sealed_changes(self, after: int | None, limit: int) -> list[tuple[int, ChangeRecord]]:
@@ -678,6 +730,22 @@ class LmdbUnitOfWork(LmdbReader):
         self.set_keyring(keyring)
         self._put("meta", b"format", FORMAT)
 
+    def _upgrade_timers(self) -> int | None:
+        """Rewrite the timer records of a store of format 3 (JSON) in the current format and
+        make it a store of format 4, a page of records at a time; their keys and index entries
+        stay as they were. Returns how many, or None when another process did it first."""
+        if self._get("meta", b"format") != b"3":
+            return None
+        count, start = 0, b""
+        while page := list(itertools.islice(self._items("timers", start=start), _UPGRADE_PAGE)):
+            for key, raw in page:
+                timer_id = key[key.index(_SEP) + 1 :].decode()
+                self._put("timers", key, _pack_timer(timer_id, _unpack_timer_v3(raw)))
+            count += len(page)
+            start = page[-1][0] + _SEP  # (the key right after the last one)
+        self._put("meta", b"format", FORMAT)
+        return count
+
     def put_session(self, session_id: str, session: Session) -> None:
         self._put("sessions", session_id.encode(), _dumps(session.__dict__))
 
@@ -740,8 +808,8 @@ class LmdbUnitOfWork(LmdbReader):
                 counts[count_key] = counts.get(count_key, 0) + 1
             self._put_many("decisions", records)
             self._put_many("by_deployment", by_deployment)
-        for actor_id, timer_id, timer in writes.timers:
-            self._set_timer(actor_id, timer_id, timer)
+        if writes.timers:
+            self._set_timers(writes.timers)
         self._put_many("actors", [(a.encode(), data) for a, data in writes.actors])
         self._put_many("contexts", [(a.encode(), sealed) for a, sealed in writes.contexts])
         self._put_many("events", [(_child(a, index), _pack_event(record)) for a, index, record in writes.events])
@@ -760,22 +828,29 @@ class LmdbUnitOfWork(LmdbReader):
             self._put_many("changes", [(_u64(n), _pack_change(c)) for n, c in enumerate(writes.changes, first)])
             self._put("meta", b"changes_last", _u64(first + len(writes.changes) - 1))
 
-    def _set_timer(self, actor_id: str, timer_id: str, timer: Timer | None) -> None:
-        # Every send that enters or leaves a state with a delayed transition comes here: the
-        # lookups are hoisted, and the index key is the one the record starts with.
-        txn, timers, due = self._txn, self._dbs["timers"], self._dbs["timers_due"]
-        child = actor_id.encode() + _SEP + timer_id.encode()
-        old = txn.get(child, db=timers)
-        if old is not None and old[0]:
-            txn.delete(bytes(old[1 : 1 + old[0]]) + child, db=due)
-        if timer is None:
-            if old is not None:
-                txn.delete(child, db=timers)
-            return
-        packed = _pack_timer(timer)
-        txn.put(child, packed, db=timers)
-        if packed[0]:
-            txn.put(packed[1 : 1 + packed[0]] + child, b"", db=due)
+    def _set_timers(self, timers: Sequence[tuple[str, str, Timer | None]]) -> None:
+        # Every send that enters or leaves a state with a delayed transition comes here: each
+        # record is taken out (pop) or written (replace) with the one lookup that returns the
+        # record it replaces, whose due time names the index entry to remove.
+        # (Through a cursor on each database: half the cost of the transaction's own calls,
+        # which open one each time.)
+        records = cast("lmdb.Cursor[bytes]", self._txn.cursor(db=self._dbs["timers"]))
+        index = self._txn.cursor(db=self._dbs["timers_due"])
+        for actor_id, timer_id, timer in timers:
+            child = actor_id.encode() + _SEP + timer_id.encode()
+            if timer is None:
+                old = records.pop(child)
+                new_due = None
+            else:
+                packed = _pack_timer(timer_id, timer)
+                old = records.replace(child, packed)
+                new_due = None if timer.undelivered is not None else packed[_DUE]
+            old_due = None if old is None or old[0] & _TIMER_UNDELIVERED else old[_DUE]
+            if old_due != new_due:
+                if old_due is not None and index.set_key(old_due + child):
+                    index.delete()
+                if new_due is not None:
+                    index.put(new_due + child, b"")
 
     def _put_many(self, db: str, items: list[tuple[bytes, bytes]]) -> None:
         if items:
@@ -989,6 +1064,15 @@ class LmdbStore:
                 f"{path} holds a store of format {bytes(stored)!r}; this statekeep reads formats "
                 f"{', '.join(repr(f) for f in READABLE_FORMATS)} only: open it with the statekeep that wrote it"
             )
+        if stored is not None and bytes(stored) == b"3":
+            try:
+                with self.write() as txn:
+                    upgraded = txn._upgrade_timers()
+            except BaseException:
+                self._env.close()
+                raise
+            if upgraded is not None:
+                log.warning("statekeep: upgraded the store's %d timer records to format 4", upgraded)
 
     # LMDB's failures (a full disk, a permission, a lock) leave as StoreError: the caller's
     # fault is never one of them.
