@@ -143,8 +143,9 @@ class Actors(KeepBase):
             )
             writes = WriteSet()
             results = []
-            timers = {a: ActorTimers(self, txn, a, new=False) for a in position}
+            timers: dict[str, ActorTimers] = {}  # of the actors whose timers a step or landing changes
             version_of = {a: actor.version for a, actor in zip(position, loaded, strict=True)}
+            now_ms = to_millis(now)
             for n, ((actor_id, _, guards, expected_seq), (event_type, payload), sent) in enumerate(
                 zip(items, events, outcomes, strict=True)
             ):
@@ -174,8 +175,12 @@ class Actors(KeepBase):
                 effects = step.effects
                 was, version_of[actor_id] = version_of[actor_id], sent.version
                 decisions, records = sent.decisions, sent.records
-                if was != sent.version or sent.on != was or self._timed(was):
-                    landed = self._timers_of_step(timers[actor_id], was, sent, effects, to_millis(now))
+                # Its timers change by the step's effects (schedule, cancel) and by a migration.
+                if effects or was != version_of[actor_id] or sent.on != was:
+                    actor_timers = timers.get(actor_id)
+                    if actor_timers is None:
+                        actor_timers = timers[actor_id] = ActorTimers(self, txn, actor_id, new=False)
+                    landed = self._timers_of_step(actor_timers, was, sent, effects, now_ms)
                     if landed:
                         decisions = with_landing_outcomes(decisions, landed)
                         records = records_with_landing_outcomes(records, landed, self._seq_of)
@@ -224,7 +229,8 @@ class Actors(KeepBase):
                 results.append(result)
             for (actor_id, _), before, after in zip(position.items(), loaded, finals, strict=True):
                 self._put_actor(writes, actor_id, after, before, ())
-                timers[actor_id].write(writes)
+            for actor_timers in timers.values():
+                actor_timers.write(writes)
             txn.apply(writes)
             self._remember(txn, idempotency_key, request, [r.__dict__ for r in results])
         return results

@@ -18,7 +18,6 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from statekeep import crypto
@@ -282,7 +281,7 @@ class Keys(KeepBase):
         for (actor_id, timer_id), timer in found:
             if timer.sealed_payload and crypto.Sealer.key_id_of(timer.sealed_payload) != target:
                 fresh = self._reseal(timer.sealed_payload, "timers", timer_record(actor_id, timer_id))
-                writes.timer(actor_id, timer_id, replace(timer, sealed_payload=fresh))
+                writes.timer(actor_id, timer_id, timer._replace(sealed_payload=fresh))
         txn.apply(writes)
         return (found[-1][0] if len(found) == batch else None), len(found)
 

@@ -407,7 +407,7 @@ class Timers(KeepBase):
         a scheduled event until it is cancelled, a delayed transition until its state is left
         (a stranded actor's are set again when it is released)."""
         writes = WriteSet()
-        undelivered = Timer(**{**timer.__dict__, "undelivered": {**reason, "at": self._clock.now()}})
+        undelivered = timer._replace(undelivered={**reason, "at": self._clock.now()})
         writes.timer(actor_id, timer_id, undelivered)
         txn.apply(writes)
 
