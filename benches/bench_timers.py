@@ -79,7 +79,7 @@ def lateness(directory: Path, pending: int, rate: int) -> None:
             writes.timer(actor_id, "scheduled:tick", Timer(at, "o", "scheduled", "TICK"))
         with keep._store.write() as txn:
             txn.apply(writes)
-        keep._timers_set()
+        keep._timers_set(min(due.values()))
         keep._committed()
         last = max(due.values()) / 1000
         while time.time() < last + 30 and keep.next_due() is not None and keep.next_due() <= last * 1000:

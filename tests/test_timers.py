@@ -289,6 +289,41 @@ def test_the_worker_fires_on_time_without_polling(tmp_path: Path, key_dir: Path)
         assert at - (spawned_at + 0.2) < 0.9  # woken by the timer, not by a one-second look
 
 
+def test_a_timer_set_wakes_the_worker_only_if_due_before_it_looks_again(
+    keep: statekeep.Keep, clock: ManualClock
+) -> None:
+    keep.deploy("trial-v1", TRIAL, delays=DELAYS)  # (which wakes every worker)
+    # The worker does not run on a clock a test moves: its wake-ups are counted instead.
+    woken: list[float] = []
+    keep._workers["timers"].wake = lambda: woken.append(clock.now())  # type: ignore[method-assign]
+    seen_while_looking: list[float] = []
+    next_due = keep.next_due
+
+    def looking() -> int | None:
+        seen_while_looking.append(keep._timer_look_at)
+        return next_due()
+
+    keep.next_due = looking  # type: ignore[method-assign]
+    keep.spawn("trial-v1", actor_id="before-it-sleeps")
+    assert len(woken) == 1, "until the worker has looked, any timer set wakes it"
+    assert keep._until_next_due() == 1.0  # the worker about to sleep: nothing due within its look
+    assert seen_while_looking == [float("inf")], "a timer committed while it looks wakes it"
+    assert keep._timer_look_at == (START + 1.0) * 1000
+    keep.spawn("trial-v1", actor_id="due-in-a-day")
+    keep.schedule("due-in-a-day", "PAY", delay=1.0)  # due as it looks again: no need
+    assert len(woken) == 1
+    keep.schedule("due-in-a-day", "PAY", delay=0.5, id="sooner")  # due before: woken
+    assert len(woken) == 2
+    keep.send("due-in-a-day", "PAY")  # its step sets a timer due in a second: as it looks
+    assert len(woken) == 2
+    assert keep._until_next_due() == 0.5  # the next look: at the sooner one
+    keep.send("before-it-sleeps", "PAY")  # one second from now, past the look
+    assert len(woken) == 2
+    clock.advance(seconds=1)
+    assert [keep.get(a).value for a in ("before-it-sleeps", "due-in-a-day")] == ["archived", "archived"]
+    assert keep.timer_stats()["pending"] == 0
+
+
 def test_a_deploy_over_http_takes_delays_and_the_timer_policy(tmp_path: Path, key_dir: Path) -> None:
     from served import served
 

@@ -17,6 +17,7 @@ rotation), ``apikeys``; ``base`` holds what they share.
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import time
@@ -265,10 +266,12 @@ class Keep(Versions, Actors, Reads, States, Timers, Webhooks, Changes, Keys, Api
     def _until_next_due(self) -> float:
         """How long the timer worker may sleep: until the next timer is due, at most
         :data:`TIMER_LOOK` seconds."""
+        self._timer_look_at = math.inf  # (a timer committed while it looks wakes it again)
         due = self.next_due()
-        if due is None:
-            return TIMER_LOOK
-        return min(TIMER_LOOK, max(0.0, due / 1000 - self._clock.now()))
+        now = self._clock.now()
+        wait = TIMER_LOOK if due is None else min(TIMER_LOOK, max(0.0, due / 1000 - now))
+        self._timer_look_at = (now + wait) * 1000
+        return wait
 
     def scan_step(self, batch: int | None = None) -> bool:
         """Materialise one bounded batch of the oldest unfinished deployment scan; returns

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import math
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -52,6 +53,10 @@ class KeepBase:
         self._lateness: collections.deque[int] = collections.deque(maxlen=1000)
         #: How many due timers the next fire transaction reads (``Timers.fire_due``).
         self._fire_batch = 200
+        #: When the timer worker looks next (ms): a timer set due before then wakes it.
+        #: Infinite while it is looking (it may have read the next due time before the timer
+        #: committed), and until it first sleeps.
+        self._timer_look_at = math.inf
         #: This process's requests waiting for the store's writer: a fire transaction that has
         #: had its share yields to them (``Timers.fire_due``).
         self._writers_waiting = 0
@@ -120,10 +125,14 @@ class KeepBase:
         """Re-seal the webhooks' secrets under data key ``target`` (``keep.webhooks``)."""
         raise NotImplementedError
 
-    def _timers_set(self) -> None:
-        """A timer was set in the transaction this thread is in: once it commits, the timer
-        worker looks again at when the next one is due."""
-        self._group.timers_set = True
+    def _timers_set(self, due: int) -> None:
+        """A timer due at ``due`` (ms) was set in the transaction this thread is in: once it
+        commits, the timer worker looks again at when the next one is due, unless it will look
+        before then anyway (most timers are due long after: a send that sets one does not wake
+        the worker for nothing)."""
+        earliest = getattr(self._group, "timers_set", None)
+        if earliest is None or due < earliest:
+            self._group.timers_set = due
 
     def _committed(self) -> None:
         """This thread's transaction committed (its own, or a group's)."""
@@ -133,10 +142,11 @@ class KeepBase:
                 self._changes_committed.notify_all()
             for hook in self._change_hooks:
                 hook()
-        if getattr(self._group, "timers_set", False):
-            self._group.timers_set = False
+        due = getattr(self._group, "timers_set", None)
+        if due is not None:
+            self._group.timers_set = None
             worker = self._workers.get("timers")
-            if worker is not None:
+            if worker is not None and due < self._timer_look_at:
                 worker.wake()
 
     def _follow_keys(self, txn: Reader) -> None:

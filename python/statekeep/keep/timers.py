@@ -81,6 +81,8 @@ class ActorTimers:
         self._current: dict[str, Timer] | None = {} if new else None
         #: What this call set (a Timer) or removed (None), by timer id: what it writes.
         self._changes: dict[str, Timer | None] = {}
+        #: The earliest due time it set (ms), if it set one.
+        self._earliest: int | None = None
 
     def _timers(self) -> dict[str, Timer]:
         if self._current is None:
@@ -95,6 +97,8 @@ class ActorTimers:
 
     def _set(self, timer_id: str, timer: Timer | None) -> None:
         self._changes[timer_id] = timer
+        if timer is not None and (self._earliest is None or timer.due < self._earliest):
+            self._earliest = timer.due
         if self._current is not None:
             if timer is None:
                 self._current.pop(timer_id, None)
@@ -152,8 +156,8 @@ class ActorTimers:
     def write(self, writes: WriteSet) -> None:
         actor_id = self._actor_id
         writes.timers += [(actor_id, tid, timer) for tid, timer in self._changes.items()]
-        if any(timer is not None for timer in self._changes.values()):
-            self._keep._timers_set()
+        if self._earliest is not None:
+            self._keep._timers_set(self._earliest)
 
 
 class Timers(KeepBase):
@@ -205,7 +209,7 @@ class Timers(KeepBase):
             writes.timer(actor_id, timer_id, timer)
             txn.apply(writes)
             self._remember(txn, idempotency_key, request, _shown(timer_id, timer))
-            self._timers_set()
+            self._timers_set(timer.due)
         return _shown(timer_id, timer)
 
     def scheduled(self, actor_id: str) -> list[dict[str, Any]]:
