@@ -48,7 +48,7 @@ request = function()
   local id = string.format("a%06d", math.random(0, {last}))
   return wrk.format("POST", "/v1/actors/" .. id .. "/events",
     {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer {token}"}},
-    '{{"type": "NOTE", "note": "from wrk"}}')
+    '{body}')
 end
 """
 
@@ -59,12 +59,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def build(data: Path, actors: int) -> str:
+def build(data: Path, actors: int, definition: dict[str, object] = LOAN, delays: dict[str, int] | None = None) -> str:
+    """A store of ``actors`` actors (``a000000``...) on ``definition`` (version ``<id>-v1``), and
+    a token that may write to it."""
+    version = f"{definition['id']}-v1"
     with statekeep.Keep(data, scan=False) as keep:
-        keep.deploy("loan-v1", LOAN)
+        keep.deploy(version, definition, delays=delays)
         for first in range(0, actors, 10_000):
             ids = [f"a{i:06d}" for i in range(first, min(actors, first + 10_000))]
-            keep.spawn_many("loan-v1", [None] * len(ids), actor_ids=ids)
+            keep.spawn_many(version, [None] * len(ids), actor_ids=ids)
         token = keep.create_api_key("write", name="bench").token
         assert token is not None
         return token
@@ -91,9 +94,17 @@ def start_server(
     raise RuntimeError("the server did not start")
 
 
-def run_wrk(port: int, token: str, actors: int, seconds: int, connections: int) -> dict[str, object]:
+def run_wrk(
+    port: int,
+    token: str,
+    actors: int,
+    seconds: int,
+    connections: int,
+    body: str = '{"type": "NOTE", "note": "from wrk"}',
+) -> dict[str, object]:
+    """wrk sending ``body`` (an event, JSON) to random actors of the ``actors`` for ``seconds``."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(WRK_SCRIPT.format(last=actors - 1, token=token))
+        f.write(WRK_SCRIPT.format(last=actors - 1, token=token, body=body))
     out = subprocess.run(
         [
             "wrk",

@@ -1,8 +1,9 @@
 """Durable timers: how late they fire under load, how fast a backlog drains, and what timers
 cost a send.
 
-    python benches/bench_timers.py [pending] [rate] [overdue]
-        (default 1,000,000 pending, 10,000 due per second, 100,000 overdue; a release build)
+    python benches/bench_timers.py [pending] [rate] [overdue] [--parts 1,2,3,4] [--seconds 8]
+        (default 1,000,000 pending, 10,000 due per second, 100,000 overdue; a release build;
+        part 4 needs wrk: apt-get install wrk)
 
 1. **Lateness.** A store holding `pending` timers due in ten days, then timers falling due at
    `rate` per second for ten seconds while the keep's timer worker runs on the wall clock: how
@@ -15,6 +16,9 @@ cost a send.
    every step leaves a state with a delayed transition and enters another (a timer removed and
    one set in each send's transaction) beside the same machine without `after`: the ratio is the
    cost of timers.
+4. **Served sends with timers.** The same two machines behind `statekeep serve` (one process),
+   wrk sending durable `POST /v1/actors/{id}/events` with 64 connections to 10,000 actors, each
+   machine three times, alternated: the ratio of the medians (sends per second).
 
 The due times of part 1 are written straight into the store (a `WriteSet` of timers for
 existing actors, as `schedule` would): the subject is the firing, and 100,000 scheduling
@@ -23,7 +27,10 @@ transactions would take minutes to set up.
 
 from __future__ import annotations
 
+import argparse
 import collections
+import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -33,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import statekeep
+from bench_http import build, free_port, run_wrk, start_server
 from statekeep.store import Timer, WriteSet
 from statekeep.testing import ManualClock
 
@@ -48,6 +56,8 @@ TIMED = {
 UNTIMED = {"id": "timed", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {"on": {"GO": "a"}}}}
 DAY_MS = 86_400_000
 SPAWN_BATCH = 10_000
+#: The actors part 4 sends to (as bench_http.py's).
+SERVED_ACTORS = 10_000
 
 
 def quantiles(values: list[float]) -> tuple[float, float, float]:
@@ -79,8 +89,7 @@ def lateness(directory: Path, pending: int, rate: int) -> None:
             writes.timer(actor_id, "scheduled:tick", Timer(at, "o", "scheduled", "TICK"))
         with keep._store.write() as txn:
             txn.apply(writes)
-        keep._timers_set(min(due.values()))
-        keep._committed()
+        keep._workers["timers"].wake()
         last = max(due.values()) / 1000
         while time.time() < last + 30 and keep.next_due() is not None and keep.next_due() <= last * 1000:
             time.sleep(0.2)
@@ -158,25 +167,63 @@ def sends(directory: Path, name: str, machine: dict[str, Any]) -> tuple[float, f
     return single, batched
 
 
+def served(directory: Path, seconds: int, rounds: int = 3) -> None:
+    stores = {}
+    for name, machine in (("timed", TIMED), ("untimed", UNTIMED)):
+        data = directory / f"served-{name}"
+        stores[name] = (data, build(data, SERVED_ACTORS, machine, {"day": DAY_MS} if machine is TIMED else None))
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in stores}
+    for _ in range(rounds):  # interleaved, so that a noisy moment hits both
+        for name, (data, token) in stores.items():
+            port = free_port()
+            server = start_server(data, port, 1)
+            try:
+                time.sleep(1.0)  # up before the load starts
+                runs[name].append(run_wrk(port, token, SERVED_ACTORS, seconds, 64, body='{"type": "GO"}'))
+            finally:
+                server.terminate()
+                server.wait()
+    for name, found in runs.items():
+        each = ", ".join(f"{r['sends_per_second']:,}/s (p99 {r['p99']})" for r in found)
+        print(f"  {name}: {each}; non-2xx {sum(r['non_2xx'] for r in found)}")
+    timed = statistics.median(r["sends_per_second"] for r in runs["timed"])
+    untimed = statistics.median(r["sends_per_second"] for r in runs["untimed"])
+    print(f"  durable sends over HTTP: {timed:,.0f}/s with timers, {untimed:,.0f}/s without: {timed / untimed:.2f}x")
+
+
 def main() -> None:
-    pending = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    rate = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
-    overdue = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("pending", type=int, nargs="?", default=1_000_000)
+    parser.add_argument("rate", type=int, nargs="?", default=10_000)
+    parser.add_argument("overdue", type=int, nargs="?", default=100_000)
+    parser.add_argument("--parts", default="1,2,3,4", help="the parts to run, comma-separated")
+    parser.add_argument("--seconds", type=int, default=8, help="each wrk run of part 4")
+    args = parser.parse_args()
+    parts = {int(p) for p in args.parts.split(",")}
+    if 4 in parts and shutil.which("wrk") is None:
+        sys.exit("part 4 needs wrk: apt-get install wrk")
     with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
         directory = Path(tmp)
-        print("1. lateness")
-        lateness(directory, pending, rate)
-        print("2. a backlog after a restart")
-        backlog(directory, overdue)
-        print("3. synced sends with and without timers")
-        runs = {name: [] for name in ("timed", "untimed")}  # type: dict[str, list[tuple[float, float]]]
-        for attempt in range(3):  # interleaved, so that a noisy moment hits both
-            for name, machine in (("timed", TIMED), ("untimed", UNTIMED)):
-                runs[name].append(sends(directory, f"{name}-{attempt}", machine))
-        for kind, i in (("one at a time", 0), ("batches of 64", 1)):
-            timed = statistics.median(r[i] for r in runs["timed"])
-            untimed = statistics.median(r[i] for r in runs["untimed"])
-            print(f"  {kind}: {timed:,.0f}/s with timers, {untimed:,.0f}/s without: {timed / untimed:.2f}x")
+        os.environ.setdefault("STATEKEEP_KEY_DIR", str(directory / "keys"))
+        if 1 in parts:
+            print("1. lateness")
+            lateness(directory, args.pending, args.rate)
+        if 2 in parts:
+            print("2. a backlog after a restart")
+            backlog(directory, args.overdue)
+        if 3 in parts:
+            print("3. synced sends with and without timers")
+            runs = {name: [] for name in ("timed", "untimed")}  # type: dict[str, list[tuple[float, float]]]
+            for attempt in range(3):  # interleaved, so that a noisy moment hits both
+                for name, machine in (("timed", TIMED), ("untimed", UNTIMED)):
+                    runs[name].append(sends(directory, f"{name}-{attempt}", machine))
+            for kind, i in (("one at a time", 0), ("batches of 64", 1)):
+                timed = statistics.median(r[i] for r in runs["timed"])
+                untimed = statistics.median(r[i] for r in runs["untimed"])
+                print(f"  {kind}: {timed:,.0f}/s with timers, {untimed:,.0f}/s without: {timed / untimed:.2f}x")
+        if 4 in parts:
+            print("4. durable sends over HTTP with and without timers")
+            served(directory, args.seconds)
 
 
 if __name__ == "__main__":
