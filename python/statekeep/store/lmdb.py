@@ -11,7 +11,8 @@ that keys sort numerically):
     each operator key's check value (hex), the rotation under way), ``keyring_generation``
     (``u64``, read by every transaction). Format 2 had ``key_ids``, ``key_check`` and
     ``wrapped_keys`` instead, values sealed under the operator's key itself; it is upgraded
-    when the keep opens it.
+    when the keep opens it. Format 3 packed the timer records as JSON; they are rewritten when
+    the store is opened.
 ``versions``       ``u32`` commit seq -> JSON: id, definition, parent, path, match, landing,
                    state map, guard default, body digest, commit time.
 ``version_ids``    version id -> ``u32`` seq.
@@ -38,10 +39,6 @@ that keys sort numerically):
                    the timer id), the ``u64`` due, ``u16`` lengths of the occurrence and the kind,
                    then those, the event (a ``u32`` length first; left out when it is the timer
                    id), why it was not delivered (a ``u32`` length and JSON), then the sealed
-                   payload: an actor's timers.
-``timers_due`` key's
-                   prefix (the ``u64`` due; n = 0 when it is not due: undelivered), a ``u32``
-                   length and JSON (due, occurrence, kind, event, undelivered), then the sealed
                    payload: an actor's timers.
 ``timers_due``     ``u64`` due (ms), actor id, 0, timer id -> b"": the timers by due time (an
                    undelivered scheduled event is not in it).
