@@ -18,7 +18,8 @@ cost a send.
    cost of timers.
 4. **Served sends with timers.** The same two machines behind `statekeep serve` (one process),
    wrk sending durable `POST /v1/actors/{id}/events` with 64 connections to 10,000 actors, each
-   machine three times, alternated: the ratio of the medians (sends per second).
+   machine three times, alternated: the ratio of the medians (sends per second), and of the
+   server's CPU time per send (which the others' load on a shared machine disturbs less).
 
 The due times of part 1 are written straight into the store (a `WriteSet` of timers for
 existing actors, as `schedule` would): the subject is the firing, and 100,000 scheduling
