@@ -88,12 +88,12 @@ class _Receiving(asyncio.Protocol):
         self.buffer = buffer
         if len(buffer) > HEAD_MAX and buffer.find(b"\r\n\r\n") < 0:
             self.transport.close()
-        if answered:
-            self.transport.write(ANSWER * answered)
-        for counter, n in ((self.good, good), (self.bad, bad)):
+        for counter, n in ((self.good, good), (self.bad, bad)):  # (counted before they are answered)
             if n:
                 with counter.get_lock():
                     counter.value += n
+        if answered:
+            self.transport.write(ANSWER * answered)
 
 
 async def serve(port: int, key: bytes, good: Any, bad: Any, started: threading.Event | None = None) -> None:

@@ -28,6 +28,7 @@ import contextlib
 import dataclasses
 import email.utils
 import errno
+import functools
 import hashlib
 import hmac
 import http.client
@@ -63,6 +64,8 @@ CONNECTION_AGE = 60.0
 RESPONSE_READ = 64 << 10
 URL_MAX = 2048
 USER_AGENT = "statekeep-webhooks/1"
+#: URLs a sender keeps parsed.
+TARGETS_KEPT = 1024
 #: Threads resolving host names for new connections.
 RESOLVERS = 4
 #: How long the sending thread waits for more requests before it ends (seconds; the next
@@ -78,6 +81,7 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(os.urandom(SECRET_BYTES)).decode()
 
 
+@functools.lru_cache(maxsize=256)  # (each delivery is signed with its endpoint's few secrets)
 def secret_key(secret: str) -> bytes:
     return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
 
@@ -353,7 +357,10 @@ class _Connection:
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.tls = target.scheme == "https"
         self.hostname = target.host
-        self.stage = "connect"  # then "handshake" (TLS), "send", "receive"; "idle" when kept
+        self.stage = "connect"  # then "handshake" (TLS), "send", "receive"
+        #: What the sending thread's selector watches it for (0: not registered). A kept
+        #: connection stays watched for reading: the receiver closing it is seen at once.
+        self.events = 0
         code = self.sock.connect_ex((address, target.port))
         if code not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK):
             self.sock.close()
@@ -380,6 +387,8 @@ class Sender:
         self._wake_read.setblocking(False)
         self._wake_write.setblocking(False)
         self._resolver: concurrent.futures.ThreadPoolExecutor | None = None
+        #: URLs parsed, for the next deliveries to them.
+        self._targets: dict[str, Target] = {}
         # Owned by the sending thread:
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._wake_read, selectors.EVENT_READ)
@@ -392,11 +401,16 @@ class Sender:
 
     def submit(self, url: str, headers: dict[str, str], body: bytes) -> concurrent.futures.Future[Outcome]:
         future: concurrent.futures.Future[Outcome] = concurrent.futures.Future()
-        try:
-            target = parse_url(url)
-        except InvalidRequest as e:
-            future.set_result(Outcome(None, str(e), None, 0))
-            return future
+        target = self._targets.get(url)
+        if target is None:
+            try:
+                target = parse_url(url)
+            except InvalidRequest as e:
+                future.set_result(Outcome(None, str(e), None, 0))
+                return future
+            if len(self._targets) >= TARGETS_KEPT:
+                self._targets.clear()
+            self._targets[url] = target
         head = (
             f"POST {quote(target.path, safe=_URL_PUNCTUATION)} HTTP/1.1\r\nHost: {_host_header(target)}\r\n"
             f"Content-Type: application/json\r\nUser-Agent: {USER_AGENT}\r\nContent-Length: {len(body)}\r\n"
@@ -431,7 +445,7 @@ class Sender:
     def _drop_idle(self) -> None:
         for kept in self._idle.values():
             for conn in kept:
-                conn.sock.close()
+                self._forget(conn)
         self._idle.clear()
 
     # ----- the sending thread ---------------------------------------------------------------------
@@ -469,6 +483,9 @@ class Sender:
                 conn: _Connection = key.data
                 if conn in self._busy:
                     self._advance(conn)
+                else:  # (kept, and the receiver closed it, or said something unasked)
+                    self._idle[conn.key].remove(conn)
+                    self._forget(conn)
             now = time.monotonic()
             for conn in [c for c in self._busy if c.request is not None and c.request.deadline <= now]:
                 self._fail(conn, TimeoutError())
@@ -484,7 +501,7 @@ class Sender:
             if time.monotonic() - conn.made < CONNECTION_AGE:
                 self._assign(conn, request)
                 return
-            conn.sock.close()
+            self._forget(conn)
         if _is_address(request.target.host):
             self._connect(request, self._resolve(request.target))
             return
@@ -518,7 +535,7 @@ class Sender:
         conn.request = request
         conn.out = memoryview(request.payload)
         self._busy.add(conn)
-        self._selector.register(conn.sock, selectors.EVENT_WRITE, conn)
+        self._watch(conn, selectors.EVENT_WRITE)
 
     def _assign(self, conn: _Connection, request: _Request) -> None:
         conn.request = request
@@ -526,8 +543,22 @@ class Sender:
         conn.answer = b""
         conn.stage = "send"
         self._busy.add(conn)
-        self._selector.register(conn.sock, selectors.EVENT_WRITE, conn)
         self._advance(conn)
+
+    def _watch(self, conn: _Connection, events: int) -> None:
+        if conn.events == events:
+            return
+        if conn.events:
+            self._selector.modify(conn.sock, events, conn)
+        else:
+            self._selector.register(conn.sock, events, conn)
+        conn.events = events
+
+    def _forget(self, conn: _Connection) -> None:
+        if conn.events:
+            self._selector.unregister(conn.sock)
+            conn.events = 0
+        conn.sock.close()
 
     def _advance(self, conn: _Connection) -> None:
         """Take the connection's request as far as it goes without waiting."""
@@ -538,10 +569,11 @@ class Sender:
                     raise OSError(code, os.strerror(code))
                 if conn.tls:
                     self._selector.unregister(conn.sock)
+                    conn.events = 0
                     conn.sock = _tls_context().wrap_socket(
                         conn.sock, server_hostname=conn.hostname, do_handshake_on_connect=False
                     )
-                    self._selector.register(conn.sock, selectors.EVENT_WRITE, conn)
+                    self._watch(conn, selectors.EVENT_WRITE)
                     conn.stage = "handshake"
                 else:
                     conn.stage = "send"
@@ -553,13 +585,13 @@ class Sender:
                     sent = conn.sock.send(conn.out)
                     conn.out = conn.out[sent:]
                 conn.stage = "receive"
-                self._selector.modify(conn.sock, selectors.EVENT_READ, conn)
+                self._watch(conn, selectors.EVENT_READ)
             if conn.stage == "receive":
                 self._receive(conn)
         except ssl.SSLWantReadError:
-            self._selector.modify(conn.sock, selectors.EVENT_READ, conn)
+            self._watch(conn, selectors.EVENT_READ)
         except (ssl.SSLWantWriteError, BlockingIOError):
-            self._selector.modify(conn.sock, selectors.EVENT_WRITE, conn)
+            self._watch(conn, selectors.EVENT_WRITE)
         except (OSError, http.client.HTTPException) as e:
             self._fail(conn, e)
 
@@ -583,9 +615,8 @@ class Sender:
         conn.request = None
         conn.used = True
         self._busy.discard(conn)
-        self._selector.unregister(conn.sock)
         if close or self._closed:
-            conn.sock.close()
+            self._forget(conn)
         else:
             self._idle.setdefault(conn.key, []).append(conn)
         ok = 200 <= status < 300
@@ -596,8 +627,7 @@ class Sender:
         request = conn.request
         assert request is not None
         self._busy.discard(conn)
-        self._selector.unregister(conn.sock)
-        conn.sock.close()
+        self._forget(conn)
         closed_meanwhile = isinstance(error, (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError))
         if closed_meanwhile and conn.used and not conn.answer and not request.again:
             # A kept connection the receiver closed meanwhile: once more on a new one.

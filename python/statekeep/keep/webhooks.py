@@ -67,10 +67,12 @@ DISPATCH_BATCH = 1_000
 #: Pending deliveries an endpoint may have: past this the cursor waits (the outbox keeps the
 #: changes, as the endpoint still needs them), so a receiver that is down costs bounded room.
 MAX_PENDING = 10_000
-#: Deliveries sent at once (the sender's connections), and claimed ahead of them (so that a claim and
-#: a record of outcomes, each a synced transaction, cover many deliveries).
-CONCURRENCY = 32
-INFLIGHT = 128
+#: Deliveries sent at once (the sender's connections: one thread sends them all), and claimed
+#: ahead of them (so that a claim and a record of outcomes, each a synced transaction, cover many
+#: deliveries: beside a busy server, the delivery process's syncs take the store's one writer
+#: from the server's group commits).
+CONCURRENCY = 128
+INFLIGHT = 512
 #: How long after a claim a delivery whose outcome was not recorded is tried again: long
 #: enough for the deliveries claimed before it to time out first, and this margin (seconds).
 LEASE = 5.0
@@ -85,9 +87,12 @@ ATTEMPTS_KEPT = 20
 #: The longest the worker sleeps while endpoints are enabled, unless told (seconds): other
 #: processes' commits wake nobody here.
 LOOK = 0.25
-#: How long the worker waits for more deliveries to finish before it records those that did
-#: (seconds): one synced transaction then records many.
-GATHER = 0.002
+#: How long the worker waits for the deliveries in flight to finish before it records those that
+#: did (seconds; at once when they all did): one synced transaction then records many. It bounds
+#: how often the worker syncs while deliveries keep it busy (it was 2 ms: beside a server
+#: saturated with sends, the delivery process then held the store's writer 35 to 45% of the
+#: time, and the server lost as much; benches/README.md).
+GATHER = 0.05
 #: Changes kept in memory for the deliveries about to be made of them.
 CACHED = 20_000
 #: Filters: the most values each may have.
