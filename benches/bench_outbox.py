@@ -171,6 +171,7 @@ def main() -> None:
                 runs.append(run_wrk(port, token, args.actors, args.seconds, 64))
                 account.per_thousand(before, account.sample(), runs[-1], args.seconds)
 
+            first = account.sample()
             for _ in range(args.rounds):
                 measured(alone)
                 follower = Follower(port, reader, last_change(port, reader), counting=True)
@@ -182,6 +183,7 @@ def main() -> None:
                 time.sleep(0.5)
                 follower.stop.set()
                 received += follower.count
+            last = account.sample()
             median = lambda runs: statistics.median(int(r["sends_per_second"]) for r in runs)  # noqa: E731
             report["sends"] = {
                 "nothing_attached": alone,
@@ -191,6 +193,12 @@ def main() -> None:
                 "ratio_follower_and_webhook": round(median(hooked) / median(alone), 3),
                 "stream_received": received,
                 "webhook_delivered": delivered.value,
+                # (over the whole run: deliveries go on after wrk stops, and the endpoint starts
+                # with a backlog of the changes made while it was disabled)
+                "cpu_us_per_delivery": {
+                    name: round((last[name] - first[name]) * 1e6 / max(1, delivered.value))
+                    for name in ("delivery", "receiver")
+                },
                 "webhook_signature_refused": refused.value,
             }
             start = last_change(port, reader)
