@@ -15,7 +15,7 @@ HTTP POST. What to deliver, when and to whom is ``statekeep.keep.webhooks``.
   point a delivery elsewhere).
 - Delivery is HTTP/1.1 written here on a socket (no dependency for the embedded keep, and a
   fraction of ``http.client``'s time): no redirect is followed (a 3xx is a failure, as the
-  specification advises), connections are kept alive per thread and endpoint for at most
+  specification advises), connections are kept alive per endpoint for at most
   :data:`CONNECTION_AGE` seconds.
 """
 
@@ -33,6 +33,7 @@ import hashlib
 import hmac
 import http.client
 import ipaddress
+import logging
 import os
 import random
 import selectors
@@ -383,15 +384,14 @@ class Sender:
         self._resolved: collections.deque[tuple[_Request, str | BaseException]] = collections.deque()
         self._thread: threading.Thread | None = None
         self._woken = False
-        self._wake_read, self._wake_write = socket.socketpair()
-        self._wake_read.setblocking(False)
-        self._wake_write.setblocking(False)
         self._resolver: concurrent.futures.ThreadPoolExecutor | None = None
         #: URLs parsed, for the next deliveries to them.
         self._targets: dict[str, Target] = {}
-        # Owned by the sending thread:
-        self._selector = selectors.DefaultSelector()
-        self._selector.register(self._wake_read, selectors.EVENT_READ)
+        # Owned by the sending thread; the selector and the pair of sockets that wakes it live as
+        # long as it does:
+        self._selector: selectors.BaseSelector
+        self._wake_read: socket.socket
+        self._wake_write: socket.socket
         self._idle: dict[_Key, list[_Connection]] = {}
         self._busy: set[_Connection] = set()
         self._waiting: collections.deque[_Request] = collections.deque()
@@ -421,6 +421,11 @@ class Sender:
             self._submitted.append(request)
             if self._thread is None:
                 self._closed = False
+                self._selector = selectors.DefaultSelector()
+                self._wake_read, self._wake_write = socket.socketpair()
+                self._wake_read.setblocking(False)
+                self._wake_write.setblocking(False)
+                self._selector.register(self._wake_read, selectors.EVENT_READ)
                 self._thread = threading.Thread(target=self._run, name="statekeep-webhook-sender", daemon=True)
                 self._thread.start()
             elif not self._woken:
@@ -436,6 +441,9 @@ class Sender:
         """Close the kept connections, once the requests under way are done (not waited for)."""
         with self._lock:
             self._closed = True
+            if self._resolver is not None:
+                self._resolver.shutdown(wait=False)
+                self._resolver = None
             if self._thread is None:
                 self._drop_idle()
             elif not self._woken:
@@ -451,6 +459,27 @@ class Sender:
     # ----- the sending thread ---------------------------------------------------------------------
 
     def _run(self) -> None:
+        try:
+            self._serve()
+        except BaseException as e:  # a bug here: every request under way fails, none waits for good
+            logging.getLogger("statekeep.webhooks").exception("statekeep: the webhook sender failed")
+            with self._lock:
+                requests = [c.request for c in self._busy if c.request is not None]
+                requests += [*self._waiting, *self._submitted, *(r for r, _ in self._resolved)]
+                for conn in self._busy:
+                    self._forget(conn)
+                self._busy.clear()
+                self._waiting.clear()
+                self._submitted.clear()
+                self._resolved.clear()
+                self._active = 0
+                self._closed = True
+                self._end()
+            for request in requests:
+                if not request.future.done():
+                    request.future.set_result(Outcome(None, f"{type(e).__name__}: {e}", None, 0))
+
+    def _serve(self) -> None:
         idle_since: float | None = None
         while True:
             with self._lock:
@@ -463,9 +492,7 @@ class Sender:
                     now = time.monotonic()
                     idle_since = idle_since or now
                     if self._closed or now - idle_since > SENDER_LINGER:
-                        if self._closed:
-                            self._drop_idle()
-                        self._thread = None
+                        self._end()
                         return
                 else:
                     idle_since = None
@@ -489,6 +516,21 @@ class Sender:
             now = time.monotonic()
             for conn in [c for c in self._busy if c.request is not None and c.request.deadline <= now]:
                 self._fail(conn, TimeoutError())
+
+    def _end(self) -> None:
+        """The thread's last act (with the lock held): kept connections stay open, unwatched
+        (one the receiver closed meanwhile is found out when it is used), unless closing."""
+        if self._closed:
+            self._drop_idle()
+        for kept in self._idle.values():
+            for conn in kept:
+                if conn.events:
+                    self._selector.unregister(conn.sock)
+                    conn.events = 0
+        self._selector.close()
+        self._wake_read.close()
+        self._wake_write.close()
+        self._thread = None
 
     def _start(self, request: _Request) -> None:
         self._active += 1

@@ -10,7 +10,7 @@ a *cursor*: the last change it has looked at. The ``webhooks`` worker (one loop,
    ones wait (not due) until it succeeded or was given up on, so the endpoint hears of an
    actor's changes in order, while other actors' go on.
 2. *Claim.* In one transaction, takes the due deliveries (of every endpoint, soonest first, at
-   most what the pool has room for) and moves them on by a lease (the time for those claimed
+   most what the sender has room for) and moves them on by a lease (the time for those claimed
    before them to time out, and :data:`LEASE`): another process (or this one after a crash)
    tries them again only if this one did not say how they went.
 3. *Send.* The sender POSTs them, a bounded number at once, from one thread with non-blocking
