@@ -10,7 +10,10 @@ On one store served by `statekeep serve` (one process, loopback):
    `GET /v1/changes/stream` client reading every change as it comes, and with that client and
    one webhook endpoint (a receiver process on loopback checking each signature,
    benches/webhook_sink.py), alternated `rounds` times (the ratios of the medians are the cost
-   of being followed; every send writes its change either way). Each run says how much CPU
+   of being followed; every send writes its change either way). Before the endpoint's run,
+   it is given the time to deliver what it missed while disabled (the other runs' changes),
+   so that the run measures an endpoint keeping up with the sends, not a backlog drained
+   beside them. Each run says how much CPU
    each process took per 1,000 sends (the server, its delivery process, the receiver, wrk, and
    this process with the stream client), and the receiver's share of it: on this machine the
    receiver runs on the server's two cores, where a real one runs elsewhere.
@@ -123,6 +126,20 @@ def enable(port: int, admin: str, hook_id: str, on: bool) -> None:
     time.sleep(1.5)  # the worker takes it within a second
 
 
+def caught_up(port: int, admin: str, hook_id: str, token: str, within: float = 120) -> float:
+    """Wait until the endpoint has every change committed so far delivered (the backlog it
+    gathered while disabled, during the other runs); how long that took (seconds)."""
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        hook = httpx.get(
+            f"http://127.0.0.1:{port}/v1/webhooks/{hook_id}", headers={"Authorization": f"Bearer {admin}"}
+        ).json()
+        if hook["pending"] == 0 and hook["cursor"] >= last_change(port, token):
+            break
+        time.sleep(0.1)
+    return round(time.monotonic() - started, 1)
+
+
 def last_change(port: int, token: str) -> int:
     answer = httpx.get(
         f"http://127.0.0.1:{port}/v1/changes", params={"limit": 1}, headers={"Authorization": f"Bearer {token}"}
@@ -164,6 +181,7 @@ def main() -> None:
             # Alternated, so that what else the machine does weighs on both alike: nothing
             # attached; one stream follower; one stream follower and one webhook endpoint.
             alone, followed, hooked, received = [], [], [], 0
+            catch_up: list[float] = []
             account = CpuAccount(server.pid, receiver.pid or 0)
 
             def measured(runs: list[dict[str, object]]) -> None:
@@ -178,6 +196,7 @@ def main() -> None:
                 follower.start()
                 measured(followed)
                 enable(port, admin, hook.id, True)
+                catch_up.append(caught_up(port, admin, hook.id, reader))
                 measured(hooked)
                 enable(port, admin, hook.id, False)
                 time.sleep(0.5)
@@ -193,6 +212,7 @@ def main() -> None:
                 "ratio_follower_and_webhook": round(median(hooked) / median(alone), 3),
                 "stream_received": received,
                 "webhook_delivered": delivered.value,
+                "webhook_catch_up_seconds": catch_up,
                 # (over the whole run: deliveries go on after wrk stops, and the endpoint starts
                 # with a backlog of the changes made while it was disabled)
                 "cpu_us_per_delivery": {
