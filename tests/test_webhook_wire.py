@@ -5,6 +5,8 @@ HTTP/1.1 against answers framed every way a receiver may frame them."""
 
 from __future__ import annotations
 
+import gc
+import os
 import random
 import socket
 import threading
@@ -117,6 +119,48 @@ def test_one_post_reports_what_happened(receiver: Receiver) -> None:
     assert sender.post(receiver.url, {}, b"{}").ok, "the connection after a timeout is a new one"
     refused = wh.Sender(allow_private=False).post(receiver.url, {}, b"{}")
     assert refused.status is None and "not public" in (refused.error or "")
+
+
+def test_a_closed_sender_keeps_no_thread_and_no_file_open(receiver: Receiver) -> None:
+    """Its sending thread, the thread's selector and wake-up sockets and the kept connections
+    end with it (a process that opens and closes keeps would run out of descriptors); it
+    sends again after, on a thread of its own."""
+    gc.collect()  # (what earlier tests left to be collected is closed now, not during this one)
+    opened = set(os.listdir("/proc/self/fd"))
+    sender = wh.Sender(allow_private=True, timeout=2)
+    futures = [sender.submit(receiver.url, {"webhook-id": f"msg_{n}"}, b"{}") for n in range(8)]
+    assert all(f.result().ok for f in futures)
+    thread = sender._thread
+    assert thread is not None and thread.is_alive()
+    sender.close()
+    thread.join(10)
+    assert not thread.is_alive()
+    # (The receiver closes its ends of the connections when it reads that they ended.)
+    deadline = time.monotonic() + 10
+    while not set(os.listdir("/proc/self/fd")) <= opened and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert set(os.listdir("/proc/self/fd")) <= opened
+    assert sender.post(receiver.url, {}, b"{}").ok
+    sender.close()
+
+
+def test_a_failure_of_the_sender_itself_fails_the_requests_under_way(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in the sending thread is a failed attempt for each request it had (tried again on
+    the schedule), not a delivery waited for forever; the next request starts it again."""
+
+    def broken(buffer: bytes) -> None:
+        raise RuntimeError("a bug")
+
+    sender = wh.Sender(allow_private=True, timeout=2)
+    monkeypatch.setattr(wh, "_parse_answer", broken)
+    futures = [sender.submit(receiver.url, {}, b"{}") for _ in range(3)]
+    outcomes = [f.result(timeout=10) for f in futures]
+    assert all(o.status is None and o.error == "RuntimeError: a bug" for o in outcomes)
+    monkeypatch.undo()
+    assert sender.post(receiver.url, {}, b"{}").ok
+    sender.close()
 
 
 # ----- the sender's HTTP/1.1 ---------------------------------------------------------------------

@@ -15,20 +15,28 @@ HTTP POST. What to deliver, when and to whom is ``statekeep.keep.webhooks``.
   point a delivery elsewhere).
 - Delivery is HTTP/1.1 written here on a socket (no dependency for the embedded keep, and a
   fraction of ``http.client``'s time): no redirect is followed (a 3xx is a failure, as the
-  specification advises), connections are kept alive per thread and endpoint for at most
+  specification advises), connections are kept alive per endpoint for at most
   :data:`CONNECTION_AGE` seconds.
 """
 
 from __future__ import annotations
 
 import base64
+import collections
+import concurrent.futures
+import contextlib
+import dataclasses
 import email.utils
+import errno
+import functools
 import hashlib
 import hmac
 import http.client
 import ipaddress
+import logging
 import os
 import random
+import selectors
 import socket
 import ssl
 import threading
@@ -57,6 +65,13 @@ CONNECTION_AGE = 60.0
 RESPONSE_READ = 64 << 10
 URL_MAX = 2048
 USER_AGENT = "statekeep-webhooks/1"
+#: URLs a sender keeps parsed.
+TARGETS_KEPT = 1024
+#: Threads resolving host names for new connections.
+RESOLVERS = 4
+#: How long the sending thread waits for more requests before it ends (seconds; the next
+#: request starts it again, and kept connections wait without it).
+SENDER_LINGER = 1.0
 
 
 class AddressRefused(Exception):
@@ -67,6 +82,7 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(os.urandom(SECRET_BYTES)).decode()
 
 
+@functools.lru_cache(maxsize=256)  # (each delivery is signed with its endpoint's few secrets)
 def secret_key(secret: str) -> bytes:
     return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
 
@@ -202,143 +218,79 @@ class Outcome:
         return self.status is not None and 200 <= self.status < 300
 
 
-class _Connection:
-    """One HTTP/1.1 connection to an endpoint, made to the address that was checked for it
-    (so DNS that changes cannot point it elsewhere). A request is written in one call and its
-    answer read in as few as it takes: a delivery is a small POST with a small answer, and
-    ``http.client``'s general machinery (a header parser made for e-mail, a buffered file over
-    the socket) cost more of the sender's time than the rest of a delivery."""
-
-    def __init__(self, target: Target, address: str, timeout: float) -> None:
-        sock = socket.create_connection((address, target.port), timeout)
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if target.scheme == "https":
-                sock = _tls_context().wrap_socket(sock, server_hostname=target.host)
-        except BaseException:
-            sock.close()
-            raise
-        self.sock: socket.socket | None = sock
-        self.made = time.monotonic()
-        #: Whether a request went over it (a kept connection the receiver may have closed since).
-        self.used = False
-        self._buffer = b""
-        host = f"[{target.host}]" if ":" in target.host else target.host
-        try:
-            host.encode("ascii")
-        except UnicodeEncodeError:
-            host = host.encode("idna").decode("ascii")
-        default = 443 if target.scheme == "https" else 80
-        self._host = host if target.port == default else f"{host}:{target.port}"
-
-    def close(self) -> None:
-        if self.sock is not None:
-            self.sock.close()
-            self.sock = None
-
-    def post(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, str, dict[str, str], bool]:
-        """POST ``body``; the answer's status, reason and headers (names in lower case), and
-        whether the connection is to be closed after it (its body is read and dropped)."""
-        assert self.sock is not None
-        self.used = True
-        head = (
-            f"POST {quote(path, safe=_URL_PUNCTUATION)} HTTP/1.1\r\nHost: {self._host}\r\n"
-            f"Content-Type: application/json\r\nUser-Agent: {USER_AGENT}\r\nContent-Length: {len(body)}\r\n"
-        )
-        head += "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-        self.sock.sendall((head + "\r\n").encode("latin-1") + body)
-        while True:
-            version, status, reason, fields = self._read_head()
-            if not 100 <= status < 200:
-                break  # (an interim answer, 100 Continue or 103 Early Hints, comes before the answer)
-        connection = fields.get("connection", "").lower()
-        close = "close" in connection or (version == "HTTP/1.0" and "keep-alive" not in connection)
-        if status in (204, 304):
-            pass
-        elif "chunked" in fields.get("transfer-encoding", "").lower():
-            close |= not self._skip_chunks()
-        elif "content-length" in fields:
-            try:
-                length = int(fields["content-length"])
-            except ValueError:
-                raise http.client.HTTPException(
-                    f"the answer's Content-Length is {fields['content-length']!r}"
-                ) from None
-            if length > RESPONSE_READ:
-                close = True
-            else:
-                self._read_exactly(length)
-        else:
-            close = True  # (its body ends when the connection does: not read)
-        return status, reason, fields, close
-
-    def _read_head(self) -> tuple[str, int, str, dict[str, str]]:
-        buffer = self._buffer
-        while True:
-            end = buffer.find(b"\r\n\r\n")
-            if end >= 0:
-                break
-            if len(buffer) > RESPONSE_READ:
+def _parse_answer(buffer: bytes) -> tuple[int, str, dict[str, str], bool] | None:
+    """The answer at the start of ``buffer``, once it is whole: its status, reason, headers
+    (names in lower case), and whether the connection is to be closed after it (its body is
+    dropped; one longer than :data:`RESPONSE_READ`, or ended by closing, is not waited for).
+    None while more is to come; the http.client exceptions for what is not HTTP."""
+    at = 0
+    while True:
+        end = buffer.find(b"\r\n\r\n", at)
+        if end < 0:
+            if len(buffer) - at > RESPONSE_READ:
                 raise http.client.HTTPException("the answer's headers are too long")
-            chunk = self._recv()
-            if not chunk:
-                if not buffer:
-                    raise http.client.RemoteDisconnected("Remote end closed connection without response")
-                raise http.client.IncompleteRead(buffer)
-            buffer += chunk
-        self._buffer = buffer[end + 4 :]
-        lines = buffer[:end].decode("latin-1").split("\r\n")
+            return None
+        lines = buffer[at:end].decode("latin-1").split("\r\n")
         parts = lines[0].split(" ", 2)
         if len(parts) < 2 or not parts[0].startswith("HTTP/") or not (parts[1].isdigit() and len(parts[1]) == 3):
             raise http.client.BadStatusLine(lines[0])
-        fields: dict[str, str] = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            fields[name.strip().lower()] = value.strip()
-        return parts[0], int(parts[1]), parts[2].strip() if len(parts) > 2 else "", fields
-
-    def _recv(self) -> bytes:
-        assert self.sock is not None
-        return self.sock.recv(65536)
-
-    def _read_exactly(self, count: int) -> bytes:
-        while len(self._buffer) < count:
-            chunk = self._recv()
-            if not chunk:
-                raise http.client.IncompleteRead(self._buffer, count - len(self._buffer))
-            self._buffer += chunk
-        out, self._buffer = self._buffer[:count], self._buffer[count:]
-        return out
-
-    def _read_line(self) -> bytes:
-        while (end := self._buffer.find(b"\r\n")) < 0:
-            if len(self._buffer) > RESPONSE_READ:
-                raise http.client.HTTPException("a line of the answer is too long")
-            chunk = self._recv()
-            if not chunk:
-                raise http.client.IncompleteRead(self._buffer)
-            self._buffer += chunk
-        line, self._buffer = self._buffer[:end], self._buffer[end + 2 :]
-        return line
-
-    def _skip_chunks(self) -> bool:
-        """Read a chunked body (and its trailers); False when it is longer than it is worth
-        reading (the connection is closed instead)."""
+        at = end + 4
+        status = int(parts[1])
+        if not 100 <= status < 200:
+            break  # (an interim answer, 100 Continue or 103 Early Hints, comes before the answer)
+    fields: dict[str, str] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        fields[name.strip().lower()] = value.strip()
+    reason = parts[2].strip() if len(parts) > 2 else ""
+    connection = fields.get("connection", "").lower()
+    close = "close" in connection or (parts[0] == "HTTP/1.0" and "keep-alive" not in connection)
+    if status in (204, 304):
+        return status, reason, fields, close
+    if "chunked" in fields.get("transfer-encoding", "").lower():
         read = 0
         while True:
-            size_text = self._read_line().split(b";", 1)[0].strip()
+            line_end = buffer.find(b"\r\n", at)
+            if line_end < 0:
+                if len(buffer) - at > RESPONSE_READ:
+                    raise http.client.HTTPException("a line of the answer is too long")
+                return None
+            size_text = buffer[at:line_end].split(b";", 1)[0].strip()
             try:
                 size = int(size_text, 16)
             except ValueError:
                 raise http.client.HTTPException(f"a chunk's size is {size_text!r}") from None
+            at = line_end + 2
             if size == 0:
-                while self._read_line():
-                    pass
-                return True
+                while True:  # (the trailers, up to an empty line)
+                    line_end = buffer.find(b"\r\n", at)
+                    if line_end < 0:
+                        return None
+                    if line_end == at:
+                        return status, reason, fields, close
+                    at = line_end + 2
             read += size
             if read > RESPONSE_READ:
-                return False
-            self._read_exactly(size + 2)
+                return status, reason, fields, True  # (longer than it is worth reading)
+            if len(buffer) < at + size + 2:
+                return None
+            at += size + 2
+    if "content-length" in fields:
+        try:
+            length = int(fields["content-length"])
+        except ValueError:
+            raise http.client.HTTPException(f"the answer's Content-Length is {fields['content-length']!r}") from None
+        if length > RESPONSE_READ:
+            return status, reason, fields, True
+        return (status, reason, fields, close) if len(buffer) >= at + length else None
+    return status, reason, fields, True  # (its body ends when the connection does: not read)
+
+
+def _ended_early(buffer: bytes) -> http.client.HTTPException:
+    """What an answer the receiver closed the connection in the middle of is."""
+    if not buffer:
+        return http.client.RemoteDisconnected("Remote end closed connection without response")
+    return http.client.IncompleteRead(buffer)
 
 
 #: The characters a path keeps as they are (the rest, the non-ASCII ones, are percent-encoded:
@@ -353,75 +305,391 @@ def _tls_context() -> ssl.SSLContext:
     return _tls[0]
 
 
-class Sender:
-    """POSTs deliveries, keeping a connection per thread and endpoint."""
+def _host_header(target: Target) -> str:
+    host = f"[{target.host}]" if ":" in target.host else target.host
+    try:
+        host.encode("ascii")
+    except UnicodeEncodeError:
+        host = host.encode("idna").decode("ascii")
+    default = 443 if target.scheme == "https" else 80
+    return host if target.port == default else f"{host}:{target.port}"
 
-    def __init__(self, *, allow_private: bool = False, timeout: float = TIMEOUT) -> None:
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+_Key = tuple[str, str, int]
+
+
+class _Request:
+    """One POST: what it sends, and the future its outcome is set on."""
+
+    def __init__(self, target: Target, payload: bytes, future: concurrent.futures.Future[Outcome]) -> None:
+        self.target = target
+        self.payload = payload
+        self.future = future
+        self.started = 0.0
+        self.deadline = 0.0
+        #: Whether it went again once on a new connection (a kept one had been closed).
+        self.again = False
+
+
+class _Connection:
+    """One non-blocking HTTP/1.1 connection to an endpoint, made to the address that was
+    checked for it (so DNS that changes cannot point it elsewhere); TLS when the URL is
+    https. It carries one request at a time and is kept for the next one."""
+
+    def __init__(self, target: Target, address: str) -> None:
+        self.key: _Key = (target.scheme, target.host, target.port)
+        self.made = time.monotonic()
+        #: Whether a request was answered over it (a kept connection the receiver may close).
+        self.used = False
+        self.request: _Request | None = None
+        self.out = memoryview(b"")
+        self.answer = b""
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        self.sock: socket.socket | ssl.SSLSocket = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.setblocking(False)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.tls = target.scheme == "https"
+        self.hostname = target.host
+        self.stage = "connect"  # then "handshake" (TLS), "send", "receive"
+        #: What the sending thread's selector watches it for (0: not registered). A kept
+        #: connection stays watched for reading: the receiver closing it is seen at once.
+        self.events = 0
+        code = self.sock.connect_ex((address, target.port))
+        if code not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK):
+            self.sock.close()
+            raise OSError(code, os.strerror(code))
+
+
+class Sender:
+    """POSTs deliveries from one thread with non-blocking sockets (a thread per request cost
+    the process's interpreter lock more than the requests did), at most ``concurrency`` at
+    once, keeping connections per endpoint for the next ones (at most
+    :data:`CONNECTION_AGE` seconds each). :meth:`submit` returns a future outcome; a host name
+    is resolved on a small pool of threads, so a slow resolver holds up only its endpoint."""
+
+    def __init__(self, *, allow_private: bool = False, timeout: float = TIMEOUT, concurrency: int = 32) -> None:
         self.allow_private = allow_private
         self.timeout = timeout
-        self._local = threading.local()
+        self.concurrency = concurrency
+        self._lock = threading.Lock()
+        self._submitted: collections.deque[_Request] = collections.deque()
+        self._resolved: collections.deque[tuple[_Request, str | BaseException]] = collections.deque()
+        self._thread: threading.Thread | None = None
+        self._woken = False
+        self._resolver: concurrent.futures.ThreadPoolExecutor | None = None
+        #: URLs parsed, for the next deliveries to them.
+        self._targets: dict[str, Target] = {}
+        # Owned by the sending thread; the selector and the pair of sockets that wakes it live as
+        # long as it does:
+        self._selector: selectors.BaseSelector
+        self._wake_read: socket.socket
+        self._wake_write: socket.socket
+        self._idle: dict[_Key, list[_Connection]] = {}
+        self._busy: set[_Connection] = set()
+        self._waiting: collections.deque[_Request] = collections.deque()
+        #: Requests under way: on a connection, or waiting for their host to resolve.
+        self._active = 0
+        self._closed = False
 
-    def _pool(self) -> dict[tuple[str, str, int], _Connection]:
-        pool: dict[tuple[str, str, int], _Connection] = self._local.__dict__.setdefault("pool", {})
-        return pool
-
-    def _connection(self, target: Target) -> _Connection:
-        pool = self._pool()
-        key = (target.scheme, target.host, target.port)
-        kept = pool.get(key)
-        if kept is not None:
-            if time.monotonic() - kept.made < CONNECTION_AGE:
-                return kept
-            kept.close()
-            del pool[key]
-        address = resolve(target, self.allow_private)
-        conn = pool[key] = _Connection(target, address, self.timeout)
-        return conn
-
-    def _drop(self, target: Target) -> None:
-        kept = self._pool().pop((target.scheme, target.host, target.port), None)
-        if kept is not None:
-            kept.close()
+    def submit(self, url: str, headers: dict[str, str], body: bytes) -> concurrent.futures.Future[Outcome]:
+        future: concurrent.futures.Future[Outcome] = concurrent.futures.Future()
+        target = self._targets.get(url)
+        if target is None:
+            try:
+                target = parse_url(url)
+            except InvalidRequest as e:
+                future.set_result(Outcome(None, str(e), None, 0))
+                return future
+            if len(self._targets) >= TARGETS_KEPT:
+                self._targets.clear()
+            self._targets[url] = target
+        head = (
+            f"POST {quote(target.path, safe=_URL_PUNCTUATION)} HTTP/1.1\r\nHost: {_host_header(target)}\r\n"
+            f"Content-Type: application/json\r\nUser-Agent: {USER_AGENT}\r\nContent-Length: {len(body)}\r\n"
+        )
+        head += "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        request = _Request(target, (head + "\r\n").encode("latin-1") + body, future)
+        with self._lock:
+            self._submitted.append(request)
+            if self._thread is None:
+                self._closed = False
+                self._selector = selectors.DefaultSelector()
+                self._wake_read, self._wake_write = socket.socketpair()
+                self._wake_read.setblocking(False)
+                self._wake_write.setblocking(False)
+                self._selector.register(self._wake_read, selectors.EVENT_READ)
+                self._thread = threading.Thread(target=self._run, name="statekeep-webhook-sender", daemon=True)
+                self._thread.start()
+            elif not self._woken:
+                self._woken = True
+                self._wake_write.send(b"\0")
+        return future
 
     def post(self, url: str, headers: dict[str, str], body: bytes) -> Outcome:
-        started = time.monotonic()
-
-        def took() -> int:
-            return round((time.monotonic() - started) * 1000)
-
-        try:
-            target = parse_url(url)
-        except InvalidRequest as e:
-            return Outcome(None, str(e), None, took())
-        try:
-            conn = self._connection(target)
-            kept = conn.used
-            try:
-                status, reason, fields, close = conn.post(target.path, headers, body)
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                if not kept:
-                    raise
-                # A kept connection the receiver closed meanwhile: once more on a new one.
-                self._drop(target)
-                conn = self._connection(target)
-                status, reason, fields, close = conn.post(target.path, headers, body)
-        except AddressRefused as e:
-            self._drop(target)
-            return Outcome(None, str(e), None, took())
-        except TimeoutError:
-            self._drop(target)
-            return Outcome(None, f"no answer within {self.timeout:g} s", None, took())
-        except (OSError, http.client.HTTPException) as e:
-            self._drop(target)
-            return Outcome(None, f"{type(e).__name__}: {e}" if str(e) else type(e).__name__, None, took())
-        if close:
-            self._drop(target)
-        ok = 200 <= status < 300
-        retry_after = None if ok else parse_retry_after(fields.get("retry-after"), time.time())
-        return Outcome(status, None if ok else f"HTTP {status} {reason}".strip(), retry_after, took())
+        """One POST, waited for."""
+        return self.submit(url, headers, body).result()
 
     def close(self) -> None:
-        pool = self._pool()
-        for conn in pool.values():
-            conn.close()
-        pool.clear()
+        """Close the kept connections, once the requests under way are done (not waited for)."""
+        with self._lock:
+            self._closed = True
+            if self._resolver is not None:
+                self._resolver.shutdown(wait=False)
+                self._resolver = None
+            if self._thread is None:
+                self._drop_idle()
+            elif not self._woken:
+                self._woken = True
+                self._wake_write.send(b"\0")
+
+    def _drop_idle(self) -> None:
+        for kept in self._idle.values():
+            for conn in kept:
+                self._forget(conn)
+        self._idle.clear()
+
+    # ----- the sending thread ---------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            self._serve()
+        except BaseException as e:  # a bug here: every request under way fails, none waits for good
+            logging.getLogger("statekeep.webhooks").exception("statekeep: the webhook sender failed")
+            with self._lock:
+                requests = [c.request for c in self._busy if c.request is not None]
+                requests += [*self._waiting, *self._submitted, *(r for r, _ in self._resolved)]
+                for conn in self._busy:
+                    self._forget(conn)
+                self._busy.clear()
+                self._waiting.clear()
+                self._submitted.clear()
+                self._resolved.clear()
+                self._active = 0
+                self._closed = True
+                self._end()
+            for request in requests:
+                if not request.future.done():
+                    request.future.set_result(Outcome(None, f"{type(e).__name__}: {e}", None, 0))
+
+    def _serve(self) -> None:
+        idle_since: float | None = None
+        while True:
+            with self._lock:
+                self._woken = False
+                self._waiting.extend(self._submitted)
+                self._submitted.clear()
+                resolved = list(self._resolved)
+                self._resolved.clear()
+                if not (self._waiting or self._active or resolved):
+                    now = time.monotonic()
+                    idle_since = idle_since or now
+                    if self._closed or now - idle_since > SENDER_LINGER:
+                        self._end()
+                        return
+                else:
+                    idle_since = None
+            for request, address in resolved:
+                self._connect(request, address)
+            while self._waiting and self._active < self.concurrency:
+                self._start(self._waiting.popleft())
+            deadline = min((c.request.deadline for c in self._busy if c.request is not None), default=None)
+            wait = SENDER_LINGER if deadline is None else max(0.0, deadline - time.monotonic())
+            for key, _ in self._selector.select(wait):
+                if key.fileobj is self._wake_read:
+                    with contextlib.suppress(BlockingIOError):
+                        self._wake_read.recv(4096)
+                    continue
+                conn: _Connection = key.data
+                if conn in self._busy:
+                    self._advance(conn)
+                else:  # (kept, and the receiver closed it, or said something unasked)
+                    self._idle[conn.key].remove(conn)
+                    self._forget(conn)
+            now = time.monotonic()
+            for conn in [c for c in self._busy if c.request is not None and c.request.deadline <= now]:
+                self._fail(conn, TimeoutError())
+
+    def _end(self) -> None:
+        """The thread's last act (with the lock held): kept connections stay open, unwatched
+        (one the receiver closed meanwhile is found out when it is used), unless closing."""
+        if self._closed:
+            self._drop_idle()
+        for kept in self._idle.values():
+            for conn in kept:
+                if conn.events:
+                    self._selector.unregister(conn.sock)
+                    conn.events = 0
+        self._selector.close()
+        self._wake_read.close()
+        self._wake_write.close()
+        self._thread = None
+
+    def _start(self, request: _Request) -> None:
+        self._active += 1
+        request.started = time.monotonic()
+        request.deadline = request.started + self.timeout
+        key = (request.target.scheme, request.target.host, request.target.port)
+        kept = self._idle.get(key)
+        while kept:
+            conn = kept.pop()
+            if time.monotonic() - conn.made < CONNECTION_AGE:
+                self._assign(conn, request)
+                return
+            self._forget(conn)
+        if _is_address(request.target.host):
+            self._connect(request, self._resolve(request.target))
+            return
+        if self._resolver is None:
+            self._resolver = concurrent.futures.ThreadPoolExecutor(RESOLVERS, thread_name_prefix="statekeep-resolve")
+        self._resolver.submit(self._resolve_for, request)
+
+    def _resolve(self, target: Target) -> str | BaseException:
+        try:
+            return resolve(target, self.allow_private)
+        except AddressRefused as e:
+            return e
+
+    def _resolve_for(self, request: _Request) -> None:
+        found = self._resolve(request.target)
+        with self._lock:
+            self._resolved.append((request, found))
+            if not self._woken:
+                self._woken = True
+                self._wake_write.send(b"\0")
+
+    def _connect(self, request: _Request, address: str | BaseException) -> None:
+        if isinstance(address, BaseException):
+            self._finish(request, error=address)
+            return
+        try:
+            conn = _Connection(request.target, address)
+        except OSError as e:
+            self._finish(request, error=e)
+            return
+        conn.request = request
+        conn.out = memoryview(request.payload)
+        self._busy.add(conn)
+        self._watch(conn, selectors.EVENT_WRITE)
+
+    def _assign(self, conn: _Connection, request: _Request) -> None:
+        conn.request = request
+        conn.out = memoryview(request.payload)
+        conn.answer = b""
+        conn.stage = "send"
+        self._busy.add(conn)
+        self._advance(conn)
+
+    def _watch(self, conn: _Connection, events: int) -> None:
+        if conn.events == events:
+            return
+        if conn.events:
+            self._selector.modify(conn.sock, events, conn)
+        else:
+            self._selector.register(conn.sock, events, conn)
+        conn.events = events
+
+    def _forget(self, conn: _Connection) -> None:
+        if conn.events:
+            self._selector.unregister(conn.sock)
+            conn.events = 0
+        conn.sock.close()
+
+    def _advance(self, conn: _Connection) -> None:
+        """Take the connection's request as far as it goes without waiting."""
+        try:
+            if conn.stage == "connect":
+                code = conn.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if code:
+                    raise OSError(code, os.strerror(code))
+                if conn.tls:
+                    self._selector.unregister(conn.sock)
+                    conn.events = 0
+                    conn.sock = _tls_context().wrap_socket(
+                        conn.sock, server_hostname=conn.hostname, do_handshake_on_connect=False
+                    )
+                    self._watch(conn, selectors.EVENT_WRITE)
+                    conn.stage = "handshake"
+                else:
+                    conn.stage = "send"
+            if conn.stage == "handshake":
+                conn.sock.do_handshake()  # type: ignore[union-attr]
+                conn.stage = "send"
+            if conn.stage == "send":
+                while conn.out:
+                    sent = conn.sock.send(conn.out)
+                    conn.out = conn.out[sent:]
+                conn.stage = "receive"
+                self._watch(conn, selectors.EVENT_READ)
+            if conn.stage == "receive":
+                self._receive(conn)
+        except ssl.SSLWantReadError:
+            self._watch(conn, selectors.EVENT_READ)
+        except (ssl.SSLWantWriteError, BlockingIOError):
+            self._watch(conn, selectors.EVENT_WRITE)
+        except (OSError, http.client.HTTPException) as e:
+            self._fail(conn, e)
+
+    def _receive(self, conn: _Connection) -> None:
+        while True:
+            try:
+                chunk = conn.sock.recv(65536)
+            except (ssl.SSLWantReadError, BlockingIOError):
+                break
+            if not chunk:
+                raise _ended_early(conn.answer)
+            conn.answer += chunk
+            if not (conn.tls and conn.sock.pending()):  # type: ignore[union-attr]
+                break
+        answer = _parse_answer(conn.answer)
+        if answer is None:
+            return
+        status, reason, fields, close = answer
+        request = conn.request
+        assert request is not None
+        conn.request = None
+        conn.used = True
+        self._busy.discard(conn)
+        if close or self._closed:
+            self._forget(conn)
+        else:
+            self._idle.setdefault(conn.key, []).append(conn)
+        ok = 200 <= status < 300
+        retry_after = None if ok else parse_retry_after(fields.get("retry-after"), time.time())
+        self._finish(request, Outcome(status, None if ok else f"HTTP {status} {reason}".strip(), retry_after, 0))
+
+    def _fail(self, conn: _Connection, error: BaseException) -> None:
+        request = conn.request
+        assert request is not None
+        self._busy.discard(conn)
+        self._forget(conn)
+        closed_meanwhile = isinstance(error, (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError))
+        if closed_meanwhile and conn.used and not conn.answer and not request.again:
+            # A kept connection the receiver closed meanwhile: once more on a new one.
+            request.again = True
+            self._active -= 1
+            self._start(request)
+            return
+        self._finish(request, error=error)
+
+    def _finish(self, request: _Request, outcome: Outcome | None = None, *, error: BaseException | None = None) -> None:
+        self._active -= 1
+        ms = round((time.monotonic() - request.started) * 1000)
+        if outcome is None:
+            if isinstance(error, TimeoutError):
+                why = f"no answer within {self.timeout:g} s"
+            elif isinstance(error, AddressRefused):
+                why = str(error)
+            else:
+                why = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+            outcome = Outcome(None, why, None, ms)
+        else:
+            outcome = dataclasses.replace(outcome, ms=ms)
+        request.future.set_result(outcome)

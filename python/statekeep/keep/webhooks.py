@@ -10,10 +10,11 @@ a *cursor*: the last change it has looked at. The ``webhooks`` worker (one loop,
    ones wait (not due) until it succeeded or was given up on, so the endpoint hears of an
    actor's changes in order, while other actors' go on.
 2. *Claim.* In one transaction, takes the due deliveries (of every endpoint, soonest first, at
-   most what the pool has room for) and moves them on by a lease (the time for those claimed
+   most what the sender has room for) and moves them on by a lease (the time for those claimed
    before them to time out, and :data:`LEASE`): another process (or this one after a crash)
    tries them again only if this one did not say how they went.
-3. *Send.* A bounded pool of threads POSTs them (``statekeep.webhooks.Sender``).
+3. *Send.* The sender POSTs them, a bounded number at once, from one thread with non-blocking
+   sockets (``statekeep.webhooks.Sender``).
 4. *Record.* In one transaction per batch of outcomes: a 2xx deletes the delivery and makes the
    actor's next one due; any other outcome keeps the attempt and sets the next one on the
    schedule (``webhooks.SCHEDULE``, with jitter, not before ``Retry-After``), or, when it is used
@@ -66,10 +67,12 @@ DISPATCH_BATCH = 1_000
 #: Pending deliveries an endpoint may have: past this the cursor waits (the outbox keeps the
 #: changes, as the endpoint still needs them), so a receiver that is down costs bounded room.
 MAX_PENDING = 10_000
-#: Deliveries sent at once (the pool's threads), and claimed ahead of them (so that a claim and
-#: a record of outcomes, each a synced transaction, cover many deliveries).
-CONCURRENCY = 32
-INFLIGHT = 128
+#: Deliveries sent at once (the sender's connections: one thread sends them all), and claimed
+#: ahead of them (so that a claim and a record of outcomes, each a synced transaction, cover many
+#: deliveries: beside a busy server, the delivery process's syncs take the store's one writer
+#: from the server's group commits).
+CONCURRENCY = 128
+INFLIGHT = 512
 #: How long after a claim a delivery whose outcome was not recorded is tried again: long
 #: enough for the deliveries claimed before it to time out first, and this margin (seconds).
 LEASE = 5.0
@@ -84,9 +87,12 @@ ATTEMPTS_KEPT = 20
 #: The longest the worker sleeps while endpoints are enabled, unless told (seconds): other
 #: processes' commits wake nobody here.
 LOOK = 0.25
-#: How long the worker waits for more deliveries to finish before it records those that did
-#: (seconds): one synced transaction then records many.
-GATHER = 0.002
+#: How long the worker waits for the deliveries in flight to finish before it records those that
+#: did (seconds; at once when they all did): one synced transaction then records many. It bounds
+#: how often the worker syncs while deliveries keep it busy (it was 2 ms: beside a server
+#: saturated with sends, the delivery process then held the store's writer 35 to 45% of the
+#: time, and the server lost as much; benches/README.md).
+GATHER = 0.05
 #: Changes kept in memory for the deliveries about to be made of them.
 CACHED = 20_000
 #: Filters: the most values each may have.
@@ -122,9 +128,7 @@ class Webhooks(Changes):
     ) -> None:
         #: The longest the worker sleeps while endpoints are enabled (seconds).
         self._webhook_look = LOOK if look is None else look
-        self._webhook_sender = wh.Sender(allow_private=allow_private, timeout=timeout)
-        self._webhook_concurrency = concurrency
-        self._webhook_pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._webhook_sender = wh.Sender(allow_private=allow_private, timeout=timeout, concurrency=concurrency)
         self._webhook_lock = threading.Lock()
         #: Deliveries in flight: their future outcome, by (endpoint, seq).
         self._inflight: dict[tuple[str, int], tuple[_Claimed, concurrent.futures.Future[wh.Outcome]]] = {}
@@ -447,8 +451,6 @@ class Webhooks(Changes):
     def _close_webhooks(self) -> None:
         """The deliveries in flight are waited for (each at most its timeout) and recorded;
         one that cannot be is left to its lease, and tried again by whoever comes next."""
-        if self._webhook_pool is None:
-            return
         with self._webhook_lock:
             futures = [f for _, f in self._inflight.values()]
             concurrent.futures.wait(futures, timeout=self._webhook_sender.timeout + 1)
@@ -456,8 +458,7 @@ class Webhooks(Changes):
                 self._record(self._finished())
             except Exception:
                 log.exception("statekeep: the outcomes of the last webhook deliveries could not be recorded")
-            self._webhook_pool.shutdown(wait=False, cancel_futures=True)
-            self._webhook_pool = None
+            self._webhook_sender.close()
 
     def _dispatch(self) -> bool:
         """Deliveries for the changes the enabled endpoints have not looked at (one batch)."""
@@ -587,7 +588,7 @@ class Webhooks(Changes):
         now, not written yet); the ready ones left over are written due now."""
         now = self._clock.now()
         now_ms = millis(self._clock)
-        ahead = max(1, INFLIGHT // self._webhook_concurrency)
+        ahead = max(1, INFLIGHT // self._webhook_sender.concurrency)
         lease = round((self._webhook_sender.timeout * (ahead + 1) + LEASE) * 1000)
         claimed: list[_Claimed] = []
         moved: dict[str, list[Delivery]] = {}
@@ -618,10 +619,6 @@ class Webhooks(Changes):
     def _send(self, claimed: Sequence[_Claimed]) -> None:
         if not claimed:
             return
-        if self._webhook_pool is None:
-            self._webhook_pool = concurrent.futures.ThreadPoolExecutor(
-                self._webhook_concurrency, thread_name_prefix="statekeep-webhook"
-            )
         missing = sorted({c.delivery.seq for c in claimed if c.delivery.seq not in self._changes_seen})
         self._load_changes(missing)
         prefix = self._message_prefix()
@@ -643,7 +640,7 @@ class Webhooks(Changes):
                     "webhook-timestamp": str(stamp),
                     "webhook-signature": wh.signatures(self._claimed_secrets[c.webhook_id], msg_id, stamp, body),
                 }
-                future = self._webhook_pool.submit(self._webhook_sender.post, c.url, headers, body)
+                future = self._webhook_sender.submit(c.url, headers, body)
                 if worker is not None:
                     future.add_done_callback(_waking(worker))
             self._inflight[(c.webhook_id, c.delivery.seq)] = (c, future)
