@@ -325,6 +325,9 @@ class KeepBase:
         what each landing did to them, by deployment."""
         from statekeep.keep.timers import ActorTimers
 
+        path = [before] + [d["to"] for d in decisions if d["kind"] == "migrated"]
+        if not any(self._timed(version) for version in path):
+            return {}  # no landing has timers to keep or start (a scan moves thousands so)
         timers = ActorTimers(self, txn, actor_id, new=False)
         outcomes = self._landings(timers, before, decisions, None)
         timers.write(writes)
