@@ -135,8 +135,8 @@ def test_a_scan_goes_on_past_a_short_page(store_location: str, monkeypatch: pyte
         for unit in (LmdbUnitOfWork, PgUnitOfWork):
             read = unit.actors_page
 
-            def short(txn: Any, version: int, after: str | None, limit: int, read: Any = read) -> Any:
-                page = read(txn, version, after, limit)
+            def short(txn: Any, version: int, after: str | None, limit: int, read: Any = read, **how: Any) -> Any:
+                page = read(txn, version, after, limit, **how)
                 return page[:-1] if len(page) == limit else page  # as if its last one were passed over
 
             monkeypatch.setattr(unit, "actors_page", short)

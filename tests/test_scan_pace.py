@@ -46,20 +46,20 @@ def test_a_keeps_scan_takes_smaller_batches_while_a_request_waits_and_grows_back
         keep.deploy("m-v1", machine)
         keep.spawn_many("m-v1", [None] * (3 * BATCH))
         keep.deploy("m-v2", machine, parent="m-v1")
-        assert keep._scan_pace.size == BATCH
+        assert keep._scanner.pace.size == BATCH
         # A request of this process waiting for the writer, counted as the keep's writes count one.
-        keep._count_waiting(1)
+        keep._count_writing(1)
         try:
             assert keep.scan_step()
         finally:
-            keep._count_waiting(-1)
-        shrunk = keep._scan_pace.size
+            keep._count_writing(-1)
+        shrunk = keep._scanner.pace.size
         # Moving BATCH actors (sealed, indexed, an outbox entry each) takes longer than the budget.
         assert MIN_BATCH <= shrunk < BATCH
         assert keep.deployment("m-v2").scanned == BATCH
         assert keep.scan_step()  # nobody waits: the next batch is this size, the one after twice it
         assert keep.deployment("m-v2").scanned == BATCH + shrunk
-        assert keep._scan_pace.size == min(BATCH, 2 * shrunk)
+        assert keep._scanner.pace.size == min(BATCH, 2 * shrunk)
         while keep.scan_step():
             pass
         progress = keep.deployment("m-v2")

@@ -87,6 +87,50 @@ def test_versions_in_commit_order_keep_their_key_order(store: Store) -> None:
         assert txn.scans() == {1: ScanState(total=3)}
 
 
+class RolledBack(Exception):
+    pass
+
+
+def test_a_scan_record_is_claimed_only_as_it_was_left_and_never_waited_for(store: Store) -> None:
+    """``claim_scan``: True only for the record as it is (then the transaction may write it);
+    where writes run side by side, False at once while another transaction holds it."""
+    with store.write() as txn:
+        txn.add_version(0, version(0, "v1"), None)
+        txn.add_version(1, version(1, "v2", "v1"), ScanState(total=3))
+    left = ScanState(total=3, scanned=2, cursor="b")
+    for deployment, expected in ((1, left), (0, ScanState(total=3))):
+        with pytest.raises(RolledBack), store.write() as txn:
+            assert not txn.claim_scan(deployment, expected)  # not so / no such scan
+            raise RolledBack
+    with store.write() as txn:
+        assert txn.claim_scan(1, ScanState(total=3))
+        txn.put_scan(1, left)
+    with store.write() as txn:
+        assert txn.claim_scan(1, left)
+    if not store.concurrent_writes:
+        return
+    held, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.write() as txn:
+            assert txn.claim_scan(1, left)
+            held.set()
+            assert done.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(30)
+        with pytest.raises(RolledBack), store.write() as txn:
+            assert not txn.claim_scan(1, left)  # held by the other: without waiting for it
+            raise RolledBack
+    finally:
+        done.set()
+        holder.join()
+    with store.read() as reader:
+        assert reader.scan(1) == left
+
+
 def test_a_write_set_applies_whole(store: Store) -> None:
     writes = WriteSet()
     writes.actor("b", b"actor-b")

@@ -194,11 +194,11 @@ def test_a_fire_transaction_yields_to_a_waiting_request(
         monkeypatch.setattr(timers_module, "FIRE_BUDGET", 0.0)
         monkeypatch.setattr(timers_module, "FIRE_BUDGET_ALONE", 3600.0)
         clock._now += 1
-        keep._writers_waiting = 1  # as if a request waited all along
+        keep._requests_writing = 1  # as if a request waited all along
         keep._fire_batch = 1000
         keep.fire_due()
         assert keep.timer_stats()["fired"] == RUN  # one run, then the request's turn
-        keep._writers_waiting = 0
+        keep._requests_writing = 0
         keep._fire_batch = 1000  # (it reads about as many as the last one fired, otherwise)
         keep.fire_due()
         assert keep.timer_stats()["fired"] == 300  # the rest at once: nothing waits
@@ -211,13 +211,13 @@ def test_a_request_is_counted_while_it_waits_for_the_writer(tmp_path: Path, key_
     with statekeep.Keep(tmp_path / "data", scan=False) as keep:
         keep.deploy("m0", machine(0))
         keep.spawn("m0", actor_id="a")
-        assert keep._writers_waiting == 0
+        assert keep._requests_writing == 0
         with keep._store.write():  # the writer is taken (as by a fire transaction)
             sender = threading.Thread(target=keep.send, args=("a", "NOTE"))
             sender.start()
             deadline = time.monotonic() + 30
-            while keep._writers_waiting != 1:
+            while keep._requests_writing != 1:
                 assert time.monotonic() < deadline, "the waiting send was never counted"
                 time.sleep(0.001)
         sender.join()
-        assert keep._writers_waiting == 0 and keep.get("a").seq == 1
+        assert keep._requests_writing == 0 and keep.get("a").seq == 1

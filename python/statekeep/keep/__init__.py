@@ -41,7 +41,7 @@ from statekeep.keep.webhooks import Webhooks
 from statekeep.testing import ManualClock
 from statekeep.workers import scan
 from statekeep.workers.base import Worker
-from statekeep.workers.scan import Pace as ScanPace
+from statekeep.workers.scan import Scanner
 
 #: The longest the timer worker sleeps without looking at the store again.
 TIMER_LOOK = 1.0
@@ -185,8 +185,9 @@ class Keep(Versions, Actors, Reads, States, Timers, Webhooks, Changes, Keys, Api
         except BaseException:
             self._store.close()
             raise
-        self._scan_pace = ScanPace()
-        self._workers["scan"] = Worker("scan", self.scan_step)
+        self._scanner = Scanner()
+        # (Each batch's commit overlaps the next batch where the store allows: see Scanner.)
+        self._workers["scan"] = Worker("scan", lambda: self._scanner.step(self))
         # Every process says it is alive and follows the keyring, idle or not: a key rotation
         # waits for the live ones before it drops a key.
         self._workers["sessions"] = Worker("sessions", self.heartbeat, idle=HEARTBEAT)
@@ -231,6 +232,7 @@ class Keep(Versions, Actors, Reads, States, Timers, Webhooks, Changes, Keys, Api
         self._store_closed = True
         for worker in self._workers.values():
             worker.close()
+        self._scanner.close(self)
         self._close_webhooks()
         if isinstance(self._clock, ManualClock):
             self._clock.detach(self)
@@ -275,10 +277,11 @@ class Keep(Versions, Actors, Reads, States, Timers, Webhooks, Changes, Keys, Api
 
     def scan_step(self, batch: int | None = None) -> bool:
         """Materialise one bounded batch of the oldest unfinished deployment scan; returns
-        whether there was work. The background worker calls this; tests may too. Without
+        whether there was work (the background worker's step, less the overlap of each batch's
+        commit with the next batch). Without
         ``batch``, batches are :data:`~statekeep.workers.scan.BATCH` actors, fewer while this
-        process's requests wait for the store's writer."""
-        return scan.scan_step(self, batch, self._scan_pace)
+        process's requests write beside the scan. The batch is committed when this returns."""
+        return scan.scan_step(self, self._scanner, batch)
 
     def run_group(self, calls: Sequence[tuple[str, Sequence[Any], Mapping[str, Any]]]) -> list[Any]:
         """Group commit: apply independent write calls (``(name, args, kwargs)`` for ``spawn``,

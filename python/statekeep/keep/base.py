@@ -57,10 +57,14 @@ class KeepBase:
         #: Infinite while it is looking (it may have read the next due time before the timer
         #: committed), and until it first sleeps.
         self._timer_look_at = math.inf
-        #: This process's requests waiting for the store's writer: a fire transaction that has
-        #: had its share yields to them (``Timers.fire_due``).
-        self._writers_waiting = 0
-        self._waiting_lock = threading.Lock()
+        #: This process's requests in a write: waiting for the store's writer or in their
+        #: transaction; and how many have begun one so far. A background transaction that has had
+        #: its share yields to them (a timer firing, the scan's pace): on LMDB a request waits for
+        #: the one writer, on PostgreSQL it runs beside the background one and waits for what that
+        #: holds (its actors' rows, the outbox head, the sync of its commit).
+        self._requests_writing = 0
+        self._requests_begun = 0
+        self._writing_lock = threading.Lock()
         #: Machines this process compiled for deploys it committed, until the registry takes them.
         self._deployed_machines: dict[str, Machine] = {}
         #: The background workers, by name (``statekeep.workers``).
@@ -97,21 +101,24 @@ class KeepBase:
 
     @contextmanager
     def _request_write(self) -> Iterator[UnitOfWork]:
-        """The store's writer for a request, counted while it waits for it."""
-        self._count_waiting(1)
-        waiting = True
+        """The store's writer for a request, counted while it waits for it and until it ends."""
+        self._count_writing(1)
         try:
             with self._store.write() as txn:
-                self._count_waiting(-1)
-                waiting = False
                 yield txn
         finally:
-            if waiting:
-                self._count_waiting(-1)
+            self._count_writing(-1)
 
-    def _count_waiting(self, delta: int) -> None:
-        with self._waiting_lock:
-            self._writers_waiting += delta
+    def _count_writing(self, delta: int) -> None:
+        with self._writing_lock:
+            self._requests_writing += delta
+            if delta > 0:
+                self._requests_begun += delta
+
+    def _requests_wrote_since(self, begun: int) -> bool:
+        """Whether a request of this process was in a write (or waiting for one) at some time
+        since ``_requests_begun`` was ``begun``."""
+        return self._requests_writing > 0 or self._requests_begun != begun
 
     def timer_stats(self) -> dict[str, Any]:
         """The timers' figures (``keep.timers``)."""
@@ -136,15 +143,24 @@ class KeepBase:
 
     def _committed(self) -> None:
         """This thread's transaction committed (its own, or a group's)."""
-        if getattr(self._group, "changed", False):
-            self._group.changed = False
+        self._announce(self._news())
+
+    def _news(self) -> tuple[bool, int | None]:
+        """What this thread's transaction did that others hear of once it commits (outbox
+        entries, timers set), taken off the thread: for :meth:`_announce` when it has committed,
+        on whichever thread that happens."""
+        news = (getattr(self._group, "changed", False), getattr(self._group, "timers_set", None))
+        self._group.changed, self._group.timers_set = False, None
+        return news
+
+    def _announce(self, news: tuple[bool, int | None]) -> None:
+        changed, due = news
+        if changed:
             with self._changes_committed:
                 self._changes_committed.notify_all()
             for hook in self._change_hooks:
                 hook()
-        due = getattr(self._group, "timers_set", None)
         if due is not None:
-            self._group.timers_set = None
             worker = self._workers.get("timers")
             if worker is not None and due < self._timer_look_at:
                 worker.wake()
@@ -318,6 +334,9 @@ class KeepBase:
         what each landing did to them, by deployment."""
         from statekeep.keep.timers import ActorTimers
 
+        path = [before] + [d["to"] for d in decisions if d["kind"] == "migrated"]
+        if not any(self._timed(version) for version in path):
+            return {}  # no landing has timers to keep or start (a scan moves thousands so)
         timers = ActorTimers(self, txn, actor_id, new=False)
         outcomes = self._landings(timers, before, decisions, None)
         timers.write(writes)

@@ -279,7 +279,7 @@ class Timers(KeepBase):
                                 fired.append(timer.due)
                             tried += 1
                     spent = time.perf_counter() - started
-                    if spent > FIRE_BUDGET_ALONE or (spent > FIRE_BUDGET and self._writers_waiting):
+                    if spent > FIRE_BUDGET_ALONE or (spent > FIRE_BUDGET and self._requests_writing):
                         break  # the rest in the next transaction
             finally:
                 self._group.txn = None

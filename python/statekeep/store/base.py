@@ -242,11 +242,15 @@ class Reader(Protocol):
     def actors_on(self, version: int, after: str | None = None, limit: int | None = None) -> Iterator[str]:
         """The ids of the actors materialised on ``version``, in id order, after ``after``."""
 
-    def actors_page(self, version: int, after: str | None, limit: int) -> list[tuple[str, bytes]]:
+    def actors_page(
+        self, version: int, after: str | None, limit: int, *, locking: bool = True
+    ) -> list[tuple[str, bytes]]:
         """Up to ``limit`` of the actors materialised on ``version``, in id order after
         ``after``, with their bytes, in one read (a scan's batch). In a unit of work a back end
-        where writers lock rows locks them; one that another write moved off ``version``
-        meanwhile may be passed over, so a short page does not say that none is left."""
+        where writers lock rows locks them, unless not ``locking`` (a scan that locks them only
+        to write them, by :meth:`UnitOfWork.prefetch`, and checks they did not change); one that
+        another write moved off ``version`` meanwhile may be passed over, so a short page does
+        not say that none is left."""
 
     def actor_count(self, version: int) -> int:
         """How many actors are materialised on ``version``."""
@@ -394,6 +398,14 @@ class UnitOfWork(Reader, Protocol):
 
     def put_scan(self, deployment: int, state: ScanState) -> None: ...
 
+    def claim_scan(self, deployment: int, expected: ScanState) -> bool:
+        """Whether ``deployment``'s scan record is still ``expected`` and this transaction may
+        write it: held for it until it ends (where writers lock rows, at once or not at all: one
+        that another transaction holds gives False, without waiting). A scan batch that began
+        from a record not yet committed (the batch before it, committing meanwhile) writes its
+        own only after this, so a crash or a failure of the batch before cannot skip actors;
+        after False the transaction is to be rolled back."""
+
     def apply(self, writes: WriteSet) -> None: ...
 
     def prefetch(self, actor_ids: Sequence[str]) -> None:
@@ -450,6 +462,10 @@ class Store(Protocol):
     """A store: transactions over it, and what only the back end can do."""
 
     location: str
+    #: Whether this process's write transactions run side by side (each waiting only for the
+    #: rows another holds), so that one may commit on a thread while another is being made; a
+    #: back end with one writer at a time (LMDB) says False.
+    concurrent_writes: bool
 
     def read(self) -> AbstractContextManager[Reader]: ...
 

@@ -449,7 +449,9 @@ class LmdbReader:
                 return
             yield key[4:].decode()
 
-    def actors_page(self, version: int, after: str | None, limit: int) -> list[tuple[str, bytes]]:
+    def actors_page(
+        self, version: int, after: str | None, limit: int, *, locking: bool = True
+    ) -> list[tuple[str, bytes]]:
         ids = list(self.actors_on(version, after, limit))
         return list(zip(ids, self.actors(ids), strict=True))
 
@@ -769,6 +771,9 @@ class LmdbUnitOfWork(LmdbReader):
     def put_scan(self, deployment: int, state: ScanState) -> None:
         self._put("scans", _u32(deployment), _scan_bytes(state))
 
+    def claim_scan(self, deployment: int, expected: ScanState) -> bool:
+        return self.scan(deployment) == expected  # (the one writer holds everything)
+
     def apply(self, writes: WriteSet) -> None:
         # A scan applies thousands of actors at once: the loops below are its Python cost, so
         # they pack each number once and put with one putmulti per database.
@@ -1023,6 +1028,8 @@ class LmdbStore:
     terabyte of address space that ``ulimit -v`` refuses. A full disk or the size limit is a
     :class:`StoreFull` while reads go on. Reader slots left by processes that died are cleared
     at open and by :meth:`maintain`, or the pages they pin would never be reused."""
+
+    concurrent_writes = False
 
     def __init__(self, path: Path, *, max_size: int | None = None) -> None:
         path.mkdir(parents=True, exist_ok=True)

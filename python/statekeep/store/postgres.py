@@ -698,12 +698,15 @@ class PgReader:
         for row in self._pages(query, (version,), start, lambda r: r[0]):
             yield row[0]
 
-    def actors_page(self, version: int, after: str | None, limit: int) -> list[tuple[str, bytes]]:
+    def actors_page(
+        self, version: int, after: str | None, limit: int, *, locking: bool = True
+    ) -> list[tuple[str, bytes]]:
         # One statement: the ids by the version's index and the rows they name, locked in id
         # order in a unit of work. (A row a concurrent write moved off the version is re-checked
         # when its lock comes free, and passed over.)
         rows = self._all(
-            "SELECT id, data FROM statekeep.actors WHERE version = %s AND id > %s ORDER BY id LIMIT %s" + self._lock(),
+            "SELECT id, data FROM statekeep.actors WHERE version = %s AND id > %s ORDER BY id LIMIT %s"
+            + (self._lock() if locking else ""),
             (version, "" if after is None else after, limit),
         )
         return [(r[0], bytes(r[1])) for r in rows]
@@ -971,9 +974,10 @@ class PgUnitOfWork(PgReader):
         #: answered from here.
         self._prefetched: dict[str, bytes] = {}
         #: Write sets applied and not sent yet (see :meth:`_flush`), and statements to send
-        #: before them (the releases of savepoints that ended).
+        #: before them (the releases of savepoints that ended, a scan's record), with their
+        #: parameters.
         self._buffer: list[WriteSet] = []
-        self._pending: list[str] = []
+        self._pending: list[tuple[str, Sequence[Any]]] = []
         self._flushing = False
         #: Outbox entries of the write sets sent, numbered and written at the commit.
         self._changes: list[ChangeRecord] = []
@@ -1007,7 +1011,8 @@ class PgUnitOfWork(PgReader):
 
     def _flush(self, then: Callable[[psycopg.Cursor[Row]], None] | None = None) -> None:
         """Send what waits, in one round trip: the enclosing transaction's first, then this
-        savepoint's SAVEPOINT, the releases of the savepoints that ended in it, and the write
+        savepoint's SAVEPOINT, the statements kept back (the releases of the savepoints that
+        ended in it, a scan's record), and the write
         sets applied since, merged (one statement per table, however many calls applied them);
         then ``then``'s statements. A group commit so sends its calls' writes with its commit,
         and a call that fails before it sent anything is undone without a statement."""
@@ -1024,8 +1029,8 @@ class PgUnitOfWork(PgReader):
                 if not self._savepoint_sent:
                     self._raw.execute(f"SAVEPOINT {self._savepoint}")
                     self._savepoint_sent = True  # first in the pipeline: made, whatever fails after it
-                for statement in self._pending:
-                    self._raw.execute(statement)
+                for statement, params in self._pending:
+                    self._raw.execute(statement, params)
                 if self._buffer:
                     check = self._write(_merged(self._buffer))
                 if then is not None:
@@ -1058,9 +1063,12 @@ class PgUnitOfWork(PgReader):
             )
             self._held_actors.update(r[0] for r in held)
 
-    def actors_page(self, version: int, after: str | None, limit: int) -> list[tuple[str, bytes]]:
-        page = super().actors_page(version, after, limit)
-        self._prefetched.update(page)  # locked: later reads of them are answered from here
+    def actors_page(
+        self, version: int, after: str | None, limit: int, *, locking: bool = True
+    ) -> list[tuple[str, bytes]]:
+        page = super().actors_page(version, after, limit, locking=locking)
+        if locking:
+            self._prefetched.update(page)  # locked: later reads of them are answered from here
         return page
 
     # ----- holding what does not exist yet ------------------------------------------------------
@@ -1171,12 +1179,27 @@ class PgUnitOfWork(PgReader):
             self.put_scan(seq, scan)
 
     def put_scan(self, deployment: int, state: ScanState) -> None:
-        self._cur.execute(
-            "INSERT INTO statekeep.scans (deployment, total, scanned, cursor, done) VALUES (%s, %s, %s, %s, %s) "
-            "ON CONFLICT (deployment) DO UPDATE SET total = EXCLUDED.total, scanned = EXCLUDED.scanned, "
-            "cursor = EXCLUDED.cursor, done = EXCLUDED.done",
-            (deployment, state.total, state.scanned, state.cursor, state.done),
+        # Sent with what follows (a scan batch's: its writes and commit, in one round trip).
+        self._pending.append(
+            (
+                "INSERT INTO statekeep.scans (deployment, total, scanned, cursor, done) VALUES (%s, %s, %s, %s, %s) "
+                "ON CONFLICT (deployment) DO UPDATE SET total = EXCLUDED.total, scanned = EXCLUDED.scanned, "
+                "cursor = EXCLUDED.cursor, done = EXCLUDED.done",
+                (deployment, state.total, state.scanned, state.cursor, state.done),
+            )
         )
+
+    def claim_scan(self, deployment: int, expected: ScanState) -> bool:
+        # NOWAIT: another process's scan batch holding the row (from its start) must not wait
+        # for this one's actors while this one waits for the row.
+        try:
+            row = self._one(
+                "SELECT total, scanned, cursor, done FROM statekeep.scans WHERE deployment = %s FOR UPDATE NOWAIT",
+                (deployment,),
+            )
+        except pgerrors.LockNotAvailable:
+            return False
+        return row is not None and _scan(row) == expected
 
     # ----- actors -------------------------------------------------------------------------------
 
@@ -1465,7 +1488,7 @@ class PgUnitOfWork(PgReader):
         # What the savepoint sent stays, released; what it did not send is sent with ours.
         self._pending += inner._pending
         if inner._savepoint_sent:
-            self._pending.append(f"RELEASE SAVEPOINT {inner._savepoint}")
+            self._pending.append((f"RELEASE SAVEPOINT {inner._savepoint}", ()))
         self._buffer += inner._buffer
         self._changes += inner._changes
 
@@ -1674,6 +1697,8 @@ class PostgresStore:
 
     The schema is created or upgraded when the store is opened (:func:`migrate`); connections
     come from a small pool, so one store serves the keep's threads."""
+
+    concurrent_writes = True
 
     def __init__(self, url: str) -> None:
         self.location = redact(url)
