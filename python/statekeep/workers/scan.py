@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
@@ -85,12 +86,19 @@ class Scanner:
         #: actor changed by the time it locked it (so a hot actor cannot hold the scan back),
         #: and after one that landed timers.
         self._lock_early = False
+        #: Held by a step and a settle: the worker's thread and a caller of ``keep.scan_step``
+        #: (a test, a clock a test moves) take turns with the batch committing and what follows it.
+        self.turn = threading.RLock()
 
     def step(self, keep: KeepBase, batch: int | None = None) -> bool:
         """One batch of the oldest unfinished deployment scan; returns whether there was work.
         The batch is ``batch`` actors if given, else as many as the pace says (and the pace
         learns from how long it took and whether requests wrote meanwhile). Its commit may still
         be under way when this returns (:meth:`settle` waits for it)."""
+        with self.turn:
+            return self._step(keep, batch)
+
+    def _step(self, keep: KeepBase, batch: int | None) -> bool:
         size = batch if batch is not None else self.pace.size
         started, begun = time.monotonic(), keep._requests_begun
         follows, self._follows = self._follows, None
@@ -141,10 +149,11 @@ class Scanner:
         """Wait for the batch committing, if any; its failure is raised here (the batch after it
         is then undone too). The next step starts from the store's record of the scan, locked
         from its start (so two processes' steps take turns)."""
-        committing, self._committing, self._follows = self._committing, None, None
-        if committing is not None:
-            committing.result()
-            keep._announce(self._news)
+        with self.turn:
+            committing, self._committing, self._follows = self._committing, None, None
+            if committing is not None:
+                committing.result()
+                keep._announce(self._news)
 
     def close(self, keep: KeepBase) -> None:
         """Wait for the batch committing; one that fails is logged (rolled back, it is redone by
@@ -171,8 +180,9 @@ class _Undone(Exception):
 def scan_step(keep: KeepBase, scanner: Scanner, batch: int | None = None) -> bool:
     """Materialise one batch of the oldest unfinished deployment scan, committed when this
     returns; returns whether there was work."""
-    worked = scanner.step(keep, batch)
-    scanner.settle(keep)
+    with scanner.turn:
+        worked = scanner.step(keep, batch)
+        scanner.settle(keep)
     return worked
 
 
